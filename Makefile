@@ -1,0 +1,104 @@
+# memtrace: the only build entry point.
+#   make            build ./memtrace
+#   make check      unit tests (no root needed)
+#   make test       the whole suite: unit + integration (root, real BPF)
+#   make bench      benchmarks (tools/bench), not part of the tests
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make clean
+# V=1 shows the commands. CI=true builds with -Werror.
+
+OUTPUT ?= .output
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CC ?= cc
+STRIP ?= strip
+PREFIX ?= /usr/local
+ARCH := x86
+# Debian's multiarch include dir: usdt.bpf.h needs asm/errno.h from it.
+MULTIARCH_INC ?= /usr/include/$(shell $(CC) -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+
+VERSION := 0.1.0
+WARNINGS := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wno-unused-parameter
+ifeq ($(CI),true)
+WARNINGS += -Werror
+endif
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -DMEMTRACE_VERSION='"$(VERSION)"' \
+	-I$(OUTPUT) -Ibpf -Iuser -MMD -MP
+LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz -lm
+
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf \
+	-I$(MULTIARCH_INC) -Wall -Wno-unused-function -MMD -MP
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
+USER_SRCS := $(wildcard user/*.c)
+USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
+# Everything but main(): linked into the unit tests too.
+LIB_OBJS := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.DELETE_ON_ERROR:
+.PHONY: all check test bench install clean targets
+
+all: memtrace
+
+memtrace: $(USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
+
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/bpf $(OUTPUT)/tests $(OUTPUT)/targets:
+	$(Q)mkdir -p $@
+
+# .bpf.c -> .tmp.o (clang) -> .bpf.o (bpftool drops DWARF) -> .skel.h
+$(OUTPUT)/bpf/%.tmp.o: bpf/%.bpf.c | $(OUTPUT)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/bpf/%.bpf.o: $(OUTPUT)/bpf/%.tmp.o
+	$(call msg,GEN-OBJ,$@)
+	$(Q)$(BPFTOOL) gen object $@ $<
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/bpf/%.bpf.o | $(OUTPUT)
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+# User objects may include any skeleton; generating them first keeps -MMD honest.
+$(OUTPUT)/user/%.o: user/%.c $(BPF_SKELS) | $(OUTPUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(LIB_OBJS) $(LIBS) -o $@
+
+# Target programs with designed memory behaviour, used by the integration tests.
+include tests/targets.mk
+
+check: $(UNIT_BINS)
+	$(Q)tests/run.sh --unit
+
+test: memtrace $(UNIT_BINS) targets
+	$(Q)tests/run.sh
+
+bench: memtrace targets
+	$(Q)tools/bench/run.sh
+
+install: memtrace
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0755 memtrace $(DESTDIR)$(PREFIX)/bin/memtrace
+	install -m 0644 tools/memtrace.8 $(DESTDIR)$(PREFIX)/share/man/man8/memtrace.8
+
+clean:
+	rm -rf $(OUTPUT) memtrace
+
+-include $(wildcard $(OUTPUT)/user/*.d $(OUTPUT)/bpf/*.d $(OUTPUT)/tests/*.d)

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Minimal unit-test helpers: each tests/unit/test_*.c is one binary that
+ * prints one "ok"/"not ok" line per check and exits non-zero on any failure.
+ */
+#ifndef MT_UNIT_H
+#define MT_UNIT_H
+
+#include <stdio.h>
+#include <string.h>
+#include <inttypes.h>
+
+static int unit_failed, unit_run;
+
+#define CHECK(cond, ...)                                                        \
+	do {                                                                    \
+		unit_run++;                                                     \
+		if (cond) {                                                     \
+			printf("ok %d - ", unit_run);                           \
+		} else {                                                        \
+			unit_failed++;                                          \
+			printf("not ok %d - %s:%d: ", unit_run, __FILE__, __LINE__); \
+		}                                                               \
+		printf(__VA_ARGS__);                                            \
+		printf("\n");                                                   \
+	} while (0)
+
+#define CHECK_STR(got, want, what)                                              \
+	do {                                                                    \
+		const char *g_ = (got), *w_ = (want);                           \
+		CHECK(g_ && w_ && strcmp(g_, w_) == 0, "%s: got \"%s\", want \"%s\"", \
+		      what, g_ ? g_ : "(null)", w_ ? w_ : "(null)");             \
+	} while (0)
+
+#define CHECK_INT(got, want, what)                                              \
+	do {                                                                    \
+		long long g_ = (long long)(got), w_ = (long long)(want);       \
+		CHECK(g_ == w_, "%s: got %lld, want %lld", what, g_, w_);       \
+	} while (0)
+
+static inline int unit_done(void)
+{
+	printf("# %d checks, %d failed\n", unit_run, unit_failed);
+	return unit_failed ? 1 : 0;
+}
+
+#endif

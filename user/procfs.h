@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Small readers of /proc/PID. */
+#ifndef MT_PROCFS_H
+#define MT_PROCFS_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct mt_proc_rss {
+	int64_t anon, file, shmem; /* bytes, from RssAnon/RssFile/RssShmem */
+	int64_t hwm;               /* VmHWM, bytes */
+};
+
+int mt_proc_read_rss(pid_t pid, struct mt_proc_rss *out); /* 0 or -errno */
+/* comm (no newline) into buf; 0 or -errno */
+int mt_proc_comm(pid_t pid, char *buf, size_t len);
+/* NUL-separated cmdline split into a malloc'd argv (NULL-terminated), *argc set. */
+int mt_proc_cmdline(pid_t pid, char ***argv, int *argc);
+void mt_proc_free_argv(char **argv);
+
+#endif

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The NDJSON stream, schema 1 (shared/DESIGN.md): one writer per output
+ * (stdout with --json, the -o file); each record is one line, flushed.
+ */
+#ifndef MT_RECORDS_H
+#define MT_RECORDS_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include "stats.h"
+
+#define MT_SCHEMA 1
+
+struct mt_json;
+
+struct mt_rec_target {
+	const char *spec, *func, *kind, *object, *method;
+};
+
+struct mt_rec_start {
+	double t;
+	double ts_unix;
+	pid_t pid;
+	const char *comm;
+	char *const *cmdline; /* NULL-terminated */
+	const struct mt_rec_target *targets;
+	size_t ntargets;
+	long page_size;
+};
+
+struct mt_rec_sample {
+	double t;
+	pid_t pid;
+	int64_t rss, anon, file, shmem, peak;
+};
+
+int mt_rec_start(struct mt_json *j, const struct mt_rec_start *r);
+int mt_rec_call(struct mt_json *j, const struct mt_call *c); /* adds "open": true for open calls */
+int mt_rec_sample(struct mt_json *j, const struct mt_rec_sample *r);
+int mt_rec_lost(struct mt_json *j, double t, uint64_t count);
+int mt_rec_exit(struct mt_json *j, double t, pid_t pid, int status);
+int mt_rec_summary(struct mt_json *j, double t, pid_t pid, const struct mt_stats *s);
+/* {"type":"error","t":..,"message":..}: errors in JSON mode keep stdout valid JSON. */
+int mt_rec_error(struct mt_json *j, double t, const char *message);
+
+#endif

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Tables in memory_profiler's style, and `memtrace report FILE`. */
+#ifndef MT_REPORT_H
+#define MT_REPORT_H
+
+#include <stdio.h>
+#include "stats.h"
+
+/* Bytes to MiB with two decimals, e.g. "75.49"; "-" where unknown. Returns buf. */
+const char *mt_fmt_mib(char *buf, size_t len, int64_t bytes);
+
+/* Function table: Function, Calls, Growth (MiB), Max growth/call, Peak in call, Thread-caused. */
+void mt_report_functions(FILE *f, const struct mt_stats *s);
+/* memory_profiler line tables, one per (function, file); nothing when s has no lines. */
+void mt_report_lines(FILE *f, const struct mt_stats *s);
+
+/* `memtrace report [FILE|-]`: reads a saved NDJSON stream, prints the tables. Returns the exit code. */
+int mt_report_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* From -f specs to probe points in the target's objects. */
+#ifndef MT_RESOLVE_H
+#define MT_RESOLVE_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+enum mt_kind { MT_KIND_NATIVE = 0, MT_KIND_PYTHON = 1 };
+
+struct mt_target {
+	char *spec;        /* as the user wrote it */
+	char *func;        /* name shown in tables and JSON */
+	char *object;      /* object as the target sees it (e.g. /usr/lib/x86_64-linux-gnu/libc.so.6) */
+	char *object_host; /* the same file as memtrace opens it (through /proc/PID/root) */
+	uint64_t offset;   /* file offset of the probe point */
+	uint64_t sym_offset; /* file offset of the function's first byte */
+	const char *attach_note; /* static: why this probe point */
+	enum mt_kind kind;
+	const char *method; /* static: "uprobe", "usdt" or "frames" */
+};
+
+struct mt_resolve_ctx {
+	pid_t pid;        /* attach mode: the running process (> 0) */
+	const char *exe;  /* launch mode (pid == 0): the executable, absolute path */
+};
+
+/*
+ * Resolve one spec. NAME searches the executable, then every mapped shared
+ * object (attach mode) or the DT_NEEDED closure found like ld.so would
+ * (launch mode). OBJECT:NAME limits the search to an object named by path,
+ * basename or basename prefix ("libc" matches libc.so.6).
+ * Returns 0, or negative errno with a one-line message in err naming the
+ * function, the objects searched and what to try (close names, stripped binary).
+ */
+int mt_resolve(const struct mt_resolve_ctx *ctx, const char *spec, struct mt_target *out,
+	       char *err, size_t errlen);
+void mt_target_free(struct mt_target *t); /* NULL-safe, frees members only */
+
+#endif
