@@ -48,6 +48,8 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
+# Keep the .bpf.o chain: it is cheap to keep and avoids rebuilding skeletons.
+.SECONDARY:
 .PHONY: all check test bench install clean targets
 
 all: memtrace

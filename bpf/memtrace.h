@@ -75,4 +75,16 @@ struct mt_active {
 	__s64 thread_growth;
 };
 
+/*
+ * Per-function totals, aggregated in the kernel so they stay exact even when
+ * per-call records are not sent or are lost. Indexed like the target table.
+ */
+struct mt_func_agg {
+	__u64 calls; /* completed outermost calls */
+	__s64 growth;
+	__s64 growth_max;
+	__s64 peak_max; /* largest rss_peak - rss_entry of one call */
+	__s64 thread_growth;
+};
+
 #endif /* MEMTRACE_H */

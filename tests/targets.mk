@@ -1,9 +1,28 @@
 # Target programs for the integration tests: tests/targets/*.c -> $(OUTPUT)/targets/*.
+# Each reports its own RSS (tests/targets/target.h) as ground truth.
 TARGET_SRCS := $(wildcard tests/targets/*.c)
 TARGET_BINS := $(patsubst tests/targets/%.c,$(OUTPUT)/targets/%,$(TARGET_SRCS))
+# Variants of grow: the same function in other code layouts memtrace must handle.
+#   grow-nopie     ET_EXEC, symbols at absolute addresses
+#   grow-cet       -fcf-protection=full: functions start with endbr64
+#   grow-stripped  no .symtab (grow_mib is not in .dynsym either)
+TARGET_VARIANTS := $(addprefix $(OUTPUT)/targets/,grow-nopie grow-cet grow-stripped)
+TARGET_CFLAGS := -O2 -g -Wall -Wextra -pthread
 
-targets: $(TARGET_BINS)
+targets: $(TARGET_BINS) $(TARGET_VARIANTS)
 
-$(OUTPUT)/targets/%: tests/targets/%.c | $(OUTPUT)/targets
+$(OUTPUT)/targets/%: tests/targets/%.c tests/targets/target.h | $(OUTPUT)/targets
 	$(call msg,CC,$@)
-	$(Q)$(CC) -O2 -g -Wall -Wextra -pthread $< -o $@
+	$(Q)$(CC) $(TARGET_CFLAGS) $< -o $@
+
+$(OUTPUT)/targets/grow-nopie: tests/targets/grow.c tests/targets/target.h | $(OUTPUT)/targets
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(TARGET_CFLAGS) -fno-pie -no-pie $< -o $@
+
+$(OUTPUT)/targets/grow-cet: tests/targets/grow.c tests/targets/target.h | $(OUTPUT)/targets
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(TARGET_CFLAGS) -fcf-protection=full $< -o $@
+
+$(OUTPUT)/targets/grow-stripped: $(OUTPUT)/targets/grow
+	$(call msg,STRIP,$@)
+	$(Q)$(STRIP) -o $@ $<

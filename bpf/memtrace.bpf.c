@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * memtrace kernel side: exact process RSS from kmem:rss_stat, call windows
+ * from uprobe/uretprobe pairs, and the attribution of every RSS change to
+ * the outermost open calls (see shared/DESIGN.md, "Attribution rules").
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "memtrace.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Set by userspace before load. */
+const volatile __u32 targ_tgid = 0;
+/* Per-call records cost ring-buffer traffic: only sent when a JSON stream is written. */
+const volatile bool emit_calls = false;
+
+/*
+ * Process RSS per counter, in bytes. Seeded from /proc/PID/status by
+ * userspace, then overwritten by the exact "size" of each rss_stat event.
+ * Everything here lives in .bss, which userspace maps and reads directly.
+ */
+__s64 rss[MT_RSS_NR];
+__s64 rss_peak;    /* largest RSS since tracing began */
+__s64 sample_peak; /* largest RSS since userspace last took a sample (it resets this) */
+__u32 mm_id;       /* the kmem:rss_stat hash of the target's mm, learnt from its own events */
+__u32 mm_known;
+__u64 lost;        /* records the ring buffer had no room for */
+__u64 nr_rss_events;
+__u32 active_hiwater; /* slots at and above this index have never been used */
+struct mt_active active[MT_MAX_ACTIVE];
+struct mt_func_agg funcs[MT_MAX_FUNCS];
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 2 * 1024 * 1024);
+} events SEC(".maps");
+
+static __always_inline __s64 rss_total(void)
+{
+	return rss[MT_RSS_FILE] + rss[MT_RSS_ANON] + rss[MT_RSS_SHMEM];
+}
+
+/* Racing updates only ever raise the value: retry a few times, then give up (a lost race is a tie). */
+static __always_inline void atomic_max(__s64 *p, __s64 v)
+{
+	for (int i = 0; i < 4; i++) {
+		__s64 old = *p;
+
+		if (v <= old)
+			return;
+		if (__sync_val_compare_and_swap(p, old, v) == old)
+			return;
+	}
+}
+
+/*
+ * Wake the consumer only once a quarter of the buffer is used: a wake-up per
+ * record would cost more than the probe itself on hot functions. Userspace
+ * polls with a short timeout, so nothing waits long.
+ */
+static __always_inline __u64 wakeup_flags(void)
+{
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+
+	return avail > (512 * 1024) ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
+struct rss_walk {
+	__u32 tid; /* the thread that caused the change, 0 if not the target's own */
+	__s64 delta, total;
+};
+
+/* Each open call: raise its peak, and credit the change to it if its thread caused it. */
+static int rss_walk_slot(__u32 i, struct rss_walk *w)
+{
+	struct mt_active *a;
+
+	if (i >= MT_MAX_ACTIVE)
+		return 1;
+	a = &active[i];
+	if (!a->tid)
+		return 0;
+	if (w->delta > 0)
+		atomic_max(&a->rss_peak, w->total);
+	if (w->tid && a->tid == w->tid)
+		__sync_fetch_and_add(&a->thread_growth, w->delta);
+	return 0;
+}
+
+SEC("tracepoint/kmem/rss_stat")
+int handle_rss_stat(struct trace_event_raw_rss_stat *ctx)
+{
+	/* Locals first: clang may otherwise re-derive ctx pointers the verifier rejects. */
+	__u32 id = ctx->mm_id;
+	__u32 curr = ctx->curr;
+	int member = ctx->member;
+	__s64 size = ctx->size;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
+	bool own = curr && (pid_tgid >> 32) == targ_tgid;
+	__s64 old, delta, total;
+	__u32 hw;
+
+	if (own) {
+		/*
+		 * exec gives the process a new mm, which starts empty: follow it,
+		 * and forget the counters of the old one (each event carries the
+		 * absolute size, so the next event per counter sets it exactly).
+		 */
+		if (mm_known && id != mm_id) {
+			rss[MT_RSS_FILE] = 0;
+			rss[MT_RSS_ANON] = 0;
+			rss[MT_RSS_SHMEM] = 0;
+		}
+		mm_id = id;
+		mm_known = 1;
+	} else if (!mm_known || id != mm_id) {
+		/* Events with curr == 0 (exit, reclaim, another process) match by mm only. */
+		return 0;
+	}
+	if (member < 0 || member >= MT_RSS_NR)
+		return 0;
+
+	/* Exchange, so deltas from racing CPUs still add up to the final size. */
+	old = __sync_lock_test_and_set(&rss[member], size);
+	if (member == MT_RSS_SWAP)
+		return 0;
+	__sync_fetch_and_add(&nr_rss_events, 1);
+	delta = size - old;
+	total = rss_total();
+	atomic_max(&rss_peak, total);
+	atomic_max(&sample_peak, total);
+
+	/* bpf_loop: the verifier checks the body once, not once per slot. */
+	struct rss_walk w = { .tid = own ? tid : 0, .delta = delta, .total = total };
+
+	hw = active_hiwater;
+	bpf_loop(hw < MT_MAX_ACTIVE ? hw : MT_MAX_ACTIVE, rss_walk_slot, &w, 0);
+	return 0;
+}
+
+static __always_inline void account_call(const struct mt_active *a, __s64 rss_exit)
+{
+	__u32 f = a->func;
+	struct mt_func_agg *agg;
+	__s64 growth = rss_exit - a->rss_entry;
+	__u64 before;
+
+	if (f >= MT_MAX_FUNCS)
+		return;
+	agg = &funcs[f];
+	before = __sync_fetch_and_add(&agg->calls, 1);
+	__sync_fetch_and_add(&agg->growth, growth);
+	__sync_fetch_and_add(&agg->thread_growth, a->thread_growth);
+	if (before == 0) {
+		/* First call: its values are the maxima so far, even when negative. */
+		agg->growth_max = growth;
+		agg->peak_max = a->rss_peak - a->rss_entry;
+	} else {
+		atomic_max(&agg->growth_max, growth);
+		atomic_max(&agg->peak_max, a->rss_peak - a->rss_entry);
+	}
+}
+
+static __always_inline void emit_call(const struct mt_active *a, __u64 now, __s64 rss_exit,
+				      __u32 flags)
+{
+	struct mt_call_rec *r;
+
+	if (!emit_calls)
+		return;
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		__sync_fetch_and_add(&lost, 1);
+		return;
+	}
+	r->type = MT_REC_CALL;
+	r->tid = a->tid;
+	r->func = a->func;
+	r->flags = flags;
+	r->ts_entry = a->ts_entry;
+	r->ts_exit = now;
+	r->rss_entry = a->rss_entry;
+	r->rss_exit = rss_exit;
+	r->rss_peak = a->rss_peak > rss_exit ? a->rss_peak : rss_exit;
+	r->thread_growth = a->thread_growth;
+	bpf_ringbuf_submit(r, wakeup_flags());
+}
+
+/* Completes the call in slot a and frees the slot (tid cleared last). */
+static __always_inline void close_call(struct mt_active *a, __u32 flags)
+{
+	__u64 now = bpf_ktime_get_ns();
+	__s64 rss_exit = rss_total();
+
+	atomic_max(&a->rss_peak, rss_exit);
+	account_call(a, rss_exit);
+	emit_call(a, now, rss_exit, flags);
+	a->tid = 0;
+}
+
+struct slot_find {
+	__u32 tid, func;
+	int found; /* slot index, or -1 */
+};
+
+static int find_slot(__u32 i, struct slot_find *f)
+{
+	if (i >= MT_MAX_ACTIVE)
+		return 1;
+	if (active[i].tid == f->tid && active[i].func == f->func) {
+		f->found = i;
+		return 1;
+	}
+	return 0;
+}
+
+/* The open outermost call of this function in this thread, or NULL. */
+static __always_inline struct mt_active *open_call(__u32 tid, __u32 func)
+{
+	struct slot_find f = { .tid = tid, .func = func, .found = -1 };
+	__u32 hw = active_hiwater;
+
+	bpf_loop(hw < MT_MAX_ACTIVE ? hw : MT_MAX_ACTIVE, find_slot, &f, 0);
+	if (f.found < 0 || f.found >= MT_MAX_ACTIVE)
+		return NULL;
+	return &active[f.found];
+}
+
+static int claim_slot(__u32 i, struct slot_find *f)
+{
+	if (i >= MT_MAX_ACTIVE)
+		return 1;
+	if (!active[i].tid && __sync_val_compare_and_swap(&active[i].tid, 0, f->tid) == 0) {
+		f->found = i;
+		return 1;
+	}
+	return 0;
+}
+
+static __always_inline void raise_hiwater(__u32 n)
+{
+	/* A racing raise to a larger value wins; a few tries are plenty. */
+	for (int j = 0; j < 4; j++) {
+		__u32 cur = active_hiwater;
+
+		if (n <= cur || __sync_val_compare_and_swap(&active_hiwater, cur, n) == cur)
+			break;
+	}
+}
+
+SEC("uprobe")
+int BPF_KPROBE(func_entry)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
+	__u32 func = (__u32)bpf_get_attach_cookie(ctx);
+	__u64 sp = PT_REGS_SP(ctx);
+	struct slot_find f = { .tid = tid, .func = func, .found = -1 };
+	struct mt_active *a;
+
+	if ((pid_tgid >> 32) != targ_tgid)
+		return 0;
+
+	a = open_call(tid, func);
+	if (a) {
+		/* Deeper on the stack than the open call: recursion or nesting, counted once. */
+		if (sp < a->entry_sp)
+			return 0;
+		/* The open call's frame is gone without a return (longjmp): close it here. */
+		close_call(a, MT_CALL_UNWOUND);
+	}
+
+	bpf_loop(MT_MAX_ACTIVE, claim_slot, &f, 0);
+	if (f.found < 0 || f.found >= MT_MAX_ACTIVE) {
+		/* Every slot busy: the call cannot be timed; count it as lost rather than guess. */
+		__sync_fetch_and_add(&lost, 1);
+		return 0;
+	}
+	a = &active[f.found];
+	a->func = func;
+	a->entry_sp = sp;
+	a->ts_entry = bpf_ktime_get_ns();
+	a->rss_entry = rss_total();
+	a->rss_peak = a->rss_entry;
+	a->thread_growth = 0;
+	raise_hiwater(f.found + 1);
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(func_return)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 func = (__u32)bpf_get_attach_cookie(ctx);
+	/* After the return: one word above the entry stack pointer for the outermost call. */
+	__u64 sp = PT_REGS_SP(ctx);
+	struct mt_active *a;
+
+	if ((pid_tgid >> 32) != targ_tgid)
+		return 0;
+	a = open_call((__u32)pid_tgid, func);
+	if (a && sp > a->entry_sp)
+		close_call(a, 0);
+	return 0;
+}
+
+/* The process is gone when its last thread exits: report the group's exit status. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(handle_exit, struct task_struct *p)
+{
+	struct mt_exit_rec *r;
+
+	if (BPF_CORE_READ(p, tgid) != targ_tgid)
+		return 0;
+	if (BPF_CORE_READ(p, signal, live.counter) != 0)
+		return 0;
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		__sync_fetch_and_add(&lost, 1);
+		return 0;
+	}
+	r->type = MT_REC_EXIT;
+	r->pid = targ_tgid;
+	r->status = BPF_CORE_READ(p, exit_code);
+	r->pad = 0;
+	r->ts = bpf_ktime_get_ns();
+	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
+	return 0;
+}

@@ -1,0 +1,27 @@
+#!/bin/bash
+# SIGINT to memtrace ends tracing: table printed, exit 0, target still running unharmed
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+. "$(dirname "$0")/../lib.sh"
+require_env
+
+start_target busy
+json=$TMP/run.ndjson
+start_memtrace -p "$T_PID" -o "$json" -f busy_work
+wait_start "$json"
+sleep 0.5
+kill -INT "$MT_PID"
+wait_memtrace 10
+assert_rc 0 "memtrace after SIGINT"
+
+grep -q 'Function' "$MT_OUT" || fail "no table on stdout after SIGINT: $(cat "$MT_OUT")"
+calls=$(table_row "$MT_OUT" busy_work | awk '{ print $2 }')
+assert_ge "table calls of busy_work" "${calls:-none}" 5
+assert_eq "summary is the last record" "$(mtq "$json" "recs[-1]['type']")" summary
+assert_eq "summary calls = table calls" "$(mtq "$json" "fn('busy_work')['calls']")" "$calls"
+
+assert_unharmed "$T_PID"
+before=$(grep -c '^tick' "$T_LOG")
+sleep 1
+after=$(grep -c '^tick' "$T_LOG")
+[ "$after" -gt "$before" ] || fail "target stopped making progress after memtrace ended (ticks $before -> $after)"
+assert_unharmed "$T_PID"

@@ -1,0 +1,25 @@
+#!/bin/bash
+# threads: process growth 48 MiB per call, of which 16 MiB caused by the calling thread
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+. "$(dirname "$0")/../lib.sh"
+require_env
+
+log=$(new_log threads)
+run_memtrace --json -f thread_work -- "$TARGETS/threads" --log "$log" 2
+assert_rc 0 "launch threads"
+grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
+
+assert_calls_match "$MT_OUT" thread_work "$log"
+# Thread truth: the window's growth less helper B's, measured while the caller waited.
+mapfile -t own < <(awk '/^rss_before / { b = $2 } /^rss_after / { a = $2 }
+	/^b_before / { bb = $2 } /^b_after / { print (a - b) - ($2 - bb) }' "$log")
+mapfile -t total < <(truth_growth "$log")
+mapfile -t got < <(mtq "$MT_OUT" "[c['thread_growth'] for c in calls('thread_work')]")
+for i in 0 1; do
+	# The target did what it was designed to do (else the test proves nothing).
+	assert_close "target's own growth, call $((i + 1))" "${total[i]}" $((48 * MIB))
+	assert_close "target's own thread growth, call $((i + 1))" "${own[i]}" $((16 * MIB))
+	assert_close "call $((i + 1)) thread_growth" "${got[i]}" "${own[i]}"
+done
+sum=$(printf '%s\n' "${own[@]}" | awk '{ s += $1 } END { print s }')
+assert_close "summary thread_growth" "$(mtq "$MT_OUT" "fn('thread_work')['thread_growth']")" "$sum"

@@ -1,0 +1,427 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# shellcheck shell=bash
+# Shared helpers for tests/integ/*.sh, sourced by each test:
+#   . "$(dirname "$0")/../lib.sh"
+# A test exits 0 (pass), 2 (skip, with "SKIP: reason" printed) or anything
+# else (fail). Every test gets a private $TMP and an EXIT trap that stops
+# whatever it started and checks that memtrace left nothing behind.
+
+set -u
+
+LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$LIB_DIR/.." && pwd)
+OUTPUT=${OUTPUT:-.output}
+case $OUTPUT in
+/*) OUT_DIR=$OUTPUT ;;
+*) OUT_DIR=$ROOT/$OUTPUT ;;
+esac
+MEMTRACE=${MEMTRACE:-$ROOT/memtrace}
+TARGETS=$OUT_DIR/targets
+# Debian's python: the one on PATH may be a pyenv shim.
+PY=/usr/bin/python3
+JSONLINT=$ROOT/tests/jsonlint.py
+TEST_NAME=$(basename "$0" .sh)
+MIB=1048576
+# Accuracy the tests demand of memtrace against a target's own RSS view.
+TOL_ABS=16384 # bytes
+TOL_REL=0.01  # of the expected value
+
+# --- results -------------------------------------------------------------
+
+say() { echo "$TEST_NAME: $*"; }
+
+# Under CI=true nothing may be skipped: a skip is a failure there.
+skip()
+{
+	if [ "${CI:-}" = true ]; then
+		echo "FAIL: cannot run under CI=true: $*"
+		exit 1
+	fi
+	echo "SKIP: $*"
+	exit 2
+}
+
+# Prints the message and, to help diagnose, the last memtrace run's stderr.
+fail()
+{
+	echo "FAIL: $*"
+	if [ -n "${MT_ERR:-}" ] && [ -s "$MT_ERR" ]; then
+		echo "--- memtrace stderr ($MT_ERR):"
+		head -n 40 "$MT_ERR"
+	fi
+	exit 1
+}
+
+ok() { echo "ok: $*"; }
+
+# --- preconditions -------------------------------------------------------
+
+# Root, kernel BTF, a built memtrace and targets: what every BPF test needs.
+require_env()
+{
+	[ "$(id -u)" -eq 0 ] || skip "needs root (running as uid $(id -u))"
+	[ -r /sys/kernel/btf/vmlinux ] || skip "kernel has no BTF (/sys/kernel/btf/vmlinux)"
+	[ -x "$MEMTRACE" ] || skip "memtrace not built ($MEMTRACE): run make"
+	[ -x "$TARGETS/grow" ] || skip "targets not built ($TARGETS): run make targets"
+}
+
+require_jsonlint()
+{
+	[ -f "$JSONLINT" ] || skip "JSON linter missing ($JSONLINT)"
+}
+
+# --- temporary files and cleanup -------------------------------------------
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/memtrace-$TEST_NAME.XXXXXX")
+chmod 755 "$TMP" # readable by the unprivileged user of the not-root tests
+SEQ=0
+TARGET_PIDS=()
+MT_PIDS=()
+
+tracefs_dir() { awk '$3 == "tracefs" { print $2; exit }' /proc/mounts; }
+
+# Snapshot of what memtrace must leave as it found: legacy uprobe events
+# (created through tracefs, they outlive the process) and pinned BPF objects.
+uprobe_events_now()
+{
+	local d
+	d=$(tracefs_dir)
+	if [ -n "$d" ] && [ -r "$d/uprobe_events" ]; then
+		cat "$d/uprobe_events"
+	fi
+}
+bpffs_now() { find /sys/fs/bpf -mindepth 1 2>/dev/null | sort; }
+UPROBES_BEFORE=$(uprobe_events_now)
+BPFFS_BEFORE=$(bpffs_now)
+
+alive() { kill -0 "$1" 2>/dev/null && [ "$(proc_state "$1")" != Z ]; }
+
+# One-letter state from /proc/PID/stat (R, S, D, T, t, Z...), empty if gone.
+proc_state()
+{
+	local s
+	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	s=${s##*) }
+	echo "${s%% *}"
+}
+
+cleanup()
+{
+	local rc=$? pid left=""
+
+	trap - EXIT INT TERM
+	# memtrace first, politely, so it detaches before its targets go away.
+	for pid in "${MT_PIDS[@]}"; do
+		if alive "$pid"; then
+			left="$left $pid"
+			kill -INT "$pid" 2>/dev/null
+		fi
+	done
+	for pid in "${MT_PIDS[@]}"; do
+		for _ in $(seq 50); do alive "$pid" || break; sleep 0.1; done
+		kill -KILL "$pid" 2>/dev/null
+	done
+	for pid in "${TARGET_PIDS[@]}"; do
+		kill -KILL "$pid" 2>/dev/null
+	done
+	wait 2>/dev/null
+	if declare -F test_cleanup >/dev/null; then
+		test_cleanup || { [ "$rc" -eq 0 ] && rc=1; }
+	fi
+	if [ "$rc" -eq 0 ]; then
+		if [ -n "$left" ]; then
+			echo "FAIL: memtrace still running at the end of the test:$left"
+			rc=1
+		fi
+		if [ "$(uprobe_events_now)" != "$UPROBES_BEFORE" ]; then
+			echo "FAIL: uprobe_events changed by the test:"
+			uprobe_events_now | sed 's/^/    /'
+			rc=1
+		fi
+		if [ "$(bpffs_now)" != "$BPFFS_BEFORE" ]; then
+			echo "FAIL: /sys/fs/bpf changed by the test:"
+			bpffs_now | sed 's/^/    /'
+			rc=1
+		fi
+	fi
+	# Kept after a failure (or with KEEP_TMP=1) for a look at the logs.
+	if [ -z "${KEEP_TMP:-}" ] && { [ "$rc" -eq 0 ] || [ "$rc" -eq 2 ]; }; then
+		rm -rf "$TMP"
+	else
+		echo "(files kept in $TMP)"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- waiting -------------------------------------------------------------
+
+# wait_for_line FILE REGEX [SECONDS]: until a line of FILE matches (grep -E).
+wait_for_line()
+{
+	local file=$1 re=$2 secs=${3:-15} i
+	for ((i = 0; i < secs * 20; i++)); do
+		grep -Eq -- "$re" "$file" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# wait_start FILE: until memtrace's start record (every probe live) is in FILE.
+wait_start()
+{
+	wait_for_line "$1" '"type": *"start"' "${2:-20}" ||
+		fail "no start record in $1 after ${2:-20}s"
+}
+
+# wait_gone PID [SECONDS]: until PID has exited; fails the test on timeout.
+wait_gone()
+{
+	local pid=$1 secs=${2:-30} i
+	for ((i = 0; i < secs * 20; i++)); do
+		alive "$pid" || return 0
+		sleep 0.05
+	done
+	fail "process $pid still running after ${secs}s"
+}
+
+# --- targets -------------------------------------------------------------
+
+# start_target NAME [ARGS...]: runs $TARGETS/NAME in the background with its
+# report in $T_LOG; returns once it printed "ready PID". Sets T_PID, T_LOG.
+start_target()
+{
+	local name=$1
+	shift
+	SEQ=$((SEQ + 1))
+	T_LOG=$TMP/$name.$SEQ.log
+	"$TARGETS/$name" "$@" >"$T_LOG" 2>&1 &
+	T_PID=$!
+	TARGET_PIDS+=("$T_PID")
+	wait_for_line "$T_LOG" '^ready [0-9]+$' 10 || fail "target $name did not start: $(cat "$T_LOG")"
+	[ "$(awk '/^ready/ { print $2; exit }' "$T_LOG")" = "$T_PID" ] || fail "target $name: ready line names another pid"
+}
+
+# new_log NAME: a fresh path for a target's --log in launch mode.
+new_log() { mktemp "$TMP/$1.XXXXXX.log"; }
+
+# log_pid LOG: pid from the target's "ready PID" line; remembered for cleanup.
+log_pid()
+{
+	local pid
+	pid=$(awk '/^ready/ { print $2; exit }' "$1" 2>/dev/null)
+	[ -n "$pid" ] && TARGET_PIDS+=("$pid")
+	echo "$pid"
+}
+
+# truth_growth LOG: per call, rss_after - rss_before as the target saw it.
+truth_growth() { awk '/^rss_before / { b = $2 } /^rss_after / { print $2 - b }' "$1"; }
+
+# assert_unharmed PID: still running, not stopped (T/t) nor a zombie.
+assert_unharmed()
+{
+	local st
+	st=$(proc_state "$1")
+	[ -n "$st" ] || fail "target $1 is gone"
+	case $st in
+	T | t) fail "target $1 left stopped (state $st)" ;;
+	Z | X) fail "target $1 died (state $st)" ;;
+	esac
+	ok "target $1 alive, state $st"
+}
+
+# --- running memtrace ----------------------------------------------------
+
+# run_memtrace ARGS...: in the foreground, with a time limit. Sets MT_RC,
+# MT_OUT (stdout), MT_ERR (stderr). A hang is a failure, not a result.
+run_memtrace()
+{
+	SEQ=$((SEQ + 1))
+	MT_OUT=$TMP/mt.$SEQ.out
+	MT_ERR=$TMP/mt.$SEQ.err
+	timeout -k 5 "${MT_TIMEOUT:-60}" "$MEMTRACE" "$@" >"$MT_OUT" 2>"$MT_ERR"
+	MT_RC=$?
+	[ "$MT_RC" -ne 124 ] || fail "memtrace $* did not finish within ${MT_TIMEOUT:-60}s"
+	return 0
+}
+
+# start_memtrace ARGS...: in the background (SIGINT at its default, as from a
+# terminal). Sets MT_PID, MT_OUT, MT_ERR; collect it with wait_memtrace.
+start_memtrace()
+{
+	SEQ=$((SEQ + 1))
+	MT_OUT=$TMP/mt.$SEQ.out
+	MT_ERR=$TMP/mt.$SEQ.err
+	env --default-signal=INT,QUIT "$MEMTRACE" "$@" >"$MT_OUT" 2>"$MT_ERR" &
+	MT_PID=$!
+	MT_PIDS+=("$MT_PID")
+}
+
+# wait_memtrace [SECONDS]: waits for the background memtrace, sets MT_RC.
+wait_memtrace()
+{
+	wait_gone "$MT_PID" "${1:-60}"
+	wait "$MT_PID"
+	MT_RC=$?
+}
+
+# A memtrace failure must be exactly one stderr line "memtrace: ...".
+assert_error()
+{
+	local want_rc=$1 what=$2 lines
+	[ "$MT_RC" -eq "$want_rc" ] || fail "$what: exit $MT_RC, want $want_rc"
+	lines=$(wc -l <"$MT_ERR")
+	[ "$lines" -eq 1 ] || fail "$what: $lines lines on stderr, want 1"
+	grep -q '^memtrace: ' "$MT_ERR" || fail "$what: stderr does not start with 'memtrace: ': $(cat "$MT_ERR")"
+	ok "$what: exit $MT_RC: $(cat "$MT_ERR")"
+}
+
+assert_rc()
+{
+	[ "$MT_RC" -eq "$1" ] || fail "$2: memtrace exit status $MT_RC, want $1"
+}
+
+# --- reading results -----------------------------------------------------
+
+# Python prelude for mtq: the stream as recs, plus helpers.
+MTQ_PRELUDE='
+import json, sys
+recs = []
+for n, line in enumerate(open(sys.argv[1]), 1):
+    if line.strip():
+        try:
+            recs.append(json.loads(line))
+        except ValueError as e:
+            sys.exit("%s:%d: not JSON (%s): %r" % (sys.argv[1], n, e, line[:200]))
+def of(t):
+    return [r for r in recs if r.get("type") == t]
+def same(func, name):
+    # "libc.so.6:malloc" may be reported as "malloc" or as the spec
+    return func == name or func.rsplit(":", 1)[-1] == name.rsplit(":", 1)[-1]
+def calls(name, open_=False):
+    return [r for r in of("call") if same(r.get("func", ""), name) and bool(r.get("open", False)) == open_]
+def summary():
+    s = of("summary")
+    if not s:
+        sys.exit("no summary record")
+    return s[-1]
+def fn(name):
+    for f in summary()["functions"]:
+        if same(f["func"], name):
+            return f
+    sys.exit("no summary row for %s" % name)
+def out(v):
+    if isinstance(v, (list, tuple)):
+        print("\n".join(str(x) for x in v))
+    elif isinstance(v, bool):
+        print(int(v))
+    else:
+        print(v)
+'
+
+# mtq FILE EXPR: evaluates a Python expression over the NDJSON stream in FILE
+# (helpers: recs, of(type), calls(func[, open_]), summary(), fn(func)) and
+# prints it, a list one item per line. Fails the test on bad JSON.
+mtq()
+{
+	local res
+	res=$("$PY" -c "$MTQ_PRELUDE
+out($2)" "$1" 2>&1) || fail "query '$2' on $1: $res"
+	echo "$res"
+}
+
+# table_row FILE FUNC: the fields of FUNC's row in a function table, or nothing.
+table_row() { awk -v f="$2" '$1 == f { $1 = $1; print; exit }' "$1"; }
+
+# --- assertions ----------------------------------------------------------
+
+# assert_close WHAT GOT WANT: |GOT - WANT| <= 16 KiB + 1% of |WANT|.
+assert_close()
+{
+	local what=$1 got=$2 want=$3
+	if awk -v g="$got" -v w="$want" -v a="$TOL_ABS" -v r="$TOL_REL" \
+		'BEGIN { d = g - w; if (d < 0) d = -d; m = w < 0 ? -w : w;
+			 exit !(g ~ /^-?[0-9]+(\.[0-9]+)?$/ && d <= a + r * m) }'; then
+		ok "$what: $got, want $want (within $TOL_ABS B + 1%)"
+	else
+		fail "$what: got $got, want $want (tolerance $TOL_ABS B + 1%)"
+	fi
+}
+
+assert_eq()
+{
+	[ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"
+	ok "$1: $2"
+}
+
+# assert_ge WHAT GOT MIN (numbers)
+assert_ge()
+{
+	awk -v g="$2" -v m="$3" 'BEGIN { exit !(g ~ /^-?[0-9]+(\.[0-9]+)?$/ && g + 0 >= m + 0) }' ||
+		fail "$1: got $2, want >= $3"
+	ok "$1: $2 >= $3"
+}
+
+# assert_calls_match FILE FUNC LOG: the call records of FUNC, in order, grow
+# as the target's own rss_before/rss_after say; as many calls as reported.
+assert_calls_match()
+{
+	local file=$1 func=$2 log=$3 got want n i
+	mapfile -t want < <(truth_growth "$log")
+	mapfile -t got < <(mtq "$file" "[c['growth'] for c in calls('$func')]")
+	n=${#want[@]}
+	[ "$n" -gt 0 ] || fail "target reported no calls in $log"
+	assert_eq "$func completed calls" "${#got[@]}" "$n"
+	for ((i = 0; i < n; i++)); do
+		assert_close "$func call $((i + 1)) growth" "${got[i]}" "${want[i]}"
+	done
+}
+
+# assert_summary_growth FILE FUNC LOG: summary row of FUNC against the truth.
+assert_summary_growth()
+{
+	local file=$1 func=$2 log=$3 want
+	want=$(truth_growth "$log" | awk '{ s += $1 } END { print s + 0 }')
+	assert_eq "$func summary calls" "$(mtq "$file" "fn('$func')['calls']")" "$(truth_growth "$log" | wc -l)"
+	assert_close "$func summary growth" "$(mtq "$file" "fn('$func')['growth']")" "$want"
+}
+
+# mtpy FILE CODE: runs Python statements over the stream (same helpers as
+# mtq); the code reports problems with sys.exit("message").
+mtpy()
+{
+	local res
+	res=$("$PY" -c "$MTQ_PRELUDE
+$2" "$1" 2>&1) || fail "$res"
+	[ -z "$res" ] || echo "$res"
+}
+
+# assert_table_mib WHAT GOT_MIB WANT_BYTES: a table cell (MiB, two decimals)
+# against bytes: the usual tolerance plus half a unit of the last digit.
+assert_table_mib()
+{
+	local what=$1 got=$2 want=$3
+	if awk -v g="$got" -v w="$want" -v a="$TOL_ABS" -v r="$TOL_REL" -v mib="$MIB" \
+		'BEGIN { d = g * mib - w; if (d < 0) d = -d; m = w < 0 ? -w : w;
+			 exit !(g ~ /^-?[0-9]+\.[0-9][0-9]$/ && d <= a + 0.005 * mib + r * m) }'; then
+		ok "$what: $got MiB, want $(awk -v w="$want" -v mib="$MIB" 'BEGIN { printf "%.4f", w / mib }') MiB"
+	else
+		fail "$what: got '$got' MiB, want $want bytes ($(awk -v w="$want" -v mib="$MIB" 'BEGIN { printf "%.4f", w / mib }') MiB)"
+	fi
+}
+
+# target_done LOG PID STATUS: a target we started ran to its end, unharmed.
+target_done()
+{
+	local log=$1 pid=$2 want=${3:-0} rc
+	wait_gone "$pid" 30
+	wait "$pid"
+	rc=$?
+	[ "$rc" -eq "$want" ] || fail "target $pid exit status $rc, want $want: $(tail -n 3 "$log")"
+	grep -Eq '^(done|exiting)' "$log" || fail "target $pid did not finish its work: $(tail -n 3 "$log")"
+	ok "target $pid finished, exit $rc"
+}
+
+# Optional per-test cleanup hook: define test_cleanup in the test.

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * exiter [--wait|--wait-file F] [--log F] N STATUS [inside]: calls exit_work()
+ * N times, 20 ms apart (each allocates, touches and keeps 1 MiB), then exits
+ * with STATUS. With "inside", one more call of exit_work exits from inside
+ * the call, so tracing ends with that call still open.
+ * Reports "rss_before", "rss_after" per completed call.
+ */
+#include "target.h"
+
+static void *volatile kept[1024];
+static unsigned int nkept;
+
+TRACED int exit_work(int exit_status)
+{
+	char *p = malloc(1UL << 20);
+
+	if (!p)
+		abort();
+	t_touch(p, 1UL << 20);
+	kept[nkept++ % 1024] = p;
+	if (exit_status >= 0) {
+		t_say("exiting %d inside exit_work", exit_status);
+		exit(exit_status);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int i = t_init(argc, argv);
+	long n = t_arg(argc, argv, i, 10);
+	int status = (int)t_arg(argc, argv, i + 1, 0);
+	int inside = i + 2 < argc && !strcmp(argv[i + 2], "inside");
+
+	for (long k = 0; k < n; k++) {
+		long before, after;
+
+		if (k)
+			t_sleep_ms(20);
+		before = t_rss();
+		exit_work(-1);
+		after = t_rss();
+		t_say("rss_before %ld", before);
+		t_say("rss_after %ld", after);
+	}
+	if (inside) {
+		t_sleep_ms(20);
+		exit_work(status);
+	}
+	t_say("exiting %d", status);
+	return status;
+}

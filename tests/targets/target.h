@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Shared by the integration-test targets: every target reports its own RSS
+ * (RssAnon + RssFile + RssShmem from /proc/self/status, bytes) so the tests
+ * can compare memtrace's numbers against the process's own view.
+ *
+ * Common options, before the target's own arguments:
+ *   --wait            print "ready PID" and block until SIGUSR1 (attach-mode tests)
+ *   --wait-file PATH  print "ready PID" and block until PATH exists
+ *   --log FILE        write report lines to FILE instead of stdout (launch mode,
+ *                     where stdout is memtrace's)
+ * Without --wait*, "ready PID" is still printed before any work starts.
+ */
+#ifndef MT_TARGET_H
+#define MT_TARGET_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/*
+ * Traced functions must survive -O2 as real, separately called functions with
+ * their own .symtab entry: no inlining, no constprop/isra clones that callers
+ * would use instead of the named symbol.
+ */
+#ifdef __clang__
+#define TRACED __attribute__((noinline, used))
+#else
+#define TRACED __attribute__((noipa, used))
+#endif
+
+static FILE *t_log;
+
+/*
+ * Reads /proc/self/status into a static buffer with raw syscalls: no malloc,
+ * no stdio, so measuring does not itself move the RSS it measures.
+ */
+static long t_rss(void)
+{
+	static char buf[8192];
+	static const char *const keys[] = { "RssAnon:", "RssFile:", "RssShmem:" };
+	long total = 0;
+	ssize_t n, len = 0;
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		perror("target: /proc/self/status");
+		exit(99);
+	}
+	while ((n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += n;
+	close(fd);
+	buf[len] = '\0';
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const char *p = strstr(buf, keys[i]);
+
+		if (!p) {
+			fprintf(stderr, "target: no %s in /proc/self/status\n", keys[i]);
+			exit(99);
+		}
+		total += strtol(p + strlen(keys[i]), NULL, 10) * 1024;
+	}
+	return total;
+}
+
+/* One report line, flushed at once so a test tailing the log sees it. */
+__attribute__((format(printf, 1, 2))) static void t_say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(t_log, fmt, ap);
+	va_end(ap);
+	fputc('\n', t_log);
+	fflush(t_log);
+}
+
+static void t_sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* Touches every page of [p, p+len) by writing, so each becomes resident. */
+static __attribute__((unused)) void t_touch(void *p, size_t len)
+{
+	/* Non-zero: a zero memset after malloc may be folded into calloc, which touches nothing. */
+	memset(p, 0x5a, len);
+}
+
+/*
+ * Parses the common options, prints "ready PID" and waits for the go signal
+ * when asked. Returns the index of the first target-specific argument.
+ * SIGUSR1 is blocked here, before any thread starts, so every thread inherits
+ * the mask and only sigwait() receives it.
+ */
+static int t_init(int argc, char **argv)
+{
+	const char *wait_file = NULL, *log_path = NULL;
+	int wait_sig = 0, i = 1;
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+
+	for (; i < argc; i++) {
+		if (!strcmp(argv[i], "--wait")) {
+			wait_sig = 1;
+		} else if (!strcmp(argv[i], "--wait-file") && i + 1 < argc) {
+			wait_file = argv[++i];
+		} else if (!strcmp(argv[i], "--log") && i + 1 < argc) {
+			log_path = argv[++i];
+		} else {
+			break;
+		}
+	}
+	t_log = stdout;
+	if (log_path) {
+		t_log = fopen(log_path, "a");
+		if (!t_log) {
+			perror(log_path);
+			exit(99);
+		}
+	}
+	/*
+	 * Warm up everything the measuring path uses (stdio buffer, t_rss's
+	 * code and buffer) so it faults nothing later.
+	 */
+	(void)t_rss();
+	t_say("ready %d", (int)getpid());
+	if (wait_sig) {
+		int sig;
+
+		sigwait(&set, &sig);
+	}
+	if (wait_file) {
+		while (access(wait_file, F_OK))
+			t_sleep_ms(5);
+	}
+	t_say("go");
+	(void)t_rss();
+	return i;
+}
+
+static __attribute__((unused)) long t_arg(int argc, char **argv, int i, long def)
+{
+	return i < argc ? strtol(argv[i], NULL, 0) : def;
+}
+
+#endif

@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * ELF symbol lookup against fixtures compiled here at run time (PIE,
+ * non-PIE, -fcf-protection, stripped) and against the libc this test runs
+ * on. Expected offsets come from readelf's output and from where the
+ * running process has the code mapped, not from elfsym.c's own arithmetic.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "elfsym.h"
+#include "unit.h"
+
+static char tmpdir[] = "/tmp/mt_elfsym.XXXXXX";
+
+static const char fixture_src[] =
+	"#include <stdlib.h>\n"
+	"#include <string.h>\n"
+	"__attribute__((noipa)) long Grow(long n)\n"
+	"{\n"
+	"	char *p = malloc(n);\n"
+	"	long s = 0;\n"
+	"	if (!p)\n"
+	"		return -1;\n"
+	"	memset(p, 1, n);\n"
+	"	for (long i = 0; i < n; i += 4096)\n"
+	"		s += p[i];\n"
+	"	free(p);\n"
+	"	return s;\n"
+	"}\n"
+	"__attribute__((noipa)) int grow_all(int k)\n"
+	"{\n"
+	"	long s = 0;\n"
+	"	for (int i = 0; i < k; i++)\n"
+	"		s += Grow(1 << 16);\n"
+	"	return (int)s;\n"
+	"}\n"
+	"__attribute__((noipa)) int add_one(int x) { return x + 1; }\n"
+	"int main(int argc, char **argv) { return grow_all(argc) + add_one(argc) > 0 ? 0 : 1; }\n";
+
+/* system() on a formatted command; returns its exit status. */
+static int sh(const char *fmt, ...)
+{
+	va_list ap;
+	char *cmd;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&cmd, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return -1;
+	r = system(cmd);
+	free(cmd);
+	return WIFEXITED(r) ? WEXITSTATUS(r) : -1;
+}
+
+static char *fixture(const char *name)
+{
+	char *p;
+
+	if (asprintf(&p, "%s/%s", tmpdir, name) < 0)
+		abort();
+	return p;
+}
+
+/* readelf -sW: value and size of the FUNC symbol name. */
+static int readelf_sym(const char *file, const char *name, uint64_t *value, uint64_t *size)
+{
+	char *cmd, *line = NULL, *type = NULL, *sym = NULL;
+	unsigned long v;
+	long sz;
+	size_t cap = 0;
+	int found = -1;
+	FILE *p;
+
+	if (asprintf(&cmd, "readelf -sW '%s' 2>/dev/null", file) < 0)
+		return -1;
+	p = popen(cmd, "r");
+	free(cmd);
+	while (p && found && getline(&line, &cap, p) > 0) {
+		if (sscanf(line, " %*[0-9]: %lx %li %ms %*s %*s %*s %ms", &v, &sz, &type, &sym) == 4 &&
+		    !strcmp(type, "FUNC") && !strcmp(sym, name)) {
+			*value = v;
+			*size = (uint64_t)sz;
+			found = 0;
+		}
+		free(type);
+		free(sym);
+		type = sym = NULL;
+	}
+	free(line);
+	if (p)
+		pclose(p);
+	return found;
+}
+
+/* readelf -lW: file offset of vaddr through the LOAD segment holding it. */
+static int readelf_off(const char *file, uint64_t vaddr, uint64_t *off)
+{
+	unsigned long o, va, pa, fsz;
+	char *cmd, *line = NULL;
+	size_t cap = 0;
+	int found = -1;
+	FILE *p;
+
+	if (asprintf(&cmd, "readelf -lW '%s' 2>/dev/null", file) < 0)
+		return -1;
+	p = popen(cmd, "r");
+	free(cmd);
+	while (p && found && getline(&line, &cap, p) > 0) {
+		if (sscanf(line, " LOAD %lx %lx %lx %lx", &o, &va, &pa, &fsz) == 4 && vaddr >= va &&
+		    vaddr < va + fsz) {
+			*off = vaddr - va + o;
+			found = 0;
+		}
+	}
+	free(line);
+	if (p)
+		pclose(p);
+	return found;
+}
+
+static int file_bytes(const char *file, uint64_t off, unsigned char *buf, size_t n)
+{
+	int fd = open(file, O_RDONLY);
+	ssize_t r;
+
+	if (fd < 0)
+		return -1;
+	r = pread(fd, buf, n, (off_t)off);
+	close(fd);
+	return r == (ssize_t)n ? 0 : -1;
+}
+
+/* Symbol lookup checked against readelf and the bytes in the file. */
+static void check_func(struct mt_elf *elf, const char *file, const char *name)
+{
+	static const unsigned char endbr[4] = { 0xf3, 0x0f, 0x1e, 0xfa };
+	uint64_t value = 0, size = 0, off = 0;
+	unsigned char b[4];
+	struct mt_sym s;
+	int ret = mt_elf_find_func(elf, name, &s);
+
+	CHECK_INT(ret, 0, "find_func found it");
+	CHECK_INT(readelf_sym(file, name, &value, &size), 0, "readelf -s lists it");
+	CHECK_INT(readelf_off(file, value, &off), 0, "readelf -l has a LOAD segment for it");
+	if (ret)
+		return;
+	CHECK(s.vaddr == value, "%s vaddr 0x%" PRIx64 " == readelf 0x%" PRIx64, name, s.vaddr, value);
+	CHECK(s.size == size, "%s size %" PRIu64 " == readelf %" PRIu64, name, s.size, size);
+	CHECK(s.file_off == off, "%s file_off 0x%" PRIx64 " == segment math 0x%" PRIx64, name,
+	      s.file_off, off);
+	CHECK(!s.ifunc && !s.from_dynsym, "%s is a plain .symtab function", name);
+	CHECK(!file_bytes(file, s.file_off, b, 4) && !memcmp(b, endbr, 4),
+	      "%s starts with endbr64 in the file (-fcf-protection=full)", name);
+}
+
+static void test_pie(void)
+{
+	char *f = fixture("pie");
+	struct mt_elf *elf;
+	const char **needed, *sugg[8];
+	int n, i, has_libc = 0, ret;
+
+	ret = mt_elf_open(f, &elf);
+	CHECK_INT(ret, 0, "open PIE fixture");
+	if (ret)
+		goto out;
+	CHECK(mt_elf_is_pie(elf), "PIE fixture is ET_DYN");
+	CHECK(mt_elf_has_symtab(elf), "PIE fixture has .symtab");
+	check_func(elf, f, "Grow");
+	check_func(elf, f, "add_one");
+
+	CHECK_INT(mt_elf_needed(elf, &needed, &n), 0, "DT_NEEDED read");
+	for (i = 0; i < n; i++)
+		has_libc |= !strcmp(needed[i], "libc.so.6");
+	CHECK(has_libc, "DT_NEEDED lists libc.so.6 (%d entries)", n);
+	CHECK(mt_elf_runpath(elf) == NULL, "no DT_RUNPATH");
+
+	n = mt_elf_suggest(elf, "Grwo", sugg, 8);
+	CHECK(n >= 1 && !strcmp(sugg[0], "Grow"), "'Grwo' suggests 'Grow' first (got %s)",
+	      n ? sugg[0] : "nothing");
+	n = mt_elf_suggest(elf, "grow", sugg, 8);
+	CHECK(n >= 2 && !strcmp(sugg[0], "Grow") && !strcmp(sugg[1], "grow_all"),
+	      "'grow' suggests 'Grow', 'grow_all' (got %d: %s, %s)", n, n > 0 ? sugg[0] : "-",
+	      n > 1 ? sugg[1] : "-");
+	n = mt_elf_suggest(elf, "add", sugg, 8);
+	CHECK(n >= 1 && !strcmp(sugg[0], "add_one"), "'add' suggests 'add_one'");
+	n = mt_elf_suggest(elf, "zzzzzzzz", sugg, 8);
+	CHECK_INT(n, 0, "nothing close to 'zzzzzzzz'");
+	n = mt_elf_suggest(elf, "Grow", sugg, 8);
+	for (i = 0; i < n; i++)
+		CHECK(strcmp(sugg[i], "Grow"), "an exact name is not its own suggestion");
+	CHECK_INT(mt_elf_find_func(elf, "Grwo", &(struct mt_sym){ 0 }), -ENOENT, "misspelt name");
+	mt_elf_close(elf);
+out:
+	free(f);
+}
+
+static void test_nopie(void)
+{
+	char *f = fixture("nopie");
+	struct mt_elf *elf;
+	int ret = mt_elf_open(f, &elf);
+
+	CHECK_INT(ret, 0, "open non-PIE fixture");
+	if (!ret) {
+		CHECK(!mt_elf_is_pie(elf), "non-PIE fixture is ET_EXEC");
+		check_func(elf, f, "Grow");
+		mt_elf_close(elf);
+	}
+	free(f);
+}
+
+/* At -O0 every function opens with endbr64; push %rbp. */
+static void test_probe_offset(void)
+{
+	char *f = fixture("o0"), *g = fixture("pie");
+	struct mt_elf *elf = NULL, *elf2 = NULL;
+	struct mt_sym s, small;
+	unsigned char b[5];
+	const char *why;
+	uint64_t off;
+
+	if (mt_elf_open(f, &elf) || mt_elf_find_func(elf, "Grow", &s)) {
+		CHECK(0, "open -O0 fixture and find Grow");
+		goto out;
+	}
+	CHECK(!file_bytes(f, s.file_off, b, 5) && b[4] == 0x55, "-O0 Grow: endbr64; push %%rbp");
+	CHECK_INT(mt_elf_probe_offset(elf, &s, &off, &why), 0, "probe_offset");
+	CHECK(off == s.file_off + 4, "probe lands after endbr64 (0x%" PRIx64 " vs 0x%" PRIx64 ")",
+	      off, s.file_off);
+	CHECK_STR(why, "after endbr64", "why");
+
+	/* A 4-byte function must not be probed past its end. */
+	small = s;
+	small.size = 4;
+	mt_elf_probe_offset(elf, &small, &off, &why);
+	CHECK(off == s.file_off, "st_size 4: probe stays at entry");
+	CHECK_STR(why, "entry", "why for a 4-byte function");
+
+	/* -O2 add_one is endbr64; lea: single-stepped either way, so the entry. */
+	if (mt_elf_open(g, &elf2) || mt_elf_find_func(elf2, "add_one", &s)) {
+		CHECK(0, "open PIE fixture and find add_one");
+		goto out;
+	}
+	CHECK(!file_bytes(g, s.file_off, b, 5) && b[4] != 0x55 && b[4] != 0x41,
+	      "-O2 add_one has no push after endbr64 (0x%02x)", b[4]);
+	mt_elf_probe_offset(elf2, &s, &off, &why);
+	CHECK(off == s.file_off, "add_one probe at entry");
+	CHECK_STR(why, "entry", "why for add_one");
+out:
+	mt_elf_close(elf);
+	mt_elf_close(elf2);
+	free(f);
+	free(g);
+}
+
+static void test_stripped(void)
+{
+	char *f = fixture("stripped");
+	struct mt_elf *elf;
+	struct mt_sym s;
+	const char **needed;
+	int n, i, has_libc = 0, ret = mt_elf_open(f, &elf);
+
+	CHECK_INT(ret, 0, "open stripped fixture");
+	if (ret)
+		goto out;
+	CHECK(!mt_elf_has_symtab(elf), "stripped fixture has no .symtab");
+	CHECK_INT(mt_elf_find_func(elf, "Grow", &s), -ENOENT, "Grow is gone when stripped");
+	mt_elf_needed(elf, &needed, &n);
+	for (i = 0; i < n; i++)
+		has_libc |= !strcmp(needed[i], "libc.so.6");
+	CHECK(has_libc, "stripped fixture still lists libc.so.6");
+	mt_elf_close(elf);
+out:
+	free(f);
+}
+
+/* libc as this process maps it: path, and file offset of a runtime address. */
+static int libc_mapping(const void *addr, char **path, uint64_t *off)
+{
+	unsigned long start, end, moff;
+	char *line = NULL, *p;
+	size_t cap = 0;
+	int pos, found = -1;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	while (f && found && getline(&line, &cap, f) > 0) {
+		pos = 0;
+		if (sscanf(line, "%lx-%lx %*s %lx %*s %*u %n", &start, &end, &moff, &pos) < 3 || !pos)
+			continue;
+		p = line + pos;
+		p[strcspn(p, "\n")] = '\0';
+		if (strcmp(strrchr(p, '/') ? strrchr(p, '/') + 1 : p, "libc.so.6"))
+			continue;
+		if ((uintptr_t)addr >= start && (uintptr_t)addr < end) {
+			*path = strdup(p);
+			*off = (uintptr_t)addr - start + moff;
+			found = 0;
+		}
+	}
+	free(line);
+	if (f)
+		fclose(f);
+	return found;
+}
+
+static void test_libc(void)
+{
+	void *addr = dlsym(RTLD_DEFAULT, "malloc");
+	char *path = NULL;
+	uint64_t off = 0;
+	struct mt_elf *elf;
+	struct mt_sym s;
+
+	if (libc_mapping(addr, &path, &off)) {
+		CHECK(0, "malloc is in a libc.so.6 mapping of this process");
+		return;
+	}
+	if (mt_elf_open(path, &elf)) {
+		CHECK(0, "open %s", path);
+		goto out;
+	}
+	CHECK(mt_elf_is_pie(elf), "libc is ET_DYN");
+	CHECK_INT(mt_elf_find_func(elf, "malloc", &s), 0, "malloc in libc");
+	CHECK(s.file_off == off, "malloc file_off 0x%" PRIx64 " == where this process runs it 0x%" PRIx64,
+	      s.file_off, off);
+	CHECK(!s.ifunc, "malloc is not an IFUNC");
+	CHECK_INT(mt_elf_find_func(elf, "memcpy", &s), 0, "memcpy in libc");
+	CHECK(s.ifunc, "memcpy is an IFUNC resolver");
+	/* Without debug symbols it comes from .dynsym; with them from the build-id .symtab. */
+	CHECK(s.from_dynsym == !mt_elf_has_symtab(elf), "from_dynsym agrees with has_symtab (%d, %d)",
+	      s.from_dynsym, mt_elf_has_symtab(elf));
+	mt_elf_close(elf);
+out:
+	free(path);
+}
+
+static void test_errors(void)
+{
+	struct mt_elf *elf = (struct mt_elf *)1;
+	char *src = fixture("fixture.c"), *none = fixture("does-not-exist");
+
+	CHECK_INT(mt_elf_open(none, &elf), -ENOENT, "missing file");
+	CHECK(elf == NULL, "*out is NULL on error");
+	CHECK_INT(mt_elf_open(src, &elf), -ENOEXEC, "C source is not ELF");
+	mt_elf_close(NULL);
+	free(src);
+	free(none);
+}
+
+static int build_fixtures(void)
+{
+	const char *cc = getenv("CC") ? getenv("CC") : "cc";
+	char *src = fixture("fixture.c");
+	FILE *f = fopen(src, "w");
+	int r;
+
+	if (!f)
+		return -1;
+	fputs(fixture_src, f);
+	fclose(f);
+	r = sh("cd %s && %s -O2 -g -fcf-protection=full -fPIE -pie fixture.c -o pie && "
+	       "%s -O2 -g -fcf-protection=full -fno-pie -no-pie fixture.c -o nopie && "
+	       "%s -O0 -fcf-protection=full fixture.c -o o0 && "
+	       "cp pie stripped && strip stripped",
+	       tmpdir, cc, cc, cc);
+	free(src);
+	return r;
+}
+
+int main(void)
+{
+	if (!mkdtemp(tmpdir)) {
+		CHECK(0, "mkdtemp: %s", strerror(errno));
+		return unit_done();
+	}
+	CHECK_INT(build_fixtures(), 0, "fixtures compile (cc, strip)");
+	test_pie();
+	test_nopie();
+	test_probe_offset();
+	test_stripped();
+	test_libc();
+	test_errors();
+	sh("rm -rf '%s'", tmpdir);
+	return unit_done();
+}

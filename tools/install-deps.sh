@@ -1,0 +1,24 @@
+#!/bin/sh
+# Install what memtrace needs to build and test on Debian 12, from Debian's packages only.
+#   tools/install-deps.sh          build + run dependencies
+#   tools/install-deps.sh --test   also what the test suite uses
+set -eu
+
+build="make gcc clang pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev"
+# The bundled examples: a native one (C) and the Python seed program (numpy).
+run="python3 python3-numpy python3.11"
+# Tests: JSON lint (python3), SVG checks, mprof interop, unprivileged runs (setpriv), pgrep.
+test="libxml2-utils librsvg2-bin python3-memory-profiler util-linux procps binutils"
+
+pkgs="$build $run"
+[ "${1:-}" = "--test" ] && pkgs="$pkgs $test"
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: run as root (apt-get install needs it)" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $pkgs >/dev/null
+echo "install-deps: installed $pkgs"

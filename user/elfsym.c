@@ -1,0 +1,629 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* ELF symbol lookup (libelf): function symbols, file offsets, attach points. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "elfsym.h"
+
+/* One function symbol; names point into libelf's data or into elf->owned. */
+struct fsym {
+	const char *name;
+	uint64_t vaddr;
+	uint64_t size;
+	uint32_t seq;  /* load order: .symtab entries before .dynsym ones */
+	bool dyn;      /* from .dynsym */
+	bool hidden;   /* a non-default symbol version ("f@V", not "f@@V") */
+	bool ifunc;
+};
+
+struct mt_elf {
+	int fd;
+	Elf *e;
+	int dbg_fd;        /* separate debug file found by build-id, or -1 */
+	Elf *dbg;
+	bool pie;
+	bool has_symtab;   /* .symtab in the file or in its debug file */
+	GElf_Phdr *loads;  /* PT_LOAD segments: vaddr -> file offset */
+	size_t nloads;
+
+	bool syms_loaded;
+	int syms_err;
+	struct fsym *syms; /* sorted by name, default version first, then seq */
+	size_t nsyms, syms_cap;
+	char **owned;      /* names copied to cut "@VERSION" off */
+	size_t nowned, owned_cap;
+
+	bool dyn_loaded;
+	const char **needed;
+	int nneeded;
+	const char *runpath;
+};
+
+/* Grow *arr (of *cap elements of size sz) so that it holds at least n+1. */
+static int grow(void *arr, size_t *cap, size_t n, size_t sz)
+{
+	void **p = arr;
+	size_t ncap;
+	void *q;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 64;
+	q = realloc(*p, ncap * sz);
+	if (!q)
+		return -ENOMEM;
+	*p = q;
+	*cap = ncap;
+	return 0;
+}
+
+static Elf_Scn *find_scn(Elf *e, GElf_Word type, GElf_Shdr *shdr)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(e, scn))) {
+		if (gelf_getshdr(scn, shdr) && shdr->sh_type == type)
+			return scn;
+	}
+	return NULL;
+}
+
+static bool has_symtab_scn(Elf *e)
+{
+	GElf_Shdr shdr;
+
+	/* A .symtab holding only the null entry is as good as none. */
+	return find_scn(e, SHT_SYMTAB, &shdr) && shdr.sh_entsize && shdr.sh_size / shdr.sh_entsize > 1;
+}
+
+static int load_phdrs(struct mt_elf *elf)
+{
+	size_t i, n;
+	GElf_Phdr ph;
+
+	if (elf_getphdrnum(elf->e, &n))
+		return -ENOEXEC;
+	elf->loads = calloc(n ? n : 1, sizeof(*elf->loads));
+	if (!elf->loads)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		if (gelf_getphdr(elf->e, (int)i, &ph) && ph.p_type == PT_LOAD)
+			elf->loads[elf->nloads++] = ph;
+	}
+	return elf->nloads ? 0 : -ENOEXEC;
+}
+
+/* The GNU build-id note as lowercase hex (malloc'd), or NULL. */
+static char *build_id_hex(Elf *e)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr shdr;
+	GElf_Nhdr nh;
+	size_t off, noff, doff, i;
+	Elf_Data *d;
+	char *hex;
+
+	while ((scn = elf_nextscn(e, scn))) {
+		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_NOTE)
+			continue;
+		d = elf_getdata(scn, NULL);
+		for (off = 0; d && (off = gelf_getnote(d, off, &nh, &noff, &doff));) {
+			if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 ||
+			    memcmp((char *)d->d_buf + noff, "GNU", 4) || !nh.n_descsz)
+				continue;
+			hex = malloc(nh.n_descsz * 2 + 1);
+			if (!hex)
+				return NULL;
+			for (i = 0; i < nh.n_descsz; i++)
+				sprintf(hex + 2 * i, "%02x", ((unsigned char *)d->d_buf)[doff + i]);
+			return hex;
+		}
+	}
+	return NULL;
+}
+
+static int open_elf(const char *path, int *fd, Elf **e)
+{
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0)
+		return -errno;
+	*e = elf_begin(*fd, ELF_C_READ_MMAP, NULL);
+	if (!*e || elf_kind(*e) != ELF_K_ELF) {
+		elf_end(*e);
+		close(*fd);
+		*fd = -1;
+		*e = NULL;
+		return -ENOEXEC;
+	}
+	return 0;
+}
+
+/* Try one candidate debug file; keep it only if it really has a .symtab. */
+static bool try_debug_file(struct mt_elf *elf, const char *path)
+{
+	if (open_elf(path, &elf->dbg_fd, &elf->dbg))
+		return false;
+	if (has_symtab_scn(elf->dbg))
+		return true;
+	elf_end(elf->dbg);
+	close(elf->dbg_fd);
+	elf->dbg = NULL;
+	elf->dbg_fd = -1;
+	return false;
+}
+
+/*
+ * Stripped objects (Debian's libc among them) keep their .symtab in a
+ * separate file named by build-id. The build-id guarantees it describes
+ * this very file, so its symbol values are valid against our segments.
+ * Objects seen through /proc/PID/root look in the target's own root first.
+ */
+static void find_debug_file(struct mt_elf *elf, const char *path)
+{
+	char *hex = build_id_hex(elf->e), *dbg = NULL;
+	int rootlen = 0;
+
+	if (!hex || strlen(hex) < 3)
+		goto out;
+	if (sscanf(path, "/proc/%*[0-9]/root/%n", &rootlen) == 0 && rootlen > 0 &&
+	    asprintf(&dbg, "%.*susr/lib/debug/.build-id/%.2s/%s.debug", rootlen, path, hex,
+		     hex + 2) > 0) {
+		if (try_debug_file(elf, dbg))
+			goto out;
+		free(dbg);
+		dbg = NULL;
+	}
+	if (asprintf(&dbg, "/usr/lib/debug/.build-id/%.2s/%s.debug", hex, hex + 2) > 0)
+		try_debug_file(elf, dbg);
+	else
+		dbg = NULL;
+out:
+	free(dbg);
+	free(hex);
+}
+
+int mt_elf_open(const char *path, struct mt_elf **out)
+{
+	struct mt_elf *elf;
+	GElf_Ehdr eh;
+	int err;
+
+	*out = NULL;
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -ENOEXEC;
+	elf = calloc(1, sizeof(*elf));
+	if (!elf)
+		return -ENOMEM;
+	elf->dbg_fd = -1;
+	err = open_elf(path, &elf->fd, &elf->e);
+	if (err) {
+		free(elf);
+		return err;
+	}
+	if (!gelf_getehdr(elf->e, &eh) || (eh.e_type != ET_EXEC && eh.e_type != ET_DYN)) {
+		err = -ENOEXEC;
+		goto fail;
+	}
+	elf->pie = eh.e_type == ET_DYN;
+	err = load_phdrs(elf);
+	if (err)
+		goto fail;
+	elf->has_symtab = has_symtab_scn(elf->e);
+	if (!elf->has_symtab) {
+		find_debug_file(elf, path);
+		elf->has_symtab = elf->dbg != NULL;
+	}
+	*out = elf;
+	return 0;
+fail:
+	mt_elf_close(elf);
+	return err;
+}
+
+void mt_elf_close(struct mt_elf *elf)
+{
+	size_t i;
+
+	if (!elf)
+		return;
+	for (i = 0; i < elf->nowned; i++)
+		free(elf->owned[i]);
+	free(elf->owned);
+	free(elf->syms);
+	free(elf->needed);
+	free(elf->loads);
+	elf_end(elf->dbg);
+	if (elf->dbg_fd >= 0)
+		close(elf->dbg_fd);
+	elf_end(elf->e);
+	if (elf->fd >= 0)
+		close(elf->fd);
+	free(elf);
+}
+
+bool mt_elf_has_symtab(const struct mt_elf *elf)
+{
+	return elf->has_symtab;
+}
+
+bool mt_elf_is_pie(const struct mt_elf *elf)
+{
+	return elf->pie;
+}
+
+/* Symbol value to file offset through the PT_LOAD segment whose file image holds it. */
+static int vaddr_to_off(const struct mt_elf *elf, uint64_t vaddr, uint64_t *off)
+{
+	const GElf_Phdr *ph;
+	size_t i;
+
+	for (i = 0; i < elf->nloads; i++) {
+		ph = &elf->loads[i];
+		if (vaddr >= ph->p_vaddr && vaddr - ph->p_vaddr < ph->p_filesz) {
+			*off = vaddr - ph->p_vaddr + ph->p_offset;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* "f@@V" / "f@V" -> "f"; newer linkers write versions into .symtab names. */
+static int unversion(struct mt_elf *elf, struct fsym *s)
+{
+	const char *at = strchr(s->name, '@');
+	char *copy;
+
+	if (!at || at == s->name)
+		return 0;
+	s->hidden = at[1] != '@';
+	if (grow(&elf->owned, &elf->owned_cap, elf->nowned, sizeof(*elf->owned)))
+		return -ENOMEM;
+	copy = strndup(s->name, (size_t)(at - s->name));
+	if (!copy)
+		return -ENOMEM;
+	elf->owned[elf->nowned++] = copy;
+	s->name = copy;
+	return 0;
+}
+
+/* .gnu.version of .dynsym: which entries are non-default versions. */
+static Elf_Data *versym_data(Elf *e)
+{
+	GElf_Shdr shdr;
+	Elf_Scn *scn = find_scn(e, SHT_GNU_versym, &shdr);
+
+	return scn ? elf_getdata(scn, NULL) : NULL;
+}
+
+static int add_syms(struct mt_elf *elf, Elf *e, GElf_Word type)
+{
+	Elf_Data *d, *vd = NULL;
+	GElf_Versym vs;
+	GElf_Shdr shdr;
+	Elf_Scn *scn;
+	GElf_Sym sym;
+	struct fsym *s;
+	size_t i, n;
+	int st;
+
+	scn = find_scn(e, type, &shdr);
+	if (!scn || !shdr.sh_entsize)
+		return 0;
+	d = elf_getdata(scn, NULL);
+	if (!d)
+		return -ENOEXEC;
+	if (type == SHT_DYNSYM)
+		vd = versym_data(e);
+	n = shdr.sh_size / shdr.sh_entsize;
+	for (i = 1; i < n; i++) {
+		if (!gelf_getsym(d, (int)i, &sym) || sym.st_shndx == SHN_UNDEF)
+			continue;
+		st = GELF_ST_TYPE(sym.st_info);
+		if (st != STT_FUNC && st != STT_GNU_IFUNC)
+			continue;
+		if (grow(&elf->syms, &elf->syms_cap, elf->nsyms, sizeof(*elf->syms)))
+			return -ENOMEM;
+		s = &elf->syms[elf->nsyms];
+		s->name = elf_strptr(e, shdr.sh_link, sym.st_name);
+		if (!s->name || !*s->name)
+			continue;
+		s->vaddr = sym.st_value;
+		s->size = sym.st_size;
+		s->seq = (uint32_t)elf->nsyms;
+		s->dyn = type == SHT_DYNSYM;
+		s->ifunc = st == STT_GNU_IFUNC;
+		s->hidden = vd && gelf_getversym(vd, (int)i, &vs) && (vs & 0x8000);
+		if (unversion(elf, s))
+			return -ENOMEM;
+		elf->nsyms++;
+	}
+	return 0;
+}
+
+static int fsym_cmp(const void *a, const void *b)
+{
+	const struct fsym *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	if (c)
+		return c;
+	if (x->hidden != y->hidden)
+		return x->hidden ? 1 : -1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int load_syms(struct mt_elf *elf)
+{
+	if (elf->syms_loaded)
+		return elf->syms_err;
+	elf->syms_loaded = true;
+	elf->syms_err = add_syms(elf, elf->dbg ? elf->dbg : elf->e, SHT_SYMTAB);
+	if (!elf->syms_err)
+		elf->syms_err = add_syms(elf, elf->e, SHT_DYNSYM);
+	if (!elf->syms_err)
+		qsort(elf->syms, elf->nsyms, sizeof(*elf->syms), fsym_cmp);
+	return elf->syms_err;
+}
+
+/* Index of the first symbol named name (sorted order), or nsyms. */
+static size_t lower_bound(const struct mt_elf *elf, const char *name)
+{
+	size_t lo = 0, hi = elf->nsyms, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strcmp(elf->syms[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int mt_elf_find_func(struct mt_elf *elf, const char *name, struct mt_sym *out)
+{
+	size_t i, first;
+	bool in_symtab = false;
+	int err = load_syms(elf);
+
+	if (err)
+		return err;
+	first = lower_bound(elf, name);
+	for (i = first; i < elf->nsyms && !strcmp(elf->syms[i].name, name); i++)
+		in_symtab |= !elf->syms[i].dyn;
+	/* Best first: default version, then .symtab before .dynsym. */
+	for (i = first; i < elf->nsyms && !strcmp(elf->syms[i].name, name); i++) {
+		if (vaddr_to_off(elf, elf->syms[i].vaddr, &out->file_off))
+			continue;
+		out->vaddr = elf->syms[i].vaddr;
+		out->size = elf->syms[i].size;
+		out->ifunc = elf->syms[i].ifunc;
+		out->from_dynsym = !in_symtab;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/*
+ * Suggestions. Scores in half-edits: a case-only difference costs 1, any
+ * other edit (including swapping two neighbours) 2. Whole-name matches
+ * rank first, then names that start with something close to the query
+ * ("grow" -> "grow_all"), then names merely containing it.
+ */
+#define SCORE_PREFIX 1000
+#define SCORE_SUBSTR 2000
+
+struct cand {
+	const char *name;
+	int score;
+	size_t len;
+};
+
+static int min3(int a, int b, int c)
+{
+	int m = a < b ? a : b;
+
+	return m < c ? m : c;
+}
+
+static int sub_cost(char a, char b)
+{
+	if (a == b)
+		return 0;
+	return tolower((unsigned char)a) == tolower((unsigned char)b) ? 1 : 2;
+}
+
+/* Optimal string alignment distance of a[0..n) and b[0..m), rows: 3 x (m+1) ints. */
+static int osa(const char *a, size_t n, const char *b, size_t m, int *rows)
+{
+	int *pp = rows, *p = rows + m + 1, *c = rows + 2 * (m + 1), *t;
+	size_t i, j;
+
+	for (j = 0; j <= m; j++)
+		p[j] = 2 * (int)j;
+	for (i = 1; i <= n; i++) {
+		c[0] = 2 * (int)i;
+		for (j = 1; j <= m; j++) {
+			c[j] = min3(p[j] + 2, c[j - 1] + 2, p[j - 1] + sub_cost(a[i - 1], b[j - 1]));
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    pp[j - 2] + 2 < c[j])
+				c[j] = pp[j - 2] + 2;
+		}
+		t = pp;
+		pp = p;
+		p = c;
+		c = t;
+	}
+	return p[m];
+}
+
+/* Where a name may end a word: "grow" is a word of "grow_all" and "growAll". */
+static bool word_end(const char *s, size_t i)
+{
+	return s[i] == '_' || s[i] == '.' || isupper((unsigned char)s[i]) ||
+	       isdigit((unsigned char)s[i]);
+}
+
+static int score_name(const char *q, size_t qlen, const char *name, int bound, int *rows)
+{
+	size_t nlen = strlen(name);
+	int d;
+
+	if (nlen + bound / 2 >= qlen && nlen <= qlen + bound / 2) {
+		d = osa(q, qlen, name, nlen, rows);
+		if (d <= bound)
+			return d;
+	}
+	if (nlen > qlen && word_end(name, qlen)) {
+		d = osa(q, qlen, name, qlen, rows);
+		if (d <= bound)
+			return SCORE_PREFIX + d;
+	}
+	if (qlen >= 3 && strcasestr(name, q))
+		return SCORE_SUBSTR + (int)(nlen - qlen);
+	return -1;
+}
+
+static int cand_cmp(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+
+	if (x->score != y->score)
+		return x->score - y->score;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+int mt_elf_suggest(struct mt_elf *elf, const char *name, const char **out, int max)
+{
+	size_t qlen = strlen(name), i, nc = 0, cap = 0;
+	int bound = qlen <= 3 ? 2 : qlen <= 6 ? 4 : 6;
+	struct cand *c = NULL;
+	int *rows, sc, n = 0;
+
+	if (max <= 0 || !qlen || load_syms(elf))
+		return 0;
+	rows = malloc(3 * (qlen + (size_t)bound + 2) * sizeof(*rows));
+	if (!rows)
+		return 0;
+	for (i = 0; i < elf->nsyms; i++) {
+		/* Sorted: each distinct name once. */
+		if (i && !strcmp(elf->syms[i].name, elf->syms[i - 1].name))
+			continue;
+		if (!strcmp(elf->syms[i].name, name))
+			continue;
+		sc = score_name(name, qlen, elf->syms[i].name, bound, rows);
+		if (sc < 0)
+			continue;
+		if (grow(&c, &cap, nc, sizeof(*c)))
+			break;
+		c[nc++] = (struct cand){ elf->syms[i].name, sc, strlen(elf->syms[i].name) };
+	}
+	if (nc)
+		qsort(c, nc, sizeof(*c), cand_cmp);
+	for (; n < max && (size_t)n < nc; n++)
+		out[n] = c[n].name;
+	free(c);
+	free(rows);
+	return n;
+}
+
+static int load_dynamic(struct mt_elf *elf)
+{
+	GElf_Shdr shdr;
+	Elf_Scn *scn;
+	Elf_Data *d;
+	GElf_Dyn dyn;
+	const char *s, *rpath = NULL;
+	size_t i, n, cap = 0;
+
+	if (elf->dyn_loaded)
+		return 0;
+	scn = find_scn(elf->e, SHT_DYNAMIC, &shdr);
+	d = scn ? elf_getdata(scn, NULL) : NULL;
+	n = d && shdr.sh_entsize ? shdr.sh_size / shdr.sh_entsize : 0;
+	for (i = 0; i < n; i++) {
+		if (!gelf_getdyn(d, (int)i, &dyn) || dyn.d_tag == DT_NULL)
+			break;
+		if (dyn.d_tag != DT_NEEDED && dyn.d_tag != DT_RUNPATH && dyn.d_tag != DT_RPATH)
+			continue;
+		s = elf_strptr(elf->e, shdr.sh_link, dyn.d_un.d_val);
+		if (!s)
+			continue;
+		if (dyn.d_tag == DT_RUNPATH)
+			elf->runpath = s;
+		else if (dyn.d_tag == DT_RPATH)
+			rpath = s;
+		else if (grow(&elf->needed, &cap, (size_t)elf->nneeded, sizeof(*elf->needed)))
+			return -ENOMEM;
+		else
+			elf->needed[elf->nneeded++] = s;
+	}
+	/* ld.so ignores DT_RPATH when DT_RUNPATH is present. */
+	if (!elf->runpath)
+		elf->runpath = rpath;
+	elf->dyn_loaded = true;
+	return 0;
+}
+
+int mt_elf_needed(struct mt_elf *elf, const char ***names, int *n)
+{
+	int err = load_dynamic(elf);
+
+	*names = err ? NULL : elf->needed;
+	*n = err ? 0 : elf->nneeded;
+	return err;
+}
+
+const char *mt_elf_runpath(struct mt_elf *elf)
+{
+	return load_dynamic(elf) ? NULL : elf->runpath;
+}
+
+/* push %reg (50+r) or push %r8-%r15 (41 50+r): emulated by the kernel's uprobe code. */
+static int push_len(const unsigned char *p, size_t avail)
+{
+	if (avail >= 1 && p[0] >= 0x50 && p[0] <= 0x57)
+		return 1;
+	if (avail >= 2 && p[0] == 0x41 && p[1] >= 0x50 && p[1] <= 0x57)
+		return 2;
+	return 0;
+}
+
+int mt_elf_probe_offset(struct mt_elf *elf, const struct mt_sym *sym, uint64_t *file_off,
+			const char **why)
+{
+	static const unsigned char endbr64[4] = { 0xf3, 0x0f, 0x1e, 0xfa };
+	const unsigned char *p;
+	size_t fsize, avail;
+	char *raw;
+
+	*file_off = sym->file_off;
+	*why = "entry";
+	raw = elf_rawfile(elf->e, &fsize);
+	if (!raw || sym->file_off >= fsize)
+		return raw ? -ENOEXEC : 0;
+	p = (const unsigned char *)raw + sym->file_off;
+	avail = fsize - sym->file_off;
+	/* Never look, or probe, past the function's end. */
+	if (sym->size && sym->size < avail)
+		avail = sym->size;
+	/*
+	 * endbr64 is single-stepped (~2.5 us per hit), push is emulated
+	 * (~0.2 us). Nothing jumps to entry+4 of a prologue, so a probe on
+	 * the push sees every call exactly once.
+	 */
+	if (avail > 4 && !memcmp(p, endbr64, 4) && push_len(p + 4, avail - 4)) {
+		*file_off = sym->file_off + 4;
+		*why = "after endbr64";
+	}
+	return 0;
+}

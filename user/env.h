@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Command line: what the user asked memtrace to do. */
+#ifndef MT_ENV_H
+#define MT_ENV_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+struct mt_env {
+	pid_t pid;           /* -p: attach mode */
+	char **specs;        /* -f, in order */
+	int nspecs;
+	double duration;     /* -d SECONDS, 0: until stopped */
+	bool json;           /* --json: NDJSON on stdout instead of tables */
+	const char *output;  /* -o FILE: NDJSON saved to FILE */
+	int verbose;         /* -v, -vv: diagnostics; -vvv adds libbpf's debug output */
+	char **cmd;          /* launch mode: the command after -- (NULL-terminated) */
+};
+
+/* The exit codes of memtrace's own outcomes (launch mode exits with the command's). */
+enum { MT_EXIT_OK = 0, MT_EXIT_RUNTIME = 1, MT_EXIT_USAGE = 2 };
+
+/*
+ * Parse argv into env. Returns 0 to go on, or an exit code (+1 to signal
+ * "done, exit 0" after --help/--version is encoded as -1).
+ */
+int mt_env_parse(int argc, char **argv, struct mt_env *env);
+void mt_env_free(struct mt_env *env);
+void mt_usage(FILE *f);
+
+#endif

@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Streaming JSON writer. The writer only tracks where separators go; it
+ * never buffers a record, so a crash loses at most the line being written.
+ * Allocation failures (nesting deeper than the initial stack) are sticky
+ * and reported by mt_json_end_record(), so callers check once per record.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+
+struct mt_json {
+	FILE *f;
+	/* first[i]: nothing written yet in the container at depth i */
+	bool *first;
+	size_t depth, cap;
+	bool after_key;
+	int err; /* first -errno seen, sticky until the end of the record */
+};
+
+struct mt_json *mt_json_new(FILE *f)
+{
+	struct mt_json *j = calloc(1, sizeof(*j));
+
+	if (!j)
+		return NULL;
+	j->cap = 16;
+	j->first = calloc(j->cap, sizeof(*j->first));
+	if (!j->first) {
+		free(j);
+		return NULL;
+	}
+	j->f = f;
+	return j;
+}
+
+void mt_json_free(struct mt_json *j)
+{
+	if (!j)
+		return;
+	free(j->first);
+	free(j);
+}
+
+/* Writes the separator a new value or key needs at the current position. */
+static void sep(struct mt_json *j)
+{
+	if (j->after_key) {
+		j->after_key = false;
+		return;
+	}
+	if (j->depth == 0)
+		return;
+	if (!j->first[j->depth - 1])
+		fputc(',', j->f);
+	j->first[j->depth - 1] = false;
+}
+
+static void push(struct mt_json *j, char open)
+{
+	sep(j);
+	fputc(open, j->f);
+	if (j->depth == j->cap) {
+		size_t cap = j->cap * 2;
+		bool *first = realloc(j->first, cap * sizeof(*first));
+
+		if (!first) {
+			/* Keep the output balanced-looking; the record is reported failed. */
+			j->err = j->err ?: -ENOMEM;
+			return;
+		}
+		j->first = first;
+		j->cap = cap;
+	}
+	j->first[j->depth++] = true;
+}
+
+static void pop(struct mt_json *j, char close)
+{
+	if (j->depth > 0)
+		j->depth--;
+	else
+		j->err = j->err ?: -EINVAL; /* unbalanced end: a caller bug */
+	j->after_key = false;
+	fputc(close, j->f);
+}
+
+void mt_json_obj_begin(struct mt_json *j)
+{
+	push(j, '{');
+}
+
+void mt_json_obj_end(struct mt_json *j)
+{
+	pop(j, '}');
+}
+
+void mt_json_arr_begin(struct mt_json *j)
+{
+	push(j, '[');
+}
+
+void mt_json_arr_end(struct mt_json *j)
+{
+	pop(j, ']');
+}
+
+/*
+ * Length of the valid UTF-8 sequence at s (1..4), or 0 when the bytes there
+ * are not one: stray continuation bytes, overlong forms, UTF-16 surrogates,
+ * code points past U+10FFFF and sequences cut short (also by the NUL).
+ */
+static size_t utf8_len(const unsigned char *s)
+{
+	unsigned char c = s[0];
+	size_t n, i;
+	unsigned char lo = 0x80, hi = 0xbf; /* allowed range of the second byte */
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		if (c == 0xe0)
+			lo = 0xa0; /* overlong */
+		else if (c == 0xed)
+			hi = 0x9f; /* surrogates */
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		if (c == 0xf0)
+			lo = 0x90; /* overlong */
+		else if (c == 0xf4)
+			hi = 0x8f; /* past U+10FFFF */
+	} else {
+		return 0;
+	}
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+static void put_escaped(FILE *f, const char *str)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)str;
+	const unsigned char *run = s; /* bytes that need no escaping, written in one go */
+
+	fputc('"', f);
+	while (*s) {
+		unsigned char c = *s;
+		size_t n = utf8_len(s);
+		const char *esc = NULL;
+
+		if (n > 1 || (n == 1 && c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)) {
+			s += n;
+			continue;
+		}
+		fwrite(run, 1, s - run, f);
+		switch (c) {
+		case '"': esc = "\\\""; break;
+		case '\\': esc = "\\\\"; break;
+		case '\b': esc = "\\b"; break;
+		case '\f': esc = "\\f"; break;
+		case '\n': esc = "\\n"; break;
+		case '\r': esc = "\\r"; break;
+		case '\t': esc = "\\t"; break;
+		}
+		if (esc) {
+			fputs(esc, f);
+		} else {
+			/* Other controls, DEL, and each byte of invalid UTF-8 (read as Latin-1). */
+			fprintf(f, "\\u00%c%c", hex[c >> 4], hex[c & 15]);
+		}
+		s++;
+		run = s;
+	}
+	fwrite(run, 1, s - run, f);
+	fputc('"', f);
+}
+
+void mt_json_key(struct mt_json *j, const char *key)
+{
+	sep(j);
+	put_escaped(j->f, key ? key : "");
+	fputc(':', j->f);
+	j->after_key = true;
+}
+
+void mt_json_str(struct mt_json *j, const char *s)
+{
+	if (!s) {
+		mt_json_null(j);
+		return;
+	}
+	sep(j);
+	put_escaped(j->f, s);
+}
+
+void mt_json_int(struct mt_json *j, int64_t v)
+{
+	sep(j);
+	fprintf(j->f, "%lld", (long long)v);
+}
+
+void mt_json_uint(struct mt_json *j, uint64_t v)
+{
+	sep(j);
+	fprintf(j->f, "%llu", (unsigned long long)v);
+}
+
+void mt_json_double(struct mt_json *j, double v, int decimals)
+{
+	if (!isfinite(v)) {
+		/* JSON has no NaN or Infinity. */
+		mt_json_null(j);
+		return;
+	}
+	if (decimals < 0)
+		decimals = 0;
+	sep(j);
+	/* %f never uses an exponent, and memtrace never calls setlocale(): '.' it is. */
+	fprintf(j->f, "%.*f", decimals, v);
+}
+
+void mt_json_bool(struct mt_json *j, bool v)
+{
+	sep(j);
+	fputs(v ? "true" : "false", j->f);
+}
+
+void mt_json_null(struct mt_json *j)
+{
+	sep(j);
+	fputs("null", j->f);
+}
+
+int mt_json_end_record(struct mt_json *j)
+{
+	int err = j->err;
+
+	fputc('\n', j->f);
+	/* A reader tailing the stream (or a crash right after) sees whole records. */
+	if (fflush(j->f) == EOF || ferror(j->f))
+		err = err ?: (errno ? -errno : -EIO);
+	j->depth = 0;
+	j->after_key = false;
+	j->err = 0;
+	return err;
+}
+
+char *mt_json_quote(const char *s)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	if (s)
+		put_escaped(f, s);
+	else
+		fputs("null", f);
+	if (ferror(f)) {
+		fclose(f);
+		free(buf);
+		return NULL;
+	}
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include "launch.h"
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static bool is_exec_file(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISREG(st.st_mode) && !access(path, X_OK);
+}
+
+/* execvp's search, done up front so "not found" is our one-line error, not the child's. */
+static char *search_path(const char *name)
+{
+	const char *path = getenv("PATH");
+	char *dirs, *dir, *save = NULL, *found = NULL;
+
+	if (strchr(name, '/'))
+		return is_exec_file(name) ? realpath(name, NULL) : NULL;
+	dirs = strdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+	if (!dirs)
+		return NULL;
+	for (dir = strtok_r(dirs, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
+		char *cand;
+
+		if (asprintf(&cand, "%s/%s", *dir ? dir : ".", name) < 0)
+			break;
+		if (is_exec_file(cand))
+			found = realpath(cand, NULL);
+		free(cand);
+	}
+	free(dirs);
+	return found;
+}
+
+/*
+ * For "#!/usr/bin/env python3" or "#!/usr/bin/python3.11 -u" the process
+ * that runs, and whose functions are probed, is the interpreter.
+ */
+static char *script_interpreter(const char *exe)
+{
+	char line[PATH_MAX + 3], *p, *end, *interp;
+	FILE *f = fopen(exe, "re");
+
+	if (!f)
+		return NULL;
+	p = fgets(line, sizeof(line), f);
+	fclose(f);
+	if (!p || strncmp(line, "#!", 2))
+		return NULL;
+	p = line + 2 + strspn(line + 2, " \t");
+	end = p + strcspn(p, " \t\r\n");
+	if (end == p)
+		return NULL;
+	*end = '\0';
+	interp = search_path(p);
+	if (interp && !strcmp(strrchr(interp, '/') + 1, "env") && end[1]) {
+		char *arg = end + 1 + strspn(end + 1, " \t");
+
+		arg[strcspn(arg, " \t\r\n")] = '\0';
+		free(interp);
+		interp = *arg ? search_path(arg) : NULL;
+	}
+	return interp;
+}
+
+static void child_main(int gate, int errfd, char *const *cmd)
+{
+	char go;
+	int e;
+
+	/* EOF instead of the go byte: memtrace gave up; do not run untraced. */
+	if (read(gate, &go, 1) != 1)
+		_exit(127);
+	close(gate);
+	execvp(cmd[0], cmd);
+	e = errno;
+	if (write(errfd, &e, sizeof(e)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+int mt_launch_prepare(char *const *cmd, struct mt_child *c, char *err, size_t errlen)
+{
+	int gate[2], errp[2];
+	char *interp;
+
+	memset(c, 0, sizeof(*c));
+	c->gate_fd = c->err_fd = -1;
+	c->exe = search_path(cmd[0]);
+	if (!c->exe) {
+		if (strchr(cmd[0], '/') && !access(cmd[0], F_OK))
+			set_err(err, errlen, "cannot run '%s': not an executable file (check its x permission)",
+				cmd[0]);
+		else
+			set_err(err, errlen, "command '%s' not found%s", cmd[0],
+				strchr(cmd[0], '/') ? "" : " in PATH");
+		return -ENOENT;
+	}
+	interp = script_interpreter(c->exe);
+	if (interp) {
+		free(c->exe);
+		c->exe = interp;
+	}
+
+	if (pipe2(gate, O_CLOEXEC) || pipe2(errp, O_CLOEXEC)) {
+		set_err(err, errlen, "cannot create a pipe: %s", strerror(errno));
+		return -errno;
+	}
+	fflush(NULL);
+	c->pid = fork();
+	if (c->pid < 0) {
+		int e = errno;
+
+		set_err(err, errlen, "cannot fork: %s", strerror(e));
+		close(gate[0]), close(gate[1]), close(errp[0]), close(errp[1]);
+		return -e;
+	}
+	if (c->pid == 0) {
+		close(gate[1]);
+		close(errp[0]);
+		child_main(gate[0], errp[1], cmd);
+	}
+	close(gate[0]);
+	close(errp[1]);
+	c->gate_fd = gate[1];
+	c->err_fd = errp[0];
+	return 0;
+}
+
+int mt_launch_release(struct mt_child *c, char *const *cmd, char *err, size_t errlen)
+{
+	int e = 0;
+	ssize_t n;
+
+	if (write(c->gate_fd, "g", 1) != 1) {
+		e = errno;
+		set_err(err, errlen, "cannot start '%s': %s", cmd[0], strerror(e));
+		return -e;
+	}
+	close(c->gate_fd);
+	c->gate_fd = -1;
+	/* The pipe closes on a successful execve (O_CLOEXEC) or carries its errno. */
+	do
+		n = read(c->err_fd, &e, sizeof(e));
+	while (n < 0 && errno == EINTR);
+	close(c->err_fd);
+	c->err_fd = -1;
+	if (n == sizeof(e)) {
+		set_err(err, errlen, "cannot execute '%s': %s", cmd[0], strerror(e));
+		waitpid(c->pid, NULL, 0);
+		c->pid = 0;
+		return -e;
+	}
+	return 0;
+}
+
+void mt_launch_abort(struct mt_child *c)
+{
+	if (c->gate_fd >= 0)
+		close(c->gate_fd); /* the child reads EOF and exits without running */
+	if (c->err_fd >= 0)
+		close(c->err_fd);
+	c->gate_fd = c->err_fd = -1;
+	if (c->pid > 0) {
+		waitpid(c->pid, NULL, 0);
+		c->pid = 0;
+	}
+}
+
+void mt_launch_free(struct mt_child *c)
+{
+	free(c->exe);
+	c->exe = NULL;
+}

@@ -1,0 +1,536 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * memtrace: attribute a process's RSS growth to the functions that caused it.
+ *
+ * main() reads as a checklist: parse -> check the system -> find the target
+ * -> resolve functions -> start the tracer (load, seed, attach) -> write the
+ * start record -> (launch) let the command run -> poll until stopped ->
+ * collect open calls -> detach -> print. It alone decides the exit code.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include "env.h"
+#include "json.h"
+#include "launch.h"
+#include "log.h"
+#include "procfs.h"
+#include "records.h"
+#include "report.h"
+#include "resolve.h"
+#include "stats.h"
+#include "tracer.h"
+
+#define ERRLEN 1024
+#define POLL_MS 50
+
+static volatile sig_atomic_t stop_signal;
+
+struct run {
+	struct mt_env env;
+	pid_t pid;
+	struct mt_child child;
+	struct mt_target *targets;
+	size_t ntargets;
+	struct mt_tracer *tracer;
+	struct mt_json *out[2]; /* stdout (--json) and the -o file */
+	FILE *file;
+	bool file_created;
+	double t0;              /* CLOCK_MONOTONIC seconds at start */
+	bool exited;            /* the traced process ended */
+	int exit_status;        /* its wait status */
+	uint64_t lost_reported;
+	struct mt_stats stats;
+};
+
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double unix_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* bpf_ktime_get_ns() is CLOCK_MONOTONIC: the stream's "t" is relative to our start. */
+static double rel_t(const struct run *r, uint64_t ktime_ns)
+{
+	return ktime_ns / 1e9 - r->t0;
+}
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static void setup_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	/* No SA_RESTART: the ring-buffer wait returns EINTR and the loop stops. */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	/* A closed stdout (memtrace --json | head) is EPIPE on write, handled as a stop. */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* A JSON write failure ends the run like a signal: the reader is gone or the disk is full. */
+static void json_failed(struct run *r, int i, int e)
+{
+	if (!stop_signal) {
+		if (i == 0 && e == EPIPE)
+			stop_signal = SIGPIPE;
+		else
+			mt_err("cannot write the JSON stream to %s: %s", i ? r->env.output : "stdout",
+			       strerror(-e));
+	}
+	mt_json_free(r->out[i]);
+	r->out[i] = NULL;
+	if (!stop_signal)
+		stop_signal = SIGPIPE;
+}
+
+#define EMIT(r, fn, ...)                                                        \
+	do {                                                                    \
+		for (int i_ = 0; i_ < 2; i_++) {                               \
+			int e_;                                                 \
+			if (!(r)->out[i_])                                      \
+				continue;                                       \
+			e_ = fn((r)->out[i_], __VA_ARGS__);                     \
+			if (e_ < 0)                                             \
+				json_failed((r), i_, e_);                       \
+		}                                                               \
+	} while (0)
+
+static void call_from_active(const struct run *r, const struct mt_active *a, int64_t rss_now,
+			     double t_now, struct mt_call *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->pid = r->pid;
+	c->tid = a->tid;
+	c->func = a->func < r->ntargets ? r->targets[a->func].func : "?";
+	c->t = t_now;
+	c->dur = t_now - rel_t(r, a->ts_entry);
+	c->rss_entry = a->rss_entry;
+	c->rss_exit = rss_now;
+	c->rss_peak = a->rss_peak > rss_now ? a->rss_peak : rss_now;
+	c->growth = rss_now - a->rss_entry;
+	c->thread_growth = a->thread_growth;
+	c->open = true;
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct run *r = ctx;
+	const __u32 *type = data;
+
+	if (size >= sizeof(struct mt_call_rec) && *type == MT_REC_CALL) {
+		const struct mt_call_rec *cr = data;
+		struct mt_call c = {
+			.pid = r->pid,
+			.tid = cr->tid,
+			.func = cr->func < r->ntargets ? r->targets[cr->func].func : "?",
+			.t = rel_t(r, cr->ts_exit),
+			.dur = (cr->ts_exit - cr->ts_entry) / 1e9,
+			.rss_entry = cr->rss_entry,
+			.rss_exit = cr->rss_exit,
+			.rss_peak = cr->rss_peak,
+			.growth = cr->rss_exit - cr->rss_entry,
+			.thread_growth = cr->thread_growth,
+		};
+
+		EMIT(r, mt_rec_call, &c);
+	} else if (size >= sizeof(struct mt_exit_rec) && *type == MT_REC_EXIT) {
+		const struct mt_exit_rec *er = data;
+
+		/* In launch mode waitpid() has the authoritative status; it overrides this. */
+		r->exited = true;
+		r->exit_status = er->status;
+	}
+	return 0;
+}
+
+static int shell_status(int wstatus)
+{
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return WEXITSTATUS(wstatus);
+}
+
+/* Attach mode: is PID something we can trace? One clear line if not. */
+static int check_pid(pid_t pid, char *err, size_t errlen)
+{
+	char path[64], exe[PATH_MAX], comm[64] = "?";
+	ssize_t n;
+
+	if (pid == getpid()) {
+		snprintf(err, errlen, "process %d is memtrace itself; name another process", pid);
+		return -EINVAL;
+	}
+	if (kill(pid, 0) && errno == ESRCH) {
+		snprintf(err, errlen, "no process with PID %d; check the PID (ps -p %d)", pid, pid);
+		return -ESRCH;
+	}
+	mt_proc_comm(pid, comm, sizeof(comm));
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	if (n < 0 && errno == ENOENT) {
+		snprintf(err, errlen,
+			 "process %d (%s) is a kernel thread or a zombie: it has no user memory to trace", pid,
+			 comm);
+		return -EINVAL;
+	}
+	if (n < 0) {
+		snprintf(err, errlen, "cannot inspect process %d (%s): %s: %s; run memtrace as root", pid,
+			 comm, path, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static int resolve_targets(struct run *r, char *err, size_t errlen)
+{
+	struct mt_resolve_ctx rc = { .pid = r->env.cmd ? 0 : r->pid, .exe = r->child.exe };
+
+	r->targets = calloc(r->env.nspecs, sizeof(*r->targets));
+	if (!r->targets)
+		return -ENOMEM;
+	for (int i = 0; i < r->env.nspecs; i++) {
+		struct mt_target *t = &r->targets[r->ntargets];
+		bool dup = false;
+		int e = mt_resolve(&rc, r->env.specs[i], t, err, errlen);
+
+		if (e)
+			return e;
+		/* The same function named twice would be counted twice: keep the first. */
+		for (size_t j = 0; j < r->ntargets; j++)
+			dup |= !strcmp(r->targets[j].object_host, t->object_host) &&
+			       r->targets[j].sym_offset == t->sym_offset;
+		if (dup) {
+			mt_warn("'%s' names %s in %s again; tracing it once", r->env.specs[i], t->func,
+				t->object);
+			mt_target_free(t);
+			continue;
+		}
+		r->ntargets++;
+	}
+	return 0;
+}
+
+static int open_outputs(struct run *r, char *err, size_t errlen)
+{
+	if (r->env.json) {
+		r->out[0] = mt_json_new(stdout);
+		if (!r->out[0])
+			return -ENOMEM;
+	}
+	if (r->env.output) {
+		r->file = fopen(r->env.output, "we");
+		if (!r->file) {
+			int e = errno;
+
+			snprintf(err, errlen, "cannot write %s: %s", r->env.output, strerror(e));
+			return -e;
+		}
+		r->file_created = true;
+		r->out[1] = mt_json_new(r->file);
+		if (!r->out[1])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void write_start(struct run *r)
+{
+	struct mt_rec_target *tg = calloc(r->ntargets ? r->ntargets : 1, sizeof(*tg));
+	struct mt_rec_start s = {
+		.t = mono_now() - r->t0,
+		.ts_unix = unix_now(),
+		.pid = r->pid,
+		.ntargets = r->ntargets,
+		.page_size = sysconf(_SC_PAGESIZE),
+	};
+	char comm[64] = "?", **argv = NULL;
+	int argc = 0;
+
+	if (!tg)
+		return;
+	for (size_t i = 0; i < r->ntargets; i++) {
+		tg[i].spec = r->targets[i].spec;
+		tg[i].func = r->targets[i].func;
+		tg[i].kind = r->targets[i].kind == MT_KIND_PYTHON ? "python" : "native";
+		tg[i].object = r->targets[i].object;
+		tg[i].method = r->targets[i].method;
+	}
+	if (r->env.cmd) {
+		/* Not exec'd yet: its name and arguments are the ones it is about to run with. */
+		const char *base = strrchr(r->env.cmd[0], '/');
+
+		snprintf(comm, sizeof(comm), "%.15s", base ? base + 1 : r->env.cmd[0]);
+		s.cmdline = r->env.cmd;
+	} else {
+		mt_proc_comm(r->pid, comm, sizeof(comm));
+		if (!mt_proc_cmdline(r->pid, &argv, &argc))
+			s.cmdline = argv;
+	}
+	s.comm = comm;
+	s.targets = tg;
+	EMIT(r, mt_rec_start, &s);
+	mt_proc_free_argv(argv);
+	free(tg);
+}
+
+static bool pid_gone(int pidfd)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+	return pidfd >= 0 && poll(&p, 1, 0) == 1;
+}
+
+static void report_lost(struct run *r, uint64_t lost)
+{
+	if (lost > r->lost_reported) {
+		EMIT(r, mt_rec_lost, mono_now() - r->t0, lost - r->lost_reported);
+		r->lost_reported = lost;
+	}
+}
+
+/* Poll until a signal, -d, or the end of the traced process. */
+static void trace_loop(struct run *r)
+{
+	int pidfd = syscall(SYS_pidfd_open, r->pid, 0);
+	double deadline = r->env.duration > 0 ? mono_now() + r->env.duration : 0;
+	struct mt_snapshot snap;
+
+	while (!stop_signal) {
+		int n = mt_tracer_poll(r->tracer, POLL_MS);
+
+		if (n < 0 && n != -EINTR) {
+			mt_err("reading the ring buffer failed: %s", strerror(-n));
+			break;
+		}
+		mt_tracer_snapshot(r->tracer, &snap, false);
+		report_lost(r, snap.lost);
+		if (deadline && mono_now() >= deadline)
+			break;
+		if (r->exited || pid_gone(pidfd)) {
+			r->exited = true;
+			break;
+		}
+	}
+	/* Records submitted just before the stop. */
+	mt_tracer_poll(r->tracer, 0);
+	if (pidfd >= 0)
+		close(pidfd);
+}
+
+/* Calls still running at the stop: reported as open, never dropped. */
+static void collect_open_calls(struct run *r, const struct mt_snapshot *snap)
+{
+	struct mt_active open[MT_MAX_ACTIVE];
+	int n = mt_tracer_open_calls(r->tracer, open, MT_MAX_ACTIVE);
+	double now = mono_now() - r->t0;
+
+	for (int i = 0; i < n; i++) {
+		struct mt_call c;
+
+		call_from_active(r, &open[i], snap->rss, now, &c);
+		EMIT(r, mt_rec_call, &c);
+		if (open[i].func < r->ntargets)
+			r->stats.funcs[open[i].func].open++;
+	}
+}
+
+static int build_stats(struct run *r)
+{
+	for (size_t i = 0; i < r->ntargets; i++) {
+		int idx = mt_stats_func(&r->stats, r->targets[i].func,
+					r->targets[i].kind == MT_KIND_PYTHON ? "python" : "native", true);
+
+		if (idx < 0)
+			return idx;
+	}
+	return 0;
+}
+
+/* Kernel-side totals are exact even where per-call records were lost or never sent. */
+static void fill_stats(struct run *r, const struct mt_snapshot *snap)
+{
+	for (size_t i = 0; i < r->ntargets; i++) {
+		const struct mt_func_agg *a = mt_tracer_func(r->tracer, i);
+		struct mt_func_stats *f = &r->stats.funcs[i];
+
+		f->calls = a->calls;
+		f->growth = a->growth;
+		f->growth_max = a->growth_max;
+		f->peak_max = a->peak_max;
+		f->thread_growth = a->thread_growth;
+	}
+	r->stats.peak_rss = snap->peak;
+	r->stats.lost = snap->lost;
+	r->stats.duration = mono_now() - r->t0;
+}
+
+static void cleanup(struct run *r, bool failed)
+{
+	mt_tracer_free(r->tracer);
+	r->tracer = NULL;
+	for (int i = 0; i < 2; i++)
+		mt_json_free(r->out[i]);
+	if (r->file) {
+		fclose(r->file);
+		/* A run that failed before tracing leaves no half-written stream behind. */
+		if (failed && r->file_created)
+			unlink(r->env.output);
+	}
+	for (size_t i = 0; i < r->ntargets; i++)
+		mt_target_free(&r->targets[i]);
+	free(r->targets);
+	mt_stats_free(&r->stats);
+	mt_launch_free(&r->child);
+	mt_env_free(&r->env);
+}
+
+static int fail(struct run *r, const char *msg)
+{
+	mt_err("%s", msg);
+	if (r->out[0]) {
+		mt_rec_error(r->out[0], mono_now() - r->t0, msg);
+	}
+	mt_launch_abort(&r->child);
+	cleanup(r, true);
+	return MT_EXIT_RUNTIME;
+}
+
+/* Launch mode after tracing: the command's exit status becomes ours. */
+static int wait_child(struct run *r)
+{
+	int st = 0;
+
+	if (r->child.pid <= 0)
+		return 0;
+	/* Tracing stopped by a signal: end the command too, as perf record does. */
+	if (stop_signal && stop_signal != SIGPIPE)
+		kill(r->child.pid, SIGTERM);
+	while (waitpid(r->child.pid, &st, 0) < 0) {
+		if (errno != EINTR)
+			return MT_EXIT_RUNTIME;
+		if (stop_signal)
+			kill(r->child.pid, SIGTERM);
+	}
+	r->exit_status = st;
+	r->exited = true;
+	return shell_status(st);
+}
+
+static int run_trace(struct run *r)
+{
+	char err[ERRLEN] = "";
+	struct mt_tracer_opts topts = {};
+	struct mt_snapshot snap;
+	int e, rc = MT_EXIT_OK;
+
+	r->t0 = mono_now();
+	mt_verbose = r->env.verbose;
+	setup_signals();
+
+	if (mt_tracer_check_system(err, sizeof(err)))
+		return fail(r, err);
+	if (r->env.cmd) {
+		if (mt_launch_prepare(r->env.cmd, &r->child, err, sizeof(err)))
+			return fail(r, err);
+		r->pid = r->child.pid;
+	} else {
+		r->pid = r->env.pid;
+		if (check_pid(r->pid, err, sizeof(err)))
+			return fail(r, err);
+	}
+	e = resolve_targets(r, err, sizeof(err));
+	if (e == -ENOMEM)
+		return fail(r, "out of memory");
+	if (e)
+		return fail(r, err);
+	if (build_stats(r) < 0)
+		return fail(r, "out of memory");
+	if (open_outputs(r, err, sizeof(err)))
+		return fail(r, err[0] ? err : "out of memory");
+
+	topts.pid = r->pid;
+	topts.launch = r->env.cmd != NULL;
+	topts.emit_calls = r->out[0] || r->out[1];
+	topts.targets = r->targets;
+	topts.ntargets = r->ntargets;
+	topts.on_record = on_record;
+	topts.ctx = r;
+	e = mt_tracer_start(&topts, &r->tracer, err, sizeof(err));
+	if (e) {
+		if (!r->env.cmd && e == -ESRCH)
+			snprintf(err, sizeof(err), "process %d exited before memtrace could attach", r->pid);
+		return fail(r, err[0] ? err : strerror(-e));
+	}
+	write_start(r);
+	if (r->env.cmd && mt_launch_release(&r->child, r->env.cmd, err, sizeof(err)))
+		return fail(r, err);
+	mt_info(1, "tracing %d function%s in process %d; Ctrl-C to stop", (int)r->ntargets,
+		r->ntargets == 1 ? "" : "s", r->pid);
+
+	trace_loop(r);
+
+	mt_tracer_snapshot(r->tracer, &snap, false);
+	report_lost(r, snap.lost);
+	collect_open_calls(r, &snap);
+	fill_stats(r, &snap);
+	/* Detach before waiting for anything else: the target runs untraced from here. */
+	mt_tracer_free(r->tracer);
+	r->tracer = NULL;
+
+	if (r->env.cmd)
+		rc = wait_child(r);
+	if (r->exited)
+		EMIT(r, mt_rec_exit, mono_now() - r->t0, r->pid, shell_status(r->exit_status));
+	EMIT(r, mt_rec_summary, mono_now() - r->t0, r->pid, &r->stats);
+	if (!r->env.json) {
+		mt_report_functions(stdout, &r->stats);
+		mt_report_lines(stdout, &r->stats);
+		fflush(stdout);
+	}
+	if (r->stats.lost)
+		mt_warn("%llu records were lost (ring buffer full); totals are still exact",
+			(unsigned long long)r->stats.lost);
+	cleanup(r, false);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct run r = {};
+	int rc;
+
+	if (argc > 1 && !strcmp(argv[1], "report"))
+		return mt_report_main(argc - 1, argv + 1);
+
+	rc = mt_env_parse(argc, argv, &r.env);
+	if (rc) {
+		mt_env_free(&r.env);
+		return rc < 0 ? MT_EXIT_OK : rc;
+	}
+	return run_trace(&r);
+}

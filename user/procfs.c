@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Small readers of /proc/PID. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "procfs.h"
+
+/* The whole of /proc/PID/<what> (procfs reports size 0, so read until EOF); malloc'd, NUL-terminated. */
+static int read_proc_file(pid_t pid, const char *what, char **buf, size_t *len)
+{
+	size_t cap = 4096, n = 0;
+	char path[64], *b, *nb;
+	ssize_t r;
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, what);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	b = malloc(cap);
+	if (!b) {
+		close(fd);
+		return -ENOMEM;
+	}
+	for (;;) {
+		if (n + 1 >= cap) {
+			nb = realloc(b, cap * 2);
+			if (!nb) {
+				err = -ENOMEM;
+				break;
+			}
+			b = nb;
+			cap *= 2;
+		}
+		r = read(fd, b + n, cap - n - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			/* A process that exits between open and read: its files read ESRCH. */
+			err = errno == ESRCH ? -ENOENT : -errno;
+			break;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	if (err) {
+		free(b);
+		return err;
+	}
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+/* "Key:   123 kB" -> bytes; the kernel prints these fields in kB. */
+static void status_field(const char *line, const char *key, int64_t *out)
+{
+	size_t klen = strlen(key);
+	long long kb;
+
+	if (strncmp(line, key, klen) || line[klen] != ':')
+		return;
+	if (sscanf(line + klen + 1, "%lld", &kb) == 1)
+		*out = (int64_t)kb * 1024;
+}
+
+int mt_proc_read_rss(pid_t pid, struct mt_proc_rss *out)
+{
+	char *buf, *line, *save = NULL;
+	size_t len;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = read_proc_file(pid, "status", &buf, &len);
+	if (err)
+		return err;
+	/* Kernel threads have no Rss* lines: they stay 0. */
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		status_field(line, "RssAnon", &out->anon);
+		status_field(line, "RssFile", &out->file);
+		status_field(line, "RssShmem", &out->shmem);
+		status_field(line, "VmHWM", &out->hwm);
+	}
+	free(buf);
+	return 0;
+}
+
+int mt_proc_comm(pid_t pid, char *buf, size_t len)
+{
+	char *s;
+	size_t n;
+	int err = read_proc_file(pid, "comm", &s, &n);
+
+	if (err)
+		return err;
+	if (n && s[n - 1] == '\n')
+		s[--n] = '\0';
+	if (n >= len) {
+		free(s);
+		return -ERANGE; /* never hand back a silently cut name */
+	}
+	memcpy(buf, s, n + 1);
+	free(s);
+	return 0;
+}
+
+int mt_proc_cmdline(pid_t pid, char ***argv, int *argc)
+{
+	char *buf, **v;
+	size_t len, i, n = 0, k = 0;
+	int err;
+
+	*argv = NULL;
+	*argc = 0;
+	err = read_proc_file(pid, "cmdline", &buf, &len);
+	if (err)
+		return err;
+	/* Count arguments; the last may lack its NUL (setproctitle rewrites). */
+	for (i = 0; i < len; i++)
+		if (buf[i] == '\0' || i == len - 1)
+			n++;
+	v = calloc(n + 1, sizeof(*v));
+	if (!v) {
+		free(buf);
+		return -ENOMEM;
+	}
+	for (i = 0; i < len && k < n; i += strlen(buf + i) + 1) {
+		v[k] = strdup(buf + i);
+		if (!v[k]) {
+			mt_proc_free_argv(v);
+			free(buf);
+			return -ENOMEM;
+		}
+		k++;
+	}
+	free(buf);
+	*argv = v;
+	*argc = (int)k;
+	return 0;
+}
+
+void mt_proc_free_argv(char **argv)
+{
+	char **p;
+
+	if (!argv)
+		return;
+	for (p = argv; *p; p++)
+		free(*p);
+	free(argv);
+}

@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Schema 1 records (shared/DESIGN.md). Key order is fixed ("type", "t",
+ * then the record's fields) so streams diff cleanly between runs.
+ * tests/jsonlint.py knows every key written here: change both together.
+ */
+#include "json.h"
+#include "records.h"
+
+/* Microseconds are enough for timestamps; call durations keep nanoseconds. */
+#define T_DECIMALS 6
+#define DUR_DECIMALS 9
+
+static void begin(struct mt_json *j, const char *type, double t)
+{
+	mt_json_obj_begin(j);
+	mt_json_key(j, "type");
+	mt_json_str(j, type);
+	mt_json_key(j, "t");
+	mt_json_double(j, t, T_DECIMALS);
+}
+
+static int end(struct mt_json *j)
+{
+	mt_json_obj_end(j);
+	return mt_json_end_record(j);
+}
+
+static void kv_int(struct mt_json *j, const char *key, int64_t v)
+{
+	mt_json_key(j, key);
+	mt_json_int(j, v);
+}
+
+static void kv_uint(struct mt_json *j, const char *key, uint64_t v)
+{
+	mt_json_key(j, key);
+	mt_json_uint(j, v);
+}
+
+static void kv_str(struct mt_json *j, const char *key, const char *v)
+{
+	mt_json_key(j, key);
+	mt_json_str(j, v);
+}
+
+static void kv_double(struct mt_json *j, const char *key, double v, int decimals)
+{
+	mt_json_key(j, key);
+	mt_json_double(j, v, decimals);
+}
+
+/* memory_profiler's unknowns (negative) are null, not invented zeros. */
+static void kv_int_or_null(struct mt_json *j, const char *key, int64_t v, bool known)
+{
+	mt_json_key(j, key);
+	if (known)
+		mt_json_int(j, v);
+	else
+		mt_json_null(j);
+}
+
+int mt_rec_start(struct mt_json *j, const struct mt_rec_start *r)
+{
+	size_t i;
+
+	begin(j, "start", r->t);
+	kv_int(j, "schema", MT_SCHEMA);
+	kv_double(j, "ts_unix", r->ts_unix, T_DECIMALS);
+	kv_int(j, "pid", r->pid);
+	kv_str(j, "comm", r->comm);
+	mt_json_key(j, "cmdline");
+	mt_json_arr_begin(j);
+	for (i = 0; r->cmdline && r->cmdline[i]; i++)
+		mt_json_str(j, r->cmdline[i]);
+	mt_json_arr_end(j);
+	mt_json_key(j, "targets");
+	mt_json_arr_begin(j);
+	for (i = 0; i < r->ntargets; i++) {
+		const struct mt_rec_target *tg = &r->targets[i];
+
+		mt_json_obj_begin(j);
+		kv_str(j, "spec", tg->spec);
+		kv_str(j, "func", tg->func);
+		kv_str(j, "kind", tg->kind);
+		kv_str(j, "object", tg->object);
+		kv_str(j, "method", tg->method);
+		mt_json_obj_end(j);
+	}
+	mt_json_arr_end(j);
+	kv_int(j, "page_size", r->page_size);
+	return end(j);
+}
+
+int mt_rec_call(struct mt_json *j, const struct mt_call *c)
+{
+	begin(j, "call", c->t);
+	kv_int(j, "pid", c->pid);
+	kv_int(j, "tid", c->tid);
+	kv_str(j, "func", c->func);
+	kv_double(j, "dur", c->dur, DUR_DECIMALS);
+	kv_int(j, "rss_entry", c->rss_entry);
+	kv_int(j, "rss_exit", c->rss_exit);
+	kv_int(j, "rss_peak", c->rss_peak);
+	kv_int(j, "growth", c->growth);
+	kv_int(j, "thread_growth", c->thread_growth);
+	/* Only when true: completed calls, by far the most, stay short. */
+	if (c->open) {
+		mt_json_key(j, "open");
+		mt_json_bool(j, true);
+	}
+	return end(j);
+}
+
+int mt_rec_sample(struct mt_json *j, const struct mt_rec_sample *r)
+{
+	begin(j, "sample", r->t);
+	kv_int(j, "pid", r->pid);
+	kv_int(j, "rss", r->rss);
+	kv_int(j, "anon", r->anon);
+	kv_int(j, "file", r->file);
+	kv_int(j, "shmem", r->shmem);
+	kv_int(j, "peak", r->peak);
+	return end(j);
+}
+
+int mt_rec_lost(struct mt_json *j, double t, uint64_t count)
+{
+	begin(j, "lost", t);
+	kv_uint(j, "count", count);
+	return end(j);
+}
+
+int mt_rec_exit(struct mt_json *j, double t, pid_t pid, int status)
+{
+	begin(j, "exit", t);
+	kv_int(j, "pid", pid);
+	kv_int(j, "status", status);
+	return end(j);
+}
+
+static void summary_func(struct mt_json *j, const struct mt_func_stats *f)
+{
+	/* Per-call maxima exist only once a call has completed and was counted. */
+	bool per_call = f->calls_known && f->calls > 0;
+
+	mt_json_obj_begin(j);
+	kv_str(j, "func", f->func);
+	kv_str(j, "kind", f->kind);
+	kv_int_or_null(j, "calls", (int64_t)f->calls, f->calls_known);
+	kv_uint(j, "open", f->open);
+	kv_int(j, "growth", f->growth);
+	kv_int_or_null(j, "growth_max", f->growth_max, per_call);
+	kv_int_or_null(j, "peak_max", f->peak_max, per_call);
+	kv_int(j, "thread_growth", f->thread_growth);
+	mt_json_obj_end(j);
+}
+
+static void summary_line(struct mt_json *j, const struct mt_line_stats *l)
+{
+	mt_json_obj_begin(j);
+	kv_str(j, "func", l->func);
+	kv_str(j, "file", l->file);
+	kv_int(j, "line", l->line);
+	kv_int_or_null(j, "mem", l->mem, l->mem >= 0);
+	kv_int(j, "increment", l->increment);
+	kv_int_or_null(j, "occurrences", l->occurrences, l->occurrences >= 0);
+	kv_str(j, "source", l->source); /* null when the source could not be read */
+	mt_json_obj_end(j);
+}
+
+int mt_rec_summary(struct mt_json *j, double t, pid_t pid, const struct mt_stats *s)
+{
+	size_t i;
+
+	begin(j, "summary", t);
+	kv_int(j, "pid", pid);
+	kv_double(j, "duration", s->duration, T_DECIMALS);
+	kv_int(j, "peak_rss", s->peak_rss);
+	mt_json_key(j, "functions");
+	mt_json_arr_begin(j);
+	for (i = 0; i < s->nfuncs; i++)
+		summary_func(j, &s->funcs[i]);
+	mt_json_arr_end(j);
+	mt_json_key(j, "lines");
+	mt_json_arr_begin(j);
+	for (i = 0; i < s->nlines; i++)
+		summary_line(j, &s->lines[i]);
+	mt_json_arr_end(j);
+	kv_uint(j, "lost", s->lost);
+	return end(j);
+}
+
+int mt_rec_error(struct mt_json *j, double t, const char *message)
+{
+	begin(j, "error", t);
+	kv_str(j, "message", message);
+	return end(j);
+}

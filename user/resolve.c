@@ -1,0 +1,776 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* From -f specs to probe points in the target's objects. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "elfsym.h"
+#include "resolve.h"
+#include "spec.h"
+
+/* One object the target runs code from. */
+struct obj {
+	char *path;  /* as the target sees it */
+	char *host;  /* as memtrace opens it */
+	char *alias; /* launch mode: the DT_NEEDED name it was found by */
+	bool exec;   /* attach mode: has an executable mapping */
+	struct mt_elf *elf;
+	int err;     /* mt_elf_open's error, once tried */
+	bool tried;
+};
+
+struct objs {
+	struct obj *v;
+	size_t n, cap;
+	pid_t pid;
+	size_t ndeleted;   /* mappings skipped because their file is gone */
+	char *deleted;     /* the first of them, for the message */
+};
+
+/* Message building without fixed buffers: a memstream copied out at the end. */
+struct msg {
+	char *s;
+	size_t len;
+	FILE *f;
+};
+
+static int msg_open(struct msg *m)
+{
+	m->s = NULL;
+	m->f = open_memstream(&m->s, &m->len);
+	return m->f ? 0 : -ENOMEM;
+}
+
+/* Copies the message into err and returns ret. */
+static int msg_close(struct msg *m, char *err, size_t errlen, int ret)
+{
+	fclose(m->f);
+	if (err && errlen)
+		snprintf(err, errlen, "%s", m->s ? m->s : "out of memory");
+	free(m->s);
+	return ret;
+}
+
+static int set_err(char *err, size_t errlen, int ret, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int set_err(char *err, size_t errlen, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return ret;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && !strcmp(s + n - k, suffix);
+}
+
+static void obj_free(struct obj *o)
+{
+	free(o->path);
+	free(o->host);
+	free(o->alias);
+	mt_elf_close(o->elf);
+}
+
+static void objs_free(struct objs *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		obj_free(&l->v[i]);
+	free(l->v);
+	free(l->deleted);
+}
+
+static struct obj *objs_find(struct objs *l, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i].path, path))
+			return &l->v[i];
+	return NULL;
+}
+
+/* Appends path (deduplicated); host NULL means "open through /proc/PID/root". */
+static struct obj *objs_add(struct objs *l, const char *path, const char *host)
+{
+	struct obj *o = objs_find(l, path), *nv;
+
+	if (o)
+		return o;
+	if (l->n == l->cap) {
+		nv = realloc(l->v, (l->cap ? l->cap * 2 : 16) * sizeof(*nv));
+		if (!nv)
+			return NULL;
+		l->v = nv;
+		l->cap = l->cap ? l->cap * 2 : 16;
+	}
+	o = &l->v[l->n];
+	memset(o, 0, sizeof(*o));
+	o->path = strdup(path);
+	if (host)
+		o->host = strdup(host);
+	else if (asprintf(&o->host, "/proc/%d/root%s", (int)l->pid, path) < 0)
+		o->host = NULL;
+	if (!o->path || !o->host) {
+		free(o->path);
+		free(o->host);
+		return NULL;
+	}
+	l->n++;
+	return o;
+}
+
+static struct mt_elf *obj_elf(struct obj *o)
+{
+	if (!o->tried) {
+		o->tried = true;
+		o->err = mt_elf_open(o->host, &o->elf);
+	}
+	return o->elf;
+}
+
+/* ---- attach mode: /proc/PID/exe and /proc/PID/maps ---- */
+
+/* readlink without a length limit. */
+static char *read_link(const char *path, int *err)
+{
+	size_t cap = 256;
+	ssize_t n;
+	char *buf;
+
+	for (;;) {
+		buf = malloc(cap);
+		if (!buf) {
+			*err = -ENOMEM;
+			return NULL;
+		}
+		n = readlink(path, buf, cap);
+		if (n < 0) {
+			*err = -errno;
+			free(buf);
+			return NULL;
+		}
+		if ((size_t)n < cap) {
+			buf[n] = '\0';
+			return buf;
+		}
+		free(buf);
+		cap *= 2;
+	}
+}
+
+/* Turns a failure on /proc/PID/<what> into the caller's errno and message. */
+static int proc_error(pid_t pid, const char *what, int e, char *err, size_t errlen)
+{
+	char dir[32];
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "/proc/%d", (int)pid);
+	if (stat(dir, &st) && errno == ENOENT)
+		return set_err(err, errlen, -ESRCH, "no process with pid %d", (int)pid);
+	if (e == -EACCES || e == -EPERM)
+		return set_err(err, errlen, e,
+			       "cannot read /proc/%d/%s: %s; run memtrace as root (or with CAP_SYS_PTRACE)",
+			       (int)pid, what, strerror(-e));
+	if (e == -ENOENT)
+		return set_err(err, errlen, -ESRCH,
+			       "process %d has no executable (a kernel thread, or exiting)", (int)pid);
+	return set_err(err, errlen, e, "cannot read /proc/%d/%s: %s", (int)pid, what, strerror(-e));
+}
+
+static int add_exe(struct objs *l, char *err, size_t errlen)
+{
+	char lnk[32], *path, *host = NULL;
+	struct obj *o;
+	int e = 0;
+
+	snprintf(lnk, sizeof(lnk), "/proc/%d/exe", (int)l->pid);
+	path = read_link(lnk, &e);
+	if (!path)
+		return proc_error(l->pid, "exe", e, err, errlen);
+	/* A rebuilt or removed binary: its path no longer names it, the magic link still does. */
+	if (ends_with(path, " (deleted)")) {
+		path[strlen(path) - strlen(" (deleted)")] = '\0';
+		host = lnk;
+	}
+	o = objs_add(l, path, host);
+	free(path);
+	if (!o)
+		return set_err(err, errlen, -ENOMEM, "out of memory");
+	o->exec = true;
+	return 0;
+}
+
+static void note_deleted(struct objs *l, const char *path)
+{
+	if (l->ndeleted++ == 0)
+		l->deleted = strdup(path);
+}
+
+/* One /proc/PID/maps line: file-backed mappings of regular files only. */
+static int add_mapping(struct objs *l, char *line)
+{
+	char perms[5];
+	unsigned long ino;
+	int pos = 0;
+	char *path;
+	struct obj *o;
+
+	line[strcspn(line, "\n")] = '\0';
+	if (sscanf(line, "%*x-%*x %4s %*x %*x:%*x %lu %n", perms, &ino, &pos) < 2 || !pos)
+		return 0;
+	path = line + pos;
+	/* [heap], [vdso], anonymous memory, device mappings: no code to probe. */
+	if (!ino || path[0] != '/' || !strncmp(path, "/dev/", 5))
+		return 0;
+	if (ends_with(path, " (deleted)")) {
+		if (strchr(perms, 'x') && !objs_find(l, path))
+			note_deleted(l, path);
+		return 0;
+	}
+	o = objs_add(l, path, NULL);
+	if (!o)
+		return -ENOMEM;
+	o->exec |= strchr(perms, 'x') != NULL;
+	return 0;
+}
+
+/* Keeps objects with code (drops data files such as locale-archive), in map order. */
+static void keep_exec(struct objs *l)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < l->n; i++) {
+		if (l->v[i].exec)
+			l->v[k++] = l->v[i];
+		else
+			obj_free(&l->v[i]);
+	}
+	l->n = k;
+}
+
+static int list_attach(struct objs *l, char *err, size_t errlen)
+{
+	char maps[32], *line = NULL;
+	size_t cap = 0;
+	FILE *f;
+	int ret;
+
+	if (l->pid <= 0)
+		return set_err(err, errlen, -ESRCH, "no process with pid %d", (int)l->pid);
+	ret = add_exe(l, err, errlen);
+	if (ret)
+		return ret;
+	snprintf(maps, sizeof(maps), "/proc/%d/maps", (int)l->pid);
+	f = fopen(maps, "re");
+	if (!f)
+		return proc_error(l->pid, "maps", -errno, err, errlen);
+	while (getline(&line, &cap, f) > 0) {
+		if (add_mapping(l, line)) {
+			ret = set_err(err, errlen, -ENOMEM, "out of memory");
+			break;
+		}
+	}
+	free(line);
+	fclose(f);
+	keep_exec(l);
+	return ret;
+}
+
+/* ---- launch mode: the executable and its DT_NEEDED closure ---- */
+
+static const char *const default_dirs[] = {
+	/* /etc/ld.so.cache would be exact; Debian's multiarch dirs cover it in practice. */
+	"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib", "/lib",
+	"/usr/local/lib",
+};
+
+/* dir with $ORIGIN / $LIB expanded as ld.so would; malloc'd. */
+static char *expand_dir(const char *dir, size_t len, const char *origin)
+{
+	static const struct {
+		const char *tok;
+		bool origin;
+	} toks[] = {
+		{ "${ORIGIN}", true }, { "$ORIGIN", true }, { "${LIB}", false }, { "$LIB", false },
+	};
+	struct msg m;
+	size_t i, k, tl;
+
+	if (msg_open(&m))
+		return NULL;
+	for (i = 0; i < len;) {
+		for (k = 0; k < sizeof(toks) / sizeof(toks[0]); k++) {
+			tl = strlen(toks[k].tok);
+			if (tl <= len - i && !strncmp(dir + i, toks[k].tok, tl))
+				break;
+		}
+		if (k == sizeof(toks) / sizeof(toks[0])) {
+			fputc(dir[i++], m.f);
+			continue;
+		}
+		fputs(toks[k].origin ? origin : "lib/x86_64-linux-gnu", m.f);
+		i += tl;
+	}
+	fclose(m.f);
+	return m.s;
+}
+
+/* Tries dir/name; on success adds the object under its real path. */
+static struct obj *try_lib(struct objs *l, const char *dir, size_t dlen, const char *name,
+			   const char *origin)
+{
+	char *d = expand_dir(dir, dlen, origin), *cand = NULL, *real = NULL;
+	struct mt_elf *elf = NULL;
+	struct obj *o = NULL;
+
+	/* A DT_NEEDED name with a '/' is a path: used as it is (dlen 0). */
+	if (!d || (dlen ? asprintf(&cand, "%s/%s", *d ? d : ".", name) : asprintf(&cand, "%s", name)) < 0)
+		cand = NULL;
+	/* Like ld.so, skip files that are not ELF and keep looking. */
+	if (cand && !mt_elf_open(cand, &elf) && (real = realpath(cand, NULL))) {
+		o = objs_find(l, real);
+		if (!o) {
+			o = objs_add(l, real, real);
+			if (o) {
+				o->elf = elf;
+				o->tried = true;
+				elf = NULL;
+			}
+		}
+		if (o && !o->alias)
+			o->alias = strdup(name);
+	}
+	mt_elf_close(elf);
+	free(real);
+	free(cand);
+	free(d);
+	return o;
+}
+
+/* Searches a ':'-separated path list (';' too, as ld.so accepts in LD_LIBRARY_PATH). */
+static struct obj *search_list(struct objs *l, const char *list, const char *name,
+			       const char *origin)
+{
+	struct obj *o;
+	size_t n;
+
+	while (list && *list) {
+		n = strcspn(list, ":;");
+		if (n) {
+			o = try_lib(l, list, n, name, origin);
+			if (o)
+				return o;
+		}
+		list += n;
+		list += *list != '\0';
+	}
+	return NULL;
+}
+
+static struct obj *find_needed(struct objs *l, struct obj *from, const char *name)
+{
+	char *dir, *origin;
+	struct obj *o = NULL;
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->v[i].alias && !strcmp(l->v[i].alias, name))
+			return &l->v[i];
+	if (strchr(name, '/'))
+		return try_lib(l, "", 0, name, "");
+	dir = strdup(from->path);
+	if (!dir)
+		return NULL;
+	*(char *)base_name(dir) = '\0';
+	origin = realpath(*dir ? dir : ".", NULL);
+	o = search_list(l, mt_elf_runpath(from->elf), name, origin ? origin : dir);
+	if (!o)
+		o = search_list(l, getenv("LD_LIBRARY_PATH"), name, origin ? origin : dir);
+	for (i = 0; !o && i < sizeof(default_dirs) / sizeof(default_dirs[0]); i++)
+		o = try_lib(l, default_dirs[i], strlen(default_dirs[i]), name, "");
+	free(origin);
+	free(dir);
+	return o;
+}
+
+static int list_launch(struct objs *l, const char *exe, char *err, size_t errlen)
+{
+	const char **needed;
+	struct obj *o;
+	size_t i;
+	int n, k;
+
+	if (!exe || !*exe)
+		return set_err(err, errlen, -EINVAL, "no executable to resolve symbols in");
+	o = objs_add(l, exe, exe);
+	if (!o)
+		return set_err(err, errlen, -ENOMEM, "out of memory");
+	if (!obj_elf(o)) {
+		if (o->err == -ENOEXEC)
+			return set_err(err, errlen, -ENOEXEC, "%s is not an ELF executable", exe);
+		return set_err(err, errlen, o->err, "cannot read %s: %s", exe, strerror(-o->err));
+	}
+	/* Breadth first, like ld.so's load order; l->n grows as we go. */
+	for (i = 0; i < l->n; i++) {
+		if (!l->v[i].elf || mt_elf_needed(l->v[i].elf, &needed, &n))
+			continue;
+		for (k = 0; k < n; k++)
+			find_needed(l, &l->v[i], needed[k]);
+	}
+	return 0;
+}
+
+/* ---- OBJECT matching ---- */
+
+/* "libc" names libc.so.6 and "python3" python3.11: a prefix ending at '.' or '-'. */
+static bool prefix_match(const char *have, const char *want)
+{
+	size_t n = strlen(want);
+
+	return !strncmp(have, want, n) && (have[n] == '.' || have[n] == '-');
+}
+
+static struct obj *match_object(struct objs *l, const char *want)
+{
+	const char *b;
+	size_t i;
+	int pass;
+
+	/* Exact path, then exact basename, then basename prefix: "libc.so.6" never picks libc.so.6.1. */
+	for (pass = 0; pass < 3; pass++) {
+		for (i = 0; i < l->n; i++) {
+			struct obj *o = &l->v[i];
+
+			b = base_name(o->path);
+			if (pass == 0 && !strcmp(o->path, want))
+				return o;
+			if (pass == 1 && (!strcmp(b, want) || (o->alias && !strcmp(o->alias, want))))
+				return o;
+			if (pass == 2 && (prefix_match(b, want) || (o->alias && prefix_match(o->alias, want))))
+				return o;
+		}
+	}
+	return NULL;
+}
+
+/* Objects named for the user: the executable in full, libraries by basename. */
+static void print_objects(FILE *f, const struct objs *l, size_t max)
+{
+	size_t i;
+
+	for (i = 0; i < l->n && i < max; i++)
+		fprintf(f, "%s%s", i ? ", " : "", i ? base_name(l->v[i].path) : l->v[0].path);
+	if (l->n > max)
+		fprintf(f, " and %zu more", l->n - max);
+}
+
+static void print_deleted(FILE *f, const struct objs *l)
+{
+	if (l->ndeleted)
+		fprintf(f, "; skipped %zu deleted file%s such as %s (replaced on disk since the process started)",
+			l->ndeleted, l->ndeleted > 1 ? "s" : "", l->deleted ? l->deleted : "?");
+}
+
+static int no_object(const struct objs *l, const char *want, char *err, size_t errlen)
+{
+	struct msg m;
+
+	if (msg_open(&m))
+		return set_err(err, errlen, -ENOMEM, "out of memory");
+	if (l->pid)
+		fprintf(m.f, "no object '%s' is mapped by process %d; mapped: ", want, (int)l->pid);
+	else
+		fprintf(m.f, "no object '%s' among %s and the libraries it needs: ", want, l->v[0].path);
+	print_objects(m.f, l, 8);
+	print_deleted(m.f, l);
+	if (!strchr(want, '/'))
+		fprintf(m.f, "; to trace a library it loads later (dlopen), give its absolute path");
+	return msg_close(&m, err, errlen, -ENOENT);
+}
+
+/*
+ * OBJECT given as an absolute path that is not (yet) mapped: uprobes attach
+ * to the file, so a library the target will dlopen later can be traced.
+ */
+static struct obj *object_by_path(struct objs *l, const char *want)
+{
+	size_t n = l->n;
+	struct obj *o;
+
+	if (want[0] != '/')
+		return NULL;
+	o = objs_add(l, want, l->pid ? NULL : want);
+	if (!o || obj_elf(o))
+		return o;
+	/* Not an object we can read: keep it out of the list shown to the user. */
+	if (l->n > n)
+		obj_free(&l->v[--l->n]);
+	return NULL;
+}
+
+/* ---- messages for functions that cannot be probed ---- */
+
+static bool cpu_has(const char *flag)
+{
+	char *line = NULL, *p;
+	size_t cap = 0, n = strlen(flag);
+	bool found = false;
+	FILE *f = fopen("/proc/cpuinfo", "re");
+
+	while (f && !found && getline(&line, &cap, f) > 0) {
+		if (strncmp(line, "flags", 5))
+			continue;
+		for (p = line; (p = strstr(p, flag)); p += n)
+			if (p[-1] == ' ' && (p[n] == ' ' || p[n] == '\n'))
+				found = true;
+		break;
+	}
+	free(line);
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* Lower is likelier to be what glibc's resolver picks on this CPU (a guess for the hint). */
+static int impl_rank(const char *name, const char *tier)
+{
+	int r = 0;
+
+	if (!strstr(name, tier))
+		r += 8;
+	if (strstr(name, "rtm") || strstr(name, "512"))
+		r += 4;
+	if (!strstr(name, "erms"))
+		r += 1;
+	return r;
+}
+
+static int ifunc_error(struct mt_elf *elf, const char *path, const char *name, char *err,
+		       size_t errlen)
+{
+	const char *cand[128], *best = NULL, *tier;
+	size_t nlen = strlen(name);
+	int n, i, r, best_r = 0;
+	struct mt_sym s;
+
+	tier = cpu_has("avx512vl") ? "evex" : cpu_has("avx2") ? "avx" : "sse2";
+	n = mt_elf_suggest(elf, name, cand, 128);
+	for (i = 0; i < n; i++) {
+		const char *c = cand[i] + (strncmp(cand[i], "__", 2) ? 0 : 2);
+
+		/* __memcpy_avx_unaligned_erms, not __memcpy_chk (another resolver). */
+		if (strncmp(c, name, nlen) || c[nlen] != '_' || mt_elf_find_func(elf, cand[i], &s) ||
+		    s.ifunc)
+			continue;
+		r = impl_rank(cand[i], tier);
+		if (!best || r < best_r) {
+			best = cand[i];
+			best_r = r;
+		}
+	}
+	if (best)
+		return set_err(err, errlen, -EINVAL,
+			       "'%s' in %s is an IFUNC resolver; name one of its implementations, e.g. %s",
+			       name, path, best);
+	if (!mt_elf_has_symtab(elf))
+		return set_err(err, errlen, -EINVAL,
+			       "'%s' in %s is an IFUNC resolver and its implementations are not in .dynsym; install its debug symbols (libc6-dbg for libc) and name one of them",
+			       name, path);
+	return set_err(err, errlen, -EINVAL,
+		       "'%s' in %s is an IFUNC resolver; name one of its implementations", name, path);
+}
+
+/* Close names from the searched objects, the user's own object first; deduplicated. */
+static int collect_suggestions(struct objs *l, size_t from, size_t to, const char *name,
+			       const char **out, int max)
+{
+	const char *c[4];
+	int n = 0, k, j, i;
+	size_t o;
+
+	for (o = from; o < to && n < max; o++) {
+		if (!l->v[o].elf)
+			continue;
+		k = mt_elf_suggest(l->v[o].elf, name, c, max);
+		for (i = 0; i < k && n < max; i++) {
+			for (j = 0; j < n && strcmp(out[j], c[i]); j++)
+				;
+			if (j == n)
+				out[n++] = c[i];
+		}
+	}
+	return n;
+}
+
+static int not_found(struct objs *l, size_t from, size_t to, const char *name, char *err,
+		     size_t errlen)
+{
+	const char *sugg[3];
+	struct obj *first = &l->v[from], *bad = NULL;
+	size_t i, nread = 0;
+	struct msg m;
+	int ns, k;
+
+	for (i = from; i < to; i++) {
+		if (l->v[i].elf)
+			nread++;
+		else if (!bad)
+			bad = &l->v[i];
+	}
+	if (msg_open(&m))
+		return set_err(err, errlen, -ENOMEM, "out of memory");
+	ns = collect_suggestions(l, from, to, name, sugg, 3);
+	if (first->elf && !mt_elf_has_symtab(first->elf)) {
+		fprintf(m.f, "function '%s' not found: %s is stripped (no .symtab) and '%s' is not exported in .dynsym; rebuild without stripping or install its debug symbols",
+			name, first->path, name);
+	} else if (to - from == 1) {
+		fprintf(m.f, "function '%s' not found in %s", name, first->path);
+	} else {
+		struct objs view = *l;
+
+		view.v += from;
+		view.n = to - from;
+		fprintf(m.f, "function '%s' not found in ", name);
+		if (view.n <= 3) {
+			for (i = 0; i < view.n; i++)
+				fprintf(m.f, "%s%s", i ? ", " : "", view.v[i].path);
+		} else {
+			print_objects(m.f, &view, 3);
+		}
+		fprintf(m.f, " (%zu objects)", nread);
+	}
+	for (k = 0; k < ns; k++)
+		fprintf(m.f, "%s'%s'", k ? ", " : "; did you mean ", sugg[k]);
+	if (ns)
+		fputc('?', m.f);
+	if (bad)
+		fprintf(m.f, "; could not read %s: %s", bad->path, strerror(-bad->err));
+	print_deleted(m.f, l);
+	return msg_close(&m, err, errlen, -ENOENT);
+}
+
+/* ---- the entry point ---- */
+
+static int fill_target(struct mt_target *t, const char *spec, const char *name, struct obj *o,
+		       const struct mt_sym *s)
+{
+	int err;
+
+	err = mt_elf_probe_offset(o->elf, s, &t->offset, &t->attach_note);
+	if (err)
+		return err;
+	t->spec = strdup(spec);
+	t->func = strdup(name);
+	t->object = strdup(o->path);
+	t->object_host = strdup(o->host);
+	t->sym_offset = s->file_off;
+	t->kind = MT_KIND_NATIVE;
+	t->method = "uprobe";
+	if (!t->spec || !t->func || !t->object || !t->object_host) {
+		mt_target_free(t);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Searches objects [from, to) in order; the first that defines name wins. */
+static int search(struct objs *l, size_t from, size_t to, const char *spec, const char *name,
+		  struct mt_target *out, char *err, size_t errlen)
+{
+	struct mt_sym s;
+	struct obj *o;
+	size_t i;
+	int ret;
+
+	for (i = from; i < to; i++) {
+		o = &l->v[i];
+		if (!obj_elf(o) || mt_elf_find_func(o->elf, name, &s))
+			continue;
+		if (s.ifunc)
+			return ifunc_error(o->elf, o->path, name, err, errlen);
+		ret = fill_target(out, spec, name, o, &s);
+		if (ret)
+			return set_err(err, errlen, ret, "cannot read '%s' in %s: %s", name, o->path,
+				       strerror(-ret));
+		return 0;
+	}
+	return not_found(l, from, to, name, err, errlen);
+}
+
+static bool is_python_file(const char *object)
+{
+	return ends_with(object, ".py");
+}
+
+int mt_resolve(const struct mt_resolve_ctx *ctx, const char *spec, struct mt_target *out,
+	       char *err, size_t errlen)
+{
+	struct objs l = { .pid = ctx->pid };
+	struct mt_spec sp;
+	struct obj *o;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	ret = mt_spec_parse(spec, &sp, err, errlen);
+	if (ret)
+		return ret;
+	if (sp.object && is_python_file(sp.object)) {
+		ret = set_err(err, errlen, -EOPNOTSUPP,
+			      "'%s' names a Python function; it has no native symbol to probe", spec);
+		goto out;
+	}
+	ret = ctx->pid ? list_attach(&l, err, errlen) : list_launch(&l, ctx->exe, err, errlen);
+	if (ret)
+		goto out;
+	if (!sp.object) {
+		ret = search(&l, 0, l.n, spec, sp.name, out, err, errlen);
+		goto out;
+	}
+	o = match_object(&l, sp.object);
+	if (!o)
+		o = object_by_path(&l, sp.object);
+	if (!o) {
+		ret = no_object(&l, sp.object, err, errlen);
+		goto out;
+	}
+	ret = search(&l, (size_t)(o - l.v), (size_t)(o - l.v) + 1, spec, sp.name, out, err, errlen);
+out:
+	objs_free(&l);
+	mt_spec_free(&sp);
+	return ret;
+}
+
+void mt_target_free(struct mt_target *t)
+{
+	if (!t)
+		return;
+	free(t->spec);
+	free(t->func);
+	free(t->object);
+	free(t->object_host);
+	t->spec = t->func = t->object = t->object_host = NULL;
+}

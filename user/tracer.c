@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The BPF side's lifecycle in libbpf-tools' order: open -> set rodata ->
+ * load -> seed RSS -> attach -> poll -> destroy. Every step is checked;
+ * destroying the skeleton detaches everything, and since uprobes are
+ * perf-event based, the kernel drops them even if memtrace is killed.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
+#include <bpf/libbpf.h>
+#include "tracer.h" /* before the skeleton: it declares the .bss types */
+#include "memtrace.skel.h"
+#include "procfs.h"
+#include "log.h"
+
+#define TRACEFS "/sys/kernel/tracing"
+#define DEBUGFS_TRACING "/sys/kernel/debug/tracing"
+
+struct mt_tracer {
+	struct memtrace_bpf *skel;
+	struct ring_buffer *rb;
+	struct bpf_link **links; /* two per target: entry and return */
+	size_t nlinks;
+};
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static bool has_cap(const struct __user_cap_data_struct *d, int cap)
+{
+	return d[cap / 32].effective & (1u << (cap % 32));
+}
+
+int mt_tracer_check_system(char *err, size_t errlen)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+	bool bpf, perfmon, admin;
+
+	if (syscall(SYS_capget, &hdr, data) == 0) {
+		admin = has_cap(data, CAP_SYS_ADMIN);
+		bpf = has_cap(data, CAP_BPF) || admin;
+		perfmon = has_cap(data, CAP_PERFMON) || admin;
+		if (!bpf || !perfmon) {
+			set_err(err, errlen,
+				"permission denied: tracing needs root (CAP_BPF and CAP_PERFMON%s); run with sudo",
+				geteuid() ? ", you are not root" : "");
+			return -EPERM;
+		}
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		set_err(err, errlen,
+			"this kernel has no BTF (/sys/kernel/btf/vmlinux: %s); memtrace needs a kernel built with CONFIG_DEBUG_INFO_BTF=y (5.8 or later)",
+			strerror(errno));
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && mt_verbose < 3)
+		return 0;
+	if (level == LIBBPF_INFO && mt_verbose < 2)
+		return 0;
+	/* libbpf's warnings are the details behind our one-line errors: only with -v. */
+	if (mt_verbose < 1)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+/*
+ * Classic tracepoints (kmem:rss_stat, the only exact RSS source) are found
+ * by their id in tracefs, which a fresh boot may not have mounted. Mount it
+ * for the attach and unmount it again, so nothing is left behind.
+ */
+static int tracefs_ensure(bool *mounted, char *err, size_t errlen)
+{
+	*mounted = false;
+	if (!access(TRACEFS "/events/kmem/rss_stat/id", R_OK) ||
+	    !access(DEBUGFS_TRACING "/events/kmem/rss_stat/id", R_OK))
+		return 0;
+	if (mount("nodev", TRACEFS, "tracefs", 0, NULL)) {
+		int e = errno;
+
+		set_err(err, errlen,
+			"tracefs is not mounted and mounting it failed (%s); mount it with 'mount -t tracefs nodev %s' and retry",
+			strerror(e), TRACEFS);
+		return -e;
+	}
+	*mounted = true;
+	if (access(TRACEFS "/events/kmem/rss_stat/id", R_OK)) {
+		set_err(err, errlen,
+			"this kernel has no kmem:rss_stat tracepoint (%s/events/kmem/rss_stat); memtrace needs Linux 5.5 or later",
+			TRACEFS);
+		umount2(TRACEFS, MNT_DETACH);
+		*mounted = false;
+		return -ENOTSUP;
+	}
+	mt_info(1, "mounted tracefs at %s for the attach", TRACEFS);
+	return 0;
+}
+
+static void seed_rss(struct memtrace_bpf *skel, pid_t pid, bool launch)
+{
+	struct mt_proc_rss r;
+
+	/* A launched command has not exec'd yet: its own mm will start empty. */
+	if (launch || mt_proc_read_rss(pid, &r))
+		return;
+	skel->bss->rss[MT_RSS_ANON] = r.anon;
+	skel->bss->rss[MT_RSS_FILE] = r.file;
+	skel->bss->rss[MT_RSS_SHMEM] = r.shmem;
+	skel->bss->rss_peak = r.anon + r.file + r.shmem;
+	skel->bss->sample_peak = skel->bss->rss_peak;
+}
+
+static int attach_target(struct mt_tracer *t, pid_t pid, const struct mt_target *tg, size_t idx,
+			 char *err, size_t errlen)
+{
+	struct bpf_program *progs[2] = { t->skel->progs.func_entry, t->skel->progs.func_return };
+
+	for (int ret = 0; ret < 2; ret++) {
+		LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = idx, .retprobe = ret);
+		struct bpf_link *l;
+
+		l = bpf_program__attach_uprobe_opts(progs[ret], pid, tg->object_host, tg->offset, &uo);
+		if (!l) {
+			int e = errno;
+
+			set_err(err, errlen, "cannot attach to %s in %s at offset 0x%llx: %s", tg->func,
+				tg->object, (unsigned long long)tg->offset, strerror(e));
+			return -e;
+		}
+		t->links[t->nlinks++] = l;
+	}
+	mt_info(1, "attached %s in %s at 0x%llx (%s)", tg->func, tg->object,
+		(unsigned long long)tg->offset, tg->attach_note ? tg->attach_note : "entry");
+	return 0;
+}
+
+static int load_error(int e, char *err, size_t errlen)
+{
+	if (e == EPERM || e == EACCES)
+		set_err(err, errlen,
+			"the kernel refused to load memtrace's BPF programs (%s); run as root with CAP_BPF and CAP_PERFMON, and check kernel.unprivileged_bpf_disabled / lockdown",
+			strerror(e));
+	else
+		set_err(err, errlen,
+			"cannot load memtrace's BPF programs: %s; this kernel may be too old (memtrace needs 5.17+ with BTF); rerun with -vvv for the verifier's log",
+			strerror(e));
+	return -e;
+}
+
+int mt_tracer_start(const struct mt_tracer_opts *o, struct mt_tracer **out, char *err, size_t errlen)
+{
+	struct mt_tracer *t;
+	bool mounted = false;
+	int e;
+
+	*out = NULL;
+	libbpf_set_print(libbpf_print);
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->links = calloc(o->ntargets * 2, sizeof(*t->links));
+	if (!t->links && o->ntargets) {
+		free(t);
+		return -ENOMEM;
+	}
+
+	t->skel = memtrace_bpf__open();
+	if (!t->skel) {
+		e = errno;
+		set_err(err, errlen, "cannot open memtrace's BPF object: %s", strerror(e));
+		goto fail;
+	}
+	t->skel->rodata->targ_tgid = o->pid;
+	t->skel->rodata->emit_calls = o->emit_calls;
+
+	if (memtrace_bpf__load(t->skel)) {
+		e = -load_error(errno, err, errlen);
+		goto fail;
+	}
+	seed_rss(t->skel, o->pid, o->launch);
+
+	e = -tracefs_ensure(&mounted, err, errlen);
+	if (e)
+		goto fail;
+	if (memtrace_bpf__attach(t->skel)) {
+		e = errno;
+		set_err(err, errlen, "cannot attach to kmem:rss_stat and sched_process_exit: %s",
+			strerror(e));
+		goto fail;
+	}
+	/* The tracepoint's perf event holds its own reference: tracefs is no longer needed. */
+	if (mounted && umount2(TRACEFS, MNT_DETACH) == 0)
+		mounted = false;
+
+	for (size_t i = 0; i < o->ntargets; i++) {
+		e = -attach_target(t, o->pid, &o->targets[i], i, err, errlen);
+		if (e)
+			goto fail;
+	}
+
+	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), o->on_record, o->ctx, NULL);
+	if (!t->rb) {
+		e = errno;
+		set_err(err, errlen, "cannot set up the ring buffer: %s", strerror(e));
+		goto fail;
+	}
+	*out = t;
+	return 0;
+fail:
+	if (mounted)
+		umount2(TRACEFS, MNT_DETACH);
+	mt_tracer_free(t);
+	return -(e ? e : EINVAL);
+}
+
+int mt_tracer_poll(struct mt_tracer *t, int timeout_ms)
+{
+	int n = ring_buffer__poll(t->rb, timeout_ms);
+
+	/* A signal (Ctrl-C) interrupting the wait is the normal way to stop. */
+	return n == -EINTR ? 0 : n;
+}
+
+void mt_tracer_snapshot(struct mt_tracer *t, struct mt_snapshot *s, bool reset_sample_peak)
+{
+	struct memtrace_bpf__bss *b = t->skel->bss;
+
+	s->anon = __atomic_load_n(&b->rss[MT_RSS_ANON], __ATOMIC_RELAXED);
+	s->file = __atomic_load_n(&b->rss[MT_RSS_FILE], __ATOMIC_RELAXED);
+	s->shmem = __atomic_load_n(&b->rss[MT_RSS_SHMEM], __ATOMIC_RELAXED);
+	s->rss = s->anon + s->file + s->shmem;
+	s->peak = __atomic_load_n(&b->rss_peak, __ATOMIC_RELAXED);
+	if (reset_sample_peak)
+		/* Exchange, so a peak reached by the kernel side at this moment is not lost. */
+		s->sample_peak = __atomic_exchange_n(&b->sample_peak, s->rss, __ATOMIC_SEQ_CST);
+	else
+		s->sample_peak = __atomic_load_n(&b->sample_peak, __ATOMIC_RELAXED);
+	if (s->sample_peak < s->rss)
+		s->sample_peak = s->rss;
+	s->lost = __atomic_load_n(&b->lost, __ATOMIC_RELAXED);
+	s->rss_events = __atomic_load_n(&b->nr_rss_events, __ATOMIC_RELAXED);
+}
+
+const struct mt_func_agg *mt_tracer_func(struct mt_tracer *t, size_t idx)
+{
+	return idx < MT_MAX_FUNCS ? &t->skel->bss->funcs[idx] : NULL;
+}
+
+int mt_tracer_open_calls(struct mt_tracer *t, struct mt_active *out, int max)
+{
+	struct memtrace_bpf__bss *b = t->skel->bss;
+	int n = 0;
+
+	for (unsigned i = 0; i < b->active_hiwater && i < MT_MAX_ACTIVE && n < max; i++) {
+		if (!__atomic_load_n(&b->active[i].tid, __ATOMIC_ACQUIRE))
+			continue;
+		out[n++] = b->active[i];
+	}
+	return n;
+}
+
+void mt_tracer_free(struct mt_tracer *t)
+{
+	if (!t)
+		return;
+	ring_buffer__free(t->rb);
+	for (size_t i = 0; i < t->nlinks; i++)
+		bpf_link__destroy(t->links[i]);
+	free(t->links);
+	memtrace_bpf__destroy(t->skel);
+	free(t);
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The BPF side's lifecycle: open, configure, load, seed, attach, poll, detach. */
+#ifndef MT_TRACER_H
+#define MT_TRACER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "memtrace.h"
+#include "resolve.h"
+
+struct mt_tracer;
+
+/* Called for each ring-buffer record (struct mt_call_rec or mt_exit_rec, by ->type). */
+typedef int (*mt_record_fn)(void *ctx, void *data, size_t size);
+
+struct mt_tracer_opts {
+	pid_t pid;
+	bool launch;      /* the process has not exec'd yet: its RSS starts from zero */
+	bool emit_calls;  /* send one record per call (needed for JSON streams) */
+	const struct mt_target *targets;
+	size_t ntargets;
+	mt_record_fn on_record;
+	void *ctx;
+};
+
+/* Process memory as the kernel side sees it now. */
+struct mt_snapshot {
+	int64_t anon, file, shmem, rss;
+	int64_t peak;        /* largest RSS since tracing began */
+	int64_t sample_peak; /* largest RSS since the previous snapshot that reset it */
+	uint64_t lost;
+	uint64_t rss_events;
+};
+
+/* Everything up to and including attach. Returns 0 or -errno with a one-line reason in err. */
+int mt_tracer_start(const struct mt_tracer_opts *opts, struct mt_tracer **out, char *err, size_t errlen);
+/* Consume ring-buffer records for up to timeout_ms. Returns records consumed or -errno. */
+int mt_tracer_poll(struct mt_tracer *t, int timeout_ms);
+/* reset_sample_peak: start a new sample interval (sample_peak restarts at the current RSS). */
+void mt_tracer_snapshot(struct mt_tracer *t, struct mt_snapshot *s, bool reset_sample_peak);
+const struct mt_func_agg *mt_tracer_func(struct mt_tracer *t, size_t idx);
+/* Copies the calls still open into out (up to max); returns how many. */
+int mt_tracer_open_calls(struct mt_tracer *t, struct mt_active *out, int max);
+/* Detach and free; NULL-safe. */
+void mt_tracer_free(struct mt_tracer *t);
+
+/* Checks before any work: root/capabilities, BTF. 0 or -errno with a reason in err. */
+int mt_tracer_check_system(char *err, size_t errlen);
+
+#endif
