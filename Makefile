@@ -50,7 +50,7 @@ endif
 .DELETE_ON_ERROR:
 # Keep the .bpf.o chain: it is cheap to keep and avoids rebuilding skeletons.
 .SECONDARY:
-.PHONY: all check test bench install clean targets
+.PHONY: all check test bench install clean targets example
 
 all: memtrace
 
@@ -85,6 +85,15 @@ $(OUTPUT)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(OUTPUT)/tests
 
 # Target programs with designed memory behaviour, used by the integration tests.
 include tests/targets.mk
+
+# The bundled example: a first look at the table (README's first command).
+$(OUTPUT)/example/%: tools/example/%.c
+	$(Q)mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -g -Wall -Wextra $< -o $@
+
+example: memtrace $(OUTPUT)/example/wordindex
+	./memtrace -f load_corpus -f build_index -f sort_scratch -- $(OUTPUT)/example/wordindex
 
 check: $(UNIT_BINS)
 	$(Q)tests/run.sh --unit

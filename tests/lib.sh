@@ -368,14 +368,14 @@ assert_ge()
 # as the target's own rss_before/rss_after say; as many calls as reported.
 assert_calls_match()
 {
-	local file=$1 func=$2 log=$3 got want n i
-	mapfile -t want < <(truth_growth "$log")
+	local file=$1 func=$2 log=$3 got truth n i
+	mapfile -t truth < <(truth_growth "$log")
 	mapfile -t got < <(mtq "$file" "[c['growth'] for c in calls('$func')]")
-	n=${#want[@]}
+	n=${#truth[@]}
 	[ "$n" -gt 0 ] || fail "target reported no calls in $log"
 	assert_eq "$func completed calls" "${#got[@]}" "$n"
 	for ((i = 0; i < n; i++)); do
-		assert_close "$func call $((i + 1)) growth" "${got[i]}" "${want[i]}"
+		assert_close "$func call $((i + 1)) growth" "${got[i]}" "${truth[i]}"
 	done
 }
 

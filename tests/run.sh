@@ -15,7 +15,8 @@ OUTPUT=${OUTPUT:-.output}
 TIMEOUT=${TEST_TIMEOUT:-120}
 export OUTPUT
 # Marks every process of this run: tests/integ/zz_leftovers.sh looks for it.
-export MEMTRACE_TEST_RUN="$$.$(date +%s%N)"
+MEMTRACE_TEST_RUN="$$.$(date +%s%N)"
+export MEMTRACE_TEST_RUN
 
 unit=1 integ=1
 patterns=()

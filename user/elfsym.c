@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "elfsym.h"
@@ -131,10 +132,15 @@ static char *build_id_hex(Elf *e)
 
 static int open_elf(const char *path, int *fd, Elf **e)
 {
-	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+
+	*e = NULL;
+	/* O_NONBLOCK: a FIFO named by mistake must not hang us; regular files ignore it. */
+	*fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (*fd < 0)
 		return -errno;
-	*e = elf_begin(*fd, ELF_C_READ_MMAP, NULL);
+	if (!fstat(*fd, &st) && S_ISREG(st.st_mode))
+		*e = elf_begin(*fd, ELF_C_READ_MMAP, NULL);
 	if (!*e || elf_kind(*e) != ELF_K_ELF) {
 		elf_end(*e);
 		close(*fd);
@@ -367,7 +373,7 @@ static int load_syms(struct mt_elf *elf)
 	elf->syms_err = add_syms(elf, elf->dbg ? elf->dbg : elf->e, SHT_SYMTAB);
 	if (!elf->syms_err)
 		elf->syms_err = add_syms(elf, elf->e, SHT_DYNSYM);
-	if (!elf->syms_err)
+	if (!elf->syms_err && elf->nsyms)
 		qsort(elf->syms, elf->nsyms, sizeof(*elf->syms), fsym_cmp);
 	return elf->syms_err;
 }
@@ -486,7 +492,8 @@ static int score_name(const char *q, size_t qlen, const char *name, int bound, i
 		if (d <= bound)
 			return SCORE_PREFIX + d;
 	}
-	if (qlen >= 3 && strcasestr(name, q))
+	/* Containing the query is weak evidence in a long name: cap the length. */
+	if (qlen >= 3 && nlen <= 2 * qlen + 6 && strcasestr(name, q))
 		return SCORE_SUBSTR + (int)(nlen - qlen);
 	return -1;
 }
@@ -505,7 +512,8 @@ static int cand_cmp(const void *a, const void *b)
 int mt_elf_suggest(struct mt_elf *elf, const char *name, const char **out, int max)
 {
 	size_t qlen = strlen(name), i, nc = 0, cap = 0;
-	int bound = qlen <= 3 ? 2 : qlen <= 6 ? 4 : 6;
+	/* Up to 1, 2, 3 edits by length: looser bounds suggest unrelated names. */
+	int bound = qlen <= 4 ? 2 : qlen <= 8 ? 4 : 6;
 	struct cand *c = NULL;
 	int *rows, sc, n = 0;
 

@@ -15,6 +15,7 @@ void mt_usage(FILE *f)
 	fputs("Usage: memtrace [OPTIONS] -p PID -f FUNC [-f FUNC...]\n"
 	      "       memtrace [OPTIONS] -f FUNC [-f FUNC...] -- COMMAND [ARGS...]\n"
 	      "       memtrace report FILE\n"
+	      "       memtrace plot FILE [-o OUT.svg] [--mprof OUT.dat]\n"
 	      "\n"
 	      "Attribute the memory growth (RSS) of a process to the functions that caused it,\n"
 	      "with eBPF: no code changes, no restart, near-zero overhead. Tracing ends on\n"
@@ -35,6 +36,12 @@ void mt_usage(FILE *f)
 	      "  -o, --output FILE      also save the NDJSON stream to FILE (read it back with\n"
 	      "                         'memtrace report FILE')\n"
 	      "  -d, --duration SECONDS stop tracing after SECONDS\n"
+	      "  -i, --interval MS      time between RSS samples in the stream (default 100,\n"
+	      "                         mprof's default); peaks between samples are never\n"
+	      "                         lost: each sample carries the kernel-side peak\n"
+	      "      --svg FILE         write a plot of RSS over time with the calls on it\n"
+	      "      --mprof FILE       write memory_profiler's mprofile format ('mprof plot')\n"
+	      "      --every SECONDS    print the function table every SECONDS, like top\n"
 	      "  -v, --verbose          more diagnostics on stderr (-vvv: libbpf's own)\n"
 	      "  -h, --help             this help\n"
 	      "  -V, --version          print the version\n"
@@ -45,6 +52,10 @@ void mt_usage(FILE *f)
 	      "  sudo memtrace -p 1234 -f libc.so.6:malloc -d 10\n"
 	      "  sudo memtrace -p 1234 -f parse --json > run.ndjson\n"
 	      "  sudo memtrace -p 1234 -f parse -o run.ndjson && memtrace report run.ndjson\n"
+	      "  sudo memtrace -f parse --svg run.svg -- ./prog   # RSS over time, calls drawn\n"
+	      "\n"
+	      "On a terminal, a status line shows elapsed time, RSS, peak, calls and lost\n"
+	      "records while tracing.\n"
 	      "\n"
 	      "Needs root (CAP_BPF and CAP_PERFMON) and a kernel with BTF.\n"
 	      "Exit status: 0 ok, 1 runtime error, 2 usage error; with COMMAND, the command's.\n",
@@ -87,13 +98,17 @@ static int parse_seconds(const char *s, double *out)
 
 int mt_env_parse(int argc, char **argv, struct mt_env *env)
 {
-	enum { OPT_JSON = 256 };
+	enum { OPT_JSON = 256, OPT_SVG, OPT_MPROF, OPT_EVERY };
 	static const struct option opts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "func", required_argument, NULL, 'f' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "output", required_argument, NULL, 'o' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "svg", required_argument, NULL, OPT_SVG },
+		{ "mprof", required_argument, NULL, OPT_MPROF },
+		{ "every", required_argument, NULL, OPT_EVERY },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -102,9 +117,10 @@ int mt_env_parse(int argc, char **argv, struct mt_env *env)
 	int c;
 
 	memset(env, 0, sizeof(*env));
+	env->interval = 0.1;
 	opterr = 0;
 	/* '+': stop at the first non-option, so COMMAND's own options stay its own. */
-	while ((c = getopt_long(argc, argv, "+:p:f:d:o:vhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:p:f:d:o:i:vhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (parse_pid(optarg, &env->pid))
@@ -125,6 +141,23 @@ int mt_env_parse(int argc, char **argv, struct mt_env *env)
 		case 'd':
 			if (parse_seconds(optarg, &env->duration))
 				return usage_error("-d takes a positive number of seconds, not '%s'", optarg);
+			break;
+		case 'i':
+			if (parse_seconds(optarg, &env->interval) || env->interval < 1)
+				return usage_error("-i takes an interval of at least 1 millisecond, not '%s'",
+						   optarg);
+			env->interval /= 1000;
+			break;
+		case OPT_SVG:
+			env->svg = optarg;
+			break;
+		case OPT_MPROF:
+			env->mprof = optarg;
+			break;
+		case OPT_EVERY:
+			if (parse_seconds(optarg, &env->every))
+				return usage_error("--every takes a positive number of seconds, not '%s'",
+						   optarg);
 			break;
 		case OPT_JSON:
 			env->json = true;

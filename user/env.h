@@ -15,6 +15,10 @@ struct mt_env {
 	bool json;           /* --json: NDJSON on stdout instead of tables */
 	const char *output;  /* -o FILE: NDJSON saved to FILE */
 	int verbose;         /* -v, -vv: diagnostics; -vvv adds libbpf's debug output */
+	double interval;     /* -i MS, in seconds: time between samples */
+	const char *svg;     /* --svg FILE: plot written at the end */
+	const char *mprof;   /* --mprof FILE: memory_profiler's format written at the end */
+	double every;        /* --every SEC: print the table periodically, 0: never */
 	char **cmd;          /* launch mode: the command after -- (NULL-terminated) */
 };
 

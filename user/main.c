@@ -23,10 +23,12 @@
 #include "json.h"
 #include "launch.h"
 #include "log.h"
+#include "plot.h"
 #include "procfs.h"
 #include "records.h"
 #include "report.h"
 #include "resolve.h"
+#include "series.h"
 #include "stats.h"
 #include "tracer.h"
 
@@ -50,6 +52,9 @@ struct run {
 	int exit_status;        /* its wait status */
 	uint64_t lost_reported;
 	struct mt_stats stats;
+	struct mt_series series; /* kept in memory only for --svg / --mprof */
+	bool want_series;
+	bool live;               /* status line on a terminal */
 };
 
 static double mono_now(void)
@@ -137,6 +142,21 @@ static void call_from_active(const struct run *r, const struct mt_active *a, int
 	c->open = true;
 }
 
+static void add_span(struct run *r, const struct mt_call *c)
+{
+	struct mt_span sp = {
+		.t0 = c->t - c->dur,
+		.t1 = c->t,
+		.rss_entry = c->rss_entry,
+		.rss_exit = c->rss_exit,
+		.rss_peak = c->rss_peak,
+		.open = c->open,
+	};
+
+	if (r->want_series && mt_series_add_span(&r->series, c->func, &sp))
+		mt_warn("out of memory: the plot will miss calls");
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct run *r = ctx;
@@ -158,6 +178,7 @@ static int on_record(void *ctx, void *data, size_t size)
 		};
 
 		EMIT(r, mt_rec_call, &c);
+		add_span(r, &c);
 	} else if (size >= sizeof(struct mt_exit_rec) && *type == MT_REC_EXIT) {
 		const struct mt_exit_rec *er = data;
 
@@ -294,6 +315,8 @@ static void write_start(struct run *r)
 	s.comm = comm;
 	s.targets = tg;
 	EMIT(r, mt_rec_start, &s);
+	if (r->want_series)
+		mt_series_set_info(&r->series, r->pid, comm, s.cmdline, s.ts_unix);
 	mt_proc_free_argv(argv);
 	free(tg);
 }
@@ -313,31 +336,113 @@ static void report_lost(struct run *r, uint64_t lost)
 	}
 }
 
+static void take_sample(struct run *r, double now)
+{
+	struct mt_snapshot snap;
+	struct mt_rec_sample rs;
+	struct mt_sample smp;
+
+	mt_tracer_snapshot(r->tracer, &snap, true);
+	rs = (struct mt_rec_sample){ .t = now, .pid = r->pid, .rss = snap.rss, .anon = snap.anon,
+				     .file = snap.file, .shmem = snap.shmem, .peak = snap.sample_peak };
+	EMIT(r, mt_rec_sample, &rs);
+	smp = (struct mt_sample){ .t = now, .rss = snap.rss, .anon = snap.anon, .file = snap.file,
+				  .shmem = snap.shmem, .peak = snap.sample_peak };
+	if (r->want_series && mt_series_add_sample(&r->series, &smp))
+		mt_warn("out of memory: the plot will miss samples");
+}
+
+static uint64_t calls_so_far(struct run *r)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < r->ntargets; i++)
+		n += mt_tracer_func(r->tracer, i)->calls;
+	return n;
+}
+
+/* One line, rewritten in place: erase it before anything else goes to stdout. */
+static void live_status(struct run *r, double now, const struct mt_snapshot *snap)
+{
+	char rss[32], peak[32];
+
+	printf("\r\033[K[%7.1fs] RSS %s MiB  peak %s MiB  calls %llu  lost %llu", now,
+	       mt_fmt_mib(rss, sizeof(rss), snap->rss), mt_fmt_mib(peak, sizeof(peak), snap->peak),
+	       (unsigned long long)calls_so_far(r), (unsigned long long)snap->lost);
+	fflush(stdout);
+}
+
+static void live_clear(struct run *r)
+{
+	if (r->live) {
+		printf("\r\033[K");
+		fflush(stdout);
+	}
+}
+
+static void fill_stats(struct run *r, const struct mt_snapshot *snap);
+
+/* --every: the table so far, like top. */
+static void periodic_table(struct run *r, double now, const struct mt_snapshot *snap)
+{
+	live_clear(r);
+	fill_stats(r, snap);
+	printf("--- %.1f s ---\n", now);
+	mt_report_functions(stdout, &r->stats);
+	putchar('\n');
+	fflush(stdout);
+}
+
 /* Poll until a signal, -d, or the end of the traced process. */
 static void trace_loop(struct run *r)
 {
 	int pidfd = syscall(SYS_pidfd_open, r->pid, 0);
-	double deadline = r->env.duration > 0 ? mono_now() + r->env.duration : 0;
+	double start = mono_now() - r->t0;
+	double deadline = r->env.duration > 0 ? start + r->env.duration : 0;
+	bool sampling = r->out[0] || r->out[1] || r->want_series;
+	double next_sample = start, next_live = start, next_table = start + r->env.every;
 	struct mt_snapshot snap;
 
 	while (!stop_signal) {
-		int n = mt_tracer_poll(r->tracer, POLL_MS);
+		double now = mono_now() - r->t0, wait = POLL_MS / 1000.0;
+		int n;
 
+		if (sampling && now >= next_sample) {
+			take_sample(r, now);
+			/* Keep the grid: a late wake-up does not shift later samples. */
+			while (next_sample <= now)
+				next_sample += r->env.interval;
+		}
+		if (sampling && next_sample - now < wait)
+			wait = next_sample - now;
+		n = mt_tracer_poll(r->tracer, (int)(wait * 1000 + 0.5));
 		if (n < 0 && n != -EINTR) {
 			mt_err("reading the ring buffer failed: %s", strerror(-n));
 			break;
 		}
+		now = mono_now() - r->t0;
 		mt_tracer_snapshot(r->tracer, &snap, false);
 		report_lost(r, snap.lost);
-		if (deadline && mono_now() >= deadline)
+		if (r->env.every > 0 && now >= next_table) {
+			periodic_table(r, now, &snap);
+			next_table += r->env.every;
+		}
+		if (r->live && now >= next_live) {
+			live_status(r, now, &snap);
+			next_live = now + 0.25;
+		}
+		if (deadline && now >= deadline)
 			break;
 		if (r->exited || pid_gone(pidfd)) {
 			r->exited = true;
 			break;
 		}
 	}
-	/* Records submitted just before the stop. */
+	/* Records submitted just before the stop, then the last sample. */
 	mt_tracer_poll(r->tracer, 0);
+	if (sampling)
+		take_sample(r, mono_now() - r->t0);
+	live_clear(r);
 	if (pidfd >= 0)
 		close(pidfd);
 }
@@ -354,6 +459,7 @@ static void collect_open_calls(struct run *r, const struct mt_snapshot *snap)
 
 		call_from_active(r, &open[i], snap->rss, now, &c);
 		EMIT(r, mt_rec_call, &c);
+		add_span(r, &c);
 		if (open[i].func < r->ntargets)
 			r->stats.funcs[open[i].func].open++;
 	}
@@ -389,6 +495,23 @@ static void fill_stats(struct run *r, const struct mt_snapshot *snap)
 	r->stats.duration = mono_now() - r->t0;
 }
 
+static void write_plots(struct run *r)
+{
+	char err[ERRLEN];
+
+	if (!r->want_series)
+		return;
+	r->series.duration = mono_now() - r->t0;
+	if (r->stats.peak_rss > r->series.peak_rss)
+		r->series.peak_rss = r->stats.peak_rss;
+	for (size_t i = 0; i < r->ntargets; i++)
+		mt_series_func(&r->series, r->targets[i].func);
+	if (r->env.svg && mt_write_file(r->env.svg, mt_plot_svg, &r->series, err, sizeof(err)))
+		mt_err("%s", err);
+	if (r->env.mprof && mt_write_file(r->env.mprof, mt_mprof_write, &r->series, err, sizeof(err)))
+		mt_err("%s", err);
+}
+
 static void cleanup(struct run *r, bool failed)
 {
 	mt_tracer_free(r->tracer);
@@ -405,6 +528,7 @@ static void cleanup(struct run *r, bool failed)
 		mt_target_free(&r->targets[i]);
 	free(r->targets);
 	mt_stats_free(&r->stats);
+	mt_series_free(&r->series);
 	mt_launch_free(&r->child);
 	mt_env_free(&r->env);
 }
@@ -475,7 +599,9 @@ static int run_trace(struct run *r)
 
 	topts.pid = r->pid;
 	topts.launch = r->env.cmd != NULL;
-	topts.emit_calls = r->out[0] || r->out[1];
+	r->want_series = r->env.svg || r->env.mprof;
+	r->live = !r->env.json && isatty(STDOUT_FILENO);
+	topts.emit_calls = r->out[0] || r->out[1] || r->want_series;
 	topts.targets = r->targets;
 	topts.ntargets = r->ntargets;
 	topts.on_record = on_record;
@@ -507,6 +633,7 @@ static int run_trace(struct run *r)
 	if (r->exited)
 		EMIT(r, mt_rec_exit, mono_now() - r->t0, r->pid, shell_status(r->exit_status));
 	EMIT(r, mt_rec_summary, mono_now() - r->t0, r->pid, &r->stats);
+	write_plots(r);
 	if (!r->env.json) {
 		mt_report_functions(stdout, &r->stats);
 		mt_report_lines(stdout, &r->stats);
@@ -526,6 +653,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "report"))
 		return mt_report_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "plot"))
+		return mt_plot_main(argc - 1, argv + 1);
 
 	rc = mt_env_parse(argc, argv, &r.env);
 	if (rc) {

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -496,6 +497,7 @@ int mt_pyproc_detect(pid_t pid, struct mt_pyproc *out, char *err, size_t errlen)
 			continue;
 		}
 		out->runtime_addr = out->runtime_vaddr + out->load_bias;
+		out->pid = pid;
 		ret = confirm_version(pid, &pe, out, err, errlen);
 		pyelf_close(&pe);
 		free_maps(maps, nmaps);
@@ -581,18 +583,19 @@ static int shebang(const char *path, char *interp, size_t len)
 static bool try_dir(const char *dir, size_t dlen, const char *origin, const char *name, char *out, size_t outlen)
 {
 	char d[PATH_MAX];
+	int n;
 
 	if (dlen >= sizeof(d))
 		return false;
 	memcpy(d, dir, dlen);
 	d[dlen] = '\0';
 	if (strncmp(d, "$ORIGIN", 7) == 0)
-		snprintf(out, outlen, "%s%s/%s", origin, d + 7, name);
+		n = snprintf(out, outlen, "%s%s/%s", origin, d + 7, name);
 	else if (strncmp(d, "${ORIGIN}", 9) == 0)
-		snprintf(out, outlen, "%s%s/%s", origin, d + 9, name);
+		n = snprintf(out, outlen, "%s%s/%s", origin, d + 9, name);
 	else
-		snprintf(out, outlen, "%s/%s", dlen ? d : ".", name);
-	return access(out, R_OK) == 0;
+		n = snprintf(out, outlen, "%s/%s", dlen ? d : ".", name);
+	return n > 0 && (size_t)n < outlen && access(out, R_OK) == 0;
 }
 
 static bool search_path_list(const char *list, const char *origin, const char *name, char *out, size_t outlen)

@@ -31,6 +31,7 @@ struct mt_pyproc {
 	uint64_t runtime_vaddr;	/* _PyRuntime's st_value (link-time address) */
 	uint64_t runtime_size;
 	/* Attach mode only (0 in launch mode, before the object is mapped): */
+	pid_t pid;
 	uint64_t load_bias;	/* runtime address = link-time address + load_bias */
 	uint64_t runtime_addr;	/* _PyRuntime in the target */
 };

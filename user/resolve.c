@@ -391,8 +391,10 @@ static struct obj *search_list(struct objs *l, const char *list, const char *nam
 	return NULL;
 }
 
-static struct obj *find_needed(struct objs *l, struct obj *from, const char *name)
+/* from is an index: adding objects may move l->v. */
+static struct obj *find_needed(struct objs *l, size_t from, const char *name)
 {
+	const char *runpath = mt_elf_runpath(l->v[from].elf);
 	char *dir, *origin;
 	struct obj *o = NULL;
 	size_t i;
@@ -402,12 +404,12 @@ static struct obj *find_needed(struct objs *l, struct obj *from, const char *nam
 			return &l->v[i];
 	if (strchr(name, '/'))
 		return try_lib(l, "", 0, name, "");
-	dir = strdup(from->path);
+	dir = strdup(l->v[from].path);
 	if (!dir)
 		return NULL;
 	*(char *)base_name(dir) = '\0';
 	origin = realpath(*dir ? dir : ".", NULL);
-	o = search_list(l, mt_elf_runpath(from->elf), name, origin ? origin : dir);
+	o = search_list(l, runpath, name, origin ? origin : dir);
 	if (!o)
 		o = search_list(l, getenv("LD_LIBRARY_PATH"), name, origin ? origin : dir);
 	for (i = 0; !o && i < sizeof(default_dirs) / sizeof(default_dirs[0]); i++)
@@ -439,7 +441,7 @@ static int list_launch(struct objs *l, const char *exe, char *err, size_t errlen
 		if (!l->v[i].elf || mt_elf_needed(l->v[i].elf, &needed, &n))
 			continue;
 		for (k = 0; k < n; k++)
-			find_needed(l, &l->v[i], needed[k]);
+			find_needed(l, i, needed[k]);
 	}
 	return 0;
 }
@@ -477,15 +479,17 @@ static struct obj *match_object(struct objs *l, const char *want)
 	return NULL;
 }
 
-/* Objects named for the user: the executable in full, libraries by basename. */
-static void print_objects(FILE *f, const struct objs *l, size_t max)
+/* Objects [from, n) named for the user: the executable in full, libraries by basename. */
+static void print_objects(FILE *f, const struct objs *l, size_t from, size_t max)
 {
 	size_t i;
 
-	for (i = 0; i < l->n && i < max; i++)
-		fprintf(f, "%s%s", i ? ", " : "", i ? base_name(l->v[i].path) : l->v[0].path);
-	if (l->n > max)
-		fprintf(f, " and %zu more", l->n - max);
+	for (i = from; i < l->n && i - from < max; i++)
+		fprintf(f, "%s%s", i > from ? ", " : "", i ? base_name(l->v[i].path) : l->v[0].path);
+	if (l->n <= from)
+		fprintf(f, "(none)");
+	else if (l->n - from > max)
+		fprintf(f, " and %zu more", l->n - from - max);
 }
 
 static void print_deleted(FILE *f, const struct objs *l)
@@ -501,11 +505,13 @@ static int no_object(const struct objs *l, const char *want, char *err, size_t e
 
 	if (msg_open(&m))
 		return set_err(err, errlen, -ENOMEM, "out of memory");
-	if (l->pid)
+	if (l->pid) {
 		fprintf(m.f, "no object '%s' is mapped by process %d; mapped: ", want, (int)l->pid);
-	else
+		print_objects(m.f, l, 0, 8);
+	} else {
 		fprintf(m.f, "no object '%s' among %s and the libraries it needs: ", want, l->v[0].path);
-	print_objects(m.f, l, 8);
+		print_objects(m.f, l, 1, 8);
+	}
 	print_deleted(m.f, l);
 	if (!strchr(want, '/'))
 		fprintf(m.f, "; to trace a library it loads later (dlopen), give its absolute path");
@@ -555,47 +561,65 @@ static bool cpu_has(const char *flag)
 	return found;
 }
 
-/* Lower is likelier to be what glibc's resolver picks on this CPU (a guess for the hint). */
-static int impl_rank(const char *name, const char *tier)
-{
-	int r = 0;
+/*
+ * glibc's x86-64 implementations are named __NAME_<variant>. Try the ones
+ * its resolvers prefer on CPUs like this one first (evex where AVX512VL is
+ * usable, then AVX2, then SSE2): the hint should name code that runs.
+ */
+static const char *const impl_variants[] = {
+	"evex_unaligned_erms", "evex", "evex_unaligned",
+	"avx_unaligned_erms", "avx2", "avx_unaligned", "fma", "avx",
+	"sse2_unaligned_erms", "sse2", "sse2_unaligned", "sse4_2", "ssse3", "erms", "generic",
+};
 
-	if (!strstr(name, tier))
-		r += 8;
-	if (strstr(name, "rtm") || strstr(name, "512"))
-		r += 4;
-	if (!strstr(name, "erms"))
-		r += 1;
-	return r;
+static char *ifunc_impl(struct mt_elf *elf, const char *name)
+{
+	size_t i = cpu_has("avx512vl") ? 0 : cpu_has("avx2") ? 3 : 8;
+	struct mt_sym s;
+	char *impl;
+
+	for (; i < sizeof(impl_variants) / sizeof(impl_variants[0]); i++) {
+		if (asprintf(&impl, "__%s_%s", name, impl_variants[i]) < 0)
+			return NULL;
+		if (!mt_elf_find_func(elf, impl, &s) && !s.ifunc)
+			return impl;
+		free(impl);
+	}
+	return NULL;
+}
+
+/* Otherwise any close name of the form [__]NAME_* that is a plain function. */
+static char *ifunc_impl_any(struct mt_elf *elf, const char *name)
+{
+	const char *cand[32], *c;
+	size_t nlen = strlen(name);
+	struct mt_sym s;
+	int n, i;
+
+	n = mt_elf_suggest(elf, name, cand, 32);
+	for (i = 0; i < n; i++) {
+		c = cand[i] + (strncmp(cand[i], "__", 2) ? 0 : 2);
+		if (!strncmp(c, name, nlen) && c[nlen] == '_' && !mt_elf_find_func(elf, cand[i], &s) &&
+		    !s.ifunc)
+			return strdup(cand[i]);
+	}
+	return NULL;
 }
 
 static int ifunc_error(struct mt_elf *elf, const char *path, const char *name, char *err,
 		       size_t errlen)
 {
-	const char *cand[128], *best = NULL, *tier;
-	size_t nlen = strlen(name);
-	int n, i, r, best_r = 0;
-	struct mt_sym s;
+	char *best = ifunc_impl(elf, name);
 
-	tier = cpu_has("avx512vl") ? "evex" : cpu_has("avx2") ? "avx" : "sse2";
-	n = mt_elf_suggest(elf, name, cand, 128);
-	for (i = 0; i < n; i++) {
-		const char *c = cand[i] + (strncmp(cand[i], "__", 2) ? 0 : 2);
-
-		/* __memcpy_avx_unaligned_erms, not __memcpy_chk (another resolver). */
-		if (strncmp(c, name, nlen) || c[nlen] != '_' || mt_elf_find_func(elf, cand[i], &s) ||
-		    s.ifunc)
-			continue;
-		r = impl_rank(cand[i], tier);
-		if (!best || r < best_r) {
-			best = cand[i];
-			best_r = r;
-		}
+	if (!best)
+		best = ifunc_impl_any(elf, name);
+	if (best) {
+		set_err(err, errlen, -EINVAL,
+			"'%s' in %s is an IFUNC resolver; name one of its implementations, e.g. %s",
+			name, path, best);
+		free(best);
+		return -EINVAL;
 	}
-	if (best)
-		return set_err(err, errlen, -EINVAL,
-			       "'%s' in %s is an IFUNC resolver; name one of its implementations, e.g. %s",
-			       name, path, best);
 	if (!mt_elf_has_symtab(elf))
 		return set_err(err, errlen, -EINVAL,
 			       "'%s' in %s is an IFUNC resolver and its implementations are not in .dynsym; install its debug symbols (libc6-dbg for libc) and name one of them",
@@ -626,11 +650,26 @@ static int collect_suggestions(struct objs *l, size_t from, size_t to, const cha
 	return n;
 }
 
+/* For OBJECT:NAME that missed: another object of the target that defines NAME. */
+static struct obj *defined_elsewhere(struct objs *l, size_t from, size_t to, const char *name)
+{
+	struct mt_sym s;
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		if (i >= from && i < to)
+			continue;
+		if (obj_elf(&l->v[i]) && !mt_elf_find_func(l->v[i].elf, name, &s))
+			return &l->v[i];
+	}
+	return NULL;
+}
+
 static int not_found(struct objs *l, size_t from, size_t to, const char *name, char *err,
 		     size_t errlen)
 {
 	const char *sugg[3];
-	struct obj *first = &l->v[from], *bad = NULL;
+	struct obj *first = &l->v[from], *bad = NULL, *other = NULL;
 	size_t i, nread = 0;
 	struct msg m;
 	int ns, k;
@@ -643,7 +682,9 @@ static int not_found(struct objs *l, size_t from, size_t to, const char *name, c
 	}
 	if (msg_open(&m))
 		return set_err(err, errlen, -ENOMEM, "out of memory");
-	ns = collect_suggestions(l, from, to, name, sugg, 3);
+	if (to - from < l->n)
+		other = defined_elsewhere(l, from, to, name);
+	ns = other ? 0 : collect_suggestions(l, from, to, name, sugg, 3);
 	if (first->elf && !mt_elf_has_symtab(first->elf)) {
 		fprintf(m.f, "function '%s' not found: %s is stripped (no .symtab) and '%s' is not exported in .dynsym; rebuild without stripping or install its debug symbols",
 			name, first->path, name);
@@ -659,7 +700,7 @@ static int not_found(struct objs *l, size_t from, size_t to, const char *name, c
 			for (i = 0; i < view.n; i++)
 				fprintf(m.f, "%s%s", i ? ", " : "", view.v[i].path);
 		} else {
-			print_objects(m.f, &view, 3);
+			print_objects(m.f, &view, 0, 3);
 		}
 		fprintf(m.f, " (%zu objects)", nread);
 	}
@@ -667,6 +708,8 @@ static int not_found(struct objs *l, size_t from, size_t to, const char *name, c
 		fprintf(m.f, "%s'%s'", k ? ", " : "; did you mean ", sugg[k]);
 	if (ns)
 		fputc('?', m.f);
+	if (other)
+		fprintf(m.f, "; %s defines it: use %s:%s", other->path, base_name(other->path), name);
 	if (bad)
 		fprintf(m.f, "; could not read %s: %s", bad->path, strerror(-bad->err));
 	print_deleted(m.f, l);

@@ -5,7 +5,8 @@
 require_env
 
 log=$(new_log grow)
-run_memtrace --json -f grow_mib -- "$TARGETS/grow" --log "$log" 8 16 4
+# main too: launch mode traces from the first instruction, so main's one call is seen whole.
+run_memtrace --json -f grow_mib -f main -- "$TARGETS/grow" --log "$log" 8 16 4
 assert_rc 0 "launch grow"
 grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
 pid=$(log_pid "$log")
@@ -24,3 +25,8 @@ assert_eq "calls are of the target's pid" "$(mtq "$MT_OUT" "sorted(set(c['pid'] 
 assert_eq "start record pid" "$(mtq "$MT_OUT" "of('start')[0]['pid']")" "$pid"
 assert_eq "exit record pid" "$(mtq "$MT_OUT" "of('exit')[-1]['pid']")" "$pid"
 assert_eq "last record" "$(mtq "$MT_OUT" "recs[-1]['type']")" summary
+
+assert_eq "main: completed calls" "$(mtq "$MT_OUT" "len(calls('main'))")" 1
+# main encloses every grow_mib call.
+sum=$(truth_growth "$log" | awk '{ s += $1 } END { print s }')
+assert_ge "main: growth" "$(mtq "$MT_OUT" "calls('main')[0]['growth']")" $((sum - TOL_ABS))

@@ -4,7 +4,8 @@
  * N times, 20 ms apart (each allocates, touches and keeps 1 MiB), then exits
  * with STATUS. With "inside", one more call of exit_work exits from inside
  * the call, so tracing ends with that call still open.
- * Reports "rss_before", "rss_after" per completed call.
+ * Reports "rss_before", "rss_after" per completed call, and for the call that
+ * exits "open_before" (before it) and "open_inside" (just before exit()).
  */
 #include "target.h"
 
@@ -20,6 +21,9 @@ TRACED int exit_work(int exit_status)
 	t_touch(p, 1UL << 20);
 	kept[nkept++ % 1024] = p;
 	if (exit_status >= 0) {
+		long inside = t_rss();
+
+		t_say("open_inside %ld", inside);
 		t_say("exiting %d inside exit_work", exit_status);
 		exit(exit_status);
 	}
@@ -45,7 +49,11 @@ int main(int argc, char **argv)
 		t_say("rss_after %ld", after);
 	}
 	if (inside) {
+		long before;
+
 		t_sleep_ms(20);
+		before = t_rss();
+		t_say("open_before %ld", before);
 		exit_work(status);
 	}
 	t_say("exiting %d", status);

@@ -2,7 +2,7 @@
 /*
  * mallocs [--wait|--wait-file F] [--log F] [N]: after the go signal, calls
  * libc's malloc(64) N times (default 1000) from do_mallocs(), keeping every
- * block, then prints "mallocs N" and exits 0. Traced as libc.so.6:malloc,
+ * block, then prints "mallocs N", "done" and exits 0. Traced as libc.so.6:malloc,
  * memtrace must count at least N calls.
  */
 #include "target.h"
@@ -27,5 +27,6 @@ int main(int argc, char **argv)
 	long n = t_arg(argc, argv, i, 1000);
 
 	t_say("mallocs %ld", do_mallocs(n));
+	t_say("done");
 	return 0;
 }

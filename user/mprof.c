@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * memory_profiler's mprofile format, so `mprof plot` draws a memtrace run:
+ *   CMDLINE <command>
+ *   MEM <MiB> <unix time>
+ *   FUNC <name> <MiB at entry> <unix time> <MiB at return> <unix time> <stack level>
+ */
+#include <stdio.h>
+#include <string.h>
+#include "plot.h"
+
+static double mib(int64_t b)
+{
+	return b / 1048576.0;
+}
+
+/* mprof splits lines on spaces: a name must be one word. */
+static void word(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		fputc(*s == ' ' || *s == '\t' || *s == '\n' ? '_' : *s, f);
+}
+
+int mt_mprof_write(const struct mt_series *s, FILE *f)
+{
+	fprintf(f, "CMDLINE ");
+	word(f, s->cmdline && *s->cmdline ? s->cmdline : s->comm ? s->comm : "?");
+	fputc('\n', f);
+	for (size_t i = 0; i < s->nsamples; i++) {
+		const struct mt_sample *m = &s->samples[i];
+		double ts = s->ts_unix + m->t;
+
+		/*
+		 * A peak between two samples becomes a point of its own just before
+		 * the sample: mprof's curve then shows what polling would miss.
+		 */
+		if (m->peak > m->rss)
+			fprintf(f, "MEM %.6f %.4f\n", mib(m->peak), ts - 0.0001);
+		fprintf(f, "MEM %.6f %.4f\n", mib(m->rss), ts);
+	}
+	for (size_t i = 0; i < s->nspans; i++) {
+		const struct mt_span *sp = &s->spans[i];
+
+		fprintf(f, "FUNC ");
+		word(f, s->funcs[sp->func]);
+		fprintf(f, " %.4f %.4f %.4f %.4f 0\n", mib(sp->rss_entry), s->ts_unix + sp->t0,
+			mib(sp->rss_exit), s->ts_unix + sp->t1);
+	}
+	return ferror(f) ? -1 : 0;
+}

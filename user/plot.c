@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * RSS over time as a self-contained SVG (no fonts, scripts or links), in
+ * the manner of `mprof plot`: the RSS curve, anon and file beneath it, the
+ * kernel-side peaks between samples, each traced call as a bracket over
+ * the memory it spanned, and the overall peak marked.
+ */
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "plot.h"
+
+#define W 1000
+#define H 560
+#define ML 80  /* margins: room for the axis labels */
+#define MR 30
+#define MT 70
+#define MB 60
+#define MAX_SPANS 400 /* beyond this the plot is unreadable: keep the largest */
+
+static const char *const palette[] = {
+	"#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
+};
+#define NPAL (sizeof(palette) / sizeof(palette[0]))
+
+struct frame {
+	double tmax, ymax; /* seconds, MiB */
+};
+
+static double mib(int64_t b)
+{
+	return b / 1048576.0;
+}
+
+static double px(const struct frame *fr, double t)
+{
+	return ML + (W - ML - MR) * (fr->tmax > 0 ? t / fr->tmax : 0);
+}
+
+static double py(const struct frame *fr, double m)
+{
+	return H - MB - (H - MT - MB) * (fr->ymax > 0 ? m / fr->ymax : 0);
+}
+
+static void xml_text(FILE *f, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default:
+			/* Control bytes are not allowed in XML 1.0 at all. */
+			if ((unsigned char)*s < 0x20 && *s != '\t')
+				fputc('?', f);
+			else
+				fputc(*s, f);
+		}
+	}
+}
+
+/* 1, 2 or 5 times a power of ten, so about n ticks fit in span. */
+static double nice_step(double span, int n)
+{
+	double raw = span / n, p = pow(10, floor(log10(raw))), m = raw / p;
+
+	return (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * p;
+}
+
+static void axes(FILE *f, const struct frame *fr)
+{
+	double xs = nice_step(fr->tmax, 8), ys = nice_step(fr->ymax, 6);
+
+	fprintf(f, "<g font-size=\"12\" fill=\"#333\" stroke=\"none\">\n");
+	for (double y = 0; y <= fr->ymax + 1e-9; y += ys) {
+		fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#e5e5e5\"/>\n", ML,
+			W - MR, py(fr, y), py(fr, y));
+		fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%g</text>\n", ML - 6,
+			py(fr, y) + 4, y);
+	}
+	for (double t = 0; t <= fr->tmax + 1e-9; t += xs)
+		fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%g</text>\n", px(fr, t),
+			H - MB + 18, t);
+	fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"#333\"/>\n", ML, W - MR,
+		H - MB, H - MB);
+	fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"#333\"/>\n", ML, ML, MT,
+		H - MB);
+	fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">time (in seconds)</text>\n",
+		(W + ML - MR) / 2, H - 18);
+	fprintf(f, "<text transform=\"translate(22 %d) rotate(-90)\" text-anchor=\"middle\">memory used (in MiB)</text>\n",
+		(H + MT - MB) / 2);
+	fprintf(f, "</g>\n");
+}
+
+static void polyline(FILE *f, const struct mt_series *s, const struct frame *fr, size_t field,
+		     const char *color, double width)
+{
+	fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"%g\" points=\"", color,
+		width);
+	for (size_t i = 0; i < s->nsamples; i++) {
+		const struct mt_sample *m = &s->samples[i];
+		int64_t v = *(const int64_t *)((const char *)m + field);
+
+		fprintf(f, "%.1f,%.1f ", px(fr, m->t), py(fr, mib(v)));
+	}
+	fprintf(f, "\"/>\n");
+}
+
+/* Kernel-side peaks above the sampled curve: spikes polling would have missed. */
+static void peak_marks(FILE *f, const struct mt_series *s, const struct frame *fr)
+{
+	fprintf(f, "<g stroke=\"#d62728\" stroke-width=\"1.2\" opacity=\"0.7\">\n");
+	for (size_t i = 0; i < s->nsamples; i++) {
+		const struct mt_sample *m = &s->samples[i];
+		int64_t prev = i ? s->samples[i - 1].rss : m->rss;
+		int64_t hi = prev > m->rss ? prev : m->rss;
+
+		if (m->peak > hi + 65536)
+			fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>\n", px(fr, m->t),
+				px(fr, m->t), py(fr, mib(hi)), py(fr, mib(m->peak)));
+	}
+	fprintf(f, "</g>\n");
+}
+
+static int by_size_desc(const void *a, const void *b)
+{
+	const struct mt_span *x = *(const struct mt_span *const *)a, *y = *(const struct mt_span *const *)b;
+	int64_t dx = x->rss_peak - x->rss_entry, dy = y->rss_peak - y->rss_entry;
+
+	if (dx != dy)
+		return dx < dy ? 1 : -1;
+	return (x->t1 - x->t0) < (y->t1 - y->t0) ? 1 : -1;
+}
+
+/* Each call: a bracket from entry to return, spanning the memory it went through. */
+static size_t spans(FILE *f, const struct mt_series *s, const struct frame *fr)
+{
+	const struct mt_span **order = calloc(s->nspans ? s->nspans : 1, sizeof(*order));
+	size_t n = s->nspans < MAX_SPANS ? s->nspans : MAX_SPANS;
+
+	if (!order)
+		return 0;
+	for (size_t i = 0; i < s->nspans; i++)
+		order[i] = &s->spans[i];
+	if (s->nspans > MAX_SPANS)
+		qsort(order, s->nspans, sizeof(*order), by_size_desc);
+	fprintf(f, "<g stroke-width=\"1.5\" font-size=\"11\">\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct mt_span *sp = order[i];
+		const char *c = palette[sp->func % NPAL];
+		double x0 = px(fr, sp->t0), x1 = px(fr, sp->t1);
+		double ylo = py(fr, mib(sp->rss_entry < sp->rss_exit ? sp->rss_entry : sp->rss_exit));
+		double yhi = py(fr, mib(sp->rss_peak)) - 3;
+
+		if (x1 - x0 < 2)
+			x1 = x0 + 2;
+		fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" fill-opacity=\"0.12\" stroke=\"none\"/>\n",
+			x0, yhi, x1 - x0, ylo - yhi > 1 ? ylo - yhi : 1, c);
+		/* "[" at entry, "]" at return, joined at the peak: mprof's brackets, with the peak. */
+		fprintf(f, "<path fill=\"none\" stroke=\"%s\" d=\"M%.1f %.1f V%.1f H%.1f V%.1f\"%s/>\n", c,
+			x0, ylo, yhi, x1, py(fr, mib(sp->rss_exit)), sp->open ? " stroke-dasharray=\"4 3\"" : "");
+		if (x1 - x0 > 40 || s->nspans <= 12) {
+			fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" fill=\"%s\">", x0 + 2, yhi - 3, c);
+			xml_text(f, s->funcs[sp->func]);
+			fprintf(f, "%s</text>\n", sp->open ? " (open)" : "");
+		}
+	}
+	fprintf(f, "</g>\n");
+	free(order);
+	return s->nspans - n;
+}
+
+static void legend(FILE *f, const struct mt_series *s, size_t hidden)
+{
+	int x = ML;
+
+	fprintf(f, "<g font-size=\"12\">\n");
+	fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"50\" y2=\"50\" stroke=\"#000\" stroke-width=\"2\"/><text x=\"%d\" y=\"54\">RSS</text>\n",
+		x, x + 20, x + 24);
+	x += 70;
+	fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"50\" y2=\"50\" stroke=\"#4a90d9\" stroke-width=\"1.5\"/><text x=\"%d\" y=\"54\">anon</text>\n",
+		x, x + 20, x + 24);
+	x += 70;
+	fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"50\" y2=\"50\" stroke=\"#6ab04c\" stroke-width=\"1.5\"/><text x=\"%d\" y=\"54\">file</text>\n",
+		x, x + 20, x + 24);
+	x += 60;
+	fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"44\" y2=\"56\" stroke=\"#d62728\" stroke-width=\"1.2\"/><text x=\"%d\" y=\"54\">peak between samples</text>\n",
+		x + 10, x + 10, x + 24);
+	x += 170;
+	for (size_t i = 0; i < s->nfuncs; i++) {
+		fprintf(f, "<rect x=\"%d\" y=\"44\" width=\"14\" height=\"12\" fill=\"%s\" fill-opacity=\"0.3\" stroke=\"%s\"/><text x=\"%d\" y=\"54\">",
+			x, palette[i % NPAL], palette[i % NPAL], x + 18);
+		xml_text(f, s->funcs[i]);
+		fprintf(f, "</text>\n");
+		x += 30 + 7 * (int)strlen(s->funcs[i]);
+	}
+	if (hidden)
+		fprintf(f, "<text x=\"%d\" y=\"%d\" fill=\"#666\">%zu smaller calls not drawn</text>\n",
+			W - MR - 200, MT + 14, hidden);
+	fprintf(f, "</g>\n");
+}
+
+int mt_plot_svg(const struct mt_series *s, FILE *f)
+{
+	struct frame fr = { .tmax = s->duration, .ymax = mib(s->peak_rss) };
+	size_t hidden;
+
+	for (size_t i = 0; i < s->nsamples; i++)
+		if (s->samples[i].t > fr.tmax)
+			fr.tmax = s->samples[i].t;
+	if (fr.tmax <= 0)
+		fr.tmax = 1;
+	fr.ymax = fr.ymax > 0 ? fr.ymax * 1.12 : 1;
+
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"sans-serif\">\n",
+		W, H, W, H);
+	fprintf(f, "<rect width=\"%d\" height=\"%d\" fill=\"#fff\"/>\n", W, H);
+	fprintf(f, "<text x=\"%d\" y=\"24\" font-size=\"15\" font-weight=\"bold\">memtrace: ", ML);
+	xml_text(f, s->cmdline && *s->cmdline ? s->cmdline : s->comm);
+	fprintf(f, " (pid %d)</text>\n", (int)s->pid);
+	axes(f, &fr);
+	hidden = spans(f, s, &fr);
+	polyline(f, s, &fr, offsetof(struct mt_sample, file), "#6ab04c", 1.5);
+	polyline(f, s, &fr, offsetof(struct mt_sample, anon), "#4a90d9", 1.5);
+	polyline(f, s, &fr, offsetof(struct mt_sample, rss), "#000", 2);
+	peak_marks(f, s, &fr);
+	if (s->peak_rss > 0) {
+		double x = px(&fr, s->peak_t), y = py(&fr, mib(s->peak_rss));
+
+		fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#d62728\"/>\n", x, y);
+		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" fill=\"#d62728\" text-anchor=\"%s\">peak %.2f MiB</text>\n",
+			x + (x > W / 2 ? -8 : 8), y - 6, x > W / 2 ? "end" : "start", mib(s->peak_rss));
+	}
+	legend(f, s, hidden);
+	fprintf(f, "</svg>\n");
+	return ferror(f) ? -1 : 0;
+}

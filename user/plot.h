@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Pictures and exports of a series: SVG plots, memory_profiler's mprofile format. */
+#ifndef MT_PLOT_H
+#define MT_PLOT_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include "series.h"
+
+/* A self-contained SVG. 0, or -1 on a write error. */
+int mt_plot_svg(const struct mt_series *s, FILE *f);
+/* mprof's format (CMDLINE, MEM, FUNC lines), for `mprof plot`. 0, or -1 on a write error. */
+int mt_mprof_write(const struct mt_series *s, FILE *f);
+/*
+ * Write path atomically (a temporary file renamed into place), so a failed
+ * or interrupted write leaves no half-written file. 0 or -errno, reason in err.
+ */
+int mt_write_file(const char *path, int (*fn)(const struct mt_series *, FILE *),
+		  const struct mt_series *s, char *err, size_t errlen);
+
+/* `memtrace plot FILE -o OUT.svg [--mprof OUT.dat]`: returns the exit code. */
+int mt_plot_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * RSS over time and the call spans on it: what plots and mprof exports
+ * draw. Built live while tracing, or read back from a saved stream.
+ */
+#ifndef MT_SERIES_H
+#define MT_SERIES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct mt_sample {
+	double t;
+	int64_t rss, anon, file, shmem;
+	int64_t peak; /* largest RSS since the previous sample (kernel-side) */
+};
+
+struct mt_span {
+	double t0, t1;
+	size_t func; /* index into funcs */
+	int64_t rss_entry, rss_exit, rss_peak;
+	bool open;
+};
+
+struct mt_series {
+	char **funcs;
+	size_t nfuncs;
+	struct mt_sample *samples;
+	size_t nsamples, samples_cap;
+	struct mt_span *spans;
+	size_t nspans, spans_cap;
+	double ts_unix;  /* wall-clock time of t = 0 */
+	pid_t pid;
+	char *comm;
+	char *cmdline;   /* argv joined by spaces */
+	int64_t peak_rss;
+	double peak_t;   /* when peak_rss was reached (to the sample) */
+	double duration;
+};
+
+/* Returns the index of func, adding it; -ENOMEM. */
+int mt_series_func(struct mt_series *s, const char *func);
+int mt_series_add_sample(struct mt_series *s, const struct mt_sample *smp);
+int mt_series_add_span(struct mt_series *s, const char *func, const struct mt_span *sp);
+int mt_series_set_info(struct mt_series *s, pid_t pid, const char *comm, char *const *argv,
+		       double ts_unix);
+void mt_series_free(struct mt_series *s);
+
+/* Read a saved NDJSON stream (memtrace -o / --json) into s. 0, or -errno with a reason in err. */
+int mt_series_read(const char *path, struct mt_series *s, char *err, size_t errlen);
+
+#endif
