@@ -24,6 +24,7 @@ const volatile bool emit_calls = false;
  */
 __s64 rss[MT_RSS_NR];
 __s64 rss_peak;    /* largest RSS since tracing began */
+__u64 rss_peak_ts; /* when it was reached (bpf_ktime_get_ns) */
 __s64 sample_peak; /* largest RSS since userspace last took a sample (it resets this) */
 __u32 mm_id;       /* the kmem:rss_stat hash of the target's mm, learnt from its own events */
 __u32 mm_known;
@@ -131,7 +132,10 @@ int handle_rss_stat(struct trace_event_raw_rss_stat *ctx)
 	__sync_fetch_and_add(&nr_rss_events, 1);
 	delta = size - old;
 	total = rss_total();
-	atomic_max(&rss_peak, total);
+	if (total > rss_peak) {
+		atomic_max(&rss_peak, total);
+		rss_peak_ts = bpf_ktime_get_ns();
+	}
 	atomic_max(&sample_peak, total);
 
 	/* bpf_loop: the verifier checks the body once, not once per slot. */

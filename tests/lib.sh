@@ -424,4 +424,54 @@ target_done()
 	ok "target $pid finished, exit $rc"
 }
 
+# assert_summary_sums FILE: every summary.functions number equals what the
+# call records give (calls, open, growth, growth_max, peak_max, thread_growth);
+# each call is consistent (growth = exit - entry, peak >= entry and exit).
+assert_summary_sums()
+{
+	mtpy "$1" '
+s = summary()
+err = []
+oks = []
+lost = sum(r.get("count", 0) for r in of("lost"))
+if s.get("lost") != lost:
+    err.append("summary lost %r, lost records sum to %d" % (s.get("lost"), lost))
+for c in of("call"):
+    if c["growth"] != c["rss_exit"] - c["rss_entry"]:
+        err.append("call %r: growth != rss_exit - rss_entry" % c)
+    if c["rss_peak"] < max(c["rss_entry"], c["rss_exit"]):
+        err.append("call %r: rss_peak below entry or exit" % c)
+    if c["dur"] < 0:
+        err.append("call %r: negative dur" % c)
+peak = max([c["rss_peak"] for c in of("call")] or [0])
+if s["peak_rss"] < peak:
+    err.append("summary peak_rss %d below a call peak %d" % (s["peak_rss"], peak))
+if not s["duration"] > 0:
+    err.append("summary duration %r" % s["duration"])
+for f in s["functions"]:
+    done = calls(f["func"])
+    opened = calls(f["func"], True)
+    want = {
+        "calls": len(done),
+        "open": len(opened),
+        "growth": sum(c["growth"] for c in done),
+        "growth_max": max([c["growth"] for c in done] or [0]),
+        "peak_max": max([c["rss_peak"] - c["rss_entry"] for c in done] or [0]),
+        "thread_growth": sum(c["thread_growth"] for c in done),
+    }
+    if not done:
+        # No completed call: a maximum over nothing is unknown (null) or 0.
+        for k in ("growth_max", "peak_max"):
+            if f.get(k) is None:
+                want[k] = None
+    for k, v in want.items():
+        if f.get(k) != v:
+            err.append("%s.%s = %r, call records give %r" % (f["func"], k, f.get(k), v))
+    oks.append("ok: %s: %s" % (f["func"], ", ".join("%s=%s" % kv for kv in sorted(want.items()))))
+if err:
+    sys.exit("summary does not match the call records:\n" + "\n".join(err))
+print("\n".join(oks))
+'
+}
+
 # Optional per-test cleanup hook: define test_cleanup in the test.

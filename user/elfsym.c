@@ -627,7 +627,9 @@ int mt_elf_probe_offset(struct mt_elf *elf, const struct mt_sym *sym, uint64_t *
 	/*
 	 * endbr64 is single-stepped (~2.5 us per hit), push is emulated
 	 * (~0.2 us). Nothing jumps to entry+4 of a prologue, so a probe on
-	 * the push sees every call exactly once.
+	 * the push sees every call exactly once. endbr64 leaves the stack
+	 * alone, so the return address is still on top there: a uretprobe
+	 * at the same offset works as well.
 	 */
 	if (avail > 4 && !memcmp(p, endbr64, 4) && push_len(p + 4, avail - 4)) {
 		*file_off = sym->file_off + 4;

@@ -55,6 +55,7 @@ struct run {
 	struct mt_series series; /* kept in memory only for --svg / --mprof */
 	bool want_series;
 	bool live;               /* status line on a terminal */
+	uint64_t peak_ts;        /* when the peak RSS was reached (ktime ns) */
 };
 
 static double mono_now(void)
@@ -491,6 +492,7 @@ static void fill_stats(struct run *r, const struct mt_snapshot *snap)
 		f->thread_growth = a->thread_growth;
 	}
 	r->stats.peak_rss = snap->peak;
+	r->peak_ts = snap->peak_ts;
 	r->stats.lost = snap->lost;
 	r->stats.duration = mono_now() - r->t0;
 }
@@ -501,9 +503,12 @@ static void write_plots(struct run *r)
 
 	if (!r->want_series)
 		return;
-	r->series.duration = mono_now() - r->t0;
-	if (r->stats.peak_rss > r->series.peak_rss)
+	/* The exact peak and its time from the kernel side, not the nearest sample. */
+	if (r->stats.peak_rss >= r->series.peak_rss) {
 		r->series.peak_rss = r->stats.peak_rss;
+		if (r->peak_ts)
+			r->series.peak_t = rel_t(r, r->peak_ts);
+	}
 	for (size_t i = 0; i < r->ntargets; i++)
 		mt_series_func(&r->series, r->targets[i].func);
 	if (r->env.svg && mt_write_file(r->env.svg, mt_plot_svg, &r->series, err, sizeof(err)))

@@ -251,6 +251,7 @@ void mt_tracer_snapshot(struct mt_tracer *t, struct mt_snapshot *s, bool reset_s
 	s->shmem = __atomic_load_n(&b->rss[MT_RSS_SHMEM], __ATOMIC_RELAXED);
 	s->rss = s->anon + s->file + s->shmem;
 	s->peak = __atomic_load_n(&b->rss_peak, __ATOMIC_RELAXED);
+	s->peak_ts = __atomic_load_n(&b->rss_peak_ts, __ATOMIC_RELAXED);
 	if (reset_sample_peak)
 		/* Exchange, so a peak reached by the kernel side at this moment is not lost. */
 		s->sample_peak = __atomic_exchange_n(&b->sample_peak, s->rss, __ATOMIC_SEQ_CST);

@@ -29,6 +29,7 @@ struct mt_tracer_opts {
 struct mt_snapshot {
 	int64_t anon, file, shmem, rss;
 	int64_t peak;        /* largest RSS since tracing began */
+	uint64_t peak_ts;    /* when (CLOCK_MONOTONIC ns); 0 if before any event */
 	int64_t sample_peak; /* largest RSS since the previous snapshot that reset it */
 	uint64_t lost;
 	uint64_t rss_events;

@@ -471,8 +471,8 @@ static void test_procfs(void)
 	CHECK_INT(mt_proc_comm(getpid(), tiny, sizeof(tiny)), -ERANGE, "comm never cut short");
 
 	CHECK_INT(mt_proc_cmdline(getpid(), &argv, &argc), 0, "read own cmdline");
-	CHECK(argc == 1 && argv && argv[0] && strstr(argv[0], "test_resolve") && !argv[1],
-	      "argv is [.../test_resolve] (%d)", argc);
+	CHECK(argc == 1 && argv && argv[0] && !strcmp(argv[0], program_invocation_name) && !argv[1],
+	      "argv is [%s] (%d)", program_invocation_name, argc);
 	mt_proc_free_argv(argv);
 	mt_proc_free_argv(NULL);
 

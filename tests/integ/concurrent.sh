@@ -1,0 +1,22 @@
+#!/bin/bash
+# two threads inside the same function at once: each call's growth is the process's, thread_growth its own
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+. "$(dirname "$0")/../lib.sh"
+require_env
+
+log=$(new_log concurrent)
+run_memtrace --json -f par_work -- "$TARGETS/concurrent" --log "$log" 8 24
+assert_rc 0 "launch concurrent"
+grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
+
+total=$(truth_growth "$log")
+assert_eq "par_work calls" "$(mtq "$MT_OUT" "len(calls('par_work'))")" 2
+for k in 1 2; do
+	read -r tid own < <(awk -v k="$k" '/^own / && ++n == k { print $2, $3 }' "$log")
+	got=$(mtq "$MT_OUT" "[c for c in calls('par_work') if c['tid'] == $tid][0]")
+	case $got in FAIL*) fail "no par_work call of thread $tid: $got" ;; esac
+	assert_close "thread $tid: growth (both threads' allocations)" \
+		"$(mtq "$MT_OUT" "[c['growth'] for c in calls('par_work') if c['tid'] == $tid][0]")" "$total"
+	assert_close "thread $tid: thread_growth (its own only)" \
+		"$(mtq "$MT_OUT" "[c['thread_growth'] for c in calls('par_work') if c['tid'] == $tid][0]")" "$own"
+done
