@@ -173,9 +173,7 @@ def check_semantics(rec, problems):
     """Relations between fields that hold by construction."""
     typ = rec["type"]
     try:
-        if typ == "start" and rec["schema"] != 1:
-            problems.append(f"start.schema is {rec['schema']}, this lint knows schema 1")
-        elif typ == "call":
+        if typ == "call":
             if rec["growth"] != rec["rss_exit"] - rec["rss_entry"]:
                 problems.append("call.growth != rss_exit - rss_entry")
             if rec["rss_peak"] < max(rec["rss_entry"], rec["rss_exit"]):
@@ -246,8 +244,11 @@ def lint(lines, allow_no_summary):
             out.append((lineno, f"unknown record type {json.dumps(typ)}"))
             continue
         problems = []
+        if typ == "start" and rec.get("schema") != 1:
+            problems.append(f"start.schema is {json.dumps(rec.get('schema'))}, "
+                            "this lint knows schema 1")
         check_object(rec, RECORDS[typ], typ, problems)
-        if not problems:
+        if not problems:  # relations only make sense between well-typed fields
             check_semantics(rec, problems)
         out.extend((lineno, p) for p in problems)
         t = rec.get("t")

@@ -749,7 +749,8 @@ static const char *parse_args(int argc, char **argv, int *rc)
 
 int mt_report_main(int argc, char **argv)
 {
-	struct reader r = { 0 };
+	/* No sample or call seen means the peak is unknown ("-"), not 0. */
+	struct reader r = { .live.peak_rss = INT64_MIN };
 	const char *file;
 	FILE *in;
 	int rc = 1;

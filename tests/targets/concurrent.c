@@ -12,7 +12,7 @@
 #include <sys/syscall.h>
 #include "target.h"
 
-static pthread_barrier_t start, mid, end;
+static pthread_barrier_t start, inside, mid, end;
 static long mib_of[2] = { 8, 24 };
 static void *volatile kept[2];
 
@@ -27,6 +27,8 @@ TRACED int par_work(int turn)
 	long before;
 	char *p;
 
+	/* Both threads are in their calls before anything is allocated. */
+	pthread_barrier_wait(&inside);
 	/* Turn 0 allocates before the mid barrier, turn 1 after it. */
 	if (turn == 1)
 		pthread_barrier_wait(&mid);
@@ -65,6 +67,7 @@ int main(int argc, char **argv)
 	mib_of[0] = t_arg(argc, argv, i, 8);
 	mib_of[1] = t_arg(argc, argv, i + 1, 24);
 	pthread_barrier_init(&start, NULL, 3);
+	pthread_barrier_init(&inside, NULL, 2);
 	pthread_barrier_init(&mid, NULL, 2);
 	pthread_barrier_init(&end, NULL, 3);
 	for (long k = 0; k < 2; k++)

@@ -25,7 +25,8 @@ static void test_escaping(void)
 	check_quote("a\"b\\c/d", "\"a\\\"b\\\\c/d\"", "quote and backslash");
 	check_quote("\b\f\n\r\t", "\"\\b\\f\\n\\r\\t\"", "short escapes");
 	check_quote("\x01\x1f\x7f", "\"\\u0001\\u001f\\u007f\"", "other controls and DEL");
-	check_quote("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"",
+	check_quote("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+		    "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"",
 		    "valid 2, 3 and 4 byte UTF-8 passes through");
 	check_quote("\xff", "\"\\u00ff\"", "invalid byte 0xff");
 	check_quote("a\xff\xc3\xa9", "\"a\\u00ff\xc3\xa9\"", "valid UTF-8 right after an invalid byte");
@@ -362,7 +363,8 @@ static void check_key_num(const struct mt_jval *o, const char *key, double want,
 	      key, got, want);
 }
 
-static void check_key_str(const struct mt_jval *o, const char *key, const char *want, const char *what)
+static void check_key_str(const struct mt_jval *o, const char *key, const char *want,
+			  const char *what)
 {
 	const char *got = NULL;
 	char label[128];

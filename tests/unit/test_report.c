@@ -427,8 +427,9 @@ static void check_fails(const char *name, const char *text, const char *want_err
 	free(path);
 }
 
-#define START "{\"type\":\"start\",\"t\":0.0,\"schema\":1,\"ts_unix\":1.0,\"pid\":5,\"comm\":\"x\"," \
-	      "\"cmdline\":[],\"targets\":[],\"page_size\":4096}\n"
+#define START                                                                        \
+	"{\"type\":\"start\",\"t\":0.0,\"schema\":1,\"ts_unix\":1.0,\"pid\":5,\"comm\":\"x\"," \
+	"\"cmdline\":[],\"targets\":[],\"page_size\":4096}\n"
 
 static void test_errors(void)
 {
@@ -465,7 +466,8 @@ static void test_errors(void)
 	snprintf(path, sizeof(path), "%s/does-not-exist.ndjson", tmpdir);
 	r = report_file(path);
 	CHECK_INT(r.rc, 1, "missing file exits 1");
-	CHECK(starts(r.err, "memtrace: cannot open ") && has(r.err, "does-not-exist.ndjson: No such file or directory\n"),
+	CHECK(starts(r.err, "memtrace: cannot open ") &&
+	      has(r.err, "does-not-exist.ndjson: No such file or directory\n") && one_line(r.err),
 	      "missing file message");
 	free_run(&r);
 

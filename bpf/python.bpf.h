@@ -1,0 +1,355 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The CPython frame walker, BPF side. From the current task, find the
+ * thread state of the current thread, take its innermost Python frame
+ * (code object, instruction offset), and walk up to MT_PY_MAX_DEPTH
+ * frames for the innermost one whose code object is a traced function.
+ * Userspace (user/pycode.c) turns the (code, offset) pairs into names and
+ * lines.
+ *
+ * Include after vmlinux.h, bpf_helpers.h and bpf_core_read.h. x86_64 only:
+ * the thread is recognised by fsbase == pthread_self() == tstate->thread_id,
+ * which holds in any pid namespace (native_thread_id is namespace-relative).
+ *
+ * Usage (see mt_py_walk()):
+ *	const volatile struct mt_py_offsets py_off;	// rodata, from mt_py_offsets_for()
+ *	__u64 py_runtime;				// .bss: _PyRuntime, set once known
+ *	...
+ *	struct mt_py_walk w;
+ *	if (mt_py_walk(&py_off, py_runtime, MT_PY_WALK_MATCH, &w) == 0 && w.match_depth >= 0)
+ *		... w.match_target, w.match_code, w.match_instr ...
+ */
+#ifndef MT_PYTHON_BPF_H
+#define MT_PYTHON_BPF_H
+
+#include "python_offsets.h"
+
+#ifndef __TARGET_ARCH_x86
+#error "python.bpf.h matches threads by x86_64 fsbase"
+#endif
+
+/* vmlinux.h has no errno values; asm/errno.h may not be on the include path. */
+#ifndef ENOENT
+#define ENOENT 2
+#endif
+#ifndef ENODATA
+#define ENODATA 61
+#endif
+
+/* Thread states visited per lookup, across all interpreters (list walk on a cache miss). */
+#ifndef MT_PY_MAX_THREADS
+#define MT_PY_MAX_THREADS 64
+#endif
+/* Python frames examined per walk when looking for a traced function. */
+#ifndef MT_PY_MAX_DEPTH
+#define MT_PY_MAX_DEPTH 32
+#endif
+#ifndef MT_PY_CODE_ENTRIES
+#define MT_PY_CODE_ENTRIES 16384
+#endif
+#ifndef MT_PY_NAME_ENTRIES
+#define MT_PY_NAME_ENTRIES 64
+#endif
+#ifndef MT_PY_TSTATE_ENTRIES
+#define MT_PY_TSTATE_ENTRIES 4096
+#endif
+
+/* mt_py_walk() flags */
+enum mt_py_walk_flags {
+	MT_PY_WALK_MATCH = 1,	 /* look for a traced code object up the stack */
+	MT_PY_WALK_NO_CACHE = 2, /* walk the thread list even if the tid is cached */
+};
+
+/* mt_py_walk.flags */
+enum mt_py_walk_result_flags {
+	MT_PY_W_TRUNCATED = 1,	/* MT_PY_MAX_DEPTH frames examined without reaching the outermost */
+	MT_PY_W_CACHED = 2,	/* thread state came from the per-tid cache */
+};
+
+struct mt_py_walk {
+	__u64 tstate;
+	__u64 code;		/* innermost Python frame's code object */
+	__u64 match_code;	/* innermost traced frame's code object, 0 if none */
+	__s32 instr;		/* code units; -1 before the frame's first instruction */
+	__s32 match_instr;
+	__s32 depth;		/* Python frames examined */
+	__s32 match_depth;	/* 0 = innermost Python frame; -1 none */
+	__s32 match_target;	/* value from mt_py_names / mt_py_codes; -1 none */
+	__u32 flags;		/* enum mt_py_walk_result_flags */
+};
+
+/*
+ * What the walker learned about a code object: whether it is traced (target
+ * >= 0, the index userspace gave its name) and, to notice a freed code
+ * object whose address was reused, its co_name pointer. Userspace may also
+ * insert entries itself, for code objects it found by other means.
+ */
+struct mt_py_code_val {
+	__u64 name;
+	__s32 target;
+	__u32 pad;
+};
+
+/* code object address -> struct mt_py_code_val */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MT_PY_CODE_ENTRIES);
+	__type(key, __u64);
+	__type(value, struct mt_py_code_val);
+} mt_py_codes SEC(".maps");
+
+/* FNV-1a of a traced name (co_qualname, or co_name) -> target index (mt_py_name_hash() in userspace) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MT_PY_NAME_ENTRIES);
+	__type(key, __u64);
+	__type(value, __u32);
+} mt_py_names SEC(".maps");
+
+/* tid -> thread state: skips the list walk; call mt_py_forget_thread() when a thread exits. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MT_PY_TSTATE_ENTRIES);
+	__type(key, __u32);
+	__type(value, __u64);
+} mt_py_tstates SEC(".maps");
+
+/*
+ * Scratch for the structure images the walker reads in one go: a per-CPU
+ * map value rather than the 512-byte stack the caller also needs.
+ * Tracepoint programs do not nest on a CPU, so one slot is enough.
+ */
+#define MT_PY_SCRATCH 256
+struct mt_py_scratch {
+	__u8 tstate[MT_PY_SCRATCH];
+	__u8 frame[128];
+	char name[MT_PY_NAME_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct mt_py_scratch);
+} mt_py_scratch_map SEC(".maps");
+
+static __always_inline __u64 mt_py_u64(const __u8 *buf, __u32 off, __u32 size)
+{
+	__u64 v = 0;
+
+	/* Both checks keep the verifier's view of a variable offset inside the buffer. */
+	if (off > size - 8)
+		return 0;
+	__builtin_memcpy(&v, buf + off, 8);
+	return v;
+}
+
+static __always_inline __u64 mt_py_read_ptr(__u64 addr)
+{
+	__u64 v = 0;
+
+	if (!addr || bpf_probe_read_user(&v, sizeof(v), (void *)addr))
+		return 0;
+	return v;
+}
+
+/* Largest end offset of the fields read from one image, clamped to the buffer. */
+static __always_inline __u32 mt_py_span(__u32 a, __u32 b, __u32 c, __u32 d, __u32 size)
+{
+	__u32 m = a > b ? a : b;
+
+	m = m > c ? m : c;
+	m = m > d ? m : d;
+	/* < size, not <=: the reads mask the length with size - 1 (sizes are powers of two) */
+	return m >= size ? 0 : m;
+}
+
+/*
+ * The current thread's thread state: cached by tid, confirmed by its
+ * thread_id still being this thread's fsbase; else found by walking every
+ * interpreter's thread list. Leaves the tstate image in s->tstate.
+ */
+static __always_inline __u64 mt_py_find_tstate(const volatile struct mt_py_offsets *off, __u64 runtime,
+					       struct mt_py_scratch *s, __u32 len, __u32 flags, __u32 *wflags)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 fsbase = BPF_CORE_READ(task, thread.fsbase);
+	__u64 interp, tstate, *cached;
+	__u32 i;
+
+	if (!fsbase || !len)
+		return 0;
+	if (!(flags & MT_PY_WALK_NO_CACHE)) {
+		cached = bpf_map_lookup_elem(&mt_py_tstates, &tid);
+		if (cached && *cached && !bpf_probe_read_user(s->tstate, len & (MT_PY_SCRATCH - 1), (void *)*cached) &&
+		    mt_py_u64(s->tstate, off->tstate_thread_id, MT_PY_SCRATCH) == fsbase) {
+			*wflags |= MT_PY_W_CACHED;
+			return *cached;
+		}
+	}
+	interp = mt_py_read_ptr(runtime + off->runtime_interp_head);
+	tstate = mt_py_read_ptr(interp + off->interp_threads_head);
+	for (i = 0; i < MT_PY_MAX_THREADS; i++) {
+		if (!tstate) {
+			/* This interpreter's list is done: go on with the next one. */
+			interp = mt_py_read_ptr(interp + off->interp_next);
+			if (!interp)
+				break;
+			tstate = mt_py_read_ptr(interp + off->interp_threads_head);
+			continue;
+		}
+		if (bpf_probe_read_user(s->tstate, len & (MT_PY_SCRATCH - 1), (void *)tstate))
+			break;
+		if (mt_py_u64(s->tstate, off->tstate_thread_id, MT_PY_SCRATCH) == fsbase) {
+			bpf_map_update_elem(&mt_py_tstates, &tid, &tstate, BPF_ANY);
+			return tstate;
+		}
+		tstate = mt_py_u64(s->tstate, off->tstate_next, MT_PY_SCRATCH);
+	}
+	return 0;
+}
+
+/*
+ * Is this code object traced? Cached per address; on a miss (or a reused
+ * address) hash co_qualname, then co_name, and look the hash up.
+ */
+static __always_inline __s32 mt_py_code_target(const volatile struct mt_py_offsets *off, __u64 code,
+					       struct mt_py_scratch *s)
+{
+	struct mt_py_code_val val = { .target = -1 }, *v;
+	__u64 name = mt_py_read_ptr(code + off->code_name);
+	__u64 names[2];
+	__u32 k;
+
+	v = bpf_map_lookup_elem(&mt_py_codes, &code);
+	if (v && v->name == name)
+		return v->target;
+	names[0] = off->code_qualname != MT_PY_NONE ? mt_py_read_ptr(code + off->code_qualname) : 0;
+	names[1] = name;
+	for (k = 0; k < 2; k++) {
+		__u64 str = names[k], h = MT_PY_FNV_OFFSET, len = 0;
+		__u32 state = 0, i, *t;
+
+		if (!str)
+			continue;
+		if (bpf_probe_read_user(&len, sizeof(len), (void *)(str + off->unicode_length)) ||
+		    bpf_probe_read_user(&state, sizeof(state), (void *)(str + off->unicode_state)))
+			continue;
+		/* Only compact ASCII names are hashed: their bytes follow the header. */
+		if (!((state >> off->unicode_compact_shift) & 1) || !((state >> off->unicode_ascii_shift) & 1) ||
+		    len == 0 || len >= MT_PY_NAME_MAX)
+			continue;
+		if (bpf_probe_read_user(s->name, len & (MT_PY_NAME_MAX - 1), (void *)(str + off->unicode_ascii_data)))
+			continue;
+		for (i = 0; i < MT_PY_NAME_MAX; i++) {
+			if (i >= len)
+				break;
+			h ^= (__u8)s->name[i];
+			h *= MT_PY_FNV_PRIME;
+		}
+		t = bpf_map_lookup_elem(&mt_py_names, &h);
+		if (t) {
+			val.target = (__s32)*t;
+			break;
+		}
+	}
+	val.name = name;
+	bpf_map_update_elem(&mt_py_codes, &code, &val, BPF_ANY);
+	return val.target;
+}
+
+/*
+ * Walk the current thread's Python frames. off: the target's offsets
+ * (rodata); runtime: its _PyRuntime address. Returns 0 with out->code set
+ * when the thread has a Python frame, -ENOENT when the current thread has
+ * no thread state (not a Python thread, or runtime not set), -ENODATA when
+ * it has one but no Python frame (idle, or running C without Python above).
+ * With MT_PY_WALK_MATCH, out->match_* name the innermost frame whose code
+ * object is traced (mt_py_codes / mt_py_names).
+ */
+static __always_inline int mt_py_walk(const volatile struct mt_py_offsets *off, __u64 runtime, __u32 flags,
+				      struct mt_py_walk *out)
+{
+	struct mt_py_scratch *s;
+	__u32 zero = 0, tlen, flen, i;
+	__u64 tstate, frame;
+
+	__builtin_memset(out, 0, sizeof(*out));
+	out->match_depth = -1;
+	out->match_target = -1;
+	out->instr = -1;
+	out->match_instr = -1;
+	if (!runtime)
+		return -ENOENT;
+	s = bpf_map_lookup_elem(&mt_py_scratch_map, &zero);
+	if (!s)
+		return -ENOENT;
+	tlen = mt_py_span(off->tstate_next + 8, off->tstate_thread_id + 8, off->tstate_frame + 8, 8,
+			  MT_PY_SCRATCH);
+	flen = mt_py_span(off->frame_code + 8, off->frame_previous + 8, off->frame_instr + 8,
+			  off->frame_owner == MT_PY_NONE ? 8 : off->frame_owner + 1, sizeof(s->frame));
+
+	tstate = mt_py_find_tstate(off, runtime, s, tlen, flags, &out->flags);
+	if (!tstate)
+		return -ENOENT;
+	out->tstate = tstate;
+	frame = mt_py_u64(s->tstate, off->tstate_frame, MT_PY_SCRATCH);
+	if (off->cframe_current_frame != MT_PY_NONE)
+		frame = frame ? mt_py_read_ptr(frame + off->cframe_current_frame) : 0;
+	if (!flen)
+		return -ENODATA;
+
+	for (i = 0; i < MT_PY_MAX_DEPTH; i++) {
+		__u64 code, ip;
+		__s32 instr;
+
+		if (!frame)
+			break;
+		if (bpf_probe_read_user(s->frame, flen & 127, (void *)frame))
+			break;
+		code = mt_py_u64(s->frame, off->frame_code, sizeof(s->frame));
+		frame = mt_py_u64(s->frame, off->frame_previous, sizeof(s->frame));
+		/* 3.12+ entry frames belong to C: their code is a shim, not the program's. */
+		if (off->frame_owner != MT_PY_NONE && off->owner_cstack != 0xff &&
+		    s->frame[off->frame_owner & 127] == off->owner_cstack)
+			continue;
+		if (off->instr_kind == MT_PY_INSTR_LASTI) {
+			instr = (__s32)mt_py_u64(s->frame, off->frame_instr, sizeof(s->frame));
+		} else {
+			ip = mt_py_u64(s->frame, off->frame_instr, sizeof(s->frame));
+			ip -= code + off->code_adaptive;
+			/* No signed division before -mcpu=v4: a fresh 3.11 frame sits one unit before its code. */
+			instr = (__s64)ip < 0 ? -1 : (__s32)(ip >> 1);
+		}
+		if (!out->code) {
+			out->code = code;
+			out->instr = instr;
+		}
+		out->depth++;
+		if (flags & MT_PY_WALK_MATCH) {
+			__s32 t = mt_py_code_target(off, code, s);
+
+			if (t >= 0) {
+				out->match_code = code;
+				out->match_instr = instr;
+				out->match_depth = out->depth - 1;
+				out->match_target = t;
+				return 0;
+			}
+		} else {
+			return 0;
+		}
+	}
+	if (frame && i == MT_PY_MAX_DEPTH)
+		out->flags |= MT_PY_W_TRUNCATED;
+	return out->code ? 0 : -ENODATA;
+}
+
+/* Drop a thread's cached thread state (call from sched_process_exit for each exiting thread). */
+static __always_inline void mt_py_forget_thread(__u32 tid)
+{
+	bpf_map_delete_elem(&mt_py_tstates, &tid);
+}
+
+#endif /* MT_PYTHON_BPF_H */
