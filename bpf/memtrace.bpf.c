@@ -8,6 +8,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#include <bpf/usdt.bpf.h>
 #include "memtrace.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -32,7 +33,7 @@ __u64 lost;        /* records the ring buffer had no room for */
 __u64 nr_rss_events;
 __u32 active_hiwater; /* slots at and above this index have never been used */
 struct mt_active active[MT_MAX_ACTIVE];
-struct mt_func_agg funcs[MT_MAX_FUNCS];
+struct mt_func_agg funcs[MT_MAX_FUNCS + MT_MAX_CODES];
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -153,7 +154,7 @@ static __always_inline void account_call(const struct mt_active *a, __s64 rss_ex
 	__s64 growth = rss_exit - a->rss_entry;
 	__u64 before;
 
-	if (f >= MT_MAX_FUNCS)
+	if (f >= MT_MAX_FUNCS + MT_MAX_CODES)
 		return;
 	agg = &funcs[f];
 	before = __sync_fetch_and_add(&agg->calls, 1);
@@ -286,6 +287,7 @@ int BPF_KPROBE(func_entry)
 	}
 	a = &active[f.found];
 	a->func = func;
+	a->code = MT_NO_CODE;
 	a->entry_sp = sp;
 	a->ts_entry = bpf_ktime_get_ns();
 	a->rss_entry = rss_total();
@@ -335,3 +337,5 @@ int BPF_PROG(handle_exit, struct task_struct *p)
 	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
 	return 0;
 }
+
+#include "python_usdt.bpf.h"

@@ -32,6 +32,47 @@ enum mt_rss_member {
 enum mt_rec_type {
 	MT_REC_CALL = 1, /* one completed outermost call */
 	MT_REC_EXIT = 2, /* the traced process ended */
+	MT_REC_CODE = 3, /* a Python function (name, file) matched a target for the first time */
+};
+
+/*
+ * Python functions. A -f target may match several code objects (the same
+ * name in two files); each distinct match gets a "code" index, and its
+ * totals live at funcs[MT_MAX_FUNCS + code], after the native targets.
+ */
+#define MT_MAX_PY_TARGETS 16
+#define MT_MAX_CODES 64
+#define MT_PY_NAME_LEN 64   /* longer Python names are compared on this prefix */
+#define MT_PY_FILE_LEN 128  /* FILE.py filter: matched as a path suffix */
+#define MT_PY_PATH_LEN 256  /* file name reported to userspace */
+#define MT_NO_CODE 0xffffffffu
+
+struct mt_py_target {
+	char name[MT_PY_NAME_LEN];
+	char file[MT_PY_FILE_LEN]; /* empty: any file */
+	__u32 target;              /* index into the userspace target table */
+	__u32 name_len, file_len;
+};
+
+struct mt_code_rec {
+	__u32 type; /* MT_REC_CODE */
+	__u32 code;
+	__u32 target;
+	__u32 firstlineno;
+	char name[MT_PY_NAME_LEN];
+	char file[MT_PY_PATH_LEN];
+};
+
+/* memory_profiler's per-line figures, per (code, line). */
+struct mt_line_key {
+	__u32 code;
+	__u32 line;
+};
+
+struct mt_line_val {
+	__s64 increment;   /* sum over occurrences of RSS at the next line (or return) minus RSS here */
+	__s64 mem;         /* largest RSS seen after this line */
+	__u64 occurrences; /* line events */
 };
 
 /* Set in mt_call_rec.flags. */
@@ -67,8 +108,11 @@ struct mt_exit_rec {
  */
 struct mt_active {
 	__u32 tid;
-	__u32 func;
-	__u64 entry_sp; /* stack pointer at entry: tells outermost from nested returns */
+	__u32 func;     /* native: target index; Python: MT_MAX_FUNCS + code */
+	__u64 entry_sp; /* native: stack pointer at entry; Python: interpreter frame depth */
+	__u32 code;     /* Python code index, MT_NO_CODE for native calls */
+	__s32 line;     /* Python: the line running in the traced frame, 0 before the first */
+	__s64 rss_at_line; /* Python: RSS when that line started */
 	__u64 ts_entry;
 	__s64 rss_entry;
 	__s64 rss_peak;

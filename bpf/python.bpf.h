@@ -58,6 +58,8 @@
 enum mt_py_walk_flags {
 	MT_PY_WALK_MATCH = 1,	 /* look for a traced code object up the stack */
 	MT_PY_WALK_NO_CACHE = 2, /* walk the thread list even if the tid is cached */
+	/* with MATCH: the outermost traced frame within MT_PY_MAX_DEPTH, not the innermost (recursion) */
+	MT_PY_WALK_OUTERMOST = 4,
 };
 
 /* mt_py_walk.flags */
@@ -113,6 +115,16 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } mt_py_tstates SEC(".maps");
+
+/*
+ * The target's layout and its _PyRuntime: set by userspace through the
+ * skeleton (rodata before load, from mt_py_offsets_for(); .bss at any time,
+ * e.g. once a launched process has mapped libpython). Being globals rather
+ * than arguments, the separately verified helpers below can read them, and
+ * the verifier folds the rodata offsets into constants.
+ */
+const volatile struct mt_py_offsets mt_py_off = {};
+__u64 mt_py_runtime = 0;
 
 /*
  * Scratch for the structure images the walker reads in one go: a per-CPU
@@ -211,44 +223,63 @@ static __always_inline __u64 mt_py_find_tstate(const volatile struct mt_py_offse
 }
 
 /*
- * Is this code object traced? Cached per address; on a miss (or a reused
- * address) hash co_qualname, then co_name, and look the hash up.
+ * FNV-1a of len bytes at data in the target. A global (separately verified)
+ * function: inlined, its byte loop would be verified again for every frame
+ * of every walk, a quarter of the verifier's budget at MT_PY_MAX_DEPTH 32.
+ * Returns 0 if the bytes cannot be read.
  */
-static __always_inline __s32 mt_py_code_target(const volatile struct mt_py_offsets *off, __u64 code,
-					       struct mt_py_scratch *s)
+__attribute__((noinline)) __u64 mt_py_hash_user(__u64 data, __u64 len)
 {
-	struct mt_py_code_val val = { .target = -1 }, *v;
-	__u64 name = mt_py_read_ptr(code + off->code_name);
-	__u64 names[2];
-	__u32 k;
+	struct mt_py_scratch *s;
+	__u64 h = MT_PY_FNV_OFFSET;
+	__u32 zero = 0, i;
 
+	s = bpf_map_lookup_elem(&mt_py_scratch_map, &zero);
+	if (!s || len == 0 || len >= MT_PY_NAME_MAX)
+		return 0;
+	if (bpf_probe_read_user(s->name, len & (MT_PY_NAME_MAX - 1), (void *)data))
+		return 0;
+	for (i = 0; i < MT_PY_NAME_MAX; i++) {
+		if (i >= len)
+			break;
+		h ^= (__u8)s->name[i];
+		h *= MT_PY_FNV_PRIME;
+	}
+	return h;
+}
+
+/*
+ * Is this code object traced? Returns the target index or -1. Cached per
+ * address; on a miss (or a reused address) hash co_qualname, then co_name,
+ * and look the hashes up. Global, so verified once rather than once per
+ * frame of the walk (with it inlined the walk cost 250k verifier steps).
+ */
+__attribute__((noinline)) int mt_py_code_target(__u64 code)
+{
+	const volatile struct mt_py_offsets *off = &mt_py_off;
+	struct mt_py_code_val val = { .target = -1 }, *v;
+	__u64 name, str, h, len;
+	__u32 k, state, *t;
+
+	if (!code)
+		return -1;
+	name = mt_py_read_ptr(code + off->code_name);
 	v = bpf_map_lookup_elem(&mt_py_codes, &code);
 	if (v && v->name == name)
 		return v->target;
-	names[0] = off->code_qualname != MT_PY_NONE ? mt_py_read_ptr(code + off->code_qualname) : 0;
-	names[1] = name;
 	for (k = 0; k < 2; k++) {
-		__u64 str = names[k], h = MT_PY_FNV_OFFSET, len = 0;
-		__u32 state = 0, i, *t;
-
-		if (!str)
-			continue;
-		if (bpf_probe_read_user(&len, sizeof(len), (void *)(str + off->unicode_length)) ||
+		str = k == 0 ? (off->code_qualname != MT_PY_NONE ? mt_py_read_ptr(code + off->code_qualname) : 0)
+			     : name;
+		len = 0;
+		state = 0;
+		if (!str || bpf_probe_read_user(&len, sizeof(len), (void *)(str + off->unicode_length)) ||
 		    bpf_probe_read_user(&state, sizeof(state), (void *)(str + off->unicode_state)))
 			continue;
 		/* Only compact ASCII names are hashed: their bytes follow the header. */
-		if (!((state >> off->unicode_compact_shift) & 1) || !((state >> off->unicode_ascii_shift) & 1) ||
-		    len == 0 || len >= MT_PY_NAME_MAX)
+		if (!((state >> off->unicode_compact_shift) & 1) || !((state >> off->unicode_ascii_shift) & 1))
 			continue;
-		if (bpf_probe_read_user(s->name, len & (MT_PY_NAME_MAX - 1), (void *)(str + off->unicode_ascii_data)))
-			continue;
-		for (i = 0; i < MT_PY_NAME_MAX; i++) {
-			if (i >= len)
-				break;
-			h ^= (__u8)s->name[i];
-			h *= MT_PY_FNV_PRIME;
-		}
-		t = bpf_map_lookup_elem(&mt_py_names, &h);
+		h = mt_py_hash_user(str + off->unicode_ascii_data, len);
+		t = h ? bpf_map_lookup_elem(&mt_py_names, &h) : NULL;
 		if (t) {
 			val.target = (__s32)*t;
 			break;
@@ -260,20 +291,21 @@ static __always_inline __s32 mt_py_code_target(const volatile struct mt_py_offse
 }
 
 /*
- * Walk the current thread's Python frames. off: the target's offsets
- * (rodata); runtime: its _PyRuntime address. Returns 0 with out->code set
- * when the thread has a Python frame, -ENOENT when the current thread has
- * no thread state (not a Python thread, or runtime not set), -ENODATA when
- * it has one but no Python frame (idle, or running C without Python above).
+ * Walk the current thread's Python frames, with the target described by
+ * mt_py_off and mt_py_runtime. Returns 0 with out->code set when the
+ * thread has a Python frame, -ENOENT when the current thread has no thread
+ * state (not a Python thread, or mt_py_runtime not set yet), -ENODATA when
+ * it has one but no Python frame (idle, or running C with no Python above).
  * With MT_PY_WALK_MATCH, out->match_* name the innermost frame whose code
- * object is traced (mt_py_codes / mt_py_names).
+ * object is traced (mt_py_codes / mt_py_names), looking at up to
+ * MT_PY_MAX_DEPTH Python frames.
  */
-static __always_inline int mt_py_walk(const volatile struct mt_py_offsets *off, __u64 runtime, __u32 flags,
-				      struct mt_py_walk *out)
+static __always_inline int mt_py_walk(__u32 flags, struct mt_py_walk *out)
 {
+	const volatile struct mt_py_offsets *off = &mt_py_off;
+	__u64 runtime = mt_py_runtime, tstate, frame;
 	struct mt_py_scratch *s;
 	__u32 zero = 0, tlen, flen, i;
-	__u64 tstate, frame;
 
 	__builtin_memset(out, 0, sizeof(*out));
 	out->match_depth = -1;
@@ -328,14 +360,15 @@ static __always_inline int mt_py_walk(const volatile struct mt_py_offsets *off, 
 		}
 		out->depth++;
 		if (flags & MT_PY_WALK_MATCH) {
-			__s32 t = mt_py_code_target(off, code, s);
+			__s32 t = mt_py_code_target(code);
 
 			if (t >= 0) {
 				out->match_code = code;
 				out->match_instr = instr;
 				out->match_depth = out->depth - 1;
 				out->match_target = t;
-				return 0;
+				if (!(flags & MT_PY_WALK_OUTERMOST))
+					return 0;
 			}
 		} else {
 			return 0;

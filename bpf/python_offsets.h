@@ -104,4 +104,31 @@ struct mt_py_offsets {
 #define MT_PY_FNV_OFFSET 0xcbf29ce484222325ULL
 #define MT_PY_FNV_PRIME 0x100000001b3ULL
 
+/*
+ * Matching code objects to traced functions (maps of bpf/python.bpf.h).
+ *
+ * mt_py_names: name hash -> first target index with that name.
+ * mt_py_files: target index -> its file filter and the next target with the
+ *   same name (a.py:f and b.py:f share one hash). A target matches when
+ *   co_qualname or co_name hashes to it and, if suffix_len > 0, co_filename
+ *   ends with the suffix at a path boundary ("x.py" matches "/a/x.py" and
+ *   "x.py", not "/a/yx.py"). Targets without a filter may be left out.
+ * mt_py_codes: code object address -> struct mt_py_code_val, the verdict
+ *   the walker caches; userspace may insert verdicts too.
+ */
+#define MT_PY_MAX_TARGETS 64
+#define MT_PY_SUFFIX_MAX 128
+
+struct mt_py_file_filter {
+	__u32 suffix_len; /* 0: any file */
+	__s32 next;	  /* next target index with the same name hash, -1: none */
+	char suffix[MT_PY_SUFFIX_MAX];
+};
+
+struct mt_py_code_val {
+	__u64 name;	/* co_name pointer when cached: a changed one means a reused address */
+	__s32 target;	/* target index, -1: not traced */
+	__u32 pad;
+};
+
 #endif /* MT_PYTHON_OFFSETS_H */

@@ -28,8 +28,6 @@ TOL_REL=0.01  # of the expected value
 
 # --- results -------------------------------------------------------------
 
-say() { echo "$TEST_NAME: $*"; }
-
 # Under CI=true nothing may be skipped: a skip is a failure there.
 skip()
 {
@@ -368,14 +366,14 @@ assert_ge()
 # as the target's own rss_before/rss_after say; as many calls as reported.
 assert_calls_match()
 {
-	local file=$1 func=$2 log=$3 got truth n i
+	local file=$1 func=$2 log=$3 measured truth n i
 	mapfile -t truth < <(truth_growth "$log")
-	mapfile -t got < <(mtq "$file" "[c['growth'] for c in calls('$func')]")
+	mapfile -t measured < <(mtq "$file" "[c['growth'] for c in calls('$func')]")
 	n=${#truth[@]}
 	[ "$n" -gt 0 ] || fail "target reported no calls in $log"
-	assert_eq "$func completed calls" "${#got[@]}" "$n"
+	assert_eq "$func completed calls" "${#measured[@]}" "$n"
 	for ((i = 0; i < n; i++)); do
-		assert_close "$func call $((i + 1)) growth" "${got[i]}" "${truth[i]}"
+		assert_close "$func call $((i + 1)) growth" "${measured[i]}" "${truth[i]}"
 	done
 }
 

@@ -19,6 +19,7 @@ struct mt_env {
 	const char *svg;     /* --svg FILE: plot written at the end */
 	const char *mprof;   /* --mprof FILE: memory_profiler's format written at the end */
 	double every;        /* --every SEC: print the table periodically, 0: never */
+	bool exact;          /* --exact: Python through USDT probes (exact calls and lines) */
 	char **cmd;          /* launch mode: the command after -- (NULL-terminated) */
 };
 

@@ -25,10 +25,13 @@
 #include "log.h"
 #include "plot.h"
 #include "procfs.h"
+#include "pysource.h"
+#include "pytarget.h"
 #include "records.h"
 #include "report.h"
 #include "resolve.h"
 #include "series.h"
+#include "spec.h"
 #include "stats.h"
 #include "tracer.h"
 
@@ -56,6 +59,10 @@ struct run {
 	bool want_series;
 	bool live;               /* status line on a terminal */
 	uint64_t peak_ts;        /* when the peak RSS was reached (ktime ns) */
+	double last_t;           /* "t" of the latest call or sample record written */
+	struct mt_python py;     /* is the target CPython, and how it can be traced */
+	struct mt_pycodes codes; /* Python functions matched so far */
+	int row_of[MT_MAX_FUNCS + MT_MAX_CODES]; /* kernel-side function index -> stats row */
 };
 
 static double mono_now(void)
@@ -126,13 +133,24 @@ static void json_failed(struct run *r, int i, int e)
 		}                                                               \
 	} while (0)
 
+/* Kernel-side function index: a native target, or MT_MAX_FUNCS + a Python code. */
+static const char *func_name(const struct run *r, uint32_t func)
+{
+	const struct mt_pycode_info *ci;
+
+	if (func < r->ntargets)
+		return r->targets[func].func;
+	ci = func >= MT_MAX_FUNCS ? mt_pycodes_get(&r->codes, func - MT_MAX_FUNCS) : NULL;
+	return ci && ci->target < r->ntargets ? r->targets[ci->target].func : "?";
+}
+
 static void call_from_active(const struct run *r, const struct mt_active *a, int64_t rss_now,
 			     double t_now, struct mt_call *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->pid = r->pid;
 	c->tid = a->tid;
-	c->func = a->func < r->ntargets ? r->targets[a->func].func : "?";
+	c->func = func_name(r, a->func);
 	c->t = t_now;
 	c->dur = t_now - rel_t(r, a->ts_entry);
 	c->rss_entry = a->rss_entry;
@@ -168,7 +186,7 @@ static int on_record(void *ctx, void *data, size_t size)
 		struct mt_call c = {
 			.pid = r->pid,
 			.tid = cr->tid,
-			.func = cr->func < r->ntargets ? r->targets[cr->func].func : "?",
+			.func = func_name(r, cr->func),
 			.t = rel_t(r, cr->ts_exit),
 			.dur = (cr->ts_exit - cr->ts_entry) / 1e9,
 			.rss_entry = cr->rss_entry,
@@ -178,8 +196,21 @@ static int on_record(void *ctx, void *data, size_t size)
 			.thread_growth = cr->thread_growth,
 		};
 
+		/* A record submitted while a sample was written may end a few us before it. */
+		if (c.t < r->last_t)
+			c.t = r->last_t;
+		r->last_t = c.t;
 		EMIT(r, mt_rec_call, &c);
 		add_span(r, &c);
+	} else if (size >= sizeof(struct mt_code_rec) && *type == MT_REC_CODE) {
+		/* A copy: the ring is mapped read-only, and its strings may lack their NUL. */
+		struct mt_code_rec cr = *(const struct mt_code_rec *)data;
+
+		cr.name[sizeof(cr.name) - 1] = '\0';
+		cr.file[sizeof(cr.file) - 1] = '\0';
+		if (mt_pycodes_add(&r->codes, cr.code, cr.target, cr.name, cr.file, cr.firstlineno))
+			mt_warn("out of memory: Python function %s will lack its source", cr.name);
+		mt_info(1, "Python function %s matched in %s:%u", cr.name, cr.file, cr.firstlineno);
 	} else if (size >= sizeof(struct mt_exit_rec) && *type == MT_REC_EXIT) {
 		const struct mt_exit_rec *er = data;
 
@@ -228,24 +259,55 @@ static int check_pid(pid_t pid, char *err, size_t errlen)
 	return 0;
 }
 
+static bool same_target(const struct mt_target *a, const struct mt_target *b)
+{
+	if (a->kind != b->kind)
+		return false;
+	if (a->kind == MT_KIND_PYTHON)
+		return !strcmp(a->func, b->func) &&
+		       !strcmp(a->py_file ? a->py_file : "", b->py_file ? b->py_file : "");
+	return !strcmp(a->object_host, b->object_host) && a->sym_offset == b->sym_offset;
+}
+
+static int resolve_one(struct run *r, const struct mt_resolve_ctx *rc, const char *text,
+		       struct mt_target *t, char *err, size_t errlen)
+{
+	struct mt_spec spec;
+	int e = mt_spec_parse(text, &spec, err, errlen);
+
+	if (e)
+		return e;
+	if (mt_python_wants(&r->py, &spec, rc))
+		e = mt_python_target(&r->py, &spec, r->env.exact, t, err, errlen);
+	else
+		e = mt_resolve(rc, text, t, err, errlen);
+	mt_spec_free(&spec);
+	return e;
+}
+
 static int resolve_targets(struct run *r, char *err, size_t errlen)
 {
 	struct mt_resolve_ctx rc = { .pid = r->env.cmd ? 0 : r->pid, .exe = r->child.exe };
+	int e = mt_python_detect(rc.pid, rc.exe, &r->py, err, errlen);
 
+	if (e)
+		return e;
+	if (r->py.found)
+		mt_info(1, "CPython %d.%d in %s%s", r->py.proc.major, r->py.proc.minor, r->py.proc.object,
+			r->py.has_usdt ? " (with USDT probes)" : "");
 	r->targets = calloc(r->env.nspecs, sizeof(*r->targets));
 	if (!r->targets)
 		return -ENOMEM;
 	for (int i = 0; i < r->env.nspecs; i++) {
 		struct mt_target *t = &r->targets[r->ntargets];
 		bool dup = false;
-		int e = mt_resolve(&rc, r->env.specs[i], t, err, errlen);
 
+		e = resolve_one(r, &rc, r->env.specs[i], t, err, errlen);
 		if (e)
 			return e;
 		/* The same function named twice would be counted twice: keep the first. */
 		for (size_t j = 0; j < r->ntargets; j++)
-			dup |= !strcmp(r->targets[j].object_host, t->object_host) &&
-			       r->targets[j].sym_offset == t->sym_offset;
+			dup |= same_target(&r->targets[j], t);
 		if (dup) {
 			mt_warn("'%s' names %s in %s again; tracing it once", r->env.specs[i], t->func,
 				t->object);
@@ -343,9 +405,12 @@ static void take_sample(struct run *r, double now)
 	struct mt_rec_sample rs;
 	struct mt_sample smp;
 
+	/* Calls that ended before this sample go first: "t" never runs backwards. */
+	mt_tracer_poll(r->tracer, 0);
 	mt_tracer_snapshot(r->tracer, &snap, true);
 	rs = (struct mt_rec_sample){ .t = now, .pid = r->pid, .rss = snap.rss, .anon = snap.anon,
 				     .file = snap.file, .shmem = snap.shmem, .peak = snap.sample_peak };
+	r->last_t = now;
 	EMIT(r, mt_rec_sample, &rs);
 	smp = (struct mt_sample){ .t = now, .rss = snap.rss, .anon = snap.anon, .file = snap.file,
 				  .shmem = snap.shmem, .peak = snap.sample_peak };
@@ -381,13 +446,14 @@ static void live_clear(struct run *r)
 	}
 }
 
-static void fill_stats(struct run *r, const struct mt_snapshot *snap);
+static int collect_stats(struct run *r, const struct mt_snapshot *snap);
 
 /* --every: the table so far, like top. */
 static void periodic_table(struct run *r, double now, const struct mt_snapshot *snap)
 {
 	live_clear(r);
-	fill_stats(r, snap);
+	if (collect_stats(r, snap))
+		return;
 	printf("--- %.1f s ---\n", now);
 	mt_report_functions(stdout, &r->stats);
 	putchar('\n');
@@ -461,40 +527,129 @@ static void collect_open_calls(struct run *r, const struct mt_snapshot *snap)
 		call_from_active(r, &open[i], snap->rss, now, &c);
 		EMIT(r, mt_rec_call, &c);
 		add_span(r, &c);
-		if (open[i].func < r->ntargets)
-			r->stats.funcs[open[i].func].open++;
+		if (open[i].func < MT_MAX_FUNCS + MT_MAX_CODES && r->row_of[open[i].func] >= 0)
+			r->stats.funcs[r->row_of[open[i].func]].open++;
 	}
 }
 
-static int build_stats(struct run *r)
+/* A row of the function table, fed from the kernel-side totals at index func. */
+static int add_row(struct run *r, size_t func, const char *name, const char *kind, bool calls_known)
 {
-	for (size_t i = 0; i < r->ntargets; i++) {
-		int idx = mt_stats_func(&r->stats, r->targets[i].func,
-					r->targets[i].kind == MT_KIND_PYTHON ? "python" : "native", true);
+	const struct mt_func_agg *a = mt_tracer_func(r->tracer, func);
+	struct mt_func_stats *f;
+	int row = mt_stats_func(&r->stats, name, kind, calls_known);
 
-		if (idx < 0)
-			return idx;
+	if (row < 0)
+		return row;
+	r->row_of[func] = row;
+	f = &r->stats.funcs[row];
+	f->calls = a->calls;
+	f->growth = a->growth;
+	f->growth_max = a->growth_max;
+	f->peak_max = a->peak_max;
+	f->thread_growth = a->thread_growth;
+	return row;
+}
+
+/*
+ * Python functions are rows per matched code: the same name in two files
+ * is two rows, told apart by file.
+ */
+static int add_python_rows(struct run *r, size_t target)
+{
+	const struct mt_target *t = &r->targets[target];
+	int rows = 0, matches = 0, e;
+
+	for (size_t c = 0; c < r->codes.ncodes; c++) {
+		const struct mt_pycode_info *ci = mt_pycodes_get(&r->codes, c);
+
+		matches += ci && ci->target == target;
 	}
+	for (size_t c = 0; c < r->codes.ncodes; c++) {
+		const struct mt_pycode_info *ci = mt_pycodes_get(&r->codes, c);
+		char *name;
+
+		if (!ci || ci->target != target)
+			continue;
+		if (asprintf(&name, "%s (%s)", t->func, ci->file) < 0)
+			return -ENOMEM;
+		e = add_row(r, MT_MAX_FUNCS + c, matches > 1 ? name : t->func, "python", true);
+		free(name);
+		if (e < 0)
+			return e;
+		rows++;
+	}
+	/* Never called: still a row, so the table says so. */
+	if (!rows && mt_stats_func(&r->stats, t->func, "python", true) < 0)
+		return -ENOMEM;
 	return 0;
 }
 
-/* Kernel-side totals are exact even where per-call records were lost or never sent. */
-static void fill_stats(struct run *r, const struct mt_snapshot *snap)
-{
-	for (size_t i = 0; i < r->ntargets; i++) {
-		const struct mt_func_agg *a = mt_tracer_func(r->tracer, i);
-		struct mt_func_stats *f = &r->stats.funcs[i];
+struct line_ctx {
+	struct run *r;
+	int err;
+};
 
-		f->calls = a->calls;
-		f->growth = a->growth;
-		f->growth_max = a->growth_max;
-		f->peak_max = a->peak_max;
-		f->thread_growth = a->thread_growth;
+static void add_line(void *ctx, const struct mt_line_key *k, const struct mt_line_val *v)
+{
+	struct line_ctx *lc = ctx;
+	struct mt_stats *s = &lc->r->stats;
+	const struct mt_pycode_info *ci = mt_pycodes_get(&lc->r->codes, k->code);
+	struct mt_line_stats *l, *n;
+	const char *src;
+	int row = lc->r->row_of[MT_MAX_FUNCS + (k->code < MT_MAX_CODES ? k->code : 0)];
+
+	if (!ci || row < 0 || lc->err)
+		return;
+	n = realloc(s->lines, (s->nlines + 1) * sizeof(*n));
+	if (!n) {
+		lc->err = -ENOMEM;
+		return;
 	}
+	s->lines = n;
+	l = &s->lines[s->nlines];
+	memset(l, 0, sizeof(*l));
+	src = mt_pycode_source(ci, k->line);
+	l->func = strdup(s->funcs[row].func);
+	l->file = strdup(ci->file);
+	l->source = src ? strdup(src) : NULL;
+	l->line = k->line;
+	l->mem = v->mem ? v->mem : -1;
+	l->increment = v->increment;
+	l->occurrences = v->occurrences;
+	if (!l->func || !l->file || (src && !l->source)) {
+		lc->err = -ENOMEM;
+		return;
+	}
+	s->nlines++;
+}
+
+/*
+ * The table from the kernel-side totals: exact even where per-call records
+ * were lost or never sent. Rebuilt each time (--every calls it while tracing).
+ */
+static int collect_stats(struct run *r, const struct mt_snapshot *snap)
+{
+	struct line_ctx lc = { .r = r };
+	int e = 0;
+
+	mt_stats_free(&r->stats);
+	memset(&r->stats, 0, sizeof(r->stats));
+	for (size_t i = 0; i < MT_MAX_FUNCS + MT_MAX_CODES; i++)
+		r->row_of[i] = -1;
+	for (size_t i = 0; i < r->ntargets && e >= 0; i++) {
+		if (r->targets[i].kind == MT_KIND_PYTHON)
+			e = add_python_rows(r, i);
+		else
+			e = add_row(r, i, r->targets[i].func, "native", true);
+	}
+	if (e >= 0)
+		mt_tracer_lines(r->tracer, add_line, &lc);
 	r->stats.peak_rss = snap->peak;
 	r->peak_ts = snap->peak_ts;
 	r->stats.lost = snap->lost;
 	r->stats.duration = mono_now() - r->t0;
+	return e < 0 ? e : lc.err;
 }
 
 static void write_plots(struct run *r)
@@ -534,6 +689,7 @@ static void cleanup(struct run *r, bool failed)
 	free(r->targets);
 	mt_stats_free(&r->stats);
 	mt_series_free(&r->series);
+	mt_pycodes_free(&r->codes);
 	mt_launch_free(&r->child);
 	mt_env_free(&r->env);
 }
@@ -592,13 +748,12 @@ static int run_trace(struct run *r)
 		if (check_pid(r->pid, err, sizeof(err)))
 			return fail(r, err);
 	}
+	r->codes.pid = r->pid;
 	e = resolve_targets(r, err, sizeof(err));
 	if (e == -ENOMEM)
 		return fail(r, "out of memory");
 	if (e)
 		return fail(r, err);
-	if (build_stats(r) < 0)
-		return fail(r, "out of memory");
 	if (open_outputs(r, err, sizeof(err)))
 		return fail(r, err[0] ? err : "out of memory");
 
@@ -618,6 +773,9 @@ static int run_trace(struct run *r)
 		return fail(r, err[0] ? err : strerror(-e));
 	}
 	write_start(r);
+	/* The command's own output would corrupt the NDJSON on stdout. */
+	if (r->env.cmd && r->env.json)
+		mt_launch_stdout_to_stderr(&r->child);
 	if (r->env.cmd && mt_launch_release(&r->child, r->env.cmd, err, sizeof(err)))
 		return fail(r, err);
 	mt_info(1, "tracing %d function%s in process %d; Ctrl-C to stop", (int)r->ntargets,
@@ -627,8 +785,9 @@ static int run_trace(struct run *r)
 
 	mt_tracer_snapshot(r->tracer, &snap, false);
 	report_lost(r, snap.lost);
+	if (collect_stats(r, &snap))
+		mt_warn("out of memory: the tables are incomplete");
 	collect_open_calls(r, &snap);
-	fill_stats(r, &snap);
 	/* Detach before waiting for anything else: the target runs untraced from here. */
 	mt_tracer_free(r->tracer);
 	r->tracer = NULL;

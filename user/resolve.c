@@ -815,5 +815,6 @@ void mt_target_free(struct mt_target *t)
 	free(t->func);
 	free(t->object);
 	free(t->object_host);
-	t->spec = t->func = t->object = t->object_host = NULL;
+	free(t->py_file);
+	t->spec = t->func = t->object = t->object_host = t->py_file = NULL;
 }

@@ -19,6 +19,7 @@ struct mt_target {
 	const char *attach_note; /* static: why this probe point */
 	enum mt_kind kind;
 	const char *method; /* static: "uprobe", "usdt" or "frames" */
+	char *py_file;     /* Python: FILE.py filter (a path suffix), NULL for any file */
 };
 
 struct mt_resolve_ctx {

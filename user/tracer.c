@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <linux/capability.h>
 #include <bpf/libbpf.h>
+#include <bpf/bpf.h>
 #include "tracer.h" /* before the skeleton: it declares the .bss types */
 #include "memtrace.skel.h"
 #include "procfs.h"
@@ -155,6 +156,76 @@ static int attach_target(struct mt_tracer *t, pid_t pid, const struct mt_target 
 	return 0;
 }
 
+static const char *last_component(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+
+	return dot ? dot + 1 : name;
+}
+
+/*
+ * The kernel side matches Python functions by co_name (and file suffix):
+ * "Class.method" is matched as "method" in USDT mode, which has no qualname.
+ */
+static int set_python_targets(struct memtrace_bpf *skel, const struct mt_tracer_opts *o, char *err,
+			      size_t errlen)
+{
+	__u32 n = 0;
+
+	for (size_t i = 0; i < o->ntargets; i++) {
+		const struct mt_target *tg = &o->targets[i];
+		struct mt_py_target *pt;
+		const char *name = last_component(tg->func);
+
+		if (tg->kind != MT_KIND_PYTHON)
+			continue;
+		if (n >= MT_MAX_PY_TARGETS) {
+			set_err(err, errlen, "too many Python functions (at most %d)", MT_MAX_PY_TARGETS);
+			return -E2BIG;
+		}
+		if (strlen(name) >= MT_PY_NAME_LEN ||
+		    (tg->py_file && strlen(tg->py_file) >= MT_PY_FILE_LEN)) {
+			set_err(err, errlen, "'%s' is too long to match (names up to %d, files up to %d bytes)",
+				tg->spec, MT_PY_NAME_LEN - 1, MT_PY_FILE_LEN - 1);
+			return -ENAMETOOLONG;
+		}
+		pt = (struct mt_py_target *)&skel->rodata->py_targets[n++];
+		strcpy(pt->name, name);
+		pt->name_len = strlen(name);
+		if (tg->py_file) {
+			strcpy(pt->file, tg->py_file);
+			pt->file_len = strlen(tg->py_file);
+		}
+		pt->target = i;
+	}
+	skel->rodata->py_ntargets = n;
+	return 0;
+}
+
+static int attach_usdt(struct mt_tracer *t, pid_t pid, const struct mt_target *tg, char *err,
+		       size_t errlen)
+{
+	static const char *const probes[] = { "function__entry", "function__return", "line" };
+	struct bpf_program *progs[] = { t->skel->progs.py_entry, t->skel->progs.py_return,
+					t->skel->progs.py_line };
+
+	for (int i = 0; i < 3; i++) {
+		struct bpf_link *l = bpf_program__attach_usdt(progs[i], pid, tg->object_host, "python",
+							      probes[i], NULL);
+
+		if (!l) {
+			int e = errno;
+
+			set_err(err, errlen, "cannot attach to python:%s in %s: %s", probes[i],
+				tg->object, strerror(e));
+			return -e;
+		}
+		t->links[t->nlinks++] = l;
+	}
+	mt_info(1, "attached python:function__entry/return/line in %s", tg->object);
+	return 0;
+}
+
 static int load_error(int e, char *err, size_t errlen)
 {
 	if (e == EPERM || e == EACCES)
@@ -172,14 +243,15 @@ int mt_tracer_start(const struct mt_tracer_opts *o, struct mt_tracer **out, char
 {
 	struct mt_tracer *t;
 	bool mounted = false;
-	int e;
+	int e, usdt_done = 0;
 
 	*out = NULL;
 	libbpf_set_print(libbpf_print);
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
-	t->links = calloc(o->ntargets * 2, sizeof(*t->links));
+	/* Two links per native target, three for all Python targets together. */
+	t->links = calloc(o->ntargets * 2 + 3, sizeof(*t->links));
 	if (!t->links && o->ntargets) {
 		free(t);
 		return -ENOMEM;
@@ -193,6 +265,9 @@ int mt_tracer_start(const struct mt_tracer_opts *o, struct mt_tracer **out, char
 	}
 	t->skel->rodata->targ_tgid = o->pid;
 	t->skel->rodata->emit_calls = o->emit_calls;
+	e = -set_python_targets(t->skel, o, err, errlen);
+	if (e)
+		goto fail;
 
 	if (memtrace_bpf__load(t->skel)) {
 		e = -load_error(errno, err, errlen);
@@ -214,7 +289,13 @@ int mt_tracer_start(const struct mt_tracer_opts *o, struct mt_tracer **out, char
 		mounted = false;
 
 	for (size_t i = 0; i < o->ntargets; i++) {
-		e = -attach_target(t, o->pid, &o->targets[i], i, err, errlen);
+		const struct mt_target *tg = &o->targets[i];
+
+		e = 0;
+		if (tg->kind == MT_KIND_NATIVE)
+			e = -attach_target(t, o->pid, tg, i, err, errlen);
+		else if (!strcmp(tg->method, "usdt") && !usdt_done++)
+			e = -attach_usdt(t, o->pid, tg, err, errlen);
 		if (e)
 			goto fail;
 	}
@@ -265,7 +346,25 @@ void mt_tracer_snapshot(struct mt_tracer *t, struct mt_snapshot *s, bool reset_s
 
 const struct mt_func_agg *mt_tracer_func(struct mt_tracer *t, size_t idx)
 {
-	return idx < MT_MAX_FUNCS ? &t->skel->bss->funcs[idx] : NULL;
+	return idx < MT_MAX_FUNCS + MT_MAX_CODES ? &t->skel->bss->funcs[idx] : NULL;
+}
+
+int mt_tracer_lines(struct mt_tracer *t,
+		    void (*fn)(void *ctx, const struct mt_line_key *k, const struct mt_line_val *v),
+		    void *ctx)
+{
+	int fd = bpf_map__fd(t->skel->maps.py_lines);
+	struct mt_line_key k, next;
+	struct mt_line_val v;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		if (!bpf_map_lookup_elem(fd, &next, &v))
+			fn(ctx, &next, &v);
+		k = next;
+		prev = &k;
+	}
+	return 0;
 }
 
 int mt_tracer_open_calls(struct mt_tracer *t, struct mt_active *out, int max)

@@ -44,6 +44,10 @@ void mt_tracer_snapshot(struct mt_tracer *t, struct mt_snapshot *s, bool reset_s
 const struct mt_func_agg *mt_tracer_func(struct mt_tracer *t, size_t idx);
 /* Copies the calls still open into out (up to max); returns how many. */
 int mt_tracer_open_calls(struct mt_tracer *t, struct mt_active *out, int max);
+/* Calls fn for each (code, line) figure of the Python line tables. */
+int mt_tracer_lines(struct mt_tracer *t,
+		    void (*fn)(void *ctx, const struct mt_line_key *k, const struct mt_line_val *v),
+		    void *ctx);
 /* Detach and free; NULL-safe. */
 void mt_tracer_free(struct mt_tracer *t);
 

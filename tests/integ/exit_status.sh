@@ -4,6 +4,7 @@
 . "$(dirname "$0")/../lib.sh"
 require_env
 
+# shellcheck disable=SC2086 # $args is split on purpose
 for args in "3 7" "2 0" "2 5 inside"; do
 	set -- $args
 	log=$(new_log exiter)

@@ -23,3 +23,17 @@ for i in 0 1; do
 done
 sum=$(printf '%s\n' "${own[@]}" | awk '{ s += $1 } END { print s }')
 assert_close "summary thread_growth" "$(mtq "$MT_OUT" "fn('thread_work')['thread_growth']")" "$sum"
+
+# Attach mode: helper thread B already exists when memtrace attaches.
+start_target threads --wait 1
+json=$TMP/run.ndjson
+start_memtrace -p "$T_PID" -o "$json" -f thread_work
+wait_start "$json"
+kill -USR1 "$T_PID"
+target_done "$T_LOG" "$T_PID" 0
+wait_memtrace 20
+assert_rc 0 "attach threads"
+assert_calls_match "$json" thread_work "$T_LOG"
+own=$(awk '/^rss_before / { b = $2 } /^rss_after / { a = $2 }
+	/^b_before / { bb = $2 } /^b_after / { print (a - b) - ($2 - bb) }' "$T_LOG")
+assert_close "attach: thread_growth" "$(mtq "$json" "calls('thread_work')[0]['thread_growth']")" "$own"

@@ -36,7 +36,8 @@ ok "no process left behind"
 d=$(tracefs_dir)
 if [ -z "$d" ]; then
 	d=$TMP/tracefs
-	mkdir "$d" && mount -t tracefs nodev "$d" || skip "cannot mount tracefs to read uprobe_events"
+	mkdir "$d" || fail "mkdir $d"
+	mount -t tracefs nodev "$d" || skip "cannot mount tracefs to read uprobe_events"
 	test_cleanup() { umount "$TMP/tracefs"; }
 fi
 if grep -Eq 'memtrace|libbpf' "$d/uprobe_events"; then

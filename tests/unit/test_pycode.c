@@ -90,6 +90,20 @@ static const char script[] =
 	"sys.stdout.flush()\n"
 	"Box().method()  # MARK module\n";
 
+/* CHECK_STR / CHECK_INT with the interpreter version (v, in scope) in front of the label. */
+#define VCHECK_STR(got, want, what)                                             \
+	do {                                                                    \
+		char vw_[160];                                                  \
+		snprintf(vw_, sizeof(vw_), "%s: %s", v, what);                  \
+		CHECK_STR(got, want, vw_);                                      \
+	} while (0)
+#define VCHECK_INT(got, want, what)                                             \
+	do {                                                                    \
+		char vw_[160];                                                  \
+		snprintf(vw_, sizeof(vw_), "%s: %s", v, what);                  \
+		CHECK_INT(got, want, vw_);                                      \
+	} while (0)
+
 static char tmpdir[] = "/tmp/mt_pycode.XXXXXX";
 /* Non-ASCII directory: co_filename becomes a 2-byte-kind str (λ), not compact ASCII. */
 static char script_dir[256], script_path[300];
@@ -122,7 +136,9 @@ struct code_dump {
 
 struct target {
 	pid_t pid;
-	FILE *out;
+	int fd;			/* the target's stdout */
+	char buf[4096];
+	size_t used;
 	struct code_dump codes[8];
 	int ncodes;
 	uint64_t ident_main, ident_worker;
@@ -153,15 +169,28 @@ static void cleanup_script(void)
 	rmdir(tmpdir);
 }
 
-/* A line of the target's stdout, waiting at most timeout_ms for it. */
+/* A line of the target's stdout (without the newline), waiting at most timeout_ms for it. */
 static char *read_line(struct target *t, char *buf, size_t len, int timeout_ms)
 {
-	struct pollfd pfd = { .fd = fileno(t->out), .events = POLLIN };
+	struct pollfd pfd = { .fd = t->fd, .events = POLLIN };
+	char *nl;
+	ssize_t n;
+	size_t l;
 
-	/* stdio may already hold the line; poll() only knows about the pipe. */
-	if (t->out->_IO_read_ptr < t->out->_IO_read_end || poll(&pfd, 1, timeout_ms) > 0)
-		return fgets(buf, (int)len, t->out);
-	return NULL;
+	while (!(nl = memchr(t->buf, '\n', t->used))) {
+		if (t->used == sizeof(t->buf) || poll(&pfd, 1, timeout_ms) <= 0)
+			return NULL;
+		n = read(t->fd, t->buf + t->used, sizeof(t->buf) - t->used);
+		if (n <= 0)
+			return NULL;
+		t->used += (size_t)n;
+	}
+	l = (size_t)(nl - t->buf) < len ? (size_t)(nl - t->buf) : len - 1;
+	memcpy(buf, t->buf, l);
+	buf[l] = '\0';
+	t->used -= (size_t)(nl + 1 - t->buf);
+	memmove(t->buf, nl + 1, t->used);
+	return buf;
 }
 
 static int start_target(const char *bin, struct target *t)
@@ -186,16 +215,14 @@ static int start_target(const char *bin, struct target *t)
 		_exit(127);
 	}
 	close(pfd[1]);
-	t->out = fdopen(pfd[0], "r");
-	if (!t->out)
-		return -1;
+	t->fd = pfd[0];
 	while (read_line(t, line, sizeof(line), 20000)) {
 		struct code_dump *c = t->ncodes ? &t->codes[t->ncodes - 1] : NULL;
 		unsigned long long a, b;
 		struct range r;
 		char label[32];
 
-		if (strcmp(line, "ready\n") == 0)
+		if (strcmp(line, "ready") == 0)
 			return 0;
 		if (sscanf(line, "code %31s %llu", label, &a) == 2 && t->ncodes < 8) {
 			c = &t->codes[t->ncodes++];
@@ -226,8 +253,8 @@ static void stop_target(struct target *t)
 		kill(t->pid, SIGKILL);
 		waitpid(t->pid, NULL, 0);
 	}
-	if (t->out)
-		fclose(t->out);
+	if (t->fd > 0)
+		close(t->fd);
 	for (i = 0; i < t->ncodes; i++)
 		free(t->codes[i].r);
 	memset(t, 0, sizeof(*t));
@@ -264,7 +291,7 @@ static void check_code_dumps(const char *v, struct mt_pycode_cache *cache, const
 {
 	int i, j;
 
-	CHECK_INT(t->ncodes, 4, "code objects dumped by the target");
+	VCHECK_INT(t->ncodes, 4, "code objects dumped by the target");
 	for (i = 0; i < t->ncodes; i++) {
 		const struct code_dump *c = &t->codes[i];
 		const struct mt_pycode *pc = NULL;
@@ -288,11 +315,11 @@ static void check_code_dumps(const char *v, struct mt_pycode_cache *cache, const
 		CHECK(checked > 0 && wrong == 0, "%s: %s: %d of %d instruction offsets give co_lines()' line", v,
 		      c->label, checked - wrong, checked);
 		if (strcmp(c->label, "big") == 0) {
-			CHECK_STR(pc->filename, "<big>", "big: co_filename");
-			CHECK_STR(pc->name, "big", "big: co_name");
+			VCHECK_STR(pc->filename, "<big>", "big: co_filename");
+			VCHECK_STR(pc->name, "big", "big: co_name");
 		} else if (strcmp(c->label, "module") == 0) {
-			CHECK_STR(pc->name, "<module>", "module: co_name");
-			CHECK_STR(pc->filename, script_path, "module: co_filename (non-ASCII)");
+			VCHECK_STR(pc->name, "<module>", "module: co_name");
+			VCHECK_STR(pc->filename, script_path, "module: co_filename (non-ASCII)");
 		}
 	}
 }
@@ -315,7 +342,7 @@ static void check_frames(const char *v, const struct interp *in, struct mt_pycod
 			break;
 		usleep(10000);
 	}
-	CHECK_INT(n, 2, "threads found by walking the thread states");
+	VCHECK_INT(n, 2, "threads found by walking the thread states");
 	m = thread_by_ident(th, n, t->ident_main);
 	w = thread_by_ident(th, n, t->ident_worker);
 	CHECK(m && w, "%s: thread_id matches threading.get_ident() of both threads", v);
@@ -323,7 +350,7 @@ static void check_frames(const char *v, const struct interp *in, struct mt_pycod
 		return;
 
 	/* Main thread: target_func <- Box.method <- <module>, shims skipped. */
-	CHECK_INT(m->nframes, 3, "main thread: Python frames");
+	VCHECK_INT(m->nframes, 3, "main thread: Python frames");
 	{
 		static const char *const names[] = { "target_func", "method", "<module>" };
 		static const char *const quals[] = { "target_func", "Box.method", "<module>" };
@@ -336,26 +363,30 @@ static void check_frames(const char *v, const struct interp *in, struct mt_pycod
 			CHECK(ret == 0, "%s resolves", what);
 			if (ret)
 				continue;
-			CHECK_STR(pc->name, names[i], "co_name");
-			CHECK_STR(pc->qualname, in->minor >= 11 ? quals[i] : names[i], "co_qualname");
-			CHECK_STR(pc->filename, script_path, "co_filename");
-			CHECK_INT(line, mark_line(marks[i]), "line");
+			snprintf(what, sizeof(what), "main frame %d: co_name", i);
+			VCHECK_STR(pc->name, names[i], what);
+			snprintf(what, sizeof(what), "main frame %d: co_qualname", i);
+			VCHECK_STR(pc->qualname, in->minor >= 11 ? quals[i] : names[i], what);
+			snprintf(what, sizeof(what), "main frame %d: co_filename", i);
+			VCHECK_STR(pc->filename, script_path, what);
+			snprintf(what, sizeof(what), "main frame %d: line", i);
+			VCHECK_INT(line, mark_line(marks[i]), what);
 		}
 	}
 	CHECK(w->nframes >= 1, "%s: worker thread has Python frames (%d)", v, w->nframes);
 	if (w->nframes >= 1 && mt_pycode_resolve(cache, w->frames[0].code, w->frames[0].instr, &pc, &line) == 0) {
-		CHECK_STR(pc->name, "other_func", "worker innermost co_name");
-		CHECK_INT(line, mark_line("other"), "worker innermost line");
+		VCHECK_STR(pc->name, "other_func", "worker innermost co_name");
+		VCHECK_INT(line, mark_line("other"), "worker innermost line");
 		/* threading's bootstrap frames above it, in threading.py */
 		CHECK(w->nframes >= 2 && mt_pycode_get(cache, w->frames[w->nframes - 1].code, &pc) == 0 &&
 			      strstr(pc->filename, "threading.py"),
 		      "%s: worker outermost frame is in threading.py", v);
 	}
 	if (in->minor >= 11) {
-		CHECK_INT(m->native_tid, t->native_main, "main native_thread_id");
-		CHECK_INT(w->native_tid, t->native_worker, "worker native_thread_id");
+		VCHECK_INT(m->native_tid, t->native_main, "main native_thread_id");
+		VCHECK_INT(w->native_tid, t->native_worker, "worker native_thread_id");
 	} else {
-		CHECK_INT(m->native_tid, -1, "3.10 has no native_thread_id");
+		VCHECK_INT(m->native_tid, -1, "3.10 has no native_thread_id");
 	}
 	/* The BPF walker finds its thread by fsbase == pthread_self() == thread_id. */
 	{
@@ -392,7 +423,7 @@ static void test_interp(const struct interp *in)
 	CHECK(ret == 0, "%s: detect_exe: %s", v, ret ? err : "ok");
 	if (!ret) {
 		CHECK(p.major == 3 && p.minor == in->minor, "%s: detect_exe version %d.%d", v, p.major, p.minor);
-		CHECK_STR(p.object, in->object, "detect_exe: object with _PyRuntime");
+		VCHECK_STR(p.object, in->object, "detect_exe: object with _PyRuntime");
 		if (in->minor >= 11)
 			CHECK(p.micro == in->micro && p.version_source == MT_PYVER_PY_VERSION,
 			      "%s: detect_exe micro %d from Py_Version in the file", v, p.micro);
@@ -411,8 +442,8 @@ static void test_interp(const struct interp *in)
 		goto out;
 	CHECK(p.major == 3 && p.minor == in->minor && p.micro == in->micro, "%s: detect version %d.%d.%d", v,
 	      p.major, p.minor, p.micro);
-	CHECK_INT(p.version_source, in->attach_source, "version confirmed from memory by the expected source");
-	CHECK_STR(p.object, in->object, "detect: object with _PyRuntime");
+	VCHECK_INT(p.version_source, in->attach_source, "version confirmed from memory by the expected source");
+	VCHECK_STR(p.object, in->object, "detect: object with _PyRuntime");
 	CHECK(p.runtime_addr && p.runtime_addr == p.runtime_vaddr + p.load_bias, "%s: _PyRuntime at 0x%llx", v,
 	      (unsigned long long)p.runtime_addr);
 

@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Exact Python call windows and memory_profiler's per-line figures, from
+ * CPython's USDT probes (function__entry, function__return, line), the
+ * --exact mode. Included by memtrace.bpf.c: it shares the open-call slots
+ * and RSS state. Every Python call pays for these probes (~1 us), which is
+ * why this is not the default.
+ */
+#ifndef MT_PYTHON_USDT_BPF_H
+#define MT_PYTHON_USDT_BPF_H
+
+const volatile __u32 py_ntargets = 0;
+const volatile struct mt_py_target py_targets[MT_MAX_PY_TARGETS] = {};
+__u32 py_ncodes; /* code indices handed out */
+
+/*
+ * The probes pass UTF-8 buffers owned by the code object's name and
+ * filename strings: their addresses identify a (name, file) pair for as
+ * long as the code lives, so matching reads strings only once per pair.
+ */
+struct py_code_key {
+	__u64 name, file;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct py_code_key);
+	__type(value, __u32); /* code index, or MT_NO_CODE: not traced */
+} py_codes SEC(".maps");
+
+/* Interpreter frame depth per thread, relative to when tracing began. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __s32);
+} py_depth SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct mt_line_key);
+	__type(value, struct mt_line_val);
+} py_lines SEC(".maps");
+
+struct py_strings {
+	char name[MT_PY_NAME_LEN];
+	char file[MT_PY_PATH_LEN];
+};
+
+/* Too large for the 512-byte BPF stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct py_strings);
+} py_scratch SEC(".maps");
+
+struct py_match_ctx {
+	struct py_strings *s;
+	__u32 name_len, file_len; /* without the NUL */
+	int found;                /* index into py_targets */
+};
+
+static __always_inline bool py_name_equal(const struct py_strings *s, __u32 len,
+					  const volatile struct mt_py_target *t)
+{
+	if (len != t->name_len)
+		return false;
+	for (int j = 0; j < MT_PY_NAME_LEN; j++) {
+		if (j >= len)
+			break;
+		if (s->name[j] != t->name[j])
+			return false;
+	}
+	return true;
+}
+
+/* "app.py" matches "/srv/app.py" and "app.py", not "myapp.py". */
+static __always_inline bool py_file_matches(const struct py_strings *s, __u32 len,
+					    const volatile struct mt_py_target *t)
+{
+	__u32 flen = t->file_len, off;
+
+	if (!flen)
+		return true;
+	if (flen > len || flen >= MT_PY_FILE_LEN)
+		return false;
+	off = len - flen;
+	if (off && s->file[(off - 1) & (MT_PY_PATH_LEN - 1)] != '/')
+		return false;
+	for (int j = 0; j < MT_PY_FILE_LEN; j++) {
+		if (j >= flen)
+			break;
+		if (s->file[(off + j) & (MT_PY_PATH_LEN - 1)] != t->file[j])
+			return false;
+	}
+	return true;
+}
+
+static int py_match_target(__u32 i, struct py_match_ctx *m)
+{
+	const volatile struct mt_py_target *t;
+
+	if (i >= MT_MAX_PY_TARGETS)
+		return 1;
+	t = &py_targets[i];
+	if (py_name_equal(m->s, m->name_len, t) && py_file_matches(m->s, m->file_len, t)) {
+		m->found = i;
+		return 1;
+	}
+	return 0;
+}
+
+static __always_inline void py_announce(__u32 code, __u32 target, __u32 firstlineno,
+					 const struct py_strings *s)
+{
+	struct mt_code_rec *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+
+	if (!r) {
+		__sync_fetch_and_add(&lost, 1);
+		return;
+	}
+	r->type = MT_REC_CODE;
+	r->code = code;
+	r->target = target;
+	r->firstlineno = firstlineno;
+	__builtin_memcpy(r->name, s->name, sizeof(r->name));
+	__builtin_memcpy(r->file, s->file, sizeof(r->file));
+	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
+}
+
+/* The code index of a (name, file) pair if it is traced, else MT_NO_CODE. */
+static __always_inline __u32 py_code_of(void *file, void *name, int lineno)
+{
+	struct py_code_key k = { .name = (__u64)name, .file = (__u64)file };
+	struct py_match_ctx m = { .found = -1 };
+	__u32 zero = 0, code = MT_NO_CODE, *cached;
+	long nl, fl;
+
+	cached = bpf_map_lookup_elem(&py_codes, &k);
+	if (cached)
+		return *cached;
+	m.s = bpf_map_lookup_elem(&py_scratch, &zero);
+	if (!m.s)
+		return MT_NO_CODE;
+	nl = bpf_probe_read_user_str(m.s->name, sizeof(m.s->name), name);
+	fl = bpf_probe_read_user_str(m.s->file, sizeof(m.s->file), file);
+	if (nl <= 0 || fl <= 0)
+		return MT_NO_CODE;
+	m.name_len = nl - 1;
+	m.file_len = fl - 1;
+	bpf_loop(py_ntargets, py_match_target, &m, 0);
+	if (m.found >= 0 && m.found < MT_MAX_PY_TARGETS) {
+		code = __sync_fetch_and_add(&py_ncodes, 1);
+		if (code < MT_MAX_CODES)
+			py_announce(code, py_targets[m.found].target, lineno, m.s);
+		else
+			code = MT_NO_CODE; /* more matches than we can keep apart */
+	}
+	bpf_map_update_elem(&py_codes, &k, &code, BPF_ANY);
+	return code;
+}
+
+static __always_inline void py_line_add(__u32 code, __s32 line, __s64 inc, __s64 mem, __u64 occ)
+{
+	struct mt_line_key k = { .code = code, .line = line };
+	struct mt_line_val *v = bpf_map_lookup_elem(&py_lines, &k);
+
+	if (!v) {
+		struct mt_line_val zero = {};
+
+		bpf_map_update_elem(&py_lines, &k, &zero, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&py_lines, &k);
+		if (!v)
+			return;
+	}
+	if (inc)
+		__sync_fetch_and_add(&v->increment, inc);
+	if (mem)
+		atomic_max(&v->mem, mem);
+	if (occ)
+		__sync_fetch_and_add(&v->occurrences, occ);
+}
+
+/* The line running in the traced frame ends: its increment is what RSS did meanwhile. */
+static __always_inline void py_line_end(struct mt_active *a, __s64 rss_now)
+{
+	if (a->line > 0)
+		py_line_add(a->code, a->line, rss_now - a->rss_at_line, rss_now, 0);
+}
+
+static __always_inline void py_line_start(struct mt_active *a, __s32 line, __s64 rss_now)
+{
+	a->line = line;
+	a->rss_at_line = rss_now;
+	py_line_add(a->code, line, 0, 0, 1);
+}
+
+struct frame_find {
+	__u32 tid;
+	__s32 depth;
+	int found;
+};
+
+static int find_frame_slot(__u32 i, struct frame_find *f)
+{
+	struct mt_active *a;
+
+	if (i >= MT_MAX_ACTIVE)
+		return 1;
+	a = &active[i];
+	if (a->tid == f->tid && a->code != MT_NO_CODE && (__s64)a->entry_sp == f->depth) {
+		f->found = i;
+		return 1;
+	}
+	return 0;
+}
+
+/* The open traced call whose frame is at this depth of this thread, or NULL. */
+static __always_inline struct mt_active *py_frame_call(__u32 tid, __s32 depth)
+{
+	struct frame_find f = { .tid = tid, .depth = depth, .found = -1 };
+	__u32 hw = active_hiwater;
+
+	bpf_loop(hw < MT_MAX_ACTIVE ? hw : MT_MAX_ACTIVE, find_frame_slot, &f, 0);
+	if (f.found < 0 || f.found >= MT_MAX_ACTIVE)
+		return NULL;
+	return &active[f.found];
+}
+
+SEC("usdt")
+int BPF_USDT(py_entry, void *file, void *name, int lineno)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid, code, func;
+	struct slot_find f = { .tid = tid, .found = -1 };
+	__s32 depth = 1, *d;
+	struct mt_active *a;
+
+	if ((pid_tgid >> 32) != targ_tgid)
+		return 0;
+	d = bpf_map_lookup_elem(&py_depth, &tid);
+	if (d)
+		depth = ++*d;
+	else
+		bpf_map_update_elem(&py_depth, &tid, &depth, BPF_ANY);
+
+	code = py_code_of(file, name, lineno);
+	if (code >= MT_MAX_CODES)
+		return 0;
+	func = MT_MAX_FUNCS + code;
+	a = open_call(tid, func);
+	if (a) {
+		/* Recursion: the outer call counts. */
+		if ((__s64)a->entry_sp < depth)
+			return 0;
+		/* Its return was never seen (the thread unwound past it): close it now. */
+		py_line_end(a, rss_total());
+		close_call(a, MT_CALL_UNWOUND);
+	}
+
+	f.func = func;
+	bpf_loop(MT_MAX_ACTIVE, claim_slot, &f, 0);
+	if (f.found < 0 || f.found >= MT_MAX_ACTIVE) {
+		__sync_fetch_and_add(&lost, 1);
+		return 0;
+	}
+	a = &active[f.found];
+	a->func = func;
+	a->code = code;
+	a->entry_sp = depth;
+	a->ts_entry = bpf_ktime_get_ns();
+	a->rss_entry = rss_total();
+	a->rss_peak = a->rss_entry;
+	a->thread_growth = 0;
+	/* memory_profiler lists the "def" line once per call, with the RSS at entry. */
+	py_line_start(a, lineno, a->rss_entry);
+	raise_hiwater(f.found + 1);
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(py_line, void *file, void *name, int lineno)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
+	struct mt_active *a;
+	__s32 *d;
+	__s64 rss;
+
+	if ((pid_tgid >> 32) != targ_tgid)
+		return 0;
+	d = bpf_map_lookup_elem(&py_depth, &tid);
+	if (!d)
+		return 0;
+	/* Only lines of the traced frame itself; callees' memory lands on the calling line. */
+	a = py_frame_call(tid, *d);
+	if (!a)
+		return 0;
+	rss = rss_total();
+	py_line_end(a, rss);
+	py_line_start(a, lineno, rss);
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(py_return, void *file, void *name, int lineno)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
+	struct mt_active *a;
+	__s32 depth, *d;
+
+	if ((pid_tgid >> 32) != targ_tgid)
+		return 0;
+	d = bpf_map_lookup_elem(&py_depth, &tid);
+	if (!d)
+		return 0;
+	depth = *d;
+	*d = depth - 1;
+	a = py_frame_call(tid, depth);
+	if (!a)
+		return 0;
+	py_line_end(a, rss_total());
+	close_call(a, 0);
+	return 0;
+}
+
+#endif

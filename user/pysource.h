@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The Python functions the kernel side matched ("codes"), with their
+ * source text, read from the target's own filesystem view while it runs.
+ */
+#ifndef MT_PYSOURCE_H
+#define MT_PYSOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct mt_pycode_info {
+	uint32_t target;  /* index into the target table */
+	char *name;
+	char *file;       /* as the interpreter reports it (co_filename) */
+	int firstlineno;
+	char **lines;     /* source lines, without newlines; NULL if unreadable */
+	size_t nlines;
+};
+
+struct mt_pycodes {
+	pid_t pid;
+	struct mt_pycode_info *codes; /* indexed by code index */
+	size_t ncodes;
+};
+
+/* Record code index code; reads its source now, while /proc/PID/{root,cwd} exist. */
+int mt_pycodes_add(struct mt_pycodes *pc, uint32_t code, uint32_t target, const char *name,
+		   const char *file, int firstlineno);
+const struct mt_pycode_info *mt_pycodes_get(const struct mt_pycodes *pc, uint32_t code);
+/* The text of a line, or NULL. */
+const char *mt_pycode_source(const struct mt_pycode_info *ci, int line);
+void mt_pycodes_free(struct mt_pycodes *pc);
+
+#endif

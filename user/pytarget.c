@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "pyoffsets.h"
+#include "pytarget.h"
+#include "usdt.h"
+
+int mt_python_detect(pid_t pid, const char *exe, struct mt_python *py, char *err, size_t errlen)
+{
+	int e;
+
+	memset(py, 0, sizeof(*py));
+	e = pid ? mt_pyproc_detect(pid, &py->proc, py->what, sizeof(py->what))
+		: mt_pyproc_detect_exe(exe, &py->proc, py->what, sizeof(py->what));
+	if (e == -ENOENT || e == -EPROTONOSUPPORT)
+		return 0; /* not CPython 3: py->what says what it is */
+	if (e) {
+		snprintf(err, errlen, "%s", py->what);
+		return e;
+	}
+	py->found = true;
+	/* The probes live in the object with the eval loop, which also holds _PyRuntime. */
+	py->has_usdt = mt_usdt_has_probe(py->proc.object_host, "python", "function__entry") &&
+		       mt_usdt_has_probe(py->proc.object_host, "python", "function__return") &&
+		       mt_usdt_has_probe(py->proc.object_host, "python", "line");
+	return 0;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+bool mt_python_wants(const struct mt_python *py, const struct mt_spec *spec,
+		     const struct mt_resolve_ctx *rc)
+{
+	struct mt_target t = {};
+	char err[512], *native;
+	bool is_native;
+
+	if (spec->object && ends_with(spec->object, ".py"))
+		return true;
+	if (!py->found || spec->object)
+		return false;
+	if (asprintf(&native, "%s:%s", py->proc.object, spec->name) < 0)
+		return false;
+	is_native = mt_resolve(rc, native, &t, err, sizeof(err)) == 0;
+	mt_target_free(&t);
+	free(native);
+	return !is_native;
+}
+
+static int version_error(const struct mt_python *py, char *err, size_t errlen)
+{
+	size_t n;
+	const struct mt_py_table *tabs = mt_py_tables(&n);
+	int len = snprintf(err, errlen, "CPython %d.%d (%s) is not supported for Python tracing; supported: ",
+			   py->proc.major, py->proc.minor, py->proc.object);
+
+	for (size_t i = 0; i < n && len > 0 && (size_t)len < errlen; i++) {
+		const char *src = tabs[i].source ? tabs[i].source : "";
+		const char *v = strstr(src, "python3.");
+
+		len += snprintf(err + len, errlen - len, "%s%.*s", i ? ", " : "",
+				v ? (int)strcspn(v + 6, "/") : 1, v ? v + 6 : "?");
+	}
+	if (len > 0 && (size_t)len < errlen)
+		snprintf(err + len, errlen - len, "%s", py->has_usdt ? "; --exact works with this build's USDT probes" : "");
+	return -EPROTONOSUPPORT;
+}
+
+int mt_python_target(const struct mt_python *py, const struct mt_spec *spec, bool exact,
+		     struct mt_target *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof(*out));
+	if (!py->found) {
+		snprintf(err, errlen, "'%s' names a Python function, but %s", spec->text, py->what);
+		return -ENOENT;
+	}
+	if (exact && !py->has_usdt) {
+		snprintf(err, errlen,
+			 "--exact needs CPython's USDT probes (python:function__entry, function__return, line), and %s has none; Debian's /usr/bin/python3.11 has them, or leave out --exact to walk frames",
+			 py->proc.object);
+		return -ENOTSUP;
+	}
+	if (!exact && !mt_py_table_find(py->proc.major, py->proc.minor, py->proc.micro))
+		return version_error(py, err, errlen);
+	out->spec = strdup(spec->text);
+	out->func = strdup(spec->name);
+	out->object = strdup(py->proc.object);
+	out->object_host = strdup(py->proc.object_host);
+	out->py_file = spec->object ? strdup(spec->object) : NULL;
+	if (!out->spec || !out->func || !out->object || !out->object_host ||
+	    (spec->object && !out->py_file)) {
+		mt_target_free(out);
+		return -ENOMEM;
+	}
+	out->kind = MT_KIND_PYTHON;
+	out->method = exact ? "usdt" : "frames";
+	out->attach_note = exact ? "USDT function__entry/return/line" : "frame walk on RSS changes";
+	return 0;
+}
