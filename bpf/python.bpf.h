@@ -80,19 +80,7 @@ struct mt_py_walk {
 	__u32 flags;		/* enum mt_py_walk_result_flags */
 };
 
-/*
- * What the walker learned about a code object: whether it is traced (target
- * >= 0, the index userspace gave its name) and, to notice a freed code
- * object whose address was reused, its co_name pointer. Userspace may also
- * insert entries itself, for code objects it found by other means.
- */
-struct mt_py_code_val {
-	__u64 name;
-	__s32 target;
-	__u32 pad;
-};
-
-/* code object address -> struct mt_py_code_val */
+/* code object address -> struct mt_py_code_val (python_offsets.h) */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, MT_PY_CODE_ENTRIES);
@@ -100,13 +88,21 @@ struct {
 	__type(value, struct mt_py_code_val);
 } mt_py_codes SEC(".maps");
 
-/* FNV-1a of a traced name (co_qualname, or co_name) -> target index (mt_py_name_hash() in userspace) */
+/* FNV-1a of a traced name (co_qualname or co_name; mt_py_name_hash() in userspace) -> target index */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, MT_PY_NAME_ENTRIES);
 	__type(key, __u64);
 	__type(value, __u32);
 } mt_py_names SEC(".maps");
+
+/* target index -> struct mt_py_file_filter: FILE.py:NAME filters and same-name chains */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MT_PY_MAX_TARGETS);
+	__type(key, __u32);
+	__type(value, struct mt_py_file_filter);
+} mt_py_files SEC(".maps");
 
 /* tid -> thread state: skips the list walk; call mt_py_forget_thread() when a thread exits. */
 struct {
@@ -136,6 +132,7 @@ struct mt_py_scratch {
 	__u8 tstate[MT_PY_SCRATCH];
 	__u8 frame[128];
 	char name[MT_PY_NAME_MAX];
+	char file[2 * MT_PY_SUFFIX_MAX]; /* a suffix and the '/' before it; power of two for masking */
 };
 
 struct {
@@ -248,18 +245,70 @@ __attribute__((noinline)) __u64 mt_py_hash_user(__u64 data, __u64 len)
 	return h;
 }
 
+/* Data address and length of a compact ASCII str of the target; 0 for any other kind. */
+static __always_inline __u64 mt_py_ascii(const volatile struct mt_py_offsets *off, __u64 str, __u64 *len)
+{
+	__u32 state = 0;
+
+	*len = 0;
+	if (!str || bpf_probe_read_user(len, sizeof(*len), (void *)(str + off->unicode_length)) ||
+	    bpf_probe_read_user(&state, sizeof(state), (void *)(str + off->unicode_state)))
+		return 0;
+	/* Compact ASCII strs keep their bytes right after the header; others are not matched. */
+	if (!((state >> off->unicode_compact_shift) & 1) || !((state >> off->unicode_ascii_shift) & 1))
+		return 0;
+	return str + off->unicode_ascii_data;
+}
+
+/*
+ * Does co_filename (the str at filename) pass target t's file filter?
+ * Global, verified once: its byte loop would otherwise be verified for
+ * every same-name candidate of every name of every frame.
+ */
+__attribute__((noinline)) int mt_py_file_matches(__u64 filename, __u32 t)
+{
+	const volatile struct mt_py_offsets *off = &mt_py_off;
+	struct mt_py_file_filter *f = bpf_map_lookup_elem(&mt_py_files, &t);
+	struct mt_py_scratch *s;
+	__u32 zero = 0, n, b, i;
+	__u64 data, len;
+
+	if (!f || f->suffix_len == 0)
+		return 1;
+	n = f->suffix_len;
+	s = bpf_map_lookup_elem(&mt_py_scratch_map, &zero);
+	data = mt_py_ascii(off, filename, &len);
+	if (!s || !data || n > MT_PY_SUFFIX_MAX || len < n)
+		return 0;
+	/* The suffix, and the '/' before it unless it is the whole name. */
+	b = len > n;
+	if (bpf_probe_read_user(s->file, (n + b) & (2 * MT_PY_SUFFIX_MAX - 1), (void *)(data + len - n - b)))
+		return 0;
+	if (b && s->file[0] != '/')
+		return 0;
+	for (i = 0; i < MT_PY_SUFFIX_MAX; i++) {
+		if (i >= n)
+			break;
+		if (s->file[(i + b) & (2 * MT_PY_SUFFIX_MAX - 1)] != f->suffix[i])
+			return 0;
+	}
+	return 1;
+}
+
 /*
  * Is this code object traced? Returns the target index or -1. Cached per
  * address; on a miss (or a reused address) hash co_qualname, then co_name,
- * and look the hashes up. Global, so verified once rather than once per
- * frame of the walk (with it inlined the walk cost 250k verifier steps).
+ * look the hashes up, and apply the file filters. Global, so verified once
+ * rather than once per frame of the walk (inlined, the walk cost 250k
+ * verifier steps).
  */
 __attribute__((noinline)) int mt_py_code_target(__u64 code)
 {
 	const volatile struct mt_py_offsets *off = &mt_py_off;
 	struct mt_py_code_val val = { .target = -1 }, *v;
-	__u64 name, str, h, len;
-	__u32 k, state, *t;
+	struct mt_py_file_filter *f;
+	__u64 name, str, data, h, len, filename = 0;
+	__u32 k, c, t, *tp;
 
 	if (!code)
 		return -1;
@@ -267,22 +316,27 @@ __attribute__((noinline)) int mt_py_code_target(__u64 code)
 	v = bpf_map_lookup_elem(&mt_py_codes, &code);
 	if (v && v->name == name)
 		return v->target;
-	for (k = 0; k < 2; k++) {
+	for (k = 0; k < 2 && val.target < 0; k++) {
 		str = k == 0 ? (off->code_qualname != MT_PY_NONE ? mt_py_read_ptr(code + off->code_qualname) : 0)
 			     : name;
-		len = 0;
-		state = 0;
-		if (!str || bpf_probe_read_user(&len, sizeof(len), (void *)(str + off->unicode_length)) ||
-		    bpf_probe_read_user(&state, sizeof(state), (void *)(str + off->unicode_state)))
+		data = mt_py_ascii(off, str, &len);
+		h = data ? mt_py_hash_user(data, len) : 0;
+		tp = h ? bpf_map_lookup_elem(&mt_py_names, &h) : NULL;
+		if (!tp)
 			continue;
-		/* Only compact ASCII names are hashed: their bytes follow the header. */
-		if (!((state >> off->unicode_compact_shift) & 1) || !((state >> off->unicode_ascii_shift) & 1))
-			continue;
-		h = mt_py_hash_user(str + off->unicode_ascii_data, len);
-		t = h ? bpf_map_lookup_elem(&mt_py_names, &h) : NULL;
-		if (t) {
-			val.target = (__s32)*t;
-			break;
+		t = *tp;
+		if (!filename)
+			filename = mt_py_read_ptr(code + off->code_filename);
+		/* Targets sharing the name are chained: the first whose filter passes wins. */
+		for (c = 0; c < MT_PY_MAX_TARGETS; c++) {
+			if (mt_py_file_matches(filename, t)) {
+				val.target = (__s32)t;
+				break;
+			}
+			f = bpf_map_lookup_elem(&mt_py_files, &t);
+			if (!f || f->next < 0)
+				break;
+			t = (__u32)f->next;
 		}
 	}
 	val.name = name;

@@ -155,6 +155,43 @@ uint64_t mt_py_name_hash(const char *name)
 	return h;
 }
 
+int mt_py_match_build(const char *const *names, const char *const *files, int n, struct mt_py_match *out,
+		      int *bad)
+{
+	int i, j;
+
+	*bad = n > MT_PY_MAX_TARGETS ? MT_PY_MAX_TARGETS : -1;
+	if (*bad >= 0)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		size_t fl = files && files[i] ? strlen(files[i]) : 0;
+
+		memset(&out[i], 0, sizeof(out[i]));
+		out[i].hash = mt_py_name_hash(names[i]);
+		if (!out[i].hash || fl > MT_PY_SUFFIX_MAX) {
+			*bad = i;
+			return -EINVAL;
+		}
+		out[i].filter.suffix_len = (uint32_t)fl;
+		memcpy(out[i].filter.suffix, fl ? files[i] : "", fl);
+		out[i].filter.next = -1;
+		out[i].head = true;
+		/* Append to the chain of the first earlier target with this name. */
+		for (j = 0; j < i; j++) {
+			if (out[j].head && out[j].hash == out[i].hash) {
+				int k = j;
+
+				while (out[k].filter.next >= 0)
+					k = out[k].filter.next;
+				out[k].filter.next = i;
+				out[i].head = false;
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
 /* ---- line tables ---- */
 
 int mt_py_addr2line_310(const uint8_t *tab, size_t len, int firstlineno, int addr)

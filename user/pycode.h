@@ -73,6 +73,24 @@ char *mt_py_read_str(pid_t pid, const struct mt_py_offsets *off, uint64_t addr, 
 /* FNV-1a of a name, as the BPF walker computes it (python_offsets.h); 0 if not hashable there. */
 uint64_t mt_py_name_hash(const char *name);
 
+/*
+ * The BPF matcher's view of n traced functions (target index i = names[i],
+ * files[i] a FILE.py suffix or NULL), for mt_py_names and mt_py_files:
+ * for each i, write files[i] -> out[i].filter, and, where out[i].head,
+ * mt_py_names[out[i].hash] = i (same-name targets are chained from there).
+ * Returns 0, or -EINVAL with *bad = the first index the BPF side cannot
+ * match (name empty, non-ASCII or MT_PY_NAME_MAX bytes or longer; suffix
+ * longer than MT_PY_SUFFIX_MAX; more than MT_PY_MAX_TARGETS targets).
+ */
+struct mt_py_match {
+	uint64_t hash;
+	bool head;
+	struct mt_py_file_filter filter;
+};
+
+int mt_py_match_build(const char *const *names, const char *const *files, int n, struct mt_py_match *out,
+		      int *bad);
+
 /* Userspace frame walk. */
 #define MT_PY_UFRAMES_MAX 128
 
