@@ -29,6 +29,12 @@ __u64 rss_peak_ts; /* when it was reached (bpf_ktime_get_ns) */
 __s64 sample_peak; /* largest RSS since userspace last took a sample (it resets this) */
 __u32 mm_id;       /* the kmem:rss_stat hash of the target's mm, learnt from its own events */
 __u32 mm_known;
+/*
+ * Set when the process's last thread starts exiting (sched_process_exit
+ * fires before the mm is torn down): from then on RSS stays at its final
+ * value, so calls cut short by the exit are not charged for the teardown.
+ */
+__u32 exited;
 __u64 lost;        /* records the ring buffer had no room for */
 __u64 nr_rss_events;
 __u32 active_hiwater; /* slots at and above this index have never been used */
@@ -123,7 +129,7 @@ int handle_rss_stat(struct trace_event_raw_rss_stat *ctx)
 		/* Events with curr == 0 (exit, reclaim, another process) match by mm only. */
 		return 0;
 	}
-	if (member < 0 || member >= MT_RSS_NR)
+	if (member < 0 || member >= MT_RSS_NR || exited)
 		return 0;
 
 	/* Exchange, so deltas from racing CPUs still add up to the final size. */
@@ -324,6 +330,7 @@ int BPF_PROG(handle_exit, struct task_struct *p)
 		return 0;
 	if (BPF_CORE_READ(p, signal, live.counter) != 0)
 		return 0;
+	exited = 1;
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
 		__sync_fetch_and_add(&lost, 1);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "env.h"
+#include "spec.h"
 #include "memtrace.h"
 
 void mt_usage(FILE *f)
@@ -204,6 +205,14 @@ int mt_env_parse(int argc, char **argv, struct mt_env *env)
 
 	if (!env->nspecs)
 		return usage_error("nothing to trace: name a function with -f FUNC%s", "");
+	for (int i = 0; i < env->nspecs; i++) {
+		struct mt_spec spec;
+		char why[256];
+
+		if (mt_spec_parse(env->specs[i], &spec, why, sizeof(why)))
+			return usage_error("%s", why);
+		mt_spec_free(&spec);
+	}
 	if (env->nspecs > MT_MAX_FUNCS) {
 		fprintf(stderr, "memtrace: too many -f functions (%d, at most %d); see 'memtrace --help'\n",
 			env->nspecs, MT_MAX_FUNCS);

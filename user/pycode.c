@@ -158,7 +158,7 @@ uint64_t mt_py_name_hash(const char *name)
 int mt_py_match_build(const char *const *names, const char *const *files, int n, struct mt_py_match *out,
 		      int *bad)
 {
-	int i, j;
+	int i, j, k, group[MT_PY_MAX_TARGETS], ng;
 
 	*bad = n > MT_PY_MAX_TARGETS ? MT_PY_MAX_TARGETS : -1;
 	if (*bad >= 0)
@@ -175,19 +175,29 @@ int mt_py_match_build(const char *const *names, const char *const *files, int n,
 		out[i].filter.suffix_len = (uint32_t)fl;
 		memcpy(out[i].filter.suffix, fl ? files[i] : "", fl);
 		out[i].filter.next = -1;
-		out[i].head = true;
-		/* Append to the chain of the first earlier target with this name. */
-		for (j = 0; j < i; j++) {
-			if (out[j].head && out[j].hash == out[i].hash) {
-				int k = j;
+	}
+	/*
+	 * Chain each group of same-name targets, longest file suffix first: the
+	 * BPF side takes the first that passes, so "a.py:f" wins over "f" for
+	 * code in a.py and "f" still gets the rest.
+	 */
+	for (i = 0; i < n; i++) {
+		bool seen = false;
 
-				while (out[k].filter.next >= 0)
-					k = out[k].filter.next;
-				out[k].filter.next = i;
-				out[i].head = false;
-				break;
-			}
+		for (j = 0; j < i && !seen; j++)
+			seen = out[j].hash == out[i].hash;
+		if (seen)
+			continue;
+		for (ng = 0, j = i; j < n; j++) {
+			if (out[j].hash != out[i].hash)
+				continue;
+			for (k = ng++; k > 0 && out[group[k - 1]].filter.suffix_len < out[j].filter.suffix_len; k--)
+				group[k] = group[k - 1];
+			group[k] = j;
 		}
+		out[group[0]].head = true;
+		for (k = 0; k + 1 < ng; k++)
+			out[group[k]].filter.next = group[k + 1];
 	}
 	return 0;
 }

@@ -495,6 +495,32 @@ static void test_decoders(void)
 	CHECK(mt_py_name_hash("") == 0 && mt_py_name_hash("caf\xc3\xa9") == 0, "unhashable names give 0");
 }
 
+static void test_match_build(void)
+{
+	static const char *const names[] = { "f", "g", "f", "f" };
+	static const char *const files[] = { NULL, "a.py", "dir/b.py", "b.py" };
+	struct mt_py_match m[4];
+	char longname[MT_PY_NAME_MAX + 1];
+	const char *bad_names[1] = { longname };
+	int bad = -2, ret;
+
+	ret = mt_py_match_build(names, files, 4, m, &bad);
+	CHECK(ret == 0, "match table for f, a.py:g, dir/b.py:f, b.py:f");
+	/* f's chain: the longest suffix first, the unfiltered one last */
+	CHECK(m[2].head && !m[0].head && !m[3].head && m[1].head, "one head per name (the most specific)");
+	CHECK(m[2].filter.next == 3 && m[3].filter.next == 0 && m[0].filter.next == -1 && m[1].filter.next == -1,
+	      "same-name chain dir/b.py -> b.py -> any file");
+	CHECK(m[0].hash == m[2].hash && m[0].hash == mt_py_name_hash("f") && m[1].hash != m[0].hash,
+	      "hashes are the names'");
+	CHECK(m[1].filter.suffix_len == 4 && memcmp(m[1].filter.suffix, "a.py", 4) == 0 &&
+		      m[0].filter.suffix_len == 0,
+	      "file filters");
+	memset(longname, 'x', MT_PY_NAME_MAX);
+	longname[MT_PY_NAME_MAX] = '\0';
+	CHECK(mt_py_match_build(bad_names, NULL, 1, m, &bad) == -EINVAL && bad == 0,
+	      "a name of MT_PY_NAME_MAX bytes cannot be matched in BPF");
+}
+
 static void test_not_python(void)
 {
 	struct mt_pyproc p;
@@ -515,6 +541,7 @@ int main(void)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	test_decoders();
+	test_match_build();
 	test_not_python();
 	for (i = 0; i < sizeof(interps) / sizeof(interps[0]); i++)
 		found += access(interps[i].bin, X_OK) == 0;
