@@ -53,6 +53,10 @@
 #ifndef MT_PY_TSTATE_ENTRIES
 #define MT_PY_TSTATE_ENTRIES 4096
 #endif
+/* How long a thread without a thread state is believed to stay so. */
+#ifndef MT_PY_NEG_TTL_NS
+#define MT_PY_NEG_TTL_NS 100000000ULL
+#endif
 
 /* mt_py_walk() flags */
 enum mt_py_walk_flags {
@@ -60,6 +64,12 @@ enum mt_py_walk_flags {
 	MT_PY_WALK_NO_CACHE = 2, /* walk the thread list even if the tid is cached */
 	/* with MATCH: the outermost traced frame within MT_PY_MAX_DEPTH, not the innermost (recursion) */
 	MT_PY_WALK_OUTERMOST = 4,
+	/*
+	 * Walk the main thread (_PyRuntime.main_thread) instead of the current
+	 * one: where the program "is", memory_profiler-style, when any thread
+	 * (a BLAS worker, the kernel on its behalf) changes RSS.
+	 */
+	MT_PY_WALK_MAIN_THREAD = 8,
 };
 
 /* mt_py_walk.flags */
@@ -104,12 +114,23 @@ struct {
 	__type(value, struct mt_py_file_filter);
 } mt_py_files SEC(".maps");
 
-/* tid -> thread state: skips the list walk; call mt_py_forget_thread() when a thread exits. */
+/*
+ * Thread state per thread, keyed by fsbase (pthread_self()): skips the list
+ * walk. tstate 0 remembers "no thread state" for MT_PY_NEG_TTL_NS, so
+ * threads Python does not know (BLAS workers, ...) do not walk the list on
+ * every page fault. Call mt_py_forget_thread() when a thread exits: glibc
+ * reuses thread control blocks, and with them fsbase values.
+ */
+struct mt_py_tstate_val {
+	__u64 tstate;
+	__u64 miss_ns; /* when tstate == 0: when the walk last found none */
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, MT_PY_TSTATE_ENTRIES);
-	__type(key, __u32);
-	__type(value, __u64);
+	__type(key, __u64);
+	__type(value, struct mt_py_tstate_val);
 } mt_py_tstates SEC(".maps");
 
 /*
@@ -173,28 +194,40 @@ static __always_inline __u32 mt_py_span(__u32 a, __u32 b, __u32 c, __u32 d, __u3
 	return m >= size ? 0 : m;
 }
 
-/*
- * The current thread's thread state: cached by tid, confirmed by its
- * thread_id still being this thread's fsbase; else found by walking every
- * interpreter's thread list. Leaves the tstate image in s->tstate.
- */
-static __always_inline __u64 mt_py_find_tstate(const volatile struct mt_py_offsets *off, __u64 runtime,
-					       struct mt_py_scratch *s, __u32 len, __u32 flags, __u32 *wflags)
+/* The fsbase (pthread_self()) of the current thread. */
+static __always_inline __u64 mt_py_current_fsbase(void)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	__u64 fsbase = BPF_CORE_READ(task, thread.fsbase);
-	__u64 interp, tstate, *cached;
+
+	return BPF_CORE_READ(task, thread.fsbase);
+}
+
+/*
+ * The thread state of the thread whose pthread_t is fsbase: from the cache
+ * if its thread_id still says so, else found by walking every interpreter's
+ * thread list. Leaves the tstate image (len bytes) in s->tstate.
+ */
+static __always_inline __u64 mt_py_find_tstate(const volatile struct mt_py_offsets *off, __u64 runtime,
+					       __u64 fsbase, struct mt_py_scratch *s, __u32 len, __u32 flags,
+					       __u32 *wflags)
+{
+	struct mt_py_tstate_val *cached, val = {};
+	__u64 interp, tstate;
 	__u32 i;
 
 	if (!fsbase || !len)
 		return 0;
 	if (!(flags & MT_PY_WALK_NO_CACHE)) {
-		cached = bpf_map_lookup_elem(&mt_py_tstates, &tid);
-		if (cached && *cached && !bpf_probe_read_user(s->tstate, len & (MT_PY_SCRATCH - 1), (void *)*cached) &&
+		cached = bpf_map_lookup_elem(&mt_py_tstates, &fsbase);
+		if (cached && !cached->tstate && bpf_ktime_get_ns() - cached->miss_ns < MT_PY_NEG_TTL_NS) {
+			*wflags |= MT_PY_W_CACHED;
+			return 0;
+		}
+		if (cached && cached->tstate &&
+		    !bpf_probe_read_user(s->tstate, len & (MT_PY_SCRATCH - 1), (void *)cached->tstate) &&
 		    mt_py_u64(s->tstate, off->tstate_thread_id, MT_PY_SCRATCH) == fsbase) {
 			*wflags |= MT_PY_W_CACHED;
-			return *cached;
+			return cached->tstate;
 		}
 	}
 	interp = mt_py_read_ptr(runtime + off->runtime_interp_head);
@@ -211,10 +244,16 @@ static __always_inline __u64 mt_py_find_tstate(const volatile struct mt_py_offse
 		if (bpf_probe_read_user(s->tstate, len & (MT_PY_SCRATCH - 1), (void *)tstate))
 			break;
 		if (mt_py_u64(s->tstate, off->tstate_thread_id, MT_PY_SCRATCH) == fsbase) {
-			bpf_map_update_elem(&mt_py_tstates, &tid, &tstate, BPF_ANY);
+			val.tstate = tstate;
+			bpf_map_update_elem(&mt_py_tstates, &fsbase, &val, BPF_ANY);
 			return tstate;
 		}
 		tstate = mt_py_u64(s->tstate, off->tstate_next, MT_PY_SCRATCH);
+	}
+	/* Only a complete walk proves absence; an interrupted one proves nothing. */
+	if (!tstate && interp == 0) {
+		val.miss_ns = bpf_ktime_get_ns();
+		bpf_map_update_elem(&mt_py_tstates, &fsbase, &val, BPF_ANY);
 	}
 	return 0;
 }
@@ -357,7 +396,7 @@ __attribute__((noinline)) int mt_py_code_target(__u64 code)
 static __always_inline int mt_py_walk(__u32 flags, struct mt_py_walk *out)
 {
 	const volatile struct mt_py_offsets *off = &mt_py_off;
-	__u64 runtime = mt_py_runtime, tstate, frame;
+	__u64 runtime = mt_py_runtime, fsbase, tstate, frame;
 	struct mt_py_scratch *s;
 	__u32 zero = 0, tlen, flen, i;
 
@@ -376,7 +415,9 @@ static __always_inline int mt_py_walk(__u32 flags, struct mt_py_walk *out)
 	flen = mt_py_span(off->frame_code + 8, off->frame_previous + 8, off->frame_instr + 8,
 			  off->frame_owner == MT_PY_NONE ? 8 : off->frame_owner + 1, sizeof(s->frame));
 
-	tstate = mt_py_find_tstate(off, runtime, s, tlen, flags, &out->flags);
+	fsbase = flags & MT_PY_WALK_MAIN_THREAD ? mt_py_read_ptr(runtime + off->runtime_main_thread)
+						: mt_py_current_fsbase();
+	tstate = mt_py_find_tstate(off, runtime, fsbase, s, tlen, flags, &out->flags);
 	if (!tstate)
 		return -ENOENT;
 	out->tstate = tstate;
@@ -433,10 +474,12 @@ static __always_inline int mt_py_walk(__u32 flags, struct mt_py_walk *out)
 	return out->code ? 0 : -ENODATA;
 }
 
-/* Drop a thread's cached thread state (call from sched_process_exit for each exiting thread). */
-static __always_inline void mt_py_forget_thread(__u32 tid)
+/* Drop the current thread's cached thread state: call from sched_process_exit. */
+static __always_inline void mt_py_forget_thread(void)
 {
-	bpf_map_delete_elem(&mt_py_tstates, &tid);
+	__u64 fsbase = mt_py_current_fsbase();
+
+	bpf_map_delete_elem(&mt_py_tstates, &fsbase);
 }
 
 #endif /* MT_PYTHON_BPF_H */

@@ -51,6 +51,7 @@ struct mt_py_offsets {
 	/* _PyRuntimeState */
 	__u16 runtime_interp_head; /* interpreters.head (newest first) */
 	__u16 runtime_interp_main; /* interpreters.main */
+	__u16 runtime_main_thread; /* pthread_t of the main thread */
 	/* PyInterpreterState */
 	__u16 interp_next;
 	__u16 interp_threads_head; /* tstate_head (3.10), threads.head (3.11+) */

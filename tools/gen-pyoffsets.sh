@@ -90,6 +90,7 @@ int main(int argc, char **argv)
 #endif
 	P("runtime_interp_head", offsetof(_PyRuntimeState, interpreters.head));
 	P("runtime_interp_main", offsetof(_PyRuntimeState, interpreters.main));
+	P("runtime_main_thread", offsetof(_PyRuntimeState, main_thread));
 	P("interp_next", offsetof(PyInterpreterState, next));
 #if PY_VERSION_HEX >= 0x030B0000
 	P("interp_threads_head", offsetof(PyInterpreterState, threads.head));

@@ -8,7 +8,7 @@ build="make gcc clang pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev"
 # The bundled examples: a native one (C) and the Python seed program (numpy).
 run="python3 python3-numpy python3.11"
 # Tests: JSON lint (python3), SVG checks, mprof interop, unprivileged runs (setpriv), pgrep.
-test="libxml2-utils librsvg2-bin python3-memory-profiler util-linux procps binutils"
+test="libxml2-utils librsvg2-bin python3-memory-profiler python3-matplotlib util-linux procps binutils"
 
 pkgs="$build $run"
 [ "${1:-}" = "--test" ] && pkgs="$pkgs $test"

@@ -454,6 +454,16 @@ static void test_interp(const struct interp *in)
 	if (in->minor >= 13)
 		CHECK(strstr(note, "confirmed by the target's _Py_DebugOffsets"), "%s: %s", v, note);
 
+	{
+		uint64_t main_thread = 0;
+
+		/* What MT_PY_WALK_MAIN_THREAD reads in BPF. */
+		CHECK(mt_py_read(t.pid, p.runtime_addr + off.runtime_main_thread, &main_thread, 8) == 0 &&
+			      main_thread == t.ident_main,
+		      "%s: _PyRuntime.main_thread is the main thread's ident (0x%llx)", v,
+		      (unsigned long long)main_thread);
+	}
+
 	ret = mt_pycode_cache_new(t.pid, &off, &cache);
 	CHECK(ret == 0, "%s: code cache", v);
 	if (ret)
