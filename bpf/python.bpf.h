@@ -1,23 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * The CPython frame walker, BPF side. From the current task, find the
- * thread state of the current thread, take its innermost Python frame
- * (code object, instruction offset), and walk up to MT_PY_MAX_DEPTH
- * frames for the innermost one whose code object is a traced function.
+ * The CPython frame walker, BPF side. Find the thread state of the current
+ * thread (or of the main thread), take its innermost Python frame (code
+ * object, instruction offset), and walk up to MT_PY_MAX_DEPTH frames for
+ * the innermost (or outermost) one whose code object is a traced function.
  * Userspace (user/pycode.c) turns the (code, offset) pairs into names and
- * lines.
+ * lines while the process lives.
  *
  * Include after vmlinux.h, bpf_helpers.h and bpf_core_read.h. x86_64 only:
- * the thread is recognised by fsbase == pthread_self() == tstate->thread_id,
+ * a thread is recognised by fsbase == pthread_self() == tstate->thread_id,
  * which holds in any pid namespace (native_thread_id is namespace-relative).
  *
- * Usage (see mt_py_walk()):
- *	const volatile struct mt_py_offsets py_off;	// rodata, from mt_py_offsets_for()
- *	__u64 py_runtime;				// .bss: _PyRuntime, set once known
- *	...
- *	struct mt_py_walk w;
- *	if (mt_py_walk(&py_off, py_runtime, MT_PY_WALK_MATCH, &w) == 0 && w.match_depth >= 0)
- *		... w.match_target, w.match_code, w.match_instr ...
+ * Usage:
+ *	userspace, before load:	skel->rodata->mt_py_off = <mt_py_offsets_for()>;
+ *	userspace, any time:	skel->bss->mt_py_runtime = <mt_pyproc.runtime_addr>;
+ *				mt_py_names / mt_py_files from mt_py_match_build()
+ *	BPF (e.g. kmem/rss_stat):
+ *		struct mt_py_walk w;
+ *		if (mt_py_walk(MT_PY_WALK_MATCH, &w) == 0 && w.match_depth >= 0)
+ *			... w.match_target, w.match_code, w.match_instr ...
  */
 #ifndef MT_PYTHON_BPF_H
 #define MT_PYTHON_BPF_H
@@ -61,7 +62,7 @@
 /* mt_py_walk() flags */
 enum mt_py_walk_flags {
 	MT_PY_WALK_MATCH = 1,	 /* look for a traced code object up the stack */
-	MT_PY_WALK_NO_CACHE = 2, /* walk the thread list even if the tid is cached */
+	MT_PY_WALK_NO_CACHE = 2, /* walk the thread list even if the thread is cached */
 	/* with MATCH: the outermost traced frame within MT_PY_MAX_DEPTH, not the innermost (recursion) */
 	MT_PY_WALK_OUTERMOST = 4,
 	/*
@@ -74,20 +75,20 @@ enum mt_py_walk_flags {
 
 /* mt_py_walk.flags */
 enum mt_py_walk_result_flags {
-	MT_PY_W_TRUNCATED = 1,	/* MT_PY_MAX_DEPTH frames examined without reaching the outermost */
-	MT_PY_W_CACHED = 2,	/* thread state came from the per-tid cache */
+	MT_PY_W_TRUNCATED = 1, /* MT_PY_MAX_DEPTH frames examined without reaching the outermost */
+	MT_PY_W_CACHED = 2,    /* thread state (or its absence) came from mt_py_tstates */
 };
 
 struct mt_py_walk {
 	__u64 tstate;
-	__u64 code;		/* innermost Python frame's code object */
-	__u64 match_code;	/* innermost traced frame's code object, 0 if none */
-	__s32 instr;		/* code units; -1 before the frame's first instruction */
+	__u64 code;	  /* innermost Python frame's code object */
+	__u64 match_code; /* innermost traced frame's code object, 0 if none */
+	__s32 instr;	  /* code units; -1 before the frame's first instruction */
 	__s32 match_instr;
-	__s32 depth;		/* Python frames examined */
-	__s32 match_depth;	/* 0 = innermost Python frame; -1 none */
-	__s32 match_target;	/* value from mt_py_names / mt_py_codes; -1 none */
-	__u32 flags;		/* enum mt_py_walk_result_flags */
+	__s32 depth;	    /* Python frames examined */
+	__s32 match_depth;  /* 0 = innermost Python frame; -1 none */
+	__s32 match_target; /* value from mt_py_names / mt_py_codes; -1 none */
+	__u32 flags;	    /* enum mt_py_walk_result_flags */
 };
 
 /* code object address -> struct mt_py_code_val (python_offsets.h) */
@@ -153,7 +154,8 @@ struct mt_py_scratch {
 	__u8 tstate[MT_PY_SCRATCH];
 	__u8 frame[128];
 	char name[MT_PY_NAME_MAX];
-	char file[2 * MT_PY_SUFFIX_MAX]; /* a suffix and the '/' before it; power of two for masking */
+	char file[2 *
+		  MT_PY_SUFFIX_MAX]; /* a suffix and the '/' before it; power of two for masking */
 };
 
 struct {
@@ -167,7 +169,7 @@ static __always_inline __u64 mt_py_u64(const __u8 *buf, __u32 off, __u32 size)
 {
 	__u64 v = 0;
 
-	/* Both checks keep the verifier's view of a variable offset inside the buffer. */
+	/* Keeps a variable offset (offsets from a map, not rodata) inside the buffer for the verifier. */
 	if (off > size - 8)
 		return 0;
 	__builtin_memcpy(&v, buf + off, 8);
@@ -207,9 +209,9 @@ static __always_inline __u64 mt_py_current_fsbase(void)
  * if its thread_id still says so, else found by walking every interpreter's
  * thread list. Leaves the tstate image (len bytes) in s->tstate.
  */
-static __always_inline __u64 mt_py_find_tstate(const volatile struct mt_py_offsets *off, __u64 runtime,
-					       __u64 fsbase, struct mt_py_scratch *s, __u32 len, __u32 flags,
-					       __u32 *wflags)
+static __always_inline __u64 mt_py_find_tstate(const volatile struct mt_py_offsets *off,
+					       __u64 runtime, __u64 fsbase, struct mt_py_scratch *s,
+					       __u32 len, __u32 flags, __u32 *wflags)
 {
 	struct mt_py_tstate_val *cached, val = {};
 	__u64 interp, tstate;
@@ -219,12 +221,14 @@ static __always_inline __u64 mt_py_find_tstate(const volatile struct mt_py_offse
 		return 0;
 	if (!(flags & MT_PY_WALK_NO_CACHE)) {
 		cached = bpf_map_lookup_elem(&mt_py_tstates, &fsbase);
-		if (cached && !cached->tstate && bpf_ktime_get_ns() - cached->miss_ns < MT_PY_NEG_TTL_NS) {
+		if (cached && !cached->tstate &&
+		    bpf_ktime_get_ns() - cached->miss_ns < MT_PY_NEG_TTL_NS) {
 			*wflags |= MT_PY_W_CACHED;
 			return 0;
 		}
 		if (cached && cached->tstate &&
-		    !bpf_probe_read_user(s->tstate, len & (MT_PY_SCRATCH - 1), (void *)cached->tstate) &&
+		    !bpf_probe_read_user(s->tstate, len & (MT_PY_SCRATCH - 1),
+					 (void *)cached->tstate) &&
 		    mt_py_u64(s->tstate, off->tstate_thread_id, MT_PY_SCRATCH) == fsbase) {
 			*wflags |= MT_PY_W_CACHED;
 			return cached->tstate;
@@ -285,7 +289,8 @@ __attribute__((noinline)) __u64 mt_py_hash_user(__u64 data, __u64 len)
 }
 
 /* Data address and length of a compact ASCII str of the target; 0 for any other kind. */
-static __always_inline __u64 mt_py_ascii(const volatile struct mt_py_offsets *off, __u64 str, __u64 *len)
+static __always_inline __u64 mt_py_ascii(const volatile struct mt_py_offsets *off, __u64 str,
+					 __u64 *len)
 {
 	__u32 state = 0;
 
@@ -294,7 +299,8 @@ static __always_inline __u64 mt_py_ascii(const volatile struct mt_py_offsets *of
 	    bpf_probe_read_user(&state, sizeof(state), (void *)(str + off->unicode_state)))
 		return 0;
 	/* Compact ASCII strs keep their bytes right after the header; others are not matched. */
-	if (!((state >> off->unicode_compact_shift) & 1) || !((state >> off->unicode_ascii_shift) & 1))
+	if (!((state >> off->unicode_compact_shift) & 1) ||
+	    !((state >> off->unicode_ascii_shift) & 1))
 		return 0;
 	return str + off->unicode_ascii_data;
 }
@@ -321,7 +327,8 @@ __attribute__((noinline)) int mt_py_file_matches(__u64 filename, __u32 t)
 		return 0;
 	/* The suffix, and the '/' before it unless it is the whole name. */
 	b = len > n;
-	if (bpf_probe_read_user(s->file, (n + b) & (2 * MT_PY_SUFFIX_MAX - 1), (void *)(data + len - n - b)))
+	if (bpf_probe_read_user(s->file, (n + b) & (2 * MT_PY_SUFFIX_MAX - 1),
+				(void *)(data + len - n - b)))
 		return 0;
 	if (b && s->file[0] != '/')
 		return 0;
@@ -356,7 +363,9 @@ __attribute__((noinline)) int mt_py_code_target(__u64 code)
 	if (v && v->name == name)
 		return v->target;
 	for (k = 0; k < 2 && val.target < 0; k++) {
-		str = k == 0 ? (off->code_qualname != MT_PY_NONE ? mt_py_read_ptr(code + off->code_qualname) : 0)
+		str = k == 0 ? (off->code_qualname != MT_PY_NONE
+					? mt_py_read_ptr(code + off->code_qualname)
+					: 0)
 			     : name;
 		data = mt_py_ascii(off, str, &len);
 		h = data ? mt_py_hash_user(data, len) : 0;
@@ -384,14 +393,15 @@ __attribute__((noinline)) int mt_py_code_target(__u64 code)
 }
 
 /*
- * Walk the current thread's Python frames, with the target described by
- * mt_py_off and mt_py_runtime. Returns 0 with out->code set when the
- * thread has a Python frame, -ENOENT when the current thread has no thread
- * state (not a Python thread, or mt_py_runtime not set yet), -ENODATA when
- * it has one but no Python frame (idle, or running C with no Python above).
- * With MT_PY_WALK_MATCH, out->match_* name the innermost frame whose code
- * object is traced (mt_py_codes / mt_py_names), looking at up to
- * MT_PY_MAX_DEPTH Python frames.
+ * Walk the Python frames of the current thread (or, with
+ * MT_PY_WALK_MAIN_THREAD, of the main thread) of the target described by
+ * mt_py_off and mt_py_runtime. Returns 0 with out->code set when the thread
+ * has a Python frame; -ENOENT when it has no thread state (not a Python
+ * thread, not the target, or mt_py_runtime not set yet); -ENODATA when it
+ * has one but no Python frame (idle, or running C with no Python above).
+ * With MT_PY_WALK_MATCH, out->match_* name the innermost (or with
+ * MT_PY_WALK_OUTERMOST the outermost) frame whose code object is traced,
+ * among the first MT_PY_MAX_DEPTH Python frames.
  */
 static __always_inline int mt_py_walk(__u32 flags, struct mt_py_walk *out)
 {
@@ -413,7 +423,8 @@ static __always_inline int mt_py_walk(__u32 flags, struct mt_py_walk *out)
 	tlen = mt_py_span(off->tstate_next + 8, off->tstate_thread_id + 8, off->tstate_frame + 8, 8,
 			  MT_PY_SCRATCH);
 	flen = mt_py_span(off->frame_code + 8, off->frame_previous + 8, off->frame_instr + 8,
-			  off->frame_owner == MT_PY_NONE ? 8 : off->frame_owner + 1, sizeof(s->frame));
+			  off->frame_owner == MT_PY_NONE ? 8 : off->frame_owner + 1,
+			  sizeof(s->frame));
 
 	fsbase = flags & MT_PY_WALK_MAIN_THREAD ? mt_py_read_ptr(runtime + off->runtime_main_thread)
 						: mt_py_current_fsbase();

@@ -41,8 +41,8 @@ enum mt_py_linetable_kind {
 #define MT_PY_CODEUNIT 2
 
 struct mt_py_offsets {
-	__u32 version_hex; /* PY_VERSION_HEX of the headers the table came from */
-	__u8 instr_kind; /* enum mt_py_instr_kind */
+	__u32 version_hex;   /* PY_VERSION_HEX of the headers the table came from */
+	__u8 instr_kind;     /* enum mt_py_instr_kind */
 	__u8 linetable_kind; /* enum mt_py_linetable_kind */
 	/* owner value of frames that belong to C (3.12+ entry shims), 0xff: none */
 	__u8 owner_cstack;
@@ -57,7 +57,7 @@ struct mt_py_offsets {
 	__u16 interp_threads_head; /* tstate_head (3.10), threads.head (3.11+) */
 	/* PyThreadState */
 	__u16 tstate_next;
-	__u16 tstate_thread_id; /* pthread_t: the TCB address (fsbase) on x86_64 glibc */
+	__u16 tstate_thread_id;	       /* pthread_t: the TCB address (fsbase) on x86_64 glibc */
 	__u16 tstate_native_thread_id; /* gettid() in the target's pid namespace (3.11+) */
 	/*
 	 * Innermost frame: tstate->frame (3.10, PyFrameObject), tstate->cframe
@@ -66,27 +66,27 @@ struct mt_py_offsets {
 	__u16 tstate_frame;
 	__u16 cframe_current_frame; /* MT_PY_NONE: tstate_frame is the frame */
 	/* frame: PyFrameObject (3.10) or _PyInterpreterFrame (3.11+) */
-	__u16 frame_code; /* f_code, f_executable (3.13) */
+	__u16 frame_code;     /* f_code, f_executable (3.13) */
 	__u16 frame_previous; /* f_back (3.10), previous */
-	__u16 frame_instr; /* f_lasti (3.10), prev_instr (3.11, 3.12), instr_ptr (3.13) */
-	__u16 frame_owner; /* char; MT_PY_NONE in 3.10 */
+	__u16 frame_instr;    /* f_lasti (3.10), prev_instr (3.11, 3.12), instr_ptr (3.13) */
+	__u16 frame_owner;    /* char; MT_PY_NONE in 3.10 */
 	__u16 frame_localsplus;
 	/* PyCodeObject */
 	__u16 code_name;
 	__u16 code_qualname; /* MT_PY_NONE in 3.10 */
 	__u16 code_filename;
-	__u16 code_firstlineno; /* int */
-	__u16 code_linetable; /* bytes: co_linetable */
-	__u16 code_code; /* bytes: co_code (3.10); MT_PY_NONE after */
-	__u16 code_adaptive; /* inline bytecode co_code_adaptive (3.11+) */
+	__u16 code_firstlineno;	   /* int */
+	__u16 code_linetable;	   /* bytes: co_linetable */
+	__u16 code_code;	   /* bytes: co_code (3.10); MT_PY_NONE after */
+	__u16 code_adaptive;	   /* inline bytecode co_code_adaptive (3.11+) */
 	__u16 code_firsttraceable; /* int _co_firsttraceable (3.11+) */
 	/* PyASCIIObject / PyCompactUnicodeObject / PyUnicodeObject */
-	__u16 unicode_length; /* Py_ssize_t, in code points */
-	__u16 unicode_state; /* the 32-bit state bitfield word */
-	__u16 unicode_ascii_data; /* sizeof(PyASCIIObject): compact ASCII data */
+	__u16 unicode_length;	    /* Py_ssize_t, in code points */
+	__u16 unicode_state;	    /* the 32-bit state bitfield word */
+	__u16 unicode_ascii_data;   /* sizeof(PyASCIIObject): compact ASCII data */
 	__u16 unicode_compact_data; /* sizeof(PyCompactUnicodeObject): other compact data */
-	__u16 unicode_legacy_data; /* PyUnicodeObject.data.any: non-compact strings */
-	__u8 unicode_kind_shift; /* kind = (state >> shift) & mask: 1, 2 or 4 bytes/char */
+	__u16 unicode_legacy_data;  /* PyUnicodeObject.data.any: non-compact strings */
+	__u8 unicode_kind_shift;    /* kind = (state >> shift) & mask: 1, 2 or 4 bytes/char */
 	__u8 unicode_kind_mask;
 	__u8 unicode_compact_shift;
 	__u8 unicode_ascii_shift;
@@ -101,9 +101,9 @@ struct mt_py_offsets {
  * user asked for, so frames are matched without knowing code addresses in
  * advance. Only ASCII names up to MT_PY_NAME_MAX - 1 bytes are hashed.
  */
-#define MT_PY_NAME_MAX 64
+#define MT_PY_NAME_MAX	 64
 #define MT_PY_FNV_OFFSET 0xcbf29ce484222325ULL
-#define MT_PY_FNV_PRIME 0x100000001b3ULL
+#define MT_PY_FNV_PRIME	 0x100000001b3ULL
 
 /*
  * Matching code objects to traced functions (maps of bpf/python.bpf.h).
@@ -118,7 +118,7 @@ struct mt_py_offsets {
  *   the walker caches; userspace may insert verdicts too.
  */
 #define MT_PY_MAX_TARGETS 64
-#define MT_PY_SUFFIX_MAX 128
+#define MT_PY_SUFFIX_MAX  128
 
 struct mt_py_file_filter {
 	__u32 suffix_len; /* 0: any file */
@@ -127,8 +127,8 @@ struct mt_py_file_filter {
 };
 
 struct mt_py_code_val {
-	__u64 name;	/* co_name pointer when cached: a changed one means a reused address */
-	__s32 target;	/* target index, -1: not traced */
+	__u64 name;   /* co_name pointer when cached: a changed one means a reused address */
+	__s32 target; /* target index, -1: not traced */
 	__u32 pad;
 };
 

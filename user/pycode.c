@@ -8,9 +8,9 @@
 #include "pyproc.h"
 
 /* Bounds on what a sane code object holds; beyond them the address is not one. */
-#define NAME_MAX_CHARS 1024
+#define NAME_MAX_CHARS	   1024
 #define FILENAME_MAX_CHARS 4096
-#define LINETABLE_MAX (4u << 20)
+#define LINETABLE_MAX	   (4u << 20)
 /* Interpreters and threads visited by one walk: a loop guard against a list caught mid-update. */
 #define WALK_MAX_INTERPS 64
 #define WALK_MAX_THREADS 4096
@@ -81,8 +81,9 @@ char *mt_py_read_str(pid_t pid, const struct mt_py_offsets *off, uint64_t addr, 
 		return NULL;
 	}
 	/* Only as far as the state word: a short string may end just before an unmapped page. */
-	ret = rd(pid, addr, hdr, off->unicode_state + 4u > off->unicode_length + 8u ? off->unicode_state + 4u
-										    : off->unicode_length + 8u);
+	ret = rd(pid, addr, hdr,
+		 off->unicode_state + 4u > off->unicode_length + 8u ? off->unicode_state + 4u
+								    : off->unicode_length + 8u);
 	if (ret) {
 		errno = -ret;
 		return NULL;
@@ -95,8 +96,9 @@ char *mt_py_read_str(pid_t pid, const struct mt_py_offsets *off, uint64_t addr, 
 		return NULL;
 	}
 	if ((state >> off->unicode_compact_shift) & 1)
-		data = addr + (((state >> off->unicode_ascii_shift) & 1) ? off->unicode_ascii_data
-									 : off->unicode_compact_data);
+		data = addr + (((state >> off->unicode_ascii_shift) & 1)
+				       ? off->unicode_ascii_data
+				       : off->unicode_compact_data);
 	else if ((ret = rd(pid, addr + off->unicode_legacy_data, &data, sizeof(data)))) {
 		errno = -ret;
 		return NULL;
@@ -155,8 +157,8 @@ uint64_t mt_py_name_hash(const char *name)
 	return h;
 }
 
-int mt_py_match_build(const char *const *names, const char *const *files, int n, struct mt_py_match *out,
-		      int *bad)
+int mt_py_match_build(const char *const *names, const char *const *files, int n,
+		      struct mt_py_match *out, int *bad)
 {
 	int i, j, k, group[MT_PY_MAX_TARGETS], ng;
 
@@ -191,7 +193,9 @@ int mt_py_match_build(const char *const *names, const char *const *files, int n,
 		for (ng = 0, j = i; j < n; j++) {
 			if (out[j].hash != out[i].hash)
 				continue;
-			for (k = ng++; k > 0 && out[group[k - 1]].filter.suffix_len < out[j].filter.suffix_len; k--)
+			for (k = ng++; k > 0 && out[group[k - 1]].filter.suffix_len <
+							out[j].filter.suffix_len;
+			     k--)
 				group[k] = group[k - 1];
 			group[k] = j;
 		}
@@ -290,7 +294,8 @@ int mt_pycode_line(const struct mt_pycode *code, int32_t instr)
 	int addr = instr < 0 ? -1 : instr * MT_PY_CODEUNIT;
 
 	if (code->linetable_kind == MT_PY_LINETABLE_310)
-		return mt_py_addr2line_310(code->linetable, code->linetable_len, code->firstlineno, addr);
+		return mt_py_addr2line_310(code->linetable, code->linetable_len, code->firstlineno,
+					   addr);
 	return mt_py_addr2line_311(code->linetable, code->linetable_len, code->firstlineno, addr);
 }
 
@@ -390,7 +395,8 @@ static int grow(struct mt_pycode_cache *c)
 static size_t code_head_len(const struct mt_py_offsets *off)
 {
 	size_t m = off->code_firstlineno + 4;
-	const __u16 ptrs[] = { off->code_name, off->code_qualname, off->code_filename, off->code_linetable };
+	const __u16 ptrs[] = { off->code_name, off->code_qualname, off->code_filename,
+			       off->code_linetable };
 	size_t i;
 
 	for (i = 0; i < sizeof(ptrs) / sizeof(ptrs[0]); i++)
@@ -516,8 +522,8 @@ int mt_pycode_check(struct mt_pycode_cache *c, uint64_t addr)
 	return ret ? ret : 1;
 }
 
-int mt_pycode_resolve(struct mt_pycode_cache *c, uint64_t addr, int32_t instr, const struct mt_pycode **code,
-		      int *line)
+int mt_pycode_resolve(struct mt_pycode_cache *c, uint64_t addr, int32_t instr,
+		      const struct mt_pycode **code, int *line)
 {
 	int ret = mt_pycode_get(c, addr, code);
 
@@ -530,8 +536,8 @@ int mt_pycode_resolve(struct mt_pycode_cache *c, uint64_t addr, int32_t instr, c
 /* ---- userspace frame walk ---- */
 
 /* One frame's code, caller and position; *skip for frames C owns (3.12+ entry shims). */
-static int read_frame(pid_t pid, const struct mt_py_offsets *off, uint64_t frame, struct mt_py_frame *f,
-		      uint64_t *prev, bool *skip)
+static int read_frame(pid_t pid, const struct mt_py_offsets *off, uint64_t frame,
+		      struct mt_py_frame *f, uint64_t *prev, bool *skip)
 {
 	uint8_t buf[128];
 	size_t len = 0;
@@ -594,8 +600,8 @@ static void walk_frames(pid_t pid, const struct mt_py_offsets *off, struct mt_py
 	}
 }
 
-int mt_py_threads(pid_t pid, uint64_t runtime_addr, const struct mt_py_offsets *off, struct mt_py_thread *out,
-		  int max)
+int mt_py_threads(pid_t pid, uint64_t runtime_addr, const struct mt_py_offsets *off,
+		  struct mt_py_thread *out, int max)
 {
 	uint64_t interp, tstate;
 	int n = 0, ni, nt, ret;

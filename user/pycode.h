@@ -19,14 +19,14 @@
 #include "python_offsets.h"
 
 struct mt_pycode {
-	uint64_t addr;		/* the code object in the target */
-	char *name;		/* co_name, UTF-8 */
-	char *qualname;		/* co_qualname (3.11+); co_name in 3.10 */
-	char *filename;		/* co_filename, UTF-8, as the target sees it */
+	uint64_t addr;	/* the code object in the target */
+	char *name;	/* co_name, UTF-8 */
+	char *qualname; /* co_qualname (3.11+); co_name in 3.10 */
+	char *filename; /* co_filename, UTF-8, as the target sees it */
 	int firstlineno;
-	uint8_t *linetable;	/* co_linetable bytes */
+	uint8_t *linetable; /* co_linetable bytes */
 	size_t linetable_len;
-	uint8_t linetable_kind;	/* enum mt_py_linetable_kind */
+	uint8_t linetable_kind; /* enum mt_py_linetable_kind */
 	/* co_name, co_filename, co_linetable pointers: tell a reused address from the same code */
 	uint64_t sig[3];
 };
@@ -56,8 +56,8 @@ int mt_pycode_check(struct mt_pycode_cache *c, uint64_t addr);
 int mt_pycode_line(const struct mt_pycode *code, int32_t instr);
 
 /* mt_pycode_get() and mt_pycode_line() at once. */
-int mt_pycode_resolve(struct mt_pycode_cache *c, uint64_t addr, int32_t instr, const struct mt_pycode **code,
-		      int *line);
+int mt_pycode_resolve(struct mt_pycode_cache *c, uint64_t addr, int32_t instr,
+		      const struct mt_pycode **code, int *line);
 
 /*
  * The line-table decoders, on a byte offset (code units * 2): 3.10's PEP 626
@@ -88,14 +88,14 @@ struct mt_py_match {
 	struct mt_py_file_filter filter;
 };
 
-int mt_py_match_build(const char *const *names, const char *const *files, int n, struct mt_py_match *out,
-		      int *bad);
+int mt_py_match_build(const char *const *names, const char *const *files, int n,
+		      struct mt_py_match *out, int *bad);
 
 /* Userspace frame walk. */
 #define MT_PY_UFRAMES_MAX 128
 
 struct mt_py_frame {
-	uint64_t frame;	/* the frame in the target */
+	uint64_t frame; /* the frame in the target */
 	uint64_t code;	/* its code object */
 	int32_t instr;	/* code units, -1 not started */
 };
@@ -103,10 +103,10 @@ struct mt_py_frame {
 struct mt_py_thread {
 	uint64_t interp;
 	uint64_t tstate;
-	uint64_t thread_id;	/* pthread_t (the TCB address on x86_64 glibc) */
-	int64_t native_tid;	/* gettid() in the target's namespace; -1 in 3.10 */
-	int nframes;		/* Python frames, innermost first; C-owned shims skipped */
-	bool truncated;		/* more than MT_PY_UFRAMES_MAX frames */
+	uint64_t thread_id; /* pthread_t (the TCB address on x86_64 glibc) */
+	int64_t native_tid; /* gettid() in the target's namespace; -1 in 3.10 */
+	int nframes;	    /* Python frames, innermost first; C-owned shims skipped */
+	bool truncated;	    /* more than MT_PY_UFRAMES_MAX frames */
 	struct mt_py_frame frames[MT_PY_UFRAMES_MAX];
 };
 
@@ -117,7 +117,7 @@ struct mt_py_thread {
  * can see a frame mid-update; callers that need a stable answer retry.
  * Returns the number of threads written (up to max), or -errno.
  */
-int mt_py_threads(pid_t pid, uint64_t runtime_addr, const struct mt_py_offsets *off, struct mt_py_thread *out,
-		  int max);
+int mt_py_threads(pid_t pid, uint64_t runtime_addr, const struct mt_py_offsets *off,
+		  struct mt_py_thread *out, int max);
 
 #endif

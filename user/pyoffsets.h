@@ -15,8 +15,8 @@
 struct mt_pyproc;
 
 struct mt_py_table {
-	struct mt_py_offsets off; /* what the BPF walker and pycode.c use */
-	const char *source;	  /* include dir the table was generated from */
+	struct mt_py_offsets off;    /* what the BPF walker and pycode.c use */
+	const char *source;	     /* include dir the table was generated from */
 	uint32_t debug_offsets_size; /* sizeof(_Py_DebugOffsets), 0 before 3.13 */
 };
 
@@ -39,8 +39,8 @@ const struct mt_py_table *mt_py_table_find(int major, int minor, int micro);
  * says how the table was confirmed. Returns 0, -EPROTONOSUPPORT (no table;
  * err lists the supported versions) or -errno.
  */
-int mt_py_offsets_for(const struct mt_pyproc *p, struct mt_py_offsets *out, char *note, size_t notelen,
-		      char *err, size_t errlen);
+int mt_py_offsets_for(const struct mt_pyproc *p, struct mt_py_offsets *out, char *note,
+		      size_t notelen, char *err, size_t errlen);
 
 /*
  * Compare a 3.13 _Py_DebugOffsets image (as read from the start of

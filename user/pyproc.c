@@ -30,7 +30,7 @@ struct pyelf {
 	GElf_Sym pyversion;	/* Py_Version (3.11+) */
 	GElf_Sym verstr;	/* Py_GetVersion()'s static buffer: only .symtab names it */
 	char needed[64];	/* DT_NEEDED libpython3.X..., "" if none */
-	char runpath[PATH_MAX];	/* DT_RUNPATH, else DT_RPATH */
+	char runpath[PATH_MAX]; /* DT_RUNPATH, else DT_RPATH */
 	bool is_runpath;
 };
 
@@ -144,7 +144,8 @@ static void scan_symbols(struct pyelf *pe)
 		Elf_Data *data;
 		size_t i, n;
 
-		if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM))
+		if (!gelf_getshdr(scn, &sh) ||
+		    (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM))
 			continue;
 		data = elf_getdata(scn, NULL);
 		if (!data || !sh.sh_entsize)
@@ -305,7 +306,8 @@ static int read_maps(pid_t pid, struct mapping **out, size_t *nout)
 		int pos = 0;
 		char *p;
 
-		if (sscanf(line, "%llx-%llx %*s %llx %*s %llu %n", &start, &end, &pgoff, &inode, &pos) < 4 ||
+		if (sscanf(line, "%llx-%llx %*s %llx %*s %llu %n", &start, &end, &pgoff, &inode,
+			   &pos) < 4 ||
 		    !inode || !pos)
 			continue;
 		p = line + pos;
@@ -377,7 +379,8 @@ static bool plausible_hex(uint32_t hex)
  * (3.10, unstripped builds only). A name-derived minor that disagrees is an error:
  * the offsets would be wrong.
  */
-static int confirm_version(pid_t pid, struct pyelf *pe, struct mt_pyproc *p, char *err, size_t errlen)
+static int confirm_version(pid_t pid, struct pyelf *pe, struct mt_pyproc *p, char *err,
+			   size_t errlen)
 {
 	int name_major = p->major, name_minor = p->minor;
 	bool named = p->major > 0;
@@ -393,7 +396,8 @@ static int confirm_version(pid_t pid, struct pyelf *pe, struct mt_pyproc *p, cha
 	if (p->version_source != MT_PYVER_DEBUG_OFFSETS && pe->has_pyversion) {
 		uint32_t hex;
 
-		if (mt_py_read(pid, pe->pyversion.st_value + p->load_bias, &hex, sizeof(hex)) == 0 &&
+		if (mt_py_read(pid, pe->pyversion.st_value + p->load_bias, &hex, sizeof(hex)) ==
+			    0 &&
 		    plausible_hex(hex))
 			set_version_hex(p, hex, MT_PYVER_PY_VERSION);
 	}
@@ -419,7 +423,8 @@ static int confirm_version(pid_t pid, struct pyelf *pe, struct mt_pyproc *p, cha
 		return -EPROTO;
 	}
 	if (!p->major) {
-		set_err(err, errlen, "%s has _PyRuntime but neither its name nor its memory tells the Python version",
+		set_err(err, errlen,
+			"%s has _PyRuntime but neither its name nor its memory tells the Python version",
 			p->object);
 		return -ENOENT;
 	}
@@ -427,8 +432,8 @@ static int confirm_version(pid_t pid, struct pyelf *pe, struct mt_pyproc *p, cha
 }
 
 /* Fill p from an ELF that defines _PyRuntime: the parts that need no process. */
-static void fill_static(struct mt_pyproc *p, struct pyelf *pe, const char *object, const char *object_host,
-			bool shared)
+static void fill_static(struct mt_pyproc *p, struct pyelf *pe, const char *object,
+			const char *object_host, bool shared)
 {
 	snprintf(p->object, sizeof(p->object), "%s", object);
 	snprintf(p->object_host, sizeof(p->object_host), "%s", object_host);
@@ -477,7 +482,8 @@ int mt_pyproc_detect(pid_t pid, struct mt_pyproc *out, char *err, size_t errlen)
 		struct pyelf pe;
 		int r;
 
-		if (strncmp(base, "libpython2", 10) == 0 || (is_exe && strncmp(base, "python2", 7) == 0))
+		if (strncmp(base, "libpython2", 10) == 0 ||
+		    (is_exe && strncmp(base, "python2", 7) == 0))
 			py2 = m->path;
 		if (!is_exe && strncmp(base, "libpython3", 10) != 0)
 			continue;
@@ -504,19 +510,21 @@ int mt_pyproc_detect(pid_t pid, struct mt_pyproc *out, char *err, size_t errlen)
 		if (ret)
 			return ret;
 		if (out->major != 3) {
-			set_err(err, errlen, "%s is Python %d.%d, not CPython 3", out->object, out->major,
-				out->minor);
+			set_err(err, errlen, "%s is Python %d.%d, not CPython 3", out->object,
+				out->major, out->minor);
 			return -EPROTONOSUPPORT;
 		}
 		return 0;
 	}
 	free_maps(maps, nmaps);
 	if (py2) {
-		set_err(err, errlen, "process %d runs Python 2 (%s): only CPython 3.10+ is supported",
-			(int)pid, py2);
+		set_err(err, errlen,
+			"process %d runs Python 2 (%s): only CPython 3.10+ is supported", (int)pid,
+			py2);
 		return -EPROTONOSUPPORT;
 	}
-	set_err(err, errlen, "process %d (%s) is not CPython: neither it nor a mapped libpython3 defines _PyRuntime",
+	set_err(err, errlen,
+		"process %d (%s) is not CPython: neither it nor a mapped libpython3 defines _PyRuntime",
 		(int)pid, exe);
 	return -ENOENT;
 }
@@ -529,7 +537,8 @@ static void file_version(struct pyelf *pe, struct mt_pyproc *p)
 
 	if (!pe->has_pyversion || vaddr_to_off(pe, pe->pyversion.st_value, sizeof(hex), &off))
 		return;
-	if (pread(pe->fd, &hex, sizeof(hex), (off_t)off) == (ssize_t)sizeof(hex) && plausible_hex(hex))
+	if (pread(pe->fd, &hex, sizeof(hex), (off_t)off) == (ssize_t)sizeof(hex) &&
+	    plausible_hex(hex))
 		set_version_hex(p, hex, MT_PYVER_PY_VERSION);
 }
 
@@ -580,7 +589,8 @@ static int shebang(const char *path, char *interp, size_t len)
 	return 0;
 }
 
-static bool try_dir(const char *dir, size_t dlen, const char *origin, const char *name, char *out, size_t outlen)
+static bool try_dir(const char *dir, size_t dlen, const char *origin, const char *name, char *out,
+		    size_t outlen)
 {
 	char d[PATH_MAX];
 	int n;
@@ -598,7 +608,8 @@ static bool try_dir(const char *dir, size_t dlen, const char *origin, const char
 	return n > 0 && (size_t)n < outlen && access(out, R_OK) == 0;
 }
 
-static bool search_path_list(const char *list, const char *origin, const char *name, char *out, size_t outlen)
+static bool search_path_list(const char *list, const char *origin, const char *name, char *out,
+			     size_t outlen)
 {
 	const char *p = list;
 
@@ -623,7 +634,8 @@ static bool find_library(struct pyelf *pe, const char *exe, char *out, size_t ou
 	const char *slash = strrchr(exe, '/');
 
 	snprintf(origin, sizeof(origin), "%.*s", slash ? (int)(slash - exe) : 1, slash ? exe : ".");
-	if (!pe->is_runpath && pe->runpath[0] && search_path_list(pe->runpath, origin, pe->needed, out, outlen))
+	if (!pe->is_runpath && pe->runpath[0] &&
+	    search_path_list(pe->runpath, origin, pe->needed, out, outlen))
 		return true;
 	if (search_path_list(getenv("LD_LIBRARY_PATH"), origin, pe->needed, out, outlen))
 		return true;
@@ -648,7 +660,8 @@ int mt_pyproc_detect_exe(const char *exe, struct mt_pyproc *out, char *err, size
 	if (ret == -ENOEXEC && shebang(path, interp, sizeof(interp)) == 0) {
 		if (!realpath(interp, path)) {
 			ret = -errno;
-			set_err(err, errlen, "%s names the interpreter %s, which cannot be opened: %s", exe,
+			set_err(err, errlen,
+				"%s names the interpreter %s, which cannot be opened: %s", exe,
 				interp, strerror(-ret));
 			return ret;
 		}
@@ -667,16 +680,20 @@ int mt_pyproc_detect_exe(const char *exe, struct mt_pyproc *out, char *err, size
 	}
 	if (!pe.needed[0]) {
 		pyelf_close(&pe);
-		set_err(err, errlen, "%s is not CPython: it neither defines _PyRuntime nor links libpython", path);
+		set_err(err, errlen,
+			"%s is not CPython: it neither defines _PyRuntime nor links libpython",
+			path);
 		return -ENOENT;
 	}
 	if (strncmp(pe.needed, "libpython2", 10) == 0) {
-		set_err(err, errlen, "%s links %s (Python 2): only CPython 3.10+ is supported", path, pe.needed);
+		set_err(err, errlen, "%s links %s (Python 2): only CPython 3.10+ is supported",
+			path, pe.needed);
 		pyelf_close(&pe);
 		return -EPROTONOSUPPORT;
 	}
 	if (!find_library(&pe, path, lib, sizeof(lib))) {
-		set_err(err, errlen, "%s needs %s, which was not found in its runpath, LD_LIBRARY_PATH or the default directories",
+		set_err(err, errlen,
+			"%s needs %s, which was not found in its runpath, LD_LIBRARY_PATH or the default directories",
 			path, pe.needed);
 		pyelf_close(&pe);
 		return -ENOENT;
@@ -694,13 +711,14 @@ int mt_pyproc_detect_exe(const char *exe, struct mt_pyproc *out, char *err, size
 	pyelf_close(&lpe);
 check:
 	if (!out->major) {
-		set_err(err, errlen, "%s has _PyRuntime but neither its name nor its contents tells the Python version",
+		set_err(err, errlen,
+			"%s has _PyRuntime but neither its name nor its contents tells the Python version",
 			out->object);
 		return -ENOENT;
 	}
 	if (out->major != 3) {
-		set_err(err, errlen, "%s is Python %d.%d: only CPython 3.10+ is supported", out->object,
-			out->major, out->minor);
+		set_err(err, errlen, "%s is Python %d.%d: only CPython 3.10+ is supported",
+			out->object, out->major, out->minor);
 		return -EPROTONOSUPPORT;
 	}
 	return 0;

@@ -14,26 +14,26 @@
 
 /* How the version was established, strongest last. */
 enum mt_pyver_source {
-	MT_PYVER_NAME = 1,	/* libpython3.X.so / python3.X file name only */
-	MT_PYVER_VERSION_STR,	/* 3.10: Py_GetVersion()'s buffer, read from memory */
-	MT_PYVER_PY_VERSION,	/* 3.11+: the Py_Version constant (memory, or file in launch mode) */
-	MT_PYVER_DEBUG_OFFSETS,	/* 3.13+: _PyRuntime's _Py_DebugOffsets.version */
+	MT_PYVER_NAME = 1,    /* libpython3.X.so / python3.X file name only */
+	MT_PYVER_VERSION_STR, /* 3.10: Py_GetVersion()'s buffer, read from memory */
+	MT_PYVER_PY_VERSION,  /* 3.11+: the Py_Version constant (memory, or file in launch mode) */
+	MT_PYVER_DEBUG_OFFSETS, /* 3.13+: _PyRuntime's _Py_DebugOffsets.version */
 };
 
 struct mt_pyproc {
 	int major, minor;
-	int micro;		/* -1 if only the name was available */
-	uint32_t version_hex;	/* PY_VERSION_HEX, 0 if not read */
+	int micro;	      /* -1 if only the name was available */
+	uint32_t version_hex; /* PY_VERSION_HEX, 0 if not read */
 	enum mt_pyver_source version_source;
-	bool shared;		/* _PyRuntime is in libpython, not in the executable */
-	char object[PATH_MAX];	/* ELF holding _PyRuntime, as the target sees it */
+	bool shared;		    /* _PyRuntime is in libpython, not in the executable */
+	char object[PATH_MAX];	    /* ELF holding _PyRuntime, as the target sees it */
 	char object_host[PATH_MAX]; /* the same file as memtrace opens it (/proc/PID/root/...) */
-	uint64_t runtime_vaddr;	/* _PyRuntime's st_value (link-time address) */
+	uint64_t runtime_vaddr;	    /* _PyRuntime's st_value (link-time address) */
 	uint64_t runtime_size;
 	/* Attach mode only (0 in launch mode, before the object is mapped): */
 	pid_t pid;
-	uint64_t load_bias;	/* runtime address = link-time address + load_bias */
-	uint64_t runtime_addr;	/* _PyRuntime in the target */
+	uint64_t load_bias;    /* runtime address = link-time address + load_bias */
+	uint64_t runtime_addr; /* _PyRuntime in the target */
 };
 
 /*

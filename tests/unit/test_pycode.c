@@ -28,7 +28,7 @@
 struct interp {
 	const char *bin;
 	int minor, micro;
-	const char *object; /* ELF expected to hold _PyRuntime */
+	const char *object;		    /* ELF expected to hold _PyRuntime */
 	enum mt_pyver_source attach_source; /* strongest version evidence expected when attached */
 };
 
@@ -91,17 +91,17 @@ static const char script[] =
 	"Box().method()  # MARK module\n";
 
 /* CHECK_STR / CHECK_INT with the interpreter version (v, in scope) in front of the label. */
-#define VCHECK_STR(got, want, what)                                             \
-	do {                                                                    \
-		char vw_[160];                                                  \
-		snprintf(vw_, sizeof(vw_), "%s: %s", v, what);                  \
-		CHECK_STR(got, want, vw_);                                      \
+#define VCHECK_STR(got, want, what)                                                                \
+	do {                                                                                       \
+		char vw_[160];                                                                     \
+		snprintf(vw_, sizeof(vw_), "%s: %s", v, what);                                     \
+		CHECK_STR(got, want, vw_);                                                         \
 	} while (0)
-#define VCHECK_INT(got, want, what)                                             \
-	do {                                                                    \
-		char vw_[160];                                                  \
-		snprintf(vw_, sizeof(vw_), "%s: %s", v, what);                  \
-		CHECK_INT(got, want, vw_);                                      \
+#define VCHECK_INT(got, want, what)                                                                \
+	do {                                                                                       \
+		char vw_[160];                                                                     \
+		snprintf(vw_, sizeof(vw_), "%s: %s", v, what);                                     \
+		CHECK_INT(got, want, vw_);                                                         \
 	} while (0)
 
 static char tmpdir[] = "/tmp/mt_pycode.XXXXXX";
@@ -136,7 +136,7 @@ struct code_dump {
 
 struct target {
 	pid_t pid;
-	int fd;			/* the target's stdout */
+	int fd; /* the target's stdout */
 	char buf[4096];
 	size_t used;
 	struct code_dump codes[8];
@@ -277,7 +277,8 @@ static int thread_fsbase(pid_t tid, uint64_t *fsbase)
 	return ret;
 }
 
-static const struct mt_py_thread *thread_by_ident(const struct mt_py_thread *th, int n, uint64_t ident)
+static const struct mt_py_thread *thread_by_ident(const struct mt_py_thread *th, int n,
+						  uint64_t ident)
 {
 	int i;
 
@@ -298,7 +299,8 @@ static void check_code_dumps(const char *v, struct mt_pycode_cache *cache, const
 		int ret = mt_pycode_get(cache, c->addr, &pc), checked = 0, wrong = 0, off;
 		char what[96];
 
-		snprintf(what, sizeof(what), "%s: resolve %s at 0x%llx", v, c->label, (unsigned long long)c->addr);
+		snprintf(what, sizeof(what), "%s: resolve %s at 0x%llx", v, c->label,
+			 (unsigned long long)c->addr);
 		CHECK(ret == 0, "%s: %s", what, ret ? strerror(-ret) : "ok");
 		if (ret)
 			continue;
@@ -308,12 +310,13 @@ static void check_code_dumps(const char *v, struct mt_pycode_cache *cache, const
 
 				checked++;
 				if (got != c->r[j].line && wrong++ < 3)
-					printf("# %s %s: offset %d: line %d, co_lines() says %d\n", v, c->label, off,
-					       got, c->r[j].line);
+					printf("# %s %s: offset %d: line %d, co_lines() says %d\n",
+					       v, c->label, off, got, c->r[j].line);
 			}
 		}
-		CHECK(checked > 0 && wrong == 0, "%s: %s: %d of %d instruction offsets give co_lines()' line", v,
-		      c->label, checked - wrong, checked);
+		CHECK(checked > 0 && wrong == 0,
+		      "%s: %s: %d of %d instruction offsets give co_lines()' line", v, c->label,
+		      checked - wrong, checked);
 		if (strcmp(c->label, "big") == 0) {
 			VCHECK_STR(pc->filename, "<big>", "big: co_filename");
 			VCHECK_STR(pc->name, "big", "big: co_name");
@@ -325,7 +328,8 @@ static void check_code_dumps(const char *v, struct mt_pycode_cache *cache, const
 }
 
 static void check_frames(const char *v, const struct interp *in, struct mt_pycode_cache *cache,
-			 const struct mt_py_offsets *off, const struct mt_pyproc *p, const struct target *t)
+			 const struct mt_py_offsets *off, const struct mt_pyproc *p,
+			 const struct target *t)
 {
 	static struct mt_py_thread th[8];
 	const struct mt_py_thread *m = NULL, *w = NULL;
@@ -337,7 +341,9 @@ static void check_frames(const char *v, const struct interp *in, struct mt_pycod
 	for (tries = 0; tries < 200; tries++) {
 		n = mt_py_threads(t->pid, p->runtime_addr, off, th, 8);
 		m = n > 0 ? thread_by_ident(th, n, t->ident_main) : NULL;
-		if (m && m->nframes > 0 && mt_pycode_resolve(cache, m->frames[0].code, m->frames[0].instr, &pc, &line) == 0 &&
+		if (m && m->nframes > 0 &&
+		    mt_pycode_resolve(cache, m->frames[0].code, m->frames[0].instr, &pc, &line) ==
+			    0 &&
 		    strcmp(pc->name, "target_func") == 0 && line == mark_line("target"))
 			break;
 		usleep(10000);
@@ -357,7 +363,8 @@ static void check_frames(const char *v, const struct interp *in, struct mt_pycod
 		static const char *const marks[] = { "target", "method", "module" };
 
 		for (i = 0; i < 3 && i < m->nframes; i++) {
-			int ret = mt_pycode_resolve(cache, m->frames[i].code, m->frames[i].instr, &pc, &line);
+			int ret = mt_pycode_resolve(cache, m->frames[i].code, m->frames[i].instr,
+						    &pc, &line);
 
 			snprintf(what, sizeof(what), "%s: main frame %d", v, i);
 			CHECK(ret == 0, "%s resolves", what);
@@ -374,11 +381,13 @@ static void check_frames(const char *v, const struct interp *in, struct mt_pycod
 		}
 	}
 	CHECK(w->nframes >= 1, "%s: worker thread has Python frames (%d)", v, w->nframes);
-	if (w->nframes >= 1 && mt_pycode_resolve(cache, w->frames[0].code, w->frames[0].instr, &pc, &line) == 0) {
+	if (w->nframes >= 1 &&
+	    mt_pycode_resolve(cache, w->frames[0].code, w->frames[0].instr, &pc, &line) == 0) {
 		VCHECK_STR(pc->name, "other_func", "worker innermost co_name");
 		VCHECK_INT(line, mark_line("other"), "worker innermost line");
 		/* threading's bootstrap frames above it, in threading.py */
-		CHECK(w->nframes >= 2 && mt_pycode_get(cache, w->frames[w->nframes - 1].code, &pc) == 0 &&
+		CHECK(w->nframes >= 2 &&
+			      mt_pycode_get(cache, w->frames[w->nframes - 1].code, &pc) == 0 &&
 			      strstr(pc->filename, "threading.py"),
 		      "%s: worker outermost frame is in threading.py", v);
 	}
@@ -397,8 +406,8 @@ static void check_frames(const char *v, const struct interp *in, struct mt_pycod
 		      "%s: ptrace reads both threads' fs_base", v);
 		CHECK(fs_m == m->thread_id && fs_w == w->thread_id,
 		      "%s: fs_base == thread_id (main 0x%llx/0x%llx, worker 0x%llx/0x%llx)", v,
-		      (unsigned long long)fs_m, (unsigned long long)m->thread_id, (unsigned long long)fs_w,
-		      (unsigned long long)w->thread_id);
+		      (unsigned long long)fs_m, (unsigned long long)m->thread_id,
+		      (unsigned long long)fs_w, (unsigned long long)w->thread_id);
 	}
 }
 
@@ -422,11 +431,29 @@ static void test_interp(const struct interp *in)
 	ret = mt_pyproc_detect_exe(in->bin, &p, err, sizeof(err));
 	CHECK(ret == 0, "%s: detect_exe: %s", v, ret ? err : "ok");
 	if (!ret) {
-		CHECK(p.major == 3 && p.minor == in->minor, "%s: detect_exe version %d.%d", v, p.major, p.minor);
+		CHECK(p.major == 3 && p.minor == in->minor, "%s: detect_exe version %d.%d", v,
+		      p.major, p.minor);
 		VCHECK_STR(p.object, in->object, "detect_exe: object with _PyRuntime");
 		if (in->minor >= 11)
 			CHECK(p.micro == in->micro && p.version_source == MT_PYVER_PY_VERSION,
 			      "%s: detect_exe micro %d from Py_Version in the file", v, p.micro);
+	}
+
+	/* Launch mode through a "#!" line, as for "memtrace -- ./app.py". */
+	{
+		char sb[sizeof(tmpdir) + 16];
+		FILE *f;
+
+		snprintf(sb, sizeof(sb), "%s/shebang", tmpdir);
+		f = fopen(sb, "w");
+		if (f) {
+			fprintf(f, "#!%s -u\nprint('hi')\n", in->bin);
+			fclose(f);
+		}
+		ret = mt_pyproc_detect_exe(sb, &p, err, sizeof(err));
+		CHECK(ret == 0 && p.minor == in->minor && strcmp(p.object, in->object) == 0,
+		      "%s: detect_exe follows #!%s -u: %s", v, in->bin, ret ? err : p.object);
+		unlink(sb);
 	}
 
 	if (start_target(in->bin, &t)) {
@@ -440,25 +467,28 @@ static void test_interp(const struct interp *in)
 	CHECK(ret == 0, "%s: detect: %s", v, ret ? err : "ok");
 	if (ret)
 		goto out;
-	CHECK(p.major == 3 && p.minor == in->minor && p.micro == in->micro, "%s: detect version %d.%d.%d", v,
-	      p.major, p.minor, p.micro);
-	VCHECK_INT(p.version_source, in->attach_source, "version confirmed from memory by the expected source");
+	CHECK(p.major == 3 && p.minor == in->minor && p.micro == in->micro,
+	      "%s: detect version %d.%d.%d", v, p.major, p.minor, p.micro);
+	VCHECK_INT(p.version_source, in->attach_source,
+		   "version confirmed from memory by the expected source");
 	VCHECK_STR(p.object, in->object, "detect: object with _PyRuntime");
-	CHECK(p.runtime_addr && p.runtime_addr == p.runtime_vaddr + p.load_bias, "%s: _PyRuntime at 0x%llx", v,
-	      (unsigned long long)p.runtime_addr);
+	CHECK(p.runtime_addr && p.runtime_addr == p.runtime_vaddr + p.load_bias,
+	      "%s: _PyRuntime at 0x%llx", v, (unsigned long long)p.runtime_addr);
 
 	ret = mt_py_offsets_for(&p, &off, note, sizeof(note), err, sizeof(err));
 	CHECK(ret == 0, "%s: offsets: %s", v, ret ? err : note);
 	if (ret)
 		goto out;
 	if (in->minor >= 13)
-		CHECK(strstr(note, "confirmed by the target's _Py_DebugOffsets"), "%s: %s", v, note);
+		CHECK(strstr(note, "confirmed by the target's _Py_DebugOffsets"), "%s: %s", v,
+		      note);
 
 	{
 		uint64_t main_thread = 0;
 
 		/* What MT_PY_WALK_MAIN_THREAD reads in BPF. */
-		CHECK(mt_py_read(t.pid, p.runtime_addr + off.runtime_main_thread, &main_thread, 8) == 0 &&
+		CHECK(mt_py_read(t.pid, p.runtime_addr + off.runtime_main_thread, &main_thread,
+				 8) == 0 &&
 			      main_thread == t.ident_main,
 		      "%s: _PyRuntime.main_thread is the main thread's ident (0x%llx)", v,
 		      (unsigned long long)main_thread);
@@ -476,7 +506,8 @@ static void test_interp(const struct interp *in)
 
 		mt_pycode_get(cache, t.codes[0].addr, &a);
 		mt_pycode_get(cache, t.codes[0].addr, &b);
-		CHECK(a && a == b && mt_pycode_check(cache, t.codes[0].addr) == 0, "%s: cached code stays valid", v);
+		CHECK(a && a == b && mt_pycode_check(cache, t.codes[0].addr) == 0,
+		      "%s: cached code stays valid", v);
 	}
 out:
 	mt_pycode_cache_free(cache);
@@ -488,21 +519,26 @@ static void test_decoders(void)
 	/* 3.10: (4 bytes, +1), (0 bytes, +127), (2 bytes, +3), (2 bytes, no line) */
 	static const uint8_t t310[] = { 4, 1, 0, 127, 2, 3, 2, 0x80 };
 	/* 3.11: one-line form +1 over 2 units; long form -3 over 1 unit; no-location over 1 unit */
-	static const uint8_t t311[] = { 0x80 | (11 << 3) | 1, 4, 8, 0x80 | (14 << 3) | 0, 7, 0, 1, 1,
-					0x80 | (15 << 3) | 0 };
+	static const uint8_t t311[] = {
+		0x80 | (11 << 3) | 1, 4, 8, 0x80 | (14 << 3) | 0, 7, 0, 1, 1, 0x80 | (15 << 3) | 0
+	};
 
-	CHECK_INT(mt_py_addr2line_310(t310, sizeof(t310), 10, -2), 10, "3.10: before the first instruction");
+	CHECK_INT(mt_py_addr2line_310(t310, sizeof(t310), 10, -2), 10,
+		  "3.10: before the first instruction");
 	CHECK_INT(mt_py_addr2line_310(t310, sizeof(t310), 10, 2), 11, "3.10: first range");
-	CHECK_INT(mt_py_addr2line_310(t310, sizeof(t310), 10, 4), 141, "3.10: zero-width pair still moves the line");
+	CHECK_INT(mt_py_addr2line_310(t310, sizeof(t310), 10, 4), 141,
+		  "3.10: zero-width pair still moves the line");
 	CHECK_INT(mt_py_addr2line_310(t310, sizeof(t310), 10, 6), -1, "3.10: -128 is no line");
 	CHECK_INT(mt_py_addr2line_310(t310, sizeof(t310), 10, 8), -1, "3.10: past the end");
 	CHECK_INT(mt_py_addr2line_311(t311, sizeof(t311), 10, 2), 11, "3.11: one-line form");
-	CHECK_INT(mt_py_addr2line_311(t311, sizeof(t311), 10, 4), 8, "3.11: long form, negative varint");
+	CHECK_INT(mt_py_addr2line_311(t311, sizeof(t311), 10, 4), 8,
+		  "3.11: long form, negative varint");
 	CHECK_INT(mt_py_addr2line_311(t311, sizeof(t311), 10, 6), -1, "3.11: no location");
 	CHECK_INT(mt_py_addr2line_311(t311, sizeof(t311), 10, 8), -1, "3.11: past the end");
 	/* FNV-1a 64 of "a", a published test vector */
 	CHECK(mt_py_name_hash("a") == 0xaf63dc4c8601ec8cULL, "FNV-1a(\"a\")");
-	CHECK(mt_py_name_hash("") == 0 && mt_py_name_hash("caf\xc3\xa9") == 0, "unhashable names give 0");
+	CHECK(mt_py_name_hash("") == 0 && mt_py_name_hash("caf\xc3\xa9") == 0,
+	      "unhashable names give 0");
 }
 
 static void test_match_build(void)
@@ -517,8 +553,10 @@ static void test_match_build(void)
 	ret = mt_py_match_build(names, files, 4, m, &bad);
 	CHECK(ret == 0, "match table for f, a.py:g, dir/b.py:f, b.py:f");
 	/* f's chain: the longest suffix first, the unfiltered one last */
-	CHECK(m[2].head && !m[0].head && !m[3].head && m[1].head, "one head per name (the most specific)");
-	CHECK(m[2].filter.next == 3 && m[3].filter.next == 0 && m[0].filter.next == -1 && m[1].filter.next == -1,
+	CHECK(m[2].head && !m[0].head && !m[3].head && m[1].head,
+	      "one head per name (the most specific)");
+	CHECK(m[2].filter.next == 3 && m[3].filter.next == 0 && m[0].filter.next == -1 &&
+		      m[1].filter.next == -1,
 	      "same-name chain dir/b.py -> b.py -> any file");
 	CHECK(m[0].hash == m[2].hash && m[0].hash == mt_py_name_hash("f") && m[1].hash != m[0].hash,
 	      "hashes are the names'");
