@@ -430,7 +430,7 @@ int mt_py_offsets_for(const struct mt_pyproc *p, struct mt_py_offsets *out, char
 		return -EPROTONOSUPPORT;
 	}
 	*out = t->off;
-	if (!t->debug_offsets_size || !p->runtime_addr) {
+	if (!t->debug_offsets_size || !p->runtime_addr || !p->pid) {
 		if (note && notelen)
 			snprintf(note, notelen, "table %u.%u.%u from %s", t->off.version_hex >> 24,
 				 (t->off.version_hex >> 16) & 0xff,
@@ -443,6 +443,14 @@ int mt_py_offsets_for(const struct mt_pyproc *p, struct mt_py_offsets *out, char
 			snprintf(err, errlen, "cannot read _PyRuntime of process %d at 0x%llx: %s",
 				 (int)p->pid, (unsigned long long)p->runtime_addr, strerror(-ret));
 		return ret;
+	}
+	if (memcmp(d.cookie, "xdebugpy", 8) == 0 && d.free_threaded) {
+		/* 3.13t moves fields around (per-object locks, biased refcounts): no table describes it. */
+		if (err && errlen)
+			snprintf(err, errlen,
+				 "%s is a free-threaded build of Python %d.%d: not supported",
+				 p->object, p->major, p->minor);
+		return -EPROTONOSUPPORT;
 	}
 	n = mt_py_debug_offsets_apply(&d, sizeof(d), out, &ndiff, diff, sizeof(diff));
 	if (n < 0) {

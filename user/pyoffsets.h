@@ -33,7 +33,7 @@ const struct mt_py_table *mt_py_table_find(int major, int minor, int micro);
 
 /*
  * The offsets to use for a detected process. Picks the table; for 3.13+
- * with a known _PyRuntime address, reads the target's _Py_DebugOffsets and
+ * attached to a process (p->pid), reads the target's _Py_DebugOffsets and
  * compares every field both describe. Fields that differ take the target's
  * value (it describes the running build), and note says so; otherwise note
  * says how the table was confirmed. Returns 0, -EPROTONOSUPPORT (no table;

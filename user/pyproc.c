@@ -675,6 +675,9 @@ int mt_pyproc_detect_exe(const char *exe, struct mt_pyproc *out, char *err, size
 	if (pe.has_runtime) {
 		fill_static(out, &pe, path, path, false);
 		file_version(&pe, out);
+		/* A non-PIE executable (Debian's python3.11) loads where it was linked. */
+		if (pe.ehdr.e_type == ET_EXEC)
+			out->runtime_addr = out->runtime_vaddr;
 		pyelf_close(&pe);
 		goto check;
 	}

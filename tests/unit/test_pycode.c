@@ -434,6 +434,9 @@ static void test_interp(const struct interp *in)
 		CHECK(p.major == 3 && p.minor == in->minor, "%s: detect_exe version %d.%d", v,
 		      p.major, p.minor);
 		VCHECK_STR(p.object, in->object, "detect_exe: object with _PyRuntime");
+		CHECK(strcmp(in->bin, in->object) ? p.runtime_addr == 0
+						  : p.runtime_addr == p.runtime_vaddr,
+		      "%s: detect_exe knows _PyRuntime's address only for a non-PIE executable", v);
 		if (in->minor >= 11)
 			CHECK(p.micro == in->micro && p.version_source == MT_PYVER_PY_VERSION,
 			      "%s: detect_exe micro %d from Py_Version in the file", v, p.micro);
