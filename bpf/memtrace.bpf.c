@@ -10,6 +10,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/usdt.bpf.h>
 #include "memtrace.h"
+#include "python.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -17,6 +18,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile __u32 targ_tgid = 0;
 /* Per-call records cost ring-buffer traffic: only sent when a JSON stream is written. */
 const volatile bool emit_calls = false;
+/* Python functions traced by walking the interpreter's frames on each RSS change. */
+const volatile bool py_frames = false;
 
 /*
  * Process RSS per counter, in bytes. Seeded from /proc/PID/status by
@@ -74,6 +77,67 @@ static __always_inline __u64 wakeup_flags(void)
 	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 
 	return avail > (512 * 1024) ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct mt_pyframe_key);
+	__type(value, struct mt_pyframe_val);
+} py_frame_lines SEC(".maps");
+
+/* Code objects already announced to userspace. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u32);
+} py_frame_seen SEC(".maps");
+
+/*
+ * Frame walking: charge an RSS change the thread caused to the instruction
+ * its innermost traced Python frame is at. Costs a walk per RSS change,
+ * and nothing at all while memory does not change.
+ */
+static __always_inline void py_frames_account(__s64 delta, __s64 total)
+{
+	struct mt_pyframe_key k = {};
+	struct mt_pyframe_val *v;
+	struct mt_py_walk w;
+	__u32 one = 1;
+
+	if (mt_py_walk(MT_PY_WALK_MATCH, &w) || w.match_target < 0)
+		return;
+	k.code = w.match_code;
+	k.instr = w.match_instr;
+	v = bpf_map_lookup_elem(&py_frame_lines, &k);
+	if (!v) {
+		struct mt_pyframe_val zero = {};
+
+		bpf_map_update_elem(&py_frame_lines, &k, &zero, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&py_frame_lines, &k);
+		if (!v) {
+			__sync_fetch_and_add(&lost, 1);
+			return;
+		}
+	}
+	__sync_fetch_and_add(&v->increment, delta);
+	__sync_fetch_and_add(&v->events, 1);
+	atomic_max(&v->mem, total);
+
+	/* First sight of this code object: userspace reads it while the process lives. */
+	if (!bpf_map_update_elem(&py_frame_seen, &k.code, &one, BPF_NOEXIST)) {
+		struct mt_pyframe_rec *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+
+		if (!r) {
+			__sync_fetch_and_add(&lost, 1);
+			return;
+		}
+		r->type = MT_REC_PYFRAME;
+		r->target = w.match_target;
+		r->code = k.code;
+		bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
+	}
 }
 
 struct rss_walk {
@@ -150,6 +214,8 @@ int handle_rss_stat(struct trace_event_raw_rss_stat *ctx)
 
 	hw = active_hiwater;
 	bpf_loop(hw < MT_MAX_ACTIVE ? hw : MT_MAX_ACTIVE, rss_walk_slot, &w, 0);
+	if (py_frames && own && delta)
+		py_frames_account(delta, total);
 	return 0;
 }
 
@@ -328,6 +394,9 @@ int BPF_PROG(handle_exit, struct task_struct *p)
 
 	if (BPF_CORE_READ(p, tgid) != targ_tgid)
 		return 0;
+	/* glibc reuses thread control blocks, and the walker caches threads by them. */
+	if (py_frames)
+		mt_py_forget_thread();
 	if (BPF_CORE_READ(p, signal, live.counter) != 0)
 		return 0;
 	exited = 1;

@@ -33,6 +33,27 @@ enum mt_rec_type {
 	MT_REC_CALL = 1, /* one completed outermost call */
 	MT_REC_EXIT = 2, /* the traced process ended */
 	MT_REC_CODE = 3, /* a Python function (name, file) matched a target for the first time */
+	MT_REC_PYFRAME = 4, /* frame walking met a traced code object for the first time */
+};
+
+/* Frame walking: the code object is resolved in userspace, from the target's memory. */
+struct mt_pyframe_rec {
+	__u32 type; /* MT_REC_PYFRAME */
+	__u32 target; /* the walker's target index (see bpf/python.bpf.h) */
+	__u64 code;   /* code object address in the target */
+};
+
+/* Frame walking: RSS changes per (code object, instruction) of the traced frame. */
+struct mt_pyframe_key {
+	__u64 code;
+	__s32 instr; /* code units; -1 before the first instruction */
+	__u32 pad;
+};
+
+struct mt_pyframe_val {
+	__s64 increment; /* sum of the RSS changes the thread caused there */
+	__s64 mem;       /* largest RSS after one of them */
+	__u64 events;
 };
 
 /*

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "plot.h"
 #include "procfs.h"
+#include "pyframes.h"
 #include "pysource.h"
 #include "pytarget.h"
 #include "records.h"
@@ -63,6 +64,7 @@ struct run {
 	struct mt_python py;     /* is the target CPython, and how it can be traced */
 	struct mt_pycodes codes; /* Python functions matched so far */
 	int row_of[MT_MAX_FUNCS + MT_MAX_CODES]; /* kernel-side function index -> stats row */
+	struct mt_pyframes frames; /* Python by frame walking */
 };
 
 static double mono_now(void)
@@ -211,6 +213,10 @@ static int on_record(void *ctx, void *data, size_t size)
 		if (mt_pycodes_add(&r->codes, cr.code, cr.target, cr.name, cr.file, cr.firstlineno))
 			mt_warn("out of memory: Python function %s will lack its source", cr.name);
 		mt_info(1, "Python function %s matched in %s:%u", cr.name, cr.file, cr.firstlineno);
+	} else if (size >= sizeof(struct mt_pyframe_rec) && *type == MT_REC_PYFRAME) {
+		const struct mt_pyframe_rec *pr = data;
+
+		mt_pyframes_code_seen(&r->frames, pr->target, pr->code, &r->codes);
 	} else if (size >= sizeof(struct mt_exit_rec) && *type == MT_REC_EXIT) {
 		const struct mt_exit_rec *er = data;
 
@@ -482,6 +488,13 @@ static void trace_loop(struct run *r)
 		}
 		if (sampling && next_sample - now < wait)
 			wait = next_sample - now;
+		/* A launched interpreter maps _PyRuntime soon after exec: look often until then. */
+		if (r->frames.nmatch && !r->frames.runtime) {
+			if (mt_pyframes_find_runtime(&r->frames))
+				mt_tracer_set_py_runtime(r->tracer, r->frames.runtime);
+			else if (wait > 0.002)
+				wait = 0.002;
+		}
 		n = mt_tracer_poll(r->tracer, (int)(wait * 1000 + 0.5));
 		if (n < 0 && n != -EINTR) {
 			mt_err("reading the ring buffer failed: %s", strerror(-n));
@@ -551,11 +564,33 @@ static int add_row(struct run *r, size_t func, const char *name, const char *kin
 	return row;
 }
 
+/* Frame walking knows growth per line, and so per function, but not calls. */
+static int add_frames_row(struct run *r, size_t code, const char *name,
+			  const struct mt_pyframes_line *lines, size_t nlines)
+{
+	int row = mt_stats_func(&r->stats, name, "python", false);
+	struct mt_func_stats *f;
+
+	if (row < 0)
+		return row;
+	r->row_of[MT_MAX_FUNCS + code] = row;
+	f = &r->stats.funcs[row];
+	f->growth_max = f->peak_max = INT64_MIN;
+	for (size_t i = 0; i < nlines; i++) {
+		if (lines[i].code == code) {
+			f->growth += lines[i].increment;
+			f->thread_growth += lines[i].increment;
+		}
+	}
+	return row;
+}
+
 /*
  * Python functions are rows per matched code: the same name in two files
  * is two rows, told apart by file.
  */
-static int add_python_rows(struct run *r, size_t target)
+static int add_python_rows(struct run *r, size_t target, const struct mt_pyframes_line *lines,
+			   size_t nlines)
 {
 	const struct mt_target *t = &r->targets[target];
 	int rows = 0, matches = 0, e;
@@ -573,16 +608,24 @@ static int add_python_rows(struct run *r, size_t target)
 			continue;
 		if (asprintf(&name, "%s (%s)", t->func, ci->file) < 0)
 			return -ENOMEM;
-		e = add_row(r, MT_MAX_FUNCS + c, matches > 1 ? name : t->func, "python", true);
+		if (!strcmp(t->method, "frames"))
+			e = add_frames_row(r, c, matches > 1 ? name : t->func, lines, nlines);
+		else
+			e = add_row(r, MT_MAX_FUNCS + c, matches > 1 ? name : t->func, "python", true);
 		free(name);
 		if (e < 0)
 			return e;
 		rows++;
 	}
 	/* Never called: still a row, so the table says so. */
-	if (!rows && mt_stats_func(&r->stats, t->func, "python", true) < 0)
+	if (!rows && mt_stats_func(&r->stats, t->func, "python", strcmp(t->method, "frames")) < 0)
 		return -ENOMEM;
 	return 0;
+}
+
+static bool r_is_frames(const struct run *r, const struct mt_pycode_info *ci)
+{
+	return ci->target < r->ntargets && !strcmp(r->targets[ci->target].method, "frames");
 }
 
 struct line_ctx {
@@ -616,7 +659,8 @@ static void add_line(void *ctx, const struct mt_line_key *k, const struct mt_lin
 	l->line = k->line;
 	l->mem = v->mem ? v->mem : -1;
 	l->increment = v->increment;
-	l->occurrences = v->occurrences;
+	/* Frame walking sees memory changes, not line events: occurrences unknown. */
+	l->occurrences = r_is_frames(lc->r, ci) ? -1 : (int64_t)v->occurrences;
 	if (!l->func || !l->file || (src && !l->source)) {
 		lc->err = -ENOMEM;
 		return;
@@ -631,20 +675,31 @@ static void add_line(void *ctx, const struct mt_line_key *k, const struct mt_lin
 static int collect_stats(struct run *r, const struct mt_snapshot *snap)
 {
 	struct line_ctx lc = { .r = r };
+	struct mt_pyframes_line *fl = NULL;
+	size_t nfl = 0;
 	int e = 0;
 
 	mt_stats_free(&r->stats);
 	memset(&r->stats, 0, sizeof(r->stats));
 	for (size_t i = 0; i < MT_MAX_FUNCS + MT_MAX_CODES; i++)
 		r->row_of[i] = -1;
+	if (r->frames.nmatch)
+		e = mt_pyframes_lines(&r->frames, r->tracer, &fl, &nfl);
 	for (size_t i = 0; i < r->ntargets && e >= 0; i++) {
 		if (r->targets[i].kind == MT_KIND_PYTHON)
-			e = add_python_rows(r, i);
+			e = add_python_rows(r, i, fl, nfl);
 		else
 			e = add_row(r, i, r->targets[i].func, "native", true);
 	}
 	if (e >= 0)
 		mt_tracer_lines(r->tracer, add_line, &lc);
+	for (size_t i = 0; i < nfl && e >= 0 && !lc.err; i++) {
+		struct mt_line_key k = { .code = fl[i].code, .line = fl[i].line };
+		struct mt_line_val v = { .increment = fl[i].increment, .mem = fl[i].mem };
+
+		add_line(&lc, &k, &v);
+	}
+	free(fl);
 	r->stats.peak_rss = snap->peak;
 	r->peak_ts = snap->peak_ts;
 	r->stats.lost = snap->lost;
@@ -690,6 +745,7 @@ static void cleanup(struct run *r, bool failed)
 	mt_stats_free(&r->stats);
 	mt_series_free(&r->series);
 	mt_pycodes_free(&r->codes);
+	mt_pyframes_free(&r->frames);
 	mt_launch_free(&r->child);
 	mt_env_free(&r->env);
 }
@@ -754,6 +810,9 @@ static int run_trace(struct run *r)
 		return fail(r, "out of memory");
 	if (e)
 		return fail(r, err);
+	e = mt_pyframes_setup(&r->frames, &r->py, r->pid, r->targets, r->ntargets, err, sizeof(err));
+	if (e)
+		return fail(r, e == -ENOMEM ? "out of memory" : err);
 	if (open_outputs(r, err, sizeof(err)))
 		return fail(r, err[0] ? err : "out of memory");
 
@@ -766,6 +825,10 @@ static int run_trace(struct run *r)
 	topts.ntargets = r->ntargets;
 	topts.on_record = on_record;
 	topts.ctx = r;
+	topts.py_off = &r->frames.off;
+	topts.py_runtime = r->frames.runtime;
+	topts.py_match = r->frames.match;
+	topts.npy_match = r->frames.nmatch;
 	e = mt_tracer_start(&topts, &r->tracer, err, sizeof(err));
 	if (e) {
 		if (!r->env.cmd && e == -ESRCH)

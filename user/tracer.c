@@ -226,6 +226,30 @@ static int attach_usdt(struct mt_tracer *t, pid_t pid, const struct mt_target *t
 	return 0;
 }
 
+/* The walker's name and file-filter maps: which code objects are traced. */
+static int set_frame_targets(struct mt_tracer *t, const struct mt_tracer_opts *o, char *err,
+			     size_t errlen)
+{
+	int names = bpf_map__fd(t->skel->maps.mt_py_names);
+	int files = bpf_map__fd(t->skel->maps.mt_py_files);
+
+	for (int i = 0; i < o->npy_match; i++) {
+		__u32 idx = i;
+
+		if (bpf_map_update_elem(files, &idx, &o->py_match[i].filter, BPF_ANY) ||
+		    (o->py_match[i].head &&
+		     bpf_map_update_elem(names, &o->py_match[i].hash, &idx, BPF_ANY))) {
+			int e = errno;
+
+			set_err(err, errlen, "cannot set up Python frame matching: %s", strerror(e));
+			return -e;
+		}
+	}
+	if (o->py_runtime)
+		t->skel->bss->mt_py_runtime = o->py_runtime;
+	return 0;
+}
+
 static int load_error(int e, char *err, size_t errlen)
 {
 	if (e == EPERM || e == EACCES)
@@ -268,12 +292,21 @@ int mt_tracer_start(const struct mt_tracer_opts *o, struct mt_tracer **out, char
 	e = -set_python_targets(t->skel, o, err, errlen);
 	if (e)
 		goto fail;
+	if (o->npy_match) {
+		t->skel->rodata->py_frames = true;
+		t->skel->rodata->mt_py_off = *o->py_off;
+	}
 
 	if (memtrace_bpf__load(t->skel)) {
 		e = -load_error(errno, err, errlen);
 		goto fail;
 	}
 	seed_rss(t->skel, o->pid, o->launch);
+	if (o->npy_match) {
+		e = -set_frame_targets(t, o, err, errlen);
+		if (e)
+			goto fail;
+	}
 
 	e = -tracefs_ensure(&mounted, err, errlen);
 	if (e)
@@ -378,6 +411,30 @@ int mt_tracer_open_calls(struct mt_tracer *t, struct mt_active *out, int max)
 		out[n++] = b->active[i];
 	}
 	return n;
+}
+
+void mt_tracer_set_py_runtime(struct mt_tracer *t, uint64_t addr)
+{
+	__atomic_store_n(&t->skel->bss->mt_py_runtime, addr, __ATOMIC_RELEASE);
+}
+
+int mt_tracer_frame_lines(struct mt_tracer *t,
+			  void (*fn)(void *ctx, const struct mt_pyframe_key *k,
+				     const struct mt_pyframe_val *v),
+			  void *ctx)
+{
+	int fd = bpf_map__fd(t->skel->maps.py_frame_lines);
+	struct mt_pyframe_key k, next;
+	struct mt_pyframe_val v;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		if (!bpf_map_lookup_elem(fd, &next, &v))
+			fn(ctx, &next, &v);
+		k = next;
+		prev = &k;
+	}
+	return 0;
 }
 
 void mt_tracer_free(struct mt_tracer *t)

@@ -8,7 +8,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "memtrace.h"
+#include "python_offsets.h"
 #include "resolve.h"
+#include "pycode.h"
 
 struct mt_tracer;
 
@@ -23,6 +25,11 @@ struct mt_tracer_opts {
 	size_t ntargets;
 	mt_record_fn on_record;
 	void *ctx;
+	/* Python frame walking, for targets whose method is "frames": */
+	const struct mt_py_offsets *py_off;
+	uint64_t py_runtime;        /* _PyRuntime in the target; 0 until known (launch mode) */
+	const struct mt_py_match *py_match; /* the walker's targets, see user/pycode.h */
+	int npy_match;
 };
 
 /* Process memory as the kernel side sees it now. */
@@ -48,6 +55,13 @@ int mt_tracer_open_calls(struct mt_tracer *t, struct mt_active *out, int max);
 int mt_tracer_lines(struct mt_tracer *t,
 		    void (*fn)(void *ctx, const struct mt_line_key *k, const struct mt_line_val *v),
 		    void *ctx);
+/* Frame walking: where _PyRuntime is, once a launched interpreter has mapped it. */
+void mt_tracer_set_py_runtime(struct mt_tracer *t, uint64_t addr);
+/* Calls fn for each (code object, instruction) figure of frame walking. */
+int mt_tracer_frame_lines(struct mt_tracer *t,
+			  void (*fn)(void *ctx, const struct mt_pyframe_key *k,
+				     const struct mt_pyframe_val *v),
+			  void *ctx);
 /* Detach and free; NULL-safe. */
 void mt_tracer_free(struct mt_tracer *t);
 

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Python by frame walking (the default mode): the walker's configuration,
+ * the code objects it meets (resolved from the target's memory while it
+ * lives), and its per-instruction figures folded into per-line rows.
+ */
+#ifndef MT_PYFRAMES_H
+#define MT_PYFRAMES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "memtrace.h"
+#include "pycode.h"
+#include "pysource.h"
+#include "pytarget.h"
+
+struct mt_tracer;
+
+struct mt_pyframes {
+	pid_t pid;
+	struct mt_py_offsets off;
+	struct mt_py_match match[MT_PY_MAX_TARGETS]; /* the walker's targets */
+	int nmatch;
+	size_t target_of[MT_PY_MAX_TARGETS];         /* walker target -> our target index */
+	uint64_t runtime;                            /* _PyRuntime, 0 until known */
+	struct mt_pycode_cache *cache;
+	uint64_t code_addr[MT_MAX_CODES];            /* code index -> code object */
+	size_t ncodes;
+	unsigned unresolved;                         /* code objects we could not read */
+};
+
+/* One row of memory_profiler's table from frame walking. */
+struct mt_pyframes_line {
+	uint32_t code;
+	int line;
+	int64_t increment, mem;
+};
+
+/*
+ * Configure for the targets whose method is "frames"; nothing to do (and
+ * pf->nmatch == 0) if there are none. 0 or -errno with err set.
+ */
+int mt_pyframes_setup(struct mt_pyframes *pf, const struct mt_python *py, pid_t pid,
+		      const struct mt_target *targets, size_t ntargets, char *err, size_t errlen);
+/* Launch mode: look for _PyRuntime once the interpreter has mapped it; true when found. */
+bool mt_pyframes_find_runtime(struct mt_pyframes *pf);
+/* A code object met for the first time: read it now, add it to codes. */
+void mt_pyframes_code_seen(struct mt_pyframes *pf, uint32_t walker_target, uint64_t code,
+			   struct mt_pycodes *codes);
+/* The per-line rows, summed over instructions of the same line; *out malloc'd. */
+int mt_pyframes_lines(struct mt_pyframes *pf, struct mt_tracer *t, struct mt_pyframes_line **out,
+		      size_t *n);
+void mt_pyframes_free(struct mt_pyframes *pf);
+
+#endif
