@@ -473,3 +473,186 @@ print("\n".join(oks))
 }
 
 # Optional per-test cleanup hook: define test_cleanup in the test.
+
+# --- Python targets (tests/integ/py_*.sh) ----------------------------------
+
+# Python targets are scripts (tests/targets/py/*.py), run by absolute path
+# with an absolute interpreter path: `python3` on PATH may be a pyenv shim.
+PY_TARGETS=$ROOT/tests/targets/py
+# Debian's python3.11: the one with CPython's USDT probes (--exact), and numpy.
+PY_USDT=/usr/bin/python3.11
+PYENV_VERSIONS=${PYENV_VERSIONS:-/root/.pyenv/versions}
+# The versions the frame-walking mode supports, as pyenv builds.
+PY_FRAME_VERSIONS="3.10.13 3.11.7 3.12.1 3.13.0"
+
+# py_interp VERSION: pyenv's interpreter for VERSION (3.12.1 ->
+# .../3.12.1/bin/python3.12), printed if it is installed and runs.
+py_interp()
+{
+	local p=$PYENV_VERSIONS/$1/bin/python${1%.*}
+	[ -x "$p" ] && "$p" -c pass 2>/dev/null && echo "$p"
+}
+
+# require_py_usdt: Debian's python3.11 with its USDT probes, or skip.
+require_py_usdt()
+{
+	[ -x "$PY_USDT" ] || skip "$PY_USDT not installed (Debian's python3.11, the one with USDT probes)"
+	readelf -n "$PY_USDT" 2>/dev/null | grep -q 'function__entry' ||
+		skip "$PY_USDT has no USDT probe function__entry"
+}
+
+# py_frame_interps: every interpreter the frame-walking tests run on, one a
+# line: pyenv's supported versions that are installed, then Debian's 3.11.
+# Says which are missing; skips the test when none is there.
+py_frame_interps()
+{
+	local v p found=0
+	for v in $PY_FRAME_VERSIONS; do
+		if p=$(py_interp "$v"); then
+			echo "$p"
+			found=1
+		else
+			echo "note: CPython $v is not installed ($PYENV_VERSIONS/$v): not tested" >&2
+		fi
+	done
+	if [ -x "$PY_USDT" ]; then
+		echo "$PY_USDT"
+		found=1
+	fi
+	[ "$found" = 1 ] || skip "no CPython 3.10-3.13 installed ($PYENV_VERSIONS, $PY_USDT)"
+}
+
+# py_line SCRIPT TAG: the line number of SCRIPT's line ending in "# L:TAG".
+py_line()
+{
+	local n
+	n=$(grep -n -- "# L:$2\$" "$1" | cut -d: -f1)
+	[ "$(echo "$n" | wc -w)" -eq 1 ] || fail "tag L:$2 is not on exactly one line of $1"
+	echo "$n"
+}
+
+# py_sum LOG WORDS...: sum of the last field of the log lines starting with
+# WORDS (e.g. py_sum LOG line bytes).
+py_sum()
+{
+	local log=$1
+	shift
+	awk -v k="$* " 'index($0, k) == 1 { s += $NF } END { print s + 0 }' "$log"
+}
+
+# py_start_target INTERP SCRIPT ARGS...: like start_target, for a Python
+# target (tests/targets/py/SCRIPT) in the background. Sets T_PID, T_LOG.
+py_start_target()
+{
+	local interp=$1 script=$2
+	shift 2
+	SEQ=$((SEQ + 1))
+	T_LOG=$TMP/${script%.py}.$SEQ.log
+	"$interp" "$PY_TARGETS/$script" "$@" >"$T_LOG" 2>&1 &
+	T_PID=$!
+	TARGET_PIDS+=("$T_PID")
+	wait_for_line "$T_LOG" '^ready [0-9]+$' 20 || fail "target $script did not start: $(cat "$T_LOG")"
+	[ "$(awk '/^ready/ { print $2; exit }' "$T_LOG")" = "$T_PID" ] ||
+		fail "target $script: ready line names another pid"
+}
+
+# py_lines_of FILE FUNC SCRIPT: the summary.lines entries of FUNC in SCRIPT,
+# as a Python expression for mtq/mtpy (a dict: line number -> entry).
+py_lines_of()
+{
+	echo "{l['line']: l for l in summary()['lines'] if same(l['func'], '$2') and l['file'].endswith('/$3')}"
+}
+
+# py_line_field FILE FUNC SCRIPT LINE FIELD: one field of one summary.lines
+# entry; fails when the line has no entry.
+py_line_field()
+{
+	mtq "$1" "($(py_lines_of "$1" "$2" "$3")).get($4, {}).get('$5', 'no entry for line $4 of $3')"
+}
+
+# assert_py_line WHAT FILE FUNC SCRIPT TAG WANT: the increment of the line
+# tagged TAG against WANT bytes.
+assert_py_line()
+{
+	local what=$1 file=$2 func=$3 script=$4 tag=$5 want=$6 line
+	line=$(py_line "$PY_TARGETS/$script" "$tag")
+	assert_close "$what: line $line (L:$tag) increment" \
+		"$(py_line_field "$file" "$func" "$script" "$line" increment)" "$want"
+}
+
+# assert_py_tables OUT JSON: the line tables in OUT (memtrace's stdout) are
+# memory_profiler's, one per (function, file) of JSON's summary.lines, each
+# "Filename: FILE", a blank line, memory_profiler's header and "=" rule, then
+# its rows in line order, formatted by memory_profiler's template
+# '{0:>6} {1:>12} {2:>12}  {3:>10}   {4:<}' with sizes as '%6.2f MiB' (a
+# cell the mode cannot know is "-"); each entry's source is the file's line.
+assert_py_tables()
+{
+	"$PY" - "$1" "$2" <<'PYEOF' || fail "line tables in $1 do not match $2"
+import json, sys
+out = open(sys.argv[1], encoding="utf-8", errors="replace").read().split("\n")
+recs = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
+summ = [r for r in recs if r["type"] == "summary"][-1]
+HEADER = "Line #    Mem usage    Increment  Occurrences   Line Contents"
+MIB = 1 << 20
+
+def mib(b):
+    # memtrace rounds half away from zero in integers; so does this.
+    if b is None:
+        return "-"
+    mag = abs(b)
+    whole, cents = mag // MIB, ((mag % MIB) * 100 + MIB // 2) // MIB
+    if cents == 100:
+        whole, cents = whole + 1, 0
+    sign = "-" if b < 0 and (whole or cents) else ""
+    return "%6s MiB" % ("%s%d.%02d" % (sign, whole, cents))
+
+def row(l):
+    occ = "-" if l["occurrences"] is None else str(l["occurrences"])
+    src = (l["source"] or "").rstrip("\r\n")
+    src = "".join("?" if (ord(c) < 0x20 and c != "\t") or c == "\x7f" else c for c in src)
+    return "{0:>6} {1:>12} {2:>12}  {3:>10}   {4:<}".format(
+        l["line"], mib(l["mem"]), mib(l["increment"]), occ, src)
+
+err = []
+groups = {}
+for l in summ["lines"]:
+    groups.setdefault((l["func"], l["file"]), []).append(l)
+    try:
+        with open(l["file"], encoding="utf-8") as f:
+            text = f.read().split("\n")
+        if l["source"] != text[l["line"] - 1].rstrip("\r"):
+            err.append("%s:%d: source %r, the file has %r" % (l["file"], l["line"], l["source"], text[l["line"] - 1]))
+    except (OSError, IndexError) as e:
+        err.append("%s:%d: %s" % (l["file"], l["line"], e))
+tables = [i for i, t in enumerate(out) if t.startswith("Filename: ")]
+if len(tables) != len(groups):
+    err.append("%d Filename: tables, summary.lines has %d (function, file) groups" % (len(tables), len(groups)))
+seen = set()
+for i in tables:
+    name = out[i][len("Filename: "):]
+    want_head = ["", HEADER, "=" * len(HEADER)]
+    if out[i + 1:i + 4] != want_head:
+        err.append("table %s: header lines %r, want %r" % (name, out[i + 1:i + 4], want_head))
+    rows = []
+    for t in out[i + 4:]:
+        if not t.strip():
+            break
+        rows.append(t)
+    match = [k for k in groups if k[1] == name and k not in seen]
+    for k in match:
+        want = [row(l) for l in sorted(groups[k], key=lambda l: l["line"])]
+        if rows == want:
+            seen.add(k)
+            break
+    else:
+        err.append("table %s:\n  got  %s\n  want %s" % (name, "\n       ".join(rows),
+                   "\n       ".join(row(l) for k in match for l in sorted(groups[k], key=lambda l: l["line"]))))
+for k in groups:
+    if k not in seen:
+        err.append("no matching table for %s in %s" % k)
+if err:
+    sys.exit("\n".join(err))
+print("ok: %d line tables in memory_profiler's format, the same rows as summary.lines, sources as in the files" % len(tables))
+PYEOF
+}

@@ -283,10 +283,18 @@ static int resolve_one(struct run *r, const struct mt_resolve_ctx *rc, const cha
 
 	if (e)
 		return e;
-	if (mt_python_wants(&r->py, &spec, rc))
+	if (mt_python_wants(&r->py, &spec, rc)) {
 		e = mt_python_target(&r->py, &spec, r->env.exact, t, err, errlen);
-	else
+	} else {
 		e = mt_resolve(rc, text, t, err, errlen);
+		/* A bare name that is no native symbol may have been meant as Python. */
+		if (e == -ENOENT && !spec.object && !r->py.found) {
+			size_t len = strlen(err);
+
+			snprintf(err + len, errlen - len, "; nor is it a Python function: %.400s",
+				 r->py.python2 ? r->py.what : "the process is not CPython");
+		}
+	}
 	mt_spec_free(&spec);
 	return e;
 }

@@ -14,8 +14,11 @@ int mt_python_detect(pid_t pid, const char *exe, struct mt_python *py, char *err
 	memset(py, 0, sizeof(*py));
 	e = pid ? mt_pyproc_detect(pid, &py->proc, py->what, sizeof(py->what))
 		: mt_pyproc_detect_exe(exe, &py->proc, py->what, sizeof(py->what));
-	if (e == -ENOENT || e == -EPROTONOSUPPORT)
-		return 0; /* not CPython 3: py->what says what it is */
+	if (e == -ENOENT || e == -EPROTONOSUPPORT) {
+		/* Not CPython 3: py->what says what it is, for errors about Python names. */
+		py->python2 = e == -EPROTONOSUPPORT;
+		return 0;
+	}
 	if (e) {
 		snprintf(err, errlen, "%s", py->what);
 		return e;
@@ -62,11 +65,15 @@ static int version_error(const struct mt_python *py, char *err, size_t errlen)
 			   py->proc.major, py->proc.minor, py->proc.object);
 
 	for (size_t i = 0; i < n && len > 0 && (size_t)len < errlen; i++) {
-		const char *src = tabs[i].source ? tabs[i].source : "";
-		const char *v = strstr(src, "python3.");
+		uint32_t hex = tabs[i].off.version_hex;
+		bool seen = false;
 
-		len += snprintf(err + len, errlen - len, "%s%.*s", i ? ", " : "",
-				v ? (int)strcspn(v + 6, "/") : 1, v ? v + 6 : "?");
+		/* Several tables can cover one minor release (3.11.2 and 3.11.7). */
+		for (size_t j = 0; j < i; j++)
+			seen |= (tabs[j].off.version_hex >> 16) == (hex >> 16);
+		if (!seen)
+			len += snprintf(err + len, errlen - len, "%s%u.%u", i ? ", " : "", hex >> 24,
+					(hex >> 16) & 0xff);
 	}
 	if (len > 0 && (size_t)len < errlen)
 		snprintf(err + len, errlen - len, "%s", py->has_usdt ? "; --exact works with this build's USDT probes" : "");
