@@ -656,3 +656,57 @@ if err:
 print("ok: %d line tables in memory_profiler's format, the same rows as summary.lines, sources as in the files" % len(tables))
 PYEOF
 }
+
+# py_check_frames INTERP: the default (frame-walking) mode on INTERP, with
+# lines.py in launch and in attach mode: work()'s growth and its lines'
+# increments match what work() saw; calls and Occurrences are unknown to
+# this mode, so null in JSON and "-" in the tables; no call records.
+py_check_frames()
+{
+	local interp=$1 S=lines.py log json row sum tag line
+	log=$(new_log lines)
+	json=$TMP/launch.ndjson
+	run_memtrace -o "$json" -f work -f idle -- "$interp" "$PY_TARGETS/$S" --log "$log" 8 16 4
+	assert_rc 0 "launch $interp $S"
+	grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
+	assert_eq "target kind and method" \
+		"$(mtq "$json" "' '.join('%s:%s:%s' % (t['func'], t['kind'], t['method']) for t in of('start')[0]['targets'])")" \
+		"work:python:frames idle:python:frames"
+	sum=$(truth_growth "$log" | awk '{ s += $1 } END { print s }')
+	assert_close "target's own growth" "$sum" $(((28 + 9) * MIB))
+	assert_close "work: summary growth" "$(mtq "$json" "fn('work')['growth']")" "$sum"
+	assert_eq "work: summary calls" "$(mtq "$json" "fn('work')['calls']")" None
+	assert_eq "work: call records" "$(mtq "$json" "len(calls('work'))")" 0
+	for tag in bytes calloc loop; do
+		assert_py_line "work" "$json" work $S $tag "$(py_sum "$log" line $tag)"
+	done
+	assert_close "sum of work's line increments" \
+		"$(mtq "$json" "sum(l['increment'] for l in ($(py_lines_of "$json" work $S)).values())")" "$sum"
+	assert_eq "occurrences of work's lines" \
+		"$(mtq "$json" "sorted(set(str(l['occurrences']) for l in ($(py_lines_of "$json" work $S)).values()))")" None
+	assert_eq "idle: growth and lines" \
+		"$(mtq "$json" "'%s %s' % (fn('idle')['growth'], len($(py_lines_of "$json" idle $S)))")" "0 0"
+	assert_py_tables "$MT_OUT" "$json"
+	read -r -a row <<<"$(table_row "$MT_OUT" work)"
+	assert_eq "table calls" "${row[1]:-}" -
+	assert_table_mib "table growth" "${row[2]:-}" "$sum"
+	line=$(py_line "$PY_TARGETS/$S" bytes)
+	grep -Eq "^ +$line +[0-9.]+ MiB +[0-9.]+ MiB +- +   a = b\"a\"" "$MT_OUT" ||
+		fail "bytes line not shown with '-' occurrences: $(grep -E "^ +$line " "$MT_OUT")"
+	ok "table row: $(grep -E "^ +$line " "$MT_OUT")"
+
+	# Attach mode: the interpreter is already running when memtrace arrives.
+	py_start_target "$interp" $S --wait 8 4
+	json=$TMP/attach.ndjson
+	start_memtrace -p "$T_PID" -o "$json" -f work
+	wait_start "$json"
+	kill -USR1 "$T_PID"
+	target_done "$T_LOG" "$T_PID" 0
+	wait_memtrace 20
+	assert_rc 0 "attach $interp $S"
+	sum=$(truth_growth "$T_LOG" | awk '{ s += $1 } END { print s }')
+	assert_close "attach: work: summary growth" "$(mtq "$json" "fn('work')['growth']")" "$sum"
+	for tag in bytes loop; do
+		assert_py_line "attach: work" "$json" work $S $tag "$(py_sum "$T_LOG" line $tag)"
+	done
+}

@@ -87,7 +87,35 @@ static char *script_interpreter(const char *exe)
 	return interp;
 }
 
-static void child_main(int gate, int errfd, char *const *cmd)
+/*
+ * pyenv's "python3" is a shell script that finally execs the interpreter
+ * "pyenv which" names: run that interpreter directly, so the process we
+ * trace is Python from its first instruction.
+ */
+static char *pyenv_real(const char *shim, const char *name)
+{
+	char *cmd, *line = NULL, *real = NULL;
+	size_t cap = 0;
+	FILE *p;
+
+	if (!strstr(shim, "/.pyenv/shims/") || strchr(name, '\'') ||
+	    asprintf(&cmd, "pyenv which '%s' 2>/dev/null", name) < 0)
+		return NULL;
+	p = popen(cmd, "re");
+	free(cmd);
+	if (!p)
+		return NULL;
+	if (getline(&line, &cap, p) > 0) {
+		line[strcspn(line, "\n")] = '\0';
+		if (is_exec_file(line))
+			real = realpath(line, NULL);
+	}
+	free(line);
+	pclose(p);
+	return real;
+}
+
+static void child_main(int gate, int errfd, const char *path, char *const *cmd)
 {
 	char go;
 	int e;
@@ -99,7 +127,7 @@ static void child_main(int gate, int errfd, char *const *cmd)
 	/* 'o' = go, with the command's stdout on stderr. */
 	if (go == 'o' && dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
 		_exit(127);
-	execvp(cmd[0], cmd);
+	execv(path, cmd);
 	e = errno;
 	if (write(errfd, &e, sizeof(e)) < 0)
 		_exit(127);
@@ -109,7 +137,7 @@ static void child_main(int gate, int errfd, char *const *cmd)
 int mt_launch_prepare(char *const *cmd, struct mt_child *c, char *err, size_t errlen)
 {
 	int gate[2], errp[2];
-	char *interp;
+	char *interp, *real;
 
 	memset(c, 0, sizeof(*c));
 	c->gate_fd = c->err_fd = -1;
@@ -122,6 +150,16 @@ int mt_launch_prepare(char *const *cmd, struct mt_child *c, char *err, size_t er
 			set_err(err, errlen, "command '%s' not found%s", cmd[0],
 				strchr(cmd[0], '/') ? "" : " in PATH");
 		return -ENOENT;
+	}
+	real = pyenv_real(c->exe, strrchr(cmd[0], '/') ? strrchr(cmd[0], '/') + 1 : cmd[0]);
+	if (real) {
+		free(c->exe);
+		c->exe = real;
+	}
+	c->path = strdup(c->exe);
+	if (!c->path) {
+		set_err(err, errlen, "out of memory");
+		return -ENOMEM;
 	}
 	interp = script_interpreter(c->exe);
 	if (interp) {
@@ -145,7 +183,7 @@ int mt_launch_prepare(char *const *cmd, struct mt_child *c, char *err, size_t er
 	if (c->pid == 0) {
 		close(gate[1]);
 		close(errp[0]);
-		child_main(gate[0], errp[1], cmd);
+		child_main(gate[0], errp[1], c->path, cmd);
 	}
 	close(gate[0]);
 	close(errp[1]);
@@ -202,5 +240,6 @@ void mt_launch_abort(struct mt_child *c)
 void mt_launch_free(struct mt_child *c)
 {
 	free(c->exe);
-	c->exe = NULL;
+	free(c->path);
+	c->exe = c->path = NULL;
 }

@@ -14,6 +14,7 @@ struct mt_child {
 	int gate_fd; /* write a byte to let the child exec */
 	int err_fd;  /* the child's errno if execve failed; EOF once it succeeded */
 	char *exe;   /* the program that will run (an interpreter for #! scripts), absolute */
+	char *path;  /* the file execv() gets: the command found in PATH (pyenv shims resolved) */
 	int stdout_fd; /* where the command's stdout goes; 1 unless redirected */
 };
 
