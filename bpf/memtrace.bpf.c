@@ -281,30 +281,45 @@ static __always_inline void close_call(struct mt_active *a, __u32 flags)
 
 struct slot_find {
 	__u32 tid, func;
-	int found; /* slot index, or -1 */
+	__s64 depth;   /* with by_depth: the Python frame depth to look for */
+	bool by_depth; /* match a Python call by its frame depth, whatever its function */
+	int found;     /* slot index, or -1 */
 };
 
 static int find_slot(__u32 i, struct slot_find *f)
 {
+	struct mt_active *a;
+
 	if (i >= MT_MAX_ACTIVE)
 		return 1;
-	if (active[i].tid == f->tid && active[i].func == f->func) {
+	a = &active[i];
+	if (a->tid != f->tid)
+		return 0;
+	if (f->by_depth ? a->code != MT_NO_CODE && (__s64)a->entry_sp == f->depth
+			: a->func == f->func) {
 		f->found = i;
 		return 1;
 	}
 	return 0;
 }
 
+static __always_inline struct mt_active *slot_lookup(struct slot_find *f)
+{
+	__u32 hw = active_hiwater;
+
+	f->found = -1;
+	bpf_loop(hw < MT_MAX_ACTIVE ? hw : MT_MAX_ACTIVE, find_slot, f, 0);
+	if (f->found < 0 || f->found >= MT_MAX_ACTIVE)
+		return NULL;
+	return &active[f->found];
+}
+
 /* The open outermost call of this function in this thread, or NULL. */
 static __always_inline struct mt_active *open_call(__u32 tid, __u32 func)
 {
-	struct slot_find f = { .tid = tid, .func = func, .found = -1 };
-	__u32 hw = active_hiwater;
+	struct slot_find f = { .tid = tid, .func = func };
 
-	bpf_loop(hw < MT_MAX_ACTIVE ? hw : MT_MAX_ACTIVE, find_slot, &f, 0);
-	if (f.found < 0 || f.found >= MT_MAX_ACTIVE)
-		return NULL;
-	return &active[f.found];
+	return slot_lookup(&f);
 }
 
 static int claim_slot(__u32 i, struct slot_find *f)
@@ -329,6 +344,36 @@ static __always_inline void raise_hiwater(__u32 n)
 	}
 }
 
+/*
+ * Open a call window in a free slot: entry RSS, time, peak so far. entry_sp
+ * is the stack pointer (native) or the frame depth (Python), which tells
+ * the outermost call's return from nested ones. NULL when every slot is busy:
+ * the call cannot be timed and counts as lost rather than guessed.
+ */
+static __always_inline struct mt_active *start_call(__u32 tid, __u32 func, __u32 code,
+						    __u64 entry_sp)
+{
+	struct slot_find f = { .tid = tid, .found = -1 };
+	struct mt_active *a;
+
+	bpf_loop(MT_MAX_ACTIVE, claim_slot, &f, 0);
+	if (f.found < 0 || f.found >= MT_MAX_ACTIVE) {
+		__sync_fetch_and_add(&lost, 1);
+		return NULL;
+	}
+	a = &active[f.found];
+	a->func = func;
+	a->code = code;
+	a->entry_sp = entry_sp;
+	a->ts_entry = bpf_ktime_get_ns();
+	a->rss_entry = rss_total();
+	a->rss_peak = a->rss_entry;
+	a->thread_growth = 0;
+	a->line = 0;
+	raise_hiwater(f.found + 1);
+	return a;
+}
+
 SEC("uprobe")
 int BPF_KPROBE(func_entry)
 {
@@ -336,7 +381,6 @@ int BPF_KPROBE(func_entry)
 	__u32 tid = (__u32)pid_tgid;
 	__u32 func = (__u32)bpf_get_attach_cookie(ctx);
 	__u64 sp = PT_REGS_SP(ctx);
-	struct slot_find f = { .tid = tid, .func = func, .found = -1 };
 	struct mt_active *a;
 
 	if ((pid_tgid >> 32) != targ_tgid)
@@ -351,21 +395,7 @@ int BPF_KPROBE(func_entry)
 		close_call(a, MT_CALL_UNWOUND);
 	}
 
-	bpf_loop(MT_MAX_ACTIVE, claim_slot, &f, 0);
-	if (f.found < 0 || f.found >= MT_MAX_ACTIVE) {
-		/* Every slot busy: the call cannot be timed; count it as lost rather than guess. */
-		__sync_fetch_and_add(&lost, 1);
-		return 0;
-	}
-	a = &active[f.found];
-	a->func = func;
-	a->code = MT_NO_CODE;
-	a->entry_sp = sp;
-	a->ts_entry = bpf_ktime_get_ns();
-	a->rss_entry = rss_total();
-	a->rss_peak = a->rss_entry;
-	a->thread_growth = 0;
-	raise_hiwater(f.found + 1);
+	start_call(tid, func, MT_NO_CODE, sp);
 	return 0;
 }
 

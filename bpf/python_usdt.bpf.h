@@ -198,36 +198,12 @@ static __always_inline void py_line_start(struct mt_active *a, __s32 line, __s64
 	py_line_add(a->code, line, 0, 0, 1);
 }
 
-struct frame_find {
-	__u32 tid;
-	__s32 depth;
-	int found;
-};
-
-static int find_frame_slot(__u32 i, struct frame_find *f)
-{
-	struct mt_active *a;
-
-	if (i >= MT_MAX_ACTIVE)
-		return 1;
-	a = &active[i];
-	if (a->tid == f->tid && a->code != MT_NO_CODE && (__s64)a->entry_sp == f->depth) {
-		f->found = i;
-		return 1;
-	}
-	return 0;
-}
-
 /* The open traced call whose frame is at this depth of this thread, or NULL. */
 static __always_inline struct mt_active *py_frame_call(__u32 tid, __s32 depth)
 {
-	struct frame_find f = { .tid = tid, .depth = depth, .found = -1 };
-	__u32 hw = active_hiwater;
+	struct slot_find f = { .tid = tid, .depth = depth, .by_depth = true };
 
-	bpf_loop(hw < MT_MAX_ACTIVE ? hw : MT_MAX_ACTIVE, find_frame_slot, &f, 0);
-	if (f.found < 0 || f.found >= MT_MAX_ACTIVE)
-		return NULL;
-	return &active[f.found];
+	return slot_lookup(&f);
 }
 
 SEC("usdt")
@@ -235,7 +211,6 @@ int BPF_USDT(py_entry, void *file, void *name, int lineno)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid, code, func;
-	struct slot_find f = { .tid = tid, .found = -1 };
 	__s32 depth = 1, *d;
 	struct mt_active *a;
 
@@ -261,23 +236,10 @@ int BPF_USDT(py_entry, void *file, void *name, int lineno)
 		close_call(a, MT_CALL_UNWOUND);
 	}
 
-	f.func = func;
-	bpf_loop(MT_MAX_ACTIVE, claim_slot, &f, 0);
-	if (f.found < 0 || f.found >= MT_MAX_ACTIVE) {
-		__sync_fetch_and_add(&lost, 1);
-		return 0;
-	}
-	a = &active[f.found];
-	a->func = func;
-	a->code = code;
-	a->entry_sp = depth;
-	a->ts_entry = bpf_ktime_get_ns();
-	a->rss_entry = rss_total();
-	a->rss_peak = a->rss_entry;
-	a->thread_growth = 0;
+	a = start_call(tid, func, code, depth);
 	/* memory_profiler lists the "def" line once per call, with the RSS at entry. */
-	py_line_start(a, lineno, a->rss_entry);
-	raise_hiwater(f.found + 1);
+	if (a)
+		py_line_start(a, lineno, a->rss_entry);
 	return 0;
 }
 

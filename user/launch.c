@@ -12,18 +12,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include "launch.h"
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
+#include "log.h"
 
 static bool is_exec_file(const char *path)
 {
@@ -144,10 +133,10 @@ int mt_launch_prepare(char *const *cmd, struct mt_child *c, char *err, size_t er
 	c->exe = search_path(cmd[0]);
 	if (!c->exe) {
 		if (strchr(cmd[0], '/') && !access(cmd[0], F_OK))
-			set_err(err, errlen, "cannot run '%s': not an executable file (check its x permission)",
+			mt_set_err(err, errlen, "cannot run '%s': not an executable file (check its x permission)",
 				cmd[0]);
 		else
-			set_err(err, errlen, "command '%s' not found%s", cmd[0],
+			mt_set_err(err, errlen, "command '%s' not found%s", cmd[0],
 				strchr(cmd[0], '/') ? "" : " in PATH");
 		return -ENOENT;
 	}
@@ -158,7 +147,7 @@ int mt_launch_prepare(char *const *cmd, struct mt_child *c, char *err, size_t er
 	}
 	c->path = strdup(c->exe);
 	if (!c->path) {
-		set_err(err, errlen, "out of memory");
+		mt_set_err(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	interp = script_interpreter(c->exe);
@@ -168,7 +157,7 @@ int mt_launch_prepare(char *const *cmd, struct mt_child *c, char *err, size_t er
 	}
 
 	if (pipe2(gate, O_CLOEXEC) || pipe2(errp, O_CLOEXEC)) {
-		set_err(err, errlen, "cannot create a pipe: %s", strerror(errno));
+		mt_set_err(err, errlen, "cannot create a pipe: %s", strerror(errno));
 		return -errno;
 	}
 	fflush(NULL);
@@ -176,7 +165,7 @@ int mt_launch_prepare(char *const *cmd, struct mt_child *c, char *err, size_t er
 	if (c->pid < 0) {
 		int e = errno;
 
-		set_err(err, errlen, "cannot fork: %s", strerror(e));
+		mt_set_err(err, errlen, "cannot fork: %s", strerror(e));
 		close(gate[0]), close(gate[1]), close(errp[0]), close(errp[1]);
 		return -e;
 	}
@@ -199,7 +188,7 @@ int mt_launch_release(struct mt_child *c, char *const *cmd, char *err, size_t er
 
 	if (write(c->gate_fd, c->stdout_fd == STDERR_FILENO ? "o" : "g", 1) != 1) {
 		e = errno;
-		set_err(err, errlen, "cannot start '%s': %s", cmd[0], strerror(e));
+		mt_set_err(err, errlen, "cannot start '%s': %s", cmd[0], strerror(e));
 		return -e;
 	}
 	close(c->gate_fd);
@@ -211,7 +200,7 @@ int mt_launch_release(struct mt_child *c, char *const *cmd, char *err, size_t er
 	close(c->err_fd);
 	c->err_fd = -1;
 	if (n == sizeof(e)) {
-		set_err(err, errlen, "cannot execute '%s': %s", cmd[0], strerror(e));
+		mt_set_err(err, errlen, "cannot execute '%s': %s", cmd[0], strerror(e));
 		waitpid(c->pid, NULL, 0);
 		c->pid = 0;
 		return -e;

@@ -40,3 +40,14 @@ void mt_info(int level, const char *fmt, ...)
 	vlog("", fmt, ap);
 	va_end(ap);
 }
+
+void mt_set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "pyproc.h"
+#include "log.h"
 
 #define DELETED_SUFFIX " (deleted)"
 
@@ -38,20 +39,6 @@ struct mapping {
 	uint64_t start, end, pgoff;
 	char *path;
 };
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 int mt_py_read(pid_t pid, uint64_t addr, void *buf, size_t len)
 {
@@ -418,12 +405,12 @@ static int confirm_version(pid_t pid, struct pyelf *pe, struct mt_pyproc *p, cha
 	}
 	if (named && p->version_source != MT_PYVER_NAME &&
 	    (p->major != name_major || p->minor != name_minor)) {
-		set_err(err, errlen, "%s is named for Python %d.%d but its memory says %d.%d",
+		mt_set_err(err, errlen, "%s is named for Python %d.%d but its memory says %d.%d",
 			p->object, name_major, name_minor, p->major, p->minor);
 		return -EPROTO;
 	}
 	if (!p->major) {
-		set_err(err, errlen,
+		mt_set_err(err, errlen,
 			"%s has _PyRuntime but neither its name nor its memory tells the Python version",
 			p->object);
 		return -ENOENT;
@@ -461,13 +448,13 @@ int mt_pyproc_detect(pid_t pid, struct mt_pyproc *out, char *err, size_t errlen)
 		ret = -errno;
 		if (ret == -ENOENT)
 			ret = -ESRCH;
-		set_err(err, errlen, "cannot read %s: %s", linkp, strerror(-ret));
+		mt_set_err(err, errlen, "cannot read %s: %s", linkp, strerror(-ret));
 		return ret;
 	}
 	exe[n] = '\0';
 	ret = read_maps(pid, &maps, &nmaps);
 	if (ret) {
-		set_err(err, errlen, "cannot read /proc/%d/maps: %s", (int)pid, strerror(-ret));
+		mt_set_err(err, errlen, "cannot read /proc/%d/maps: %s", (int)pid, strerror(-ret));
 		return ret;
 	}
 
@@ -510,7 +497,7 @@ int mt_pyproc_detect(pid_t pid, struct mt_pyproc *out, char *err, size_t errlen)
 		if (ret)
 			return ret;
 		if (out->major != 3) {
-			set_err(err, errlen, "%s is Python %d.%d, not CPython 3", out->object,
+			mt_set_err(err, errlen, "%s is Python %d.%d, not CPython 3", out->object,
 				out->major, out->minor);
 			return -EPROTONOSUPPORT;
 		}
@@ -518,12 +505,12 @@ int mt_pyproc_detect(pid_t pid, struct mt_pyproc *out, char *err, size_t errlen)
 	}
 	free_maps(maps, nmaps);
 	if (py2) {
-		set_err(err, errlen,
+		mt_set_err(err, errlen,
 			"process %d runs Python 2 (%s): only CPython 3.10+ is supported", (int)pid,
 			py2);
 		return -EPROTONOSUPPORT;
 	}
-	set_err(err, errlen,
+	mt_set_err(err, errlen,
 		"process %d (%s) is not CPython: neither it nor a mapped libpython3 defines _PyRuntime",
 		(int)pid, exe);
 	return -ENOENT;
@@ -653,14 +640,14 @@ int mt_pyproc_detect_exe(const char *exe, struct mt_pyproc *out, char *err, size
 	memset(out, 0, sizeof(*out));
 	if (!realpath(exe, path)) {
 		ret = -errno;
-		set_err(err, errlen, "cannot open %s: %s", exe, strerror(-ret));
+		mt_set_err(err, errlen, "cannot open %s: %s", exe, strerror(-ret));
 		return ret;
 	}
 	ret = pyelf_open(path, &pe);
 	if (ret == -ENOEXEC && shebang(path, interp, sizeof(interp)) == 0) {
 		if (!realpath(interp, path)) {
 			ret = -errno;
-			set_err(err, errlen,
+			mt_set_err(err, errlen,
 				"%s names the interpreter %s, which cannot be opened: %s", exe,
 				interp, strerror(-ret));
 			return ret;
@@ -668,7 +655,7 @@ int mt_pyproc_detect_exe(const char *exe, struct mt_pyproc *out, char *err, size
 		ret = pyelf_open(path, &pe);
 	}
 	if (ret) {
-		set_err(err, errlen, "%s is not an ELF executable%s", path,
+		mt_set_err(err, errlen, "%s is not an ELF executable%s", path,
 			ret == -ENOEXEC ? "" : " that can be read");
 		return ret;
 	}
@@ -683,19 +670,19 @@ int mt_pyproc_detect_exe(const char *exe, struct mt_pyproc *out, char *err, size
 	}
 	if (!pe.needed[0]) {
 		pyelf_close(&pe);
-		set_err(err, errlen,
+		mt_set_err(err, errlen,
 			"%s is not CPython: it neither defines _PyRuntime nor links libpython",
 			path);
 		return -ENOENT;
 	}
 	if (strncmp(pe.needed, "libpython2", 10) == 0) {
-		set_err(err, errlen, "%s links %s (Python 2): only CPython 3.10+ is supported",
+		mt_set_err(err, errlen, "%s links %s (Python 2): only CPython 3.10+ is supported",
 			path, pe.needed);
 		pyelf_close(&pe);
 		return -EPROTONOSUPPORT;
 	}
 	if (!find_library(&pe, path, lib, sizeof(lib))) {
-		set_err(err, errlen,
+		mt_set_err(err, errlen,
 			"%s needs %s, which was not found in its runpath, LD_LIBRARY_PATH or the default directories",
 			path, pe.needed);
 		pyelf_close(&pe);
@@ -704,7 +691,7 @@ int mt_pyproc_detect_exe(const char *exe, struct mt_pyproc *out, char *err, size
 	pyelf_close(&pe);
 	ret = pyelf_open(lib, &lpe);
 	if (ret || !lpe.has_runtime) {
-		set_err(err, errlen, "%s (needed by %s) does not define _PyRuntime", lib, path);
+		mt_set_err(err, errlen, "%s (needed by %s) does not define _PyRuntime", lib, path);
 		if (!ret)
 			pyelf_close(&lpe);
 		return -ENOENT;
@@ -714,13 +701,13 @@ int mt_pyproc_detect_exe(const char *exe, struct mt_pyproc *out, char *err, size
 	pyelf_close(&lpe);
 check:
 	if (!out->major) {
-		set_err(err, errlen,
+		mt_set_err(err, errlen,
 			"%s has _PyRuntime but neither its name nor its contents tells the Python version",
 			out->object);
 		return -ENOENT;
 	}
 	if (out->major != 3) {
-		set_err(err, errlen, "%s is Python %d.%d: only CPython 3.10+ is supported",
+		mt_set_err(err, errlen, "%s is Python %d.%d: only CPython 3.10+ is supported",
 			out->object, out->major, out->minor);
 		return -EPROTONOSUPPORT;
 	}

@@ -31,18 +31,6 @@ struct mt_tracer {
 	size_t nlinks;
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 static bool has_cap(const struct __user_cap_data_struct *d, int cap)
 {
 	return d[cap / 32].effective & (1u << (cap % 32));
@@ -59,14 +47,14 @@ int mt_tracer_check_system(char *err, size_t errlen)
 		bpf = has_cap(data, CAP_BPF) || admin;
 		perfmon = has_cap(data, CAP_PERFMON) || admin;
 		if (!bpf || !perfmon) {
-			set_err(err, errlen,
+			mt_set_err(err, errlen,
 				"permission denied: tracing needs root (CAP_BPF and CAP_PERFMON%s); run with sudo",
 				geteuid() ? ", you are not root" : "");
 			return -EPERM;
 		}
 	}
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		set_err(err, errlen,
+		mt_set_err(err, errlen,
 			"this kernel has no BTF (/sys/kernel/btf/vmlinux: %s); memtrace needs a kernel built with CONFIG_DEBUG_INFO_BTF=y (5.8 or later)",
 			strerror(errno));
 		return -ENOTSUP;
@@ -100,14 +88,14 @@ static int tracefs_ensure(bool *mounted, char *err, size_t errlen)
 	if (mount("nodev", TRACEFS, "tracefs", 0, NULL)) {
 		int e = errno;
 
-		set_err(err, errlen,
+		mt_set_err(err, errlen,
 			"tracefs is not mounted and mounting it failed (%s); mount it with 'mount -t tracefs nodev %s' and retry",
 			strerror(e), TRACEFS);
 		return -e;
 	}
 	*mounted = true;
 	if (access(TRACEFS "/events/kmem/rss_stat/id", R_OK)) {
-		set_err(err, errlen,
+		mt_set_err(err, errlen,
 			"this kernel has no kmem:rss_stat tracepoint (%s/events/kmem/rss_stat); memtrace needs Linux 5.5 or later",
 			TRACEFS);
 		umount2(TRACEFS, MNT_DETACH);
@@ -145,7 +133,7 @@ static int attach_target(struct mt_tracer *t, pid_t pid, const struct mt_target 
 		if (!l) {
 			int e = errno;
 
-			set_err(err, errlen, "cannot attach to %s in %s at offset 0x%llx: %s", tg->func,
+			mt_set_err(err, errlen, "cannot attach to %s in %s at offset 0x%llx: %s", tg->func,
 				tg->object, (unsigned long long)tg->offset, strerror(e));
 			return -e;
 		}
@@ -180,12 +168,12 @@ static int set_python_targets(struct memtrace_bpf *skel, const struct mt_tracer_
 		if (tg->kind != MT_KIND_PYTHON)
 			continue;
 		if (n >= MT_MAX_PY_TARGETS) {
-			set_err(err, errlen, "too many Python functions (at most %d)", MT_MAX_PY_TARGETS);
+			mt_set_err(err, errlen, "too many Python functions (at most %d)", MT_MAX_PY_TARGETS);
 			return -E2BIG;
 		}
 		if (strlen(name) >= MT_PY_NAME_LEN ||
 		    (tg->py_file && strlen(tg->py_file) >= MT_PY_FILE_LEN)) {
-			set_err(err, errlen, "'%s' is too long to match (names up to %d, files up to %d bytes)",
+			mt_set_err(err, errlen, "'%s' is too long to match (names up to %d, files up to %d bytes)",
 				tg->spec, MT_PY_NAME_LEN - 1, MT_PY_FILE_LEN - 1);
 			return -ENAMETOOLONG;
 		}
@@ -216,7 +204,7 @@ static int attach_usdt(struct mt_tracer *t, pid_t pid, const struct mt_target *t
 		if (!l) {
 			int e = errno;
 
-			set_err(err, errlen, "cannot attach to python:%s in %s: %s", probes[i],
+			mt_set_err(err, errlen, "cannot attach to python:%s in %s: %s", probes[i],
 				tg->object, strerror(e));
 			return -e;
 		}
@@ -241,7 +229,7 @@ static int set_frame_targets(struct mt_tracer *t, const struct mt_tracer_opts *o
 		     bpf_map_update_elem(names, &o->py_match[i].hash, &idx, BPF_ANY))) {
 			int e = errno;
 
-			set_err(err, errlen, "cannot set up Python frame matching: %s", strerror(e));
+			mt_set_err(err, errlen, "cannot set up Python frame matching: %s", strerror(e));
 			return -e;
 		}
 	}
@@ -253,11 +241,11 @@ static int set_frame_targets(struct mt_tracer *t, const struct mt_tracer_opts *o
 static int load_error(int e, char *err, size_t errlen)
 {
 	if (e == EPERM || e == EACCES)
-		set_err(err, errlen,
+		mt_set_err(err, errlen,
 			"the kernel refused to load memtrace's BPF programs (%s); run as root with CAP_BPF and CAP_PERFMON, and check kernel.unprivileged_bpf_disabled / lockdown",
 			strerror(e));
 	else
-		set_err(err, errlen,
+		mt_set_err(err, errlen,
 			"cannot load memtrace's BPF programs: %s; this kernel may be too old (memtrace needs 5.17+ with BTF); rerun with -vvv for the verifier's log",
 			strerror(e));
 	return -e;
@@ -284,7 +272,7 @@ int mt_tracer_start(const struct mt_tracer_opts *o, struct mt_tracer **out, char
 	t->skel = memtrace_bpf__open();
 	if (!t->skel) {
 		e = errno;
-		set_err(err, errlen, "cannot open memtrace's BPF object: %s", strerror(e));
+		mt_set_err(err, errlen, "cannot open memtrace's BPF object: %s", strerror(e));
 		goto fail;
 	}
 	t->skel->rodata->targ_tgid = o->pid;
@@ -313,7 +301,7 @@ int mt_tracer_start(const struct mt_tracer_opts *o, struct mt_tracer **out, char
 		goto fail;
 	if (memtrace_bpf__attach(t->skel)) {
 		e = errno;
-		set_err(err, errlen, "cannot attach to kmem:rss_stat and sched_process_exit: %s",
+		mt_set_err(err, errlen, "cannot attach to kmem:rss_stat and sched_process_exit: %s",
 			strerror(e));
 		goto fail;
 	}
@@ -336,7 +324,7 @@ int mt_tracer_start(const struct mt_tracer_opts *o, struct mt_tracer **out, char
 	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), o->on_record, o->ctx, NULL);
 	if (!t->rb) {
 		e = errno;
-		set_err(err, errlen, "cannot set up the ring buffer: %s", strerror(e));
+		mt_set_err(err, errlen, "cannot set up the ring buffer: %s", strerror(e));
 		goto fail;
 	}
 	*out = t;
@@ -382,21 +370,30 @@ const struct mt_func_agg *mt_tracer_func(struct mt_tracer *t, size_t idx)
 	return idx < MT_MAX_FUNCS + MT_MAX_CODES ? &t->skel->bss->funcs[idx] : NULL;
 }
 
+/* Every entry of a hash map, in no particular order. */
+static void map_each(int fd, size_t key_size, size_t val_size,
+		     void (*fn)(void *ctx, const void *k, const void *v), void *ctx)
+{
+	/* Keys and values here are small fixed structs: 64 bytes is plenty. */
+	__u8 key[64], next[64], val[64];
+	void *prev = NULL;
+
+	if (key_size > sizeof(key) || val_size > sizeof(val))
+		return;
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		if (!bpf_map_lookup_elem(fd, next, val))
+			fn(ctx, next, val);
+		memcpy(key, next, key_size);
+		prev = key;
+	}
+}
+
 int mt_tracer_lines(struct mt_tracer *t,
 		    void (*fn)(void *ctx, const struct mt_line_key *k, const struct mt_line_val *v),
 		    void *ctx)
 {
-	int fd = bpf_map__fd(t->skel->maps.py_lines);
-	struct mt_line_key k, next;
-	struct mt_line_val v;
-	void *prev = NULL;
-
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		if (!bpf_map_lookup_elem(fd, &next, &v))
-			fn(ctx, &next, &v);
-		k = next;
-		prev = &k;
-	}
+	map_each(bpf_map__fd(t->skel->maps.py_lines), sizeof(struct mt_line_key),
+		 sizeof(struct mt_line_val), (void (*)(void *, const void *, const void *))fn, ctx);
 	return 0;
 }
 
@@ -423,17 +420,8 @@ int mt_tracer_frame_lines(struct mt_tracer *t,
 				     const struct mt_pyframe_val *v),
 			  void *ctx)
 {
-	int fd = bpf_map__fd(t->skel->maps.py_frame_lines);
-	struct mt_pyframe_key k, next;
-	struct mt_pyframe_val v;
-	void *prev = NULL;
-
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		if (!bpf_map_lookup_elem(fd, &next, &v))
-			fn(ctx, &next, &v);
-		k = next;
-		prev = &k;
-	}
+	map_each(bpf_map__fd(t->skel->maps.py_frame_lines), sizeof(struct mt_pyframe_key),
+		 sizeof(struct mt_pyframe_val), (void (*)(void *, const void *, const void *))fn, ctx);
 	return 0;
 }
 
