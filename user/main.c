@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include "collect.h"
 #include "env.h"
 #include "json.h"
 #include "launch.h"
@@ -553,166 +554,24 @@ static void collect_open_calls(struct run *r, const struct mt_snapshot *snap)
 	}
 }
 
-/* A row of the function table, fed from the kernel-side totals at index func. */
-static int add_row(struct run *r, size_t func, const char *name, const char *kind, bool calls_known)
-{
-	const struct mt_func_agg *a = mt_tracer_func(r->tracer, func);
-	struct mt_func_stats *f;
-	int row = mt_stats_func(&r->stats, name, kind, calls_known);
-
-	if (row < 0)
-		return row;
-	r->row_of[func] = row;
-	f = &r->stats.funcs[row];
-	f->calls = a->calls;
-	f->growth = a->growth;
-	f->growth_max = a->growth_max;
-	f->peak_max = a->peak_max;
-	f->thread_growth = a->thread_growth;
-	return row;
-}
-
-/* Frame walking knows growth per line, and so per function, but not calls. */
-static int add_frames_row(struct run *r, size_t code, const char *name,
-			  const struct mt_pyframes_line *lines, size_t nlines)
-{
-	int row = mt_stats_func(&r->stats, name, "python", false);
-	struct mt_func_stats *f;
-
-	if (row < 0)
-		return row;
-	r->row_of[MT_MAX_FUNCS + code] = row;
-	f = &r->stats.funcs[row];
-	f->growth_max = f->peak_max = INT64_MIN;
-	for (size_t i = 0; i < nlines; i++) {
-		if (lines[i].code == code) {
-			f->growth += lines[i].increment;
-			f->thread_growth += lines[i].increment;
-		}
-	}
-	return row;
-}
-
-/*
- * Python functions are rows per matched code: the same name in two files
- * is two rows, told apart by file.
- */
-static int add_python_rows(struct run *r, size_t target, const struct mt_pyframes_line *lines,
-			   size_t nlines)
-{
-	const struct mt_target *t = &r->targets[target];
-	int rows = 0, matches = 0, e;
-
-	for (size_t c = 0; c < r->codes.ncodes; c++) {
-		const struct mt_pycode_info *ci = mt_pycodes_get(&r->codes, c);
-
-		matches += ci && ci->target == target;
-	}
-	for (size_t c = 0; c < r->codes.ncodes; c++) {
-		const struct mt_pycode_info *ci = mt_pycodes_get(&r->codes, c);
-		char *name;
-
-		if (!ci || ci->target != target)
-			continue;
-		if (asprintf(&name, "%s (%s)", t->func, ci->file) < 0)
-			return -ENOMEM;
-		if (!strcmp(t->method, "frames"))
-			e = add_frames_row(r, c, matches > 1 ? name : t->func, lines, nlines);
-		else
-			e = add_row(r, MT_MAX_FUNCS + c, matches > 1 ? name : t->func, "python", true);
-		free(name);
-		if (e < 0)
-			return e;
-		rows++;
-	}
-	/* Never called: still a row, so the table says so. */
-	if (!rows && mt_stats_func(&r->stats, t->func, "python", strcmp(t->method, "frames")) < 0)
-		return -ENOMEM;
-	return 0;
-}
-
-static bool r_is_frames(const struct run *r, const struct mt_pycode_info *ci)
-{
-	return ci->target < r->ntargets && !strcmp(r->targets[ci->target].method, "frames");
-}
-
-struct line_ctx {
-	struct run *r;
-	int err;
-};
-
-static void add_line(void *ctx, const struct mt_line_key *k, const struct mt_line_val *v)
-{
-	struct line_ctx *lc = ctx;
-	struct mt_stats *s = &lc->r->stats;
-	const struct mt_pycode_info *ci = mt_pycodes_get(&lc->r->codes, k->code);
-	struct mt_line_stats *l, *n;
-	const char *src;
-	int row = lc->r->row_of[MT_MAX_FUNCS + (k->code < MT_MAX_CODES ? k->code : 0)];
-
-	if (!ci || row < 0 || lc->err)
-		return;
-	n = realloc(s->lines, (s->nlines + 1) * sizeof(*n));
-	if (!n) {
-		lc->err = -ENOMEM;
-		return;
-	}
-	s->lines = n;
-	l = &s->lines[s->nlines];
-	memset(l, 0, sizeof(*l));
-	src = mt_pycode_source(ci, k->line);
-	l->func = strdup(s->funcs[row].func);
-	l->file = strdup(ci->file);
-	l->source = src ? strdup(src) : NULL;
-	l->line = k->line;
-	l->mem = v->mem ? v->mem : -1;
-	l->increment = v->increment;
-	/* Frame walking sees memory changes, not line events: occurrences unknown. */
-	l->occurrences = r_is_frames(lc->r, ci) ? -1 : (int64_t)v->occurrences;
-	if (!l->func || !l->file || (src && !l->source)) {
-		lc->err = -ENOMEM;
-		return;
-	}
-	s->nlines++;
-}
-
-/*
- * The table from the kernel-side totals: exact even where per-call records
- * were lost or never sent. Rebuilt each time (--every calls it while tracing).
- */
 static int collect_stats(struct run *r, const struct mt_snapshot *snap)
 {
-	struct line_ctx lc = { .r = r };
-	struct mt_pyframes_line *fl = NULL;
-	size_t nfl = 0;
-	int e = 0;
+	struct mt_collect c = {
+		.tracer = r->tracer,
+		.targets = r->targets,
+		.ntargets = r->ntargets,
+		.codes = &r->codes,
+		.frames = &r->frames,
+		.stats = &r->stats,
+	};
+	int e = mt_collect_stats(&c);
 
-	mt_stats_free(&r->stats);
-	memset(&r->stats, 0, sizeof(r->stats));
-	for (size_t i = 0; i < MT_MAX_FUNCS + MT_MAX_CODES; i++)
-		r->row_of[i] = -1;
-	if (r->frames.nmatch)
-		e = mt_pyframes_lines(&r->frames, r->tracer, &fl, &nfl);
-	for (size_t i = 0; i < r->ntargets && e >= 0; i++) {
-		if (r->targets[i].kind == MT_KIND_PYTHON)
-			e = add_python_rows(r, i, fl, nfl);
-		else
-			e = add_row(r, i, r->targets[i].func, "native", true);
-	}
-	if (e >= 0)
-		mt_tracer_lines(r->tracer, add_line, &lc);
-	for (size_t i = 0; i < nfl && e >= 0 && !lc.err; i++) {
-		struct mt_line_key k = { .code = fl[i].code, .line = fl[i].line };
-		struct mt_line_val v = { .increment = fl[i].increment, .mem = fl[i].mem };
-
-		add_line(&lc, &k, &v);
-	}
-	free(fl);
+	memcpy(r->row_of, c.row_of, sizeof(r->row_of));
 	r->stats.peak_rss = snap->peak;
 	r->peak_ts = snap->peak_ts;
 	r->stats.lost = snap->lost;
 	r->stats.duration = mono_now() - r->t0;
-	return e < 0 ? e : lc.err;
+	return e;
 }
 
 static void write_plots(struct run *r)
