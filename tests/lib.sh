@@ -563,21 +563,22 @@ py_lines_of()
 	echo "{l['line']: l for l in summary()['lines'] if same(l['func'], '$2') and l['file'].endswith('/$3')}"
 }
 
-# py_line_field FILE FUNC SCRIPT LINE FIELD: one field of one summary.lines
-# entry; fails when the line has no entry.
+# py_line_field FILE FUNC SCRIPT LINE FIELD [DEFAULT]: one field of one
+# summary.lines entry; DEFAULT (else a message) when the line has no entry.
 py_line_field()
 {
-	mtq "$1" "($(py_lines_of "$1" "$2" "$3")).get($4, {}).get('$5', 'no entry for line $4 of $3')"
+	mtq "$1" "($(py_lines_of "$1" "$2" "$3")).get($4, {}).get('$5', '${6:-no entry for line $4 of $3}')"
 }
 
 # assert_py_line WHAT FILE FUNC SCRIPT TAG WANT: the increment of the line
-# tagged TAG against WANT bytes.
+# tagged TAG against WANT bytes. A line without an entry counts as 0: frame
+# walking lists only the lines it saw memory change on.
 assert_py_line()
 {
 	local what=$1 file=$2 func=$3 script=$4 tag=$5 want=$6 line
 	line=$(py_line "$PY_TARGETS/$script" "$tag")
 	assert_close "$what: line $line (L:$tag) increment" \
-		"$(py_line_field "$file" "$func" "$script" "$line" increment)" "$want"
+		"$(py_line_field "$file" "$func" "$script" "$line" increment 0)" "$want"
 }
 
 # assert_py_tables OUT JSON: the line tables in OUT (memtrace's stdout) are
@@ -709,4 +710,70 @@ py_check_frames()
 	for tag in bytes loop; do
 		assert_py_line "attach: work" "$json" work $S $tag "$(py_sum "$T_LOG" line $tag)"
 	done
+}
+
+# assert_le WHAT GOT MAX (numbers)
+assert_le()
+{
+	awk -v g="$2" -v m="$3" 'BEGIN { exit !(g ~ /^-?[0-9]+(\.[0-9]+)?$/ && g + 0 <= m + 0) }' ||
+		fail "$1: got $2, want <= $3"
+	ok "$1: $2 <= $3"
+}
+
+# --- plots (tests/integ/ts_*.sh) -------------------------------------------
+
+# require_svg_tools: xmllint (libxml2-utils) and rsvg-convert (librsvg2-bin).
+require_svg_tools()
+{
+	command -v xmllint >/dev/null || skip "xmllint not installed (libxml2-utils)"
+	command -v rsvg-convert >/dev/null || skip "rsvg-convert not installed (librsvg2-bin)"
+}
+
+# assert_svg SVG FUNC...: SVG is well-formed XML (xmllint), renders to a PNG
+# (rsvg-convert, non-empty, a real PNG), is self-contained (no href= of any
+# kind, no <script, no @import, no url() other than url(#id) into the file)
+# and shows each FUNC's name in its text.
+assert_svg()
+{
+	local svg=$1 png res
+	shift
+	[ -s "$svg" ] || fail "SVG $svg missing or empty"
+	res=$(xmllint --noout "$svg" 2>&1) || fail "SVG $svg is not well-formed (xmllint): $res"
+	ok "xmllint --noout $(basename "$svg")"
+	png=${svg%.svg}.render.png
+	res=$(rsvg-convert -o "$png" "$svg" 2>&1) || fail "rsvg-convert cannot render $svg: $res"
+	res=$("$PY" - "$svg" "$png" "$@" 2>&1 <<'PYEOF'
+import re, sys
+import xml.etree.ElementTree as ET
+svg, png, funcs = sys.argv[1], sys.argv[2], sys.argv[3:]
+err = []
+with open(png, "rb") as f:
+    head = f.read(8)
+    f.seek(0, 2)
+    size = f.tell()
+if head != b"\x89PNG\r\n\x1a\n" or size < 1000:
+    err.append("rsvg-convert wrote no real PNG (%d bytes, starts %r)" % (size, head))
+else:
+    print("ok: renders: %d-byte PNG" % size)
+data = open(svg, encoding="utf-8").read()
+for pat, what in ((r"href\s*=", "a link (href=, xlink:href=)"),
+                  (r"<\s*script", "a <script>"),
+                  (r"@import", "an @import"),
+                  (r"url\(\s*['\"]?\s*[^#'\"\s]", "a url() to something outside the file")):
+    m = re.search(pat, data, re.I)
+    if m:
+        err.append("not self-contained: %s: %r" % (what, data[max(0, m.start() - 60):m.end() + 60]))
+root = ET.fromstring(data)
+if root.tag != "{http://www.w3.org/2000/svg}svg":
+    err.append("root element is %s, want svg in the SVG namespace" % root.tag)
+texts = ["".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text")]
+for f in funcs:
+    if not any(f in t for t in texts):
+        err.append("function %s does not appear in any <text> (texts: %r)" % (f, texts[:40]))
+if err:
+    sys.exit("\n".join(err))
+print("ok: self-contained (no href, script, @import, external url()); %d texts name %s" % (len(texts), ", ".join(funcs)))
+PYEOF
+) || fail "SVG $svg: $res"
+	echo "$res"
 }

@@ -393,8 +393,9 @@ static void write_start(struct run *r)
 	s.comm = comm;
 	s.targets = tg;
 	EMIT(r, mt_rec_start, &s);
+	/* The series counts from t = 0, the start record from a little later. */
 	if (r->want_series)
-		mt_series_set_info(&r->series, r->pid, comm, s.cmdline, s.ts_unix);
+		mt_series_set_info(&r->series, r->pid, comm, s.cmdline, s.ts_unix - s.t);
 	mt_proc_free_argv(argv);
 	free(tg);
 }

@@ -14,7 +14,7 @@ static double mib(int64_t b)
 	return b / 1048576.0;
 }
 
-/* mprof splits lines on spaces: a name must be one word. */
+/* mprof splits FUNC lines on spaces: a name must be one word. */
 static void word(FILE *f, const char *s)
 {
 	for (; *s; s++)
@@ -23,8 +23,10 @@ static void word(FILE *f, const char *s)
 
 int mt_mprof_write(const struct mt_series *s, FILE *f)
 {
+	/* mprof reads the rest of the CMDLINE line as is: only a newline would break it. */
 	fprintf(f, "CMDLINE ");
-	word(f, s->cmdline && *s->cmdline ? s->cmdline : s->comm ? s->comm : "?");
+	for (const char *c = s->cmdline && *s->cmdline ? s->cmdline : s->comm ? s->comm : "?"; *c; c++)
+		fputc(*c == '\n' ? ' ' : *c, f);
 	fputc('\n', f);
 	for (size_t i = 0; i < s->nsamples; i++) {
 		const struct mt_sample *m = &s->samples[i];

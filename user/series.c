@@ -113,7 +113,7 @@ static int read_start(struct mt_series *s, const struct mt_jval *v)
 	const struct mt_jval *argv = mt_jobj_get(v, "cmdline");
 	const char *comm = NULL;
 	char **args = NULL;
-	double ts = 0;
+	double ts = 0, t0 = 0;
 	int64_t pid = 0;
 	int e;
 
@@ -127,7 +127,9 @@ static int read_start(struct mt_series *s, const struct mt_jval *v)
 		for (size_t i = 0; i < argv->arr.n; i++)
 			args[i] = argv->arr.items[i].type == MT_JSTR ? argv->arr.items[i].str.s : "?";
 	}
-	e = mt_series_set_info(s, (pid_t)pid, comm, args, ts);
+	/* ts_unix is the wall-clock time of the start record; the series wants t = 0's. */
+	mt_jget_num(v, "t", &t0);
+	e = mt_series_set_info(s, (pid_t)pid, comm, args, ts - t0);
 	free(args);
 	return e;
 }

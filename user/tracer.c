@@ -338,10 +338,20 @@ fail:
 
 int mt_tracer_poll(struct mt_tracer *t, int timeout_ms)
 {
-	int n = ring_buffer__poll(t->rb, timeout_ms);
+	int n = ring_buffer__poll(t->rb, timeout_ms), m;
 
 	/* A signal (Ctrl-C) interrupting the wait is the normal way to stop. */
-	return n == -EINTR ? 0 : n;
+	if (n == -EINTR)
+		n = 0;
+	/*
+	 * The kernel side wakes us only once records pile up (a wake-up per
+	 * record costs more than the probe): read what is there anyway, so
+	 * records go out close to when they happened.
+	 */
+	m = ring_buffer__consume(t->rb);
+	if (n < 0)
+		return n;
+	return m < 0 ? (m == -EINTR ? n : m) : n + m;
 }
 
 void mt_tracer_snapshot(struct mt_tracer *t, struct mt_snapshot *s, bool reset_sample_peak)

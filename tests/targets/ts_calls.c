@@ -4,7 +4,9 @@
  * (default 4), PERIOD_MS apart (default 100), calls ts_keep() then
  * ts_burst(). ts_keep allocates and touches 4 MiB and keeps it; ts_burst maps
  * 16 MiB, touches every page and unmaps it. Per call it reports
- * "call FUNC BEFORE AFTER": its RSS (bytes) just before and just after.
+ * "call FUNC BEFORE AFTER T_ENTRY T_RETURN": its RSS (bytes) just before and
+ * just after the call, and the wall-clock times (CLOCK_REALTIME, seconds)
+ * right before and right after it.
  */
 #include <sys/mman.h>
 #include "target.h"
@@ -39,25 +41,40 @@ TRACED int ts_burst(void)
 	return 0;
 }
 
+static double wall(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 int main(int argc, char **argv)
 {
 	int i = t_init(argc, argv);
 	long rounds = t_arg(argc, argv, i, 4);
 	long period = t_arg(argc, argv, i + 1, 100);
 
+	(void)wall(); /* warm: measuring must not fault anything later */
+
 	for (long k = 0; k < rounds; k++) {
 		long before, after;
+		double t0, t1;
 
 		if (k)
 			t_sleep_ms(period);
 		before = t_rss();
+		t0 = wall();
 		ts_keep();
+		t1 = wall();
 		after = t_rss();
-		t_say("call ts_keep %ld %ld", before, after);
+		t_say("call ts_keep %ld %ld %.6f %.6f", before, after, t0, t1);
 		before = t_rss();
+		t0 = wall();
 		ts_burst();
+		t1 = wall();
 		after = t_rss();
-		t_say("call ts_burst %ld %ld", before, after);
+		t_say("call ts_burst %ld %ld %.6f %.6f", before, after, t0, t1);
 	}
 	t_say("done");
 	return 0;

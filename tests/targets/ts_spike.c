@@ -5,8 +5,9 @@
  * memory, touches every page and unmaps it, all as fast as it can: a spike
  * that lasts a fraction of a second. Then reports its own "hwm B" (VmHWM from
  * /proc/self/status: the largest RSS the process ever had, bytes), "rss B"
- * (its RSS now) and "spike_ms MS" (how long the spike lasted), stays for
- * HOLD_MS (default 1500) and exits.
+ * (its RSS now) and "spike FROM TO" (wall-clock times, CLOCK_REALTIME
+ * seconds, just before and just after the call), stays for HOLD_MS (default
+ * 1500) and exits.
  */
 #include <sys/mman.h>
 #include "target.h"
@@ -57,15 +58,15 @@ int main(int argc, char **argv)
 	struct timespec a, b;
 
 	(void)t_status_kb("VmHWM:");
-	clock_gettime(CLOCK_MONOTONIC, &a);
+	clock_gettime(CLOCK_REALTIME, &a);
 	if (ts_spike_map(mib)) {
 		perror("ts_spike: mmap");
 		return 99;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &b);
+	clock_gettime(CLOCK_REALTIME, &b);
 	t_say("hwm %ld", t_status_kb("VmHWM:"));
 	t_say("rss %ld", t_rss());
-	t_say("spike_ms %.1f", (b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6);
+	t_say("spike %ld.%06ld %ld.%06ld", (long)a.tv_sec, a.tv_nsec / 1000, (long)b.tv_sec, b.tv_nsec / 1000);
 	t_sleep_ms(hold);
 	t_say("done");
 	return 0;
