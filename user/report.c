@@ -158,6 +158,12 @@ void mt_report_functions(FILE *f, const struct mt_stats *s)
 			fputs("  ", f);
 			put_text(f, fs->func, false);
 			fputs(": never called while tracing\n", f);
+		} else if (!fs->calls_known && fs->growth == 0 && fs->thread_growth == 0) {
+			/* Frame walking sees a function only when memory changes inside it. */
+			fputs("  ", f);
+			put_text(f, fs->func, false);
+			fputs(": no memory change seen inside it while tracing (calls are counted with --exact)\n",
+			      f);
 		}
 	}
 
