@@ -503,23 +503,28 @@ require_py_usdt()
 
 # py_frame_interps: every interpreter the frame-walking tests run on, one a
 # line: pyenv's supported versions that are installed, then Debian's 3.11.
-# Says which are missing; skips the test when none is there.
+# Says on stderr which are missing. Run it once, outside $(...), with
+# require_py_frames, which sets PY_INTERPS or skips the test.
 py_frame_interps()
 {
-	local v p found=0
+	local v p
 	for v in $PY_FRAME_VERSIONS; do
 		if p=$(py_interp "$v"); then
 			echo "$p"
-			found=1
 		else
 			echo "note: CPython $v is not installed ($PYENV_VERSIONS/$v): not tested" >&2
 		fi
 	done
 	if [ -x "$PY_USDT" ]; then
 		echo "$PY_USDT"
-		found=1
 	fi
-	[ "$found" = 1 ] || skip "no CPython 3.10-3.13 installed ($PYENV_VERSIONS, $PY_USDT)"
+}
+
+# require_py_frames: PY_INTERPS (array) = py_frame_interps, or skip.
+require_py_frames()
+{
+	mapfile -t PY_INTERPS < <(py_frame_interps)
+	[ ${#PY_INTERPS[@]} -gt 0 ] || skip "no CPython 3.10-3.13 installed ($PYENV_VERSIONS, $PY_USDT)"
 }
 
 # py_line SCRIPT TAG: the line number of SCRIPT's line ending in "# L:TAG".

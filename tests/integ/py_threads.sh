@@ -1,13 +1,24 @@
 #!/bin/bash
-# Python threads: 4 threads inside the traced function at once; each call's own allocation is its thread's (--exact and frame walking)
+# Python threads: 4 threads in the traced function at once, warmed up or from their first instant; each call's growth is its thread's (--exact, frame walking)
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 . "$(dirname "$0")/../lib.sh"
 require_env
+require_py_frames
 
 S=threads.py
 ROUNDS=2
-SIZES="4 8 12 16"
+SIZES=(4 8 12 16)
 all=$(((4 + 8 + 12 + 16) * MIB))
+# A thread measures its own growth only inside its locked section. Outside
+# it, while it waits at the barrier or for the lock, a thread may still fault
+# in a block of the interpreter's or libc's code pages for the first time
+# (file fault-around: 64 KiB at once), which the kernel rightly charges to
+# it but which no target reading isolates, or which lands inside another
+# thread's reading. Seen here about once in 12 runs: one such block more is
+# allowed for per-thread quantities.
+THREAD_TOL=$((TOL_ABS + 65536))
+# assert_close_thread WHAT GOT WANT: assert_close with that allowance.
+assert_close_thread() { TOL_ABS=$THREAD_TOL assert_close "$@"; }
 
 # own LOG: the tid and own growth of each call, sorted, one "TID DELTA" a line.
 own() { awk '/^own / { print $2, $3 }' "$1" | sort; }
@@ -18,7 +29,7 @@ check_target()
 	grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
 	# Every thread saw its own allocation (the lock kept the others out).
 	mapfile -t got < <(awk '/^own / { print $3 }' "$log" | sort -n)
-	mapfile -t want < <(for m in $SIZES; do for _ in $(seq $ROUNDS); do echo $((m * MIB)); done; done | sort -n)
+	mapfile -t want < <(for m in "${SIZES[@]}"; do for _ in $(seq $ROUNDS); do echo $((m * MIB)); done; done | sort -n)
 	assert_eq "target's calls" "${#got[@]}" "${#want[@]}"
 	for i in "${!want[@]}"; do
 		assert_close "target's own growth, call $((i + 1)) by size" "${got[i]}" "${want[i]}"
@@ -28,7 +39,7 @@ check_target()
 if [ -x "$PY_USDT" ]; then
 	log=$(new_log threads)
 	json=$TMP/exact.ndjson
-	run_memtrace --exact -o "$json" -f twork -- "$PY_USDT" "$PY_TARGETS/$S" --log "$log" $ROUNDS $SIZES
+	run_memtrace --exact -o "$json" -f twork -- "$PY_USDT" "$PY_TARGETS/$S" --log "$log" $ROUNDS "${SIZES[@]}"
 	assert_rc 0 "launch $S --exact"
 	check_target "$log"
 	assert_eq "exact: completed calls" "$(mtq "$json" "len(calls('twork'))")" $((ROUNDS * 4))
@@ -37,31 +48,59 @@ if [ -x "$PY_USDT" ]; then
 	assert_eq "exact: calling threads" "$(mtq "$json" "' '.join(sorted(set(str(c['tid']) for c in calls('twork'))))")" \
 		"$(own "$log" | awk '{ print $1 }' | sort -u | xargs)"
 	# Per call, thread_growth is the calling thread's own allocation...
-	while read -r tid want; do
-		got=$(mtq "$json" "sorted(c['thread_growth'] for c in calls('twork') if c['tid'] == $tid)")
-		for g in $got; do assert_close "exact: thread $tid: call thread_growth" "$g" "$want"; done
-	done < <(own "$log" | sort -u)
+	for tid in $(own "$log" | awk '{ print $1 }' | sort -u); do
+		mapfile -t want < <(awk -v t="$tid" '$1 == "own" && $2 == t { print $3 }' "$log")
+		mapfile -t got < <(mtq "$json" "[c['thread_growth'] for c in calls('twork') if c['tid'] == $tid]")
+		assert_eq "exact: thread $tid: calls" "${#got[@]}" "${#want[@]}"
+		for i in "${!want[@]}"; do
+			assert_close_thread "exact: thread $tid: call $((i + 1)) thread_growth" "${got[i]}" "${want[i]}"
+		done
+	done
 	# ...while growth holds everyone's: the barrier kept all windows open
 	# until all four threads had allocated, so each call saw all of it.
 	for g in $(mtq "$json" "[c['growth'] for c in calls('twork')]"); do
 		assert_ge "exact: call growth (all threads' allocations)" "$g" $((all - TOL_ABS))
 	done
-	assert_close "exact: summary thread_growth" "$(mtq "$json" "fn('twork')['thread_growth']")" "$(py_sum "$log" own)"
-	assert_py_line "exact: twork" "$json" twork $S alloc "$(py_sum "$log" own)"
+	assert_close_thread "exact: summary thread_growth" "$(mtq "$json" "fn('twork')['thread_growth']")" "$(py_sum "$log" own)"
+	TOL_ABS=$THREAD_TOL assert_py_line "exact: twork" "$json" twork $S alloc "$(py_sum "$log" own)"
 	assert_summary_sums "$json"
 else
 	echo "note: $PY_USDT is not installed: --exact not tested"
 fi
 
-for interp in $(py_frame_interps); do
+for interp in "${PY_INTERPS[@]}"; do
 	log=$(new_log threads)
 	json=$TMP/frames.$SEQ.ndjson
-	run_memtrace -o "$json" -f twork -- "$interp" "$PY_TARGETS/$S" --log "$log" $ROUNDS $SIZES
+	run_memtrace -o "$json" -f twork -- "$interp" "$PY_TARGETS/$S" --log "$log" $ROUNDS "${SIZES[@]}"
 	assert_rc 0 "launch $interp $S"
 	check_target "$log"
 	# Frame walking charges each change to the thread that made it: twork
 	# grows by what its threads allocated inside it, nothing else.
-	assert_close "$interp: twork growth" "$(mtq "$json" "fn('twork')['growth']")" "$(py_sum "$log" own)"
-	assert_close "$interp: twork thread_growth" "$(mtq "$json" "fn('twork')['thread_growth']")" "$(py_sum "$log" own)"
-	assert_py_line "$interp: twork" "$json" twork $S alloc "$(py_sum "$log" own)"
+	assert_close_thread "$interp: twork growth" "$(mtq "$json" "fn('twork')['growth']")" "$(py_sum "$log" own)"
+	assert_close_thread "$interp: twork thread_growth" "$(mtq "$json" "fn('twork')['thread_growth']")" "$(py_sum "$log" own)"
+	TOL_ABS=$THREAD_TOL assert_py_line "$interp: twork" "$json" twork $S alloc "$(py_sum "$log" own)"
+done
+
+# Cold threads: each calls twork first thing after it starts, while the
+# interpreter is still setting the thread up; one round. Their start-up
+# (stack, TLS, first runs through code) faults pages outside their locked
+# sections, which other threads' readings may see: one 64 KiB block per
+# thread more is allowed on the sum.
+COLD_TOL=$((TOL_ABS + ${#SIZES[@]} * 65536))
+if [ -x "$PY_USDT" ]; then
+	log=$(new_log threads)
+	json=$TMP/exact-cold.ndjson
+	run_memtrace --exact -o "$json" -f twork -- "$PY_USDT" "$PY_TARGETS/$S" --log "$log" cold 1 "${SIZES[@]}"
+	assert_rc 0 "launch $S --exact, cold threads"
+	grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
+	assert_eq "exact, cold: completed calls" "$(mtq "$json" "len(calls('twork'))")" ${#SIZES[@]}
+	TOL_ABS=$COLD_TOL assert_close "exact, cold: twork thread_growth" "$(mtq "$json" "fn('twork')['thread_growth']")" "$(py_sum "$log" own)"
+fi
+for interp in "${PY_INTERPS[@]}"; do
+	log=$(new_log threads)
+	json=$TMP/frames-cold.$SEQ.ndjson
+	run_memtrace -o "$json" -f twork -- "$interp" "$PY_TARGETS/$S" --log "$log" cold 1 "${SIZES[@]}"
+	assert_rc 0 "launch $interp $S, cold threads"
+	grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
+	TOL_ABS=$COLD_TOL assert_close "$interp, cold: twork growth" "$(mtq "$json" "fn('twork')['growth']")" "$(py_sum "$log" own)"
 done

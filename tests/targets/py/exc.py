@@ -5,6 +5,10 @@
 # three frames down: the exception unwinds through risky to main, which
 # catches it. Reports per call "rss_before"/"rss_after" around risky() and
 # "raised" or "returned".
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ next to the targets
+
 import time
 
 import target

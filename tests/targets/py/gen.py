@@ -5,6 +5,10 @@
 # produce() is suspended, the consumer keeps CONSUMER_MIB MiB: that memory is
 # not the generator's. Reports "gen_own DELTA" per item (the generator's own
 # growth, as it saw it) and "consumer DELTA" per item.
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ next to the targets
+
 import target
 from target import kept, rss
 

@@ -10,6 +10,9 @@
 # number from the "# L:TAG" comment at its end. idle() is never called: a
 # traced function with no calls.
 import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ next to the targets
+
 import time
 
 import target

@@ -3,6 +3,10 @@
 # calls of rec(DEPTH, MIB), 50 ms apart; each level keeps MIB MiB of touched
 # bytes and calls itself until DEPTH levels are active: DEPTH * MIB MiB per
 # outermost call. Reports per outermost call "rss_before"/"rss_after".
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ next to the targets
+
 import time
 
 import target

@@ -3,6 +3,10 @@
 # named work, in samename_a.py (keeps MIB MiB) and samename_b.py (keeps
 # 2*MIB MiB), called in the order given, 50 ms apart. Reports per call
 # "file a|b", then "rss_before"/"rss_after" around the call.
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ next to the targets
+
 import time
 
 import samename_a

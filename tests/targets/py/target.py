@@ -13,9 +13,8 @@
 # Without --wait*, "ready PID" is still printed before any work starts.
 #
 # Sizes are made with b"x" * n: bytes repetition fills the buffer with
-# memset, so every page is touched and resident (bytes(n)
-# comes from calloc, whose fresh mmap pages stay untouched; bytearray(n)
-# memsets its zeros).
+# memset, so every page is touched and resident (bytes(n) comes from calloc,
+# whose fresh mmap pages stay untouched; bytearray(n) memsets its zeros).
 import os
 import signal
 import sys

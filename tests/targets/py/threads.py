@@ -1,12 +1,18 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-# threads.py [--wait|--wait-file F] [--log F] ROUNDS MIB...: one thread per
-# MIB argument; each calls twork(MIB) ROUNDS times. A barrier makes every
+# threads.py [--wait|--wait-file F] [--log F] [cold] ROUNDS MIB...: one
+# thread per MIB argument; each calls twork(MIB) ROUNDS times: first thing
+# after it starts with "cold", else after a warm-up (see warm()). A barrier makes every
 # thread enter twork before any allocates, and another keeps each call open
 # until all have allocated: the call windows of all threads overlap. Inside,
 # each thread keeps MIB MiB of touched bytes (line "L:alloc"), under a lock so
 # that its own before/after RSS readings see only its own allocation.
 # Reports per call "own TID DELTA": the calling thread's own growth.
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ next to the targets
+
 import threading
+import time
 
 import target
 from target import kept, rss
@@ -28,27 +34,35 @@ def twork(mib):
 
 def warm():
     # The same path as twork, untraced: the thread's stack pages, its first
-    # rss() and the barrier are made resident before any traced call.
-    barrier.wait()
-    with lock:
-        rss()
-        kept.append(b"w" * 4096)
-    barrier.wait()
+    # rss(), the barrier and blocking on the lock (each holds it a while, so
+    # the others wait for it) are made resident before any traced call: a
+    # first run through code faults its pages in, which other threads'
+    # readings would see.
+    for _ in range(2):
+        barrier.wait()
+        with lock:
+            rss()
+            kept.append(b"w" * (1 << 20))
+            time.sleep(0.01)
+        barrier.wait()
 
 
-def run(mib, rounds, results):
-    warm()
+def run(mib, rounds, cold, results):
+    if not cold:
+        warm()
     for _ in range(rounds):
         results.append((threading.get_native_id(), twork(mib)))
 
 
 def main():
     global barrier
-    args = [int(a) for a in target.init()]
+    args = target.init()
+    cold = args[0] == "cold"
+    args = [int(a) for a in args[cold:]]
     rounds, sizes = args[0], args[1:]
     barrier = threading.Barrier(len(sizes))
     results = []
-    threads = [threading.Thread(target=run, args=(m, rounds, results)) for m in sizes]
+    threads = [threading.Thread(target=run, args=(m, rounds, cold, results)) for m in sizes]
     for t in threads:
         t.start()
     for t in threads:

@@ -1,0 +1,50 @@
+#!/bin/bash
+# Python exceptions unwinding through the traced function end its call; later calls are still counted (--exact and frame walking)
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+. "$(dirname "$0")/../lib.sh"
+require_env
+require_py_frames
+
+S=exc.py
+# MIB:FAIL per call: calls 1 and 3 raise three frames below risky().
+ARGS=(8:1 4:0 16:1 2:0)
+
+check_target()
+{
+	grep -q '^done' "$1" || fail "target did not finish: $(cat "$1")"
+	assert_eq "target: how each call ended" "$(grep -E '^(raised|returned)$' "$1" | xargs)" "raised returned raised returned"
+}
+
+if [ -x "$PY_USDT" ]; then
+	log=$(new_log exc)
+	json=$TMP/exact.ndjson
+	run_memtrace --exact -o "$json" -f risky -- "$PY_USDT" "$PY_TARGETS/$S" --log "$log" "${ARGS[@]}"
+	assert_rc 0 "launch $S --exact"
+	check_target "$log"
+	# Four completed calls, raised or not, each with its own growth.
+	assert_calls_match "$json" risky "$log"
+	assert_summary_growth "$json" risky "$log"
+	assert_eq "exact: open calls" "$(mtq "$json" "fn('risky')['open']")" 0
+	assert_summary_sums "$json"
+	assert_py_line "exact: risky" "$json" risky $S alloc "$(truth_growth "$log" | awk '{ s += $1 } END { print s }')"
+	for tag in alloc:4 keep:4 if:4 boom:2 return:2; do
+		line=$(py_line "$PY_TARGETS/$S" "${tag%:*}")
+		assert_eq "exact: occurrences of line $line (L:${tag%:*})" \
+			"$(py_line_field "$json" risky $S "$line" occurrences)" "${tag#*:}"
+	done
+	read -r -a row <<<"$(table_row "$MT_OUT" risky)"
+	assert_eq "exact: table calls" "${row[1]:-}" 4
+else
+	echo "note: $PY_USDT is not installed: --exact not tested"
+fi
+
+for interp in "${PY_INTERPS[@]}"; do
+	log=$(new_log exc)
+	json=$TMP/frames.$SEQ.ndjson
+	run_memtrace -o "$json" -f risky -- "$interp" "$PY_TARGETS/$S" --log "$log" "${ARGS[@]}"
+	assert_rc 0 "launch $interp $S"
+	check_target "$log"
+	sum=$(truth_growth "$log" | awk '{ s += $1 } END { print s }')
+	assert_close "$interp: risky growth" "$(mtq "$json" "fn('risky')['growth']")" "$sum"
+	assert_py_line "$interp: risky" "$json" risky $S alloc "$sum"
+done

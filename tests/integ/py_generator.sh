@@ -1,0 +1,51 @@
+#!/bin/bash
+# Python generator: memory the consumer allocates while the generator is suspended is not the generator's (--exact and frame walking)
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+. "$(dirname "$0")/../lib.sh"
+require_env
+require_py_frames
+
+S=gen.py
+N=3 GEN_MIB=8 CONSUMER_MIB=16
+
+# check MODE JSON LOG: produce() grew by what it allocated itself, on its
+# alloc line; its yield line (where it sits suspended while the consumer
+# allocates) and all its lines together hold nothing of the consumer's.
+check()
+{
+	local mode=$1 json=$2 log=$3 own
+	grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
+	own=$(py_sum "$log" gen_own)
+	# The target did what it was designed to do.
+	assert_close "$mode: target's own generator growth" "$own" $((N * GEN_MIB * MIB))
+	assert_close "$mode: target's own consumer growth" "$(py_sum "$log" consumer)" $((N * CONSUMER_MIB * MIB))
+	assert_close "$mode: produce growth" "$(mtq "$json" "fn('produce')['growth']")" "$own"
+	assert_py_line "$mode: produce" "$json" produce $S alloc "$own"
+	assert_py_line "$mode: produce" "$json" produce $S yield 0
+	assert_close "$mode: sum of produce's line increments" \
+		"$(mtq "$json" "sum(l['increment'] for l in ($(py_lines_of "$json" produce $S)).values())")" "$own"
+}
+
+if [ -x "$PY_USDT" ]; then
+	log=$(new_log gen)
+	json=$TMP/exact.ndjson
+	run_memtrace --exact -o "$json" -f produce -- "$PY_USDT" "$PY_TARGETS/$S" --log "$log" $N $GEN_MIB $CONSUMER_MIB
+	assert_rc 0 "launch $S --exact"
+	check exact "$json" "$log"
+	# Each resumption runs until the next yield (or the end): a window each.
+	assert_eq "exact: open calls" "$(mtq "$json" "fn('produce')['open']")" 0
+	for g in $(mtq "$json" "[c['growth'] for c in calls('produce')]"); do
+		assert_le "exact: growth of one window (one step of the generator)" "$g" $((GEN_MIB * MIB + TOL_ABS))
+	done
+	assert_summary_sums "$json"
+else
+	echo "note: $PY_USDT is not installed: --exact not tested"
+fi
+
+for interp in "${PY_INTERPS[@]}"; do
+	log=$(new_log gen)
+	json=$TMP/frames.$SEQ.ndjson
+	run_memtrace -o "$json" -f produce -- "$interp" "$PY_TARGETS/$S" --log "$log" $N $GEN_MIB $CONSUMER_MIB
+	assert_rc 0 "launch $interp $S"
+	check "$interp" "$json" "$log"
+done
