@@ -63,6 +63,14 @@
 #ifndef MT_PY_NEG_TTL_NS
 #define MT_PY_NEG_TTL_NS 2000000ULL
 #endif
+/*
+ * ... and only once it has gone that long without one: a new thread faults
+ * its first pages before it binds its thread state (3.10 even marks the
+ * state with the parent's id until then), so young threads always walk.
+ */
+#ifndef MT_PY_NEG_GRACE_NS
+#define MT_PY_NEG_GRACE_NS 50000000ULL
+#endif
 
 /* mt_py_walk() flags */
 enum mt_py_walk_flags {
@@ -129,7 +137,8 @@ struct {
  */
 struct mt_py_tstate_val {
 	__u64 tstate;
-	__u64 miss_ns; /* when tstate == 0: when the walk last found none */
+	__u64 miss_ns;  /* when tstate == 0: when the walk last found none */
+	__u64 first_ns; /* when tstate == 0: when the walk first found none */
 };
 
 struct {
@@ -219,15 +228,18 @@ static __always_inline __u64 mt_py_find_tstate(const volatile struct mt_py_offse
 					       __u32 len, __u32 flags, __u32 *wflags)
 {
 	struct mt_py_tstate_val *cached, val = {};
-	__u64 interp, tstate;
+	__u64 interp, tstate, id;
+	bool unbound = false;
 	__u32 i;
 
 	if (!fsbase || !len)
 		return 0;
 	if (!(flags & MT_PY_WALK_NO_CACHE)) {
+		__u64 now = bpf_ktime_get_ns();
+
 		cached = bpf_map_lookup_elem(&mt_py_tstates, &fsbase);
-		if (cached && !cached->tstate &&
-		    bpf_ktime_get_ns() - cached->miss_ns < MT_PY_NEG_TTL_NS) {
+		if (cached && !cached->tstate && now - cached->miss_ns < MT_PY_NEG_TTL_NS &&
+		    now - cached->first_ns > MT_PY_NEG_GRACE_NS) {
 			*wflags |= MT_PY_W_CACHED;
 			return 0;
 		}
@@ -252,16 +264,26 @@ static __always_inline __u64 mt_py_find_tstate(const volatile struct mt_py_offse
 		}
 		if (bpf_probe_read_user(s->tstate, len & (MT_PY_SCRATCH - 1), (void *)tstate))
 			break;
-		if (mt_py_u64(s->tstate, off->tstate_thread_id, MT_PY_SCRATCH) == fsbase) {
+		id = mt_py_u64(s->tstate, off->tstate_thread_id, MT_PY_SCRATCH);
+		if (id == fsbase) {
 			val.tstate = tstate;
 			bpf_map_update_elem(&mt_py_tstates, &fsbase, &val, BPF_ANY);
 			return tstate;
 		}
+		/* Made by a parent for a thread that has not bound it yet: maybe ours. */
+		unbound |= id == 0;
 		tstate = mt_py_u64(s->tstate, off->tstate_next, MT_PY_SCRATCH);
 	}
-	/* Only a complete walk proves absence; an interrupted one proves nothing. */
-	if (!tstate && interp == 0) {
+	/*
+	 * Only a complete walk proves absence; an interrupted one proves
+	 * nothing, and neither does one that met a thread state still waiting
+	 * for its thread (a new Python thread's first pages come before it binds).
+	 */
+	if (!tstate && interp == 0 && !unbound) {
+		cached = bpf_map_lookup_elem(&mt_py_tstates, &fsbase);
 		val.miss_ns = bpf_ktime_get_ns();
+		val.first_ns = cached && !cached->tstate && cached->first_ns ? cached->first_ns
+									    : val.miss_ns;
 		bpf_map_update_elem(&mt_py_tstates, &fsbase, &val, BPF_ANY);
 	}
 	return 0;
