@@ -50,6 +50,7 @@ TARGET = Obj({
 
 SUMMARY_FUNC = Obj({
     "func": STR,
+    "file": STR,  # Python functions: the same name may live in several files
     "kind": Enum("native", "python"),
     "calls": (INT, NULL),  # null: the mode cannot count calls
     "open": INT,
@@ -57,7 +58,7 @@ SUMMARY_FUNC = Obj({
     "growth_max": (INT, NULL),  # null: no completed call
     "peak_max": (INT, NULL),
     "thread_growth": INT,
-})
+}, optional=("file",))
 
 SUMMARY_LINE = Obj({
     "func": STR,
@@ -76,10 +77,10 @@ RECORDS = {
                   "schema": INT, "ts_unix": NUM, "pid": INT, "comm": STR,
                   "cmdline": Arr(STR), "targets": Arr(TARGET), "page_size": INT}),
     "call": Obj({**COMMON,
-                 "pid": INT, "tid": INT, "func": STR, "dur": NUM,
+                 "pid": INT, "tid": INT, "func": STR, "file": STR, "dur": NUM,
                  "rss_entry": INT, "rss_exit": INT, "rss_peak": INT,
                  "growth": INT, "thread_growth": INT, "open": BOOL},
-                optional=("open",)),
+                optional=("open", "file")),
     "sample": Obj({**COMMON,
                    "pid": INT, "rss": INT, "anon": INT, "file": INT, "shmem": INT,
                    "peak": INT}),

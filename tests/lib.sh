@@ -298,8 +298,13 @@ def of(t):
 def same(func, name):
     # "libc.so.6:malloc" may be reported as "malloc" or as the spec
     return func == name or func.rsplit(":", 1)[-1] == name.rsplit(":", 1)[-1]
+def label(r):
+    # Python functions are told apart by file: "work (/path/a.py)", as the table shows them
+    return r["func"] + (" (%s)" % r["file"] if r.get("file") else "")
+def named(r, name):
+    return label(r) == name or same(r.get("func", ""), name)
 def calls(name, open_=False):
-    return [r for r in of("call") if same(r.get("func", ""), name) and bool(r.get("open", False)) == open_]
+    return [r for r in of("call") if named(r, name) and bool(r.get("open", False)) == open_]
 def summary():
     s = of("summary")
     if not s:
@@ -447,8 +452,8 @@ if s["peak_rss"] < peak:
 if not s["duration"] > 0:
     err.append("summary duration %r" % s["duration"])
 for f in s["functions"]:
-    done = calls(f["func"])
-    opened = calls(f["func"], True)
+    done = calls(label(f))
+    opened = calls(label(f), True)
     want = {
         "calls": len(done),
         "open": len(opened),
@@ -565,7 +570,7 @@ py_start_target()
 # as a Python expression for mtq/mtpy (a dict: line number -> entry).
 py_lines_of()
 {
-	echo "{l['line']: l for l in summary()['lines'] if same(l['func'], '$2') and l['file'].endswith('/$3')}"
+	echo "{l['line']: l for l in summary()['lines'] if named(l, '$2') and l['file'].endswith('/$3')}"
 }
 
 # py_line_field FILE FUNC SCRIPT LINE FIELD [DEFAULT]: one field of one

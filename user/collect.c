@@ -14,11 +14,12 @@
 #include "tracer.h"
 
 /* A row of the function table, fed from the kernel-side totals at index func. */
-static int add_row(struct mt_collect *col, size_t func, const char *name, const char *kind, bool calls_known)
+static int add_row(struct mt_collect *col, size_t func, const char *name, const char *file,
+		   const char *kind)
 {
 	const struct mt_func_agg *a = mt_tracer_func(col->tracer, func);
 	struct mt_func_stats *f;
-	int row = mt_stats_func(col->stats, name, kind, calls_known);
+	int row = mt_stats_func_in(col->stats, name, file, kind, true);
 
 	if (row < 0)
 		return row;
@@ -33,10 +34,10 @@ static int add_row(struct mt_collect *col, size_t func, const char *name, const 
 }
 
 /* Frame walking knows growth per line, and so per function, but not calls. */
-static int add_frames_row(struct mt_collect *col, size_t code, const char *name,
+static int add_frames_row(struct mt_collect *col, size_t code, const char *name, const char *file,
 			  const struct mt_pyframes_line *lines, size_t nlines)
 {
-	int row = mt_stats_func(col->stats, name, "python", false);
+	int row = mt_stats_func_in(col->stats, name, file, "python", false);
 	struct mt_func_stats *f;
 
 	if (row < 0)
@@ -61,26 +62,17 @@ static int add_python_rows(struct mt_collect *col, size_t target, const struct m
 			   size_t nlines)
 {
 	const struct mt_target *t = &col->targets[target];
-	int rows = 0, matches = 0, e;
+	int rows = 0, e;
 
 	for (size_t c = 0; c < col->codes->ncodes; c++) {
 		const struct mt_pycode_info *ci = mt_pycodes_get(col->codes, c);
-
-		matches += ci && ci->target == target;
-	}
-	for (size_t c = 0; c < col->codes->ncodes; c++) {
-		const struct mt_pycode_info *ci = mt_pycodes_get(col->codes, c);
-		char *name;
 
 		if (!ci || ci->target != target)
 			continue;
-		if (asprintf(&name, "%s (%s)", t->func, ci->file) < 0)
-			return -ENOMEM;
 		if (!strcmp(t->method, "frames"))
-			e = add_frames_row(col, c, matches > 1 ? name : t->func, lines, nlines);
+			e = add_frames_row(col, c, t->func, ci->file, lines, nlines);
 		else
-			e = add_row(col, MT_MAX_FUNCS + c, matches > 1 ? name : t->func, "python", true);
-		free(name);
+			e = add_row(col, MT_MAX_FUNCS + c, t->func, ci->file, "python");
 		if (e < 0)
 			return e;
 		rows++;
@@ -157,7 +149,7 @@ int mt_collect_stats(struct mt_collect *col)
 		if (col->targets[i].kind == MT_KIND_PYTHON)
 			e = add_python_rows(col, i, fl, nfl);
 		else
-			e = add_row(col, i, col->targets[i].func, "native", true);
+			e = add_row(col, i, col->targets[i].func, NULL, "native");
 	}
 	if (e >= 0)
 		mt_tracer_lines(col->tracer, add_line, &lc);

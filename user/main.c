@@ -147,6 +147,15 @@ static const char *func_name(const struct run *r, uint32_t func)
 	return ci && ci->target < r->ntargets ? r->targets[ci->target].func : "?";
 }
 
+/* Python calls carry their file: one name may live in several. */
+static const char *func_file(const struct run *r, uint32_t func)
+{
+	const struct mt_pycode_info *ci;
+
+	ci = func >= MT_MAX_FUNCS ? mt_pycodes_get(&r->codes, func - MT_MAX_FUNCS) : NULL;
+	return ci ? ci->file : NULL;
+}
+
 static void call_from_active(const struct run *r, const struct mt_active *a, int64_t rss_now,
 			     double t_now, struct mt_call *c)
 {
@@ -154,6 +163,7 @@ static void call_from_active(const struct run *r, const struct mt_active *a, int
 	c->pid = r->pid;
 	c->tid = a->tid;
 	c->func = func_name(r, a->func);
+	c->file = func_file(r, a->func);
 	c->t = t_now;
 	c->dur = t_now - rel_t(r, a->ts_entry);
 	c->rss_entry = a->rss_entry;
@@ -190,6 +200,7 @@ static int on_record(void *ctx, void *data, size_t size)
 			.pid = r->pid,
 			.tid = cr->tid,
 			.func = func_name(r, cr->func),
+			.file = func_file(r, cr->func),
 			.t = rel_t(r, cr->ts_exit),
 			.dur = (cr->ts_exit - cr->ts_entry) / 1e9,
 			.rss_entry = cr->rss_entry,
@@ -289,11 +300,13 @@ static int resolve_one(struct run *r, const struct mt_resolve_ctx *rc, const cha
 	} else {
 		e = mt_resolve(rc, text, t, err, errlen);
 		/* A bare name that is no native symbol may have been meant as Python. */
-		if (e == -ENOENT && !spec.object && !r->py.found) {
+		if (e == -ENOENT && !spec.object && r->py.unsupported) {
+			snprintf(err, errlen, "%.600s; and '%.200s' is no native function either",
+				 r->py.what, spec.name);
+		} else if (e == -ENOENT && !spec.object && !r->py.found) {
 			size_t len = strlen(err);
 
-			snprintf(err + len, errlen - len, "; nor is it a Python function: %.400s",
-				 r->py.python2 ? r->py.what : "the process is not CPython");
+			snprintf(err + len, errlen - len, "; nor is it a Python function: the process is not CPython");
 		}
 	}
 	mt_spec_free(&spec);

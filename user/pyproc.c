@@ -437,7 +437,7 @@ int mt_pyproc_detect(pid_t pid, struct mt_pyproc *out, char *err, size_t errlen)
 	struct mapping *maps = NULL;
 	size_t nmaps = 0, i;
 	char exe[PATH_MAX], linkp[64], hpath[PATH_MAX + 64];
-	const char *py2 = NULL;
+	const char *py2 = NULL, *old3 = NULL;
 	ssize_t n;
 	int ret;
 
@@ -478,6 +478,9 @@ int mt_pyproc_detect(pid_t pid, struct mt_pyproc *out, char *err, size_t errlen)
 		if (pyelf_open(hpath, &pe))
 			continue;
 		if (!pe.has_runtime) {
+			/* CPython 3.6 and older have no _PyRuntime: known by name, not supported. */
+			if (!is_exe)
+				old3 = m->path;
 			pyelf_close(&pe);
 			continue;
 		}
@@ -503,13 +506,17 @@ int mt_pyproc_detect(pid_t pid, struct mt_pyproc *out, char *err, size_t errlen)
 		}
 		return 0;
 	}
-	free_maps(maps, nmaps);
-	if (py2) {
+	if (py2 || old3) {
+		int major = 0, minor = 0;
+
+		mt_pyproc_name_version(py2 ? py2 : old3, &major, &minor);
 		mt_set_err(err, errlen,
-			"process %d runs Python 2 (%s): only CPython 3.10+ is supported", (int)pid,
-			py2);
+			"process %d runs CPython %d.%d (%s), which is not supported; supported: 3.10, 3.11, 3.12, 3.13",
+			(int)pid, major, minor, py2 ? py2 : old3);
+		free_maps(maps, nmaps);
 		return -EPROTONOSUPPORT;
 	}
+	free_maps(maps, nmaps);
 	mt_set_err(err, errlen,
 		"process %d (%s) is not CPython: neither it nor a mapped libpython3 defines _PyRuntime",
 		(int)pid, exe);
@@ -691,9 +698,18 @@ int mt_pyproc_detect_exe(const char *exe, struct mt_pyproc *out, char *err, size
 	pyelf_close(&pe);
 	ret = pyelf_open(lib, &lpe);
 	if (ret || !lpe.has_runtime) {
-		mt_set_err(err, errlen, "%s (needed by %s) does not define _PyRuntime", lib, path);
+		int major = 0, minor = 0;
+
 		if (!ret)
 			pyelf_close(&lpe);
+		/* CPython 3.6 and older have no _PyRuntime: say which version it is. */
+		if (!mt_pyproc_name_version(lib, &major, &minor) && major == 3) {
+			mt_set_err(err, errlen,
+				"CPython %d.%d (%s) is not supported; supported: 3.10, 3.11, 3.12, 3.13",
+				major, minor, lib);
+			return -EPROTONOSUPPORT;
+		}
+		mt_set_err(err, errlen, "%s (needed by %s) does not define _PyRuntime", lib, path);
 		return -ENOENT;
 	}
 	fill_static(out, &lpe, lib, lib, true);

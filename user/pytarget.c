@@ -16,7 +16,7 @@ int mt_python_detect(pid_t pid, const char *exe, struct mt_python *py, char *err
 		: mt_pyproc_detect_exe(exe, &py->proc, py->what, sizeof(py->what));
 	if (e == -ENOENT || e == -EPROTONOSUPPORT) {
 		/* Not CPython 3: py->what says what it is, for errors about Python names. */
-		py->python2 = e == -EPROTONOSUPPORT;
+		py->unsupported = e == -EPROTONOSUPPORT;
 		return 0;
 	}
 	if (e) {
@@ -85,8 +85,11 @@ int mt_python_target(const struct mt_python *py, const struct mt_spec *spec, boo
 {
 	memset(out, 0, sizeof(*out));
 	if (!py->found) {
-		snprintf(err, errlen, "'%s' names a Python function, but %s", spec->text, py->what);
-		return -ENOENT;
+		if (py->unsupported)
+			snprintf(err, errlen, "%s", py->what);
+		else
+			snprintf(err, errlen, "'%s' names a Python function, but %s", spec->text, py->what);
+		return py->unsupported ? -EPROTONOSUPPORT : -ENOENT;
 	}
 	if (exact && !py->has_usdt) {
 		snprintf(err, errlen,

@@ -13,7 +13,7 @@ struct mt_python {
 	bool found;           /* the process (or command) is CPython 3 */
 	struct mt_pyproc proc;
 	bool has_usdt;        /* function__entry, function__return and line probes present */
-	bool python2;         /* a Python 2 interpreter: not supported */
+	bool unsupported;     /* Python 2 or CPython before 3.7: py->what says which */
 	char what[PATH_MAX + 64]; /* when !found: what the process is, for error messages */
 };
 

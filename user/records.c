@@ -98,6 +98,9 @@ int mt_rec_call(struct mt_json *j, const struct mt_call *c)
 	kv_int(j, "pid", c->pid);
 	kv_int(j, "tid", c->tid);
 	kv_str(j, "func", c->func);
+	/* Python functions: the same name may live in several files. */
+	if (c->file)
+		kv_str(j, "file", c->file);
 	kv_double(j, "dur", c->dur, DUR_DECIMALS);
 	kv_int(j, "rss_entry", c->rss_entry);
 	kv_int(j, "rss_exit", c->rss_exit);
@@ -146,6 +149,8 @@ static void summary_func(struct mt_json *j, const struct mt_func_stats *f)
 
 	mt_json_obj_begin(j);
 	kv_str(j, "func", f->func);
+	if (f->file)
+		kv_str(j, "file", f->file);
 	kv_str(j, "kind", f->kind);
 	kv_int_or_null(j, "calls", (int64_t)f->calls, f->calls_known);
 	kv_uint(j, "open", f->open);

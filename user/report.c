@@ -127,12 +127,38 @@ static void put_row(FILE *f, const char *const cells[NCOLS], const size_t width[
 	fputc('\n', f);
 }
 
-void mt_report_functions(FILE *f, const struct mt_stats *s)
+/* "work (app.py)" where several rows share a name (Python functions in several files). */
+static char *display_name(const struct mt_stats *s, size_t i)
+{
+	const struct mt_func_stats *fs = &s->funcs[i];
+	char *name = NULL;
+	bool shared = false;
+
+	for (size_t j = 0; j < s->nfuncs; j++)
+		shared |= j != i && !strcmp(s->funcs[j].func, fs->func);
+	if (shared && fs->file && asprintf(&name, "%s (%s)", fs->func, fs->file) >= 0)
+		return name;
+	return strdup(fs->func);
+}
+
+void mt_report_functions(FILE *f, const struct mt_stats *in)
 {
 	size_t width[NCOLS], i, w;
 	char buf[NCOLS][CELL_LEN];
 	const char *cells[NCOLS];
+	struct mt_stats copy = *in, *s = &copy;
 	int c;
+
+	/* A shallow copy whose rows carry their display names. */
+	copy.funcs = calloc(in->nfuncs ? in->nfuncs : 1, sizeof(*copy.funcs));
+	if (!copy.funcs)
+		return;
+	for (i = 0; i < in->nfuncs; i++) {
+		copy.funcs[i] = in->funcs[i];
+		copy.funcs[i].func = display_name(in, i);
+		if (!copy.funcs[i].func)
+			copy.funcs[i].func = in->funcs[i].func;
+	}
 
 	for (c = 0; c < NCOLS; c++)
 		width[c] = disp_width(col_title[c]);
@@ -171,6 +197,10 @@ void mt_report_functions(FILE *f, const struct mt_stats *s)
 		s->duration);
 	if (s->lost > 0)
 		fprintf(f, "Lost records: %" PRIu64 " (ring buffer full)\n", s->lost);
+	for (i = 0; i < in->nfuncs; i++)
+		if (copy.funcs[i].func != in->funcs[i].func)
+			free(copy.funcs[i].func);
+	free(copy.funcs);
 }
 
 /* Line tables */
@@ -443,10 +473,21 @@ static int read_call(struct reader *r, const struct mt_jval *o, double t)
 		return -1;
 	if (mt_jobj_get(o, "open") && !mt_jget_bool(o, "open", &c.open))
 		return bad_field(r, o, "open", "a boolean");
+	if (mt_jobj_get(o, "file") && !mt_jget_str(o, "file", &c.file))
+		return bad_field(r, o, "file", "a string");
 	c.pid = pid;
 	c.tid = tid;
 	/* A function missing from the start record's targets still gets its row. */
-	idx = mt_stats_func(&r->live, c.func, NULL, true);
+	idx = c.file ? mt_stats_find_in(&r->live, c.func, c.file) : -1;
+	if (idx < 0 && c.file && (idx = mt_stats_find_in(&r->live, c.func, NULL)) >= 0 &&
+	    !r->live.funcs[idx].file && !r->live.funcs[idx].calls && !r->live.funcs[idx].open) {
+		/* The start record's row for this target, not yet tied to a file: tie it. */
+		r->live.funcs[idx].file = strdup(c.file);
+		if (!r->live.funcs[idx].file)
+			return nomem(r);
+	} else if (idx < 0) {
+		idx = mt_stats_func_in(&r->live, c.func, c.file, c.file ? "python" : NULL, true);
+	}
 	if (idx < 0)
 		return nomem(r);
 	mt_stats_add_call(&r->live, idx, &c);
@@ -482,7 +523,7 @@ static int read_lost(struct reader *r, const struct mt_jval *o)
 static int read_summary_func(struct reader *r, const struct mt_jval *o, size_t i)
 {
 	struct mt_func_stats *f;
-	const char *func, *kind;
+	const char *func, *kind, *file = NULL;
 	int64_t calls, open = 0, gmax, pmax;
 	bool calls_known, known;
 	int idx;
@@ -498,7 +539,9 @@ static int read_summary_func(struct reader *r, const struct mt_jval *o, size_t i
 		return -1;
 	if (calls < 0 || open < 0)
 		return bad(r, "\"summary\" record: negative call count for %s", func);
-	idx = mt_stats_func(&r->summary, func, kind, calls_known);
+	if (mt_jobj_get(o, "file") && !mt_jget_str(o, "file", &file))
+		return bad_field(r, o, "file", "a string");
+	idx = mt_stats_func_in(&r->summary, func, file, kind, calls_known);
 	if (idx < 0)
 		return nomem(r);
 	f = &r->summary.funcs[idx];

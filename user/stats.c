@@ -6,25 +6,37 @@
  * malloc them too).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "stats.h"
 
-int mt_stats_find(const struct mt_stats *s, const char *func)
+static bool same_file(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+int mt_stats_find_in(const struct mt_stats *s, const char *func, const char *file)
 {
 	size_t i;
 
 	for (i = 0; i < s->nfuncs; i++)
-		if (!strcmp(s->funcs[i].func, func))
+		if (!strcmp(s->funcs[i].func, func) && same_file(s->funcs[i].file, file))
 			return (int)i;
 	return -1;
 }
 
-int mt_stats_func(struct mt_stats *s, const char *func, const char *kind, bool calls_known)
+int mt_stats_find(const struct mt_stats *s, const char *func)
+{
+	return mt_stats_find_in(s, func, NULL);
+}
+
+int mt_stats_func_in(struct mt_stats *s, const char *func, const char *file, const char *kind,
+		     bool calls_known)
 {
 	struct mt_func_stats *funcs, *f;
-	int idx = mt_stats_find(s, func);
+	int idx = mt_stats_find_in(s, func, file);
 
 	if (idx >= 0)
 		return idx;
@@ -36,14 +48,21 @@ int mt_stats_func(struct mt_stats *s, const char *func, const char *kind, bool c
 	f = &funcs[s->nfuncs];
 	memset(f, 0, sizeof(*f));
 	f->func = strdup(func);
+	f->file = file ? strdup(file) : NULL;
 	f->kind = kind ? strdup(kind) : NULL;
-	if (!f->func || (kind && !f->kind)) {
+	if (!f->func || (kind && !f->kind) || (file && !f->file)) {
 		free(f->func);
+		free(f->file);
 		free(f->kind);
 		return -ENOMEM;
 	}
 	f->calls_known = calls_known;
 	return (int)s->nfuncs++;
+}
+
+int mt_stats_func(struct mt_stats *s, const char *func, const char *kind, bool calls_known)
+{
+	return mt_stats_func_in(s, func, NULL, kind, calls_known);
 }
 
 void mt_stats_add_call(struct mt_stats *s, size_t func_idx, const struct mt_call *c)
@@ -80,6 +99,7 @@ void mt_stats_free(struct mt_stats *s)
 		return;
 	for (i = 0; i < s->nfuncs; i++) {
 		free(s->funcs[i].func);
+		free(s->funcs[i].file);
 		free(s->funcs[i].kind);
 	}
 	for (i = 0; i < s->nlines; i++) {

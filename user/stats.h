@@ -11,6 +11,7 @@
 struct mt_call {
 	uint32_t pid, tid;
 	const char *func;
+	const char *file; /* Python: the function's file; NULL for native functions */
 	double t;   /* seconds since memtrace started, at the end of the call (or at stop for open calls) */
 	double dur; /* seconds */
 	int64_t rss_entry, rss_exit, rss_peak, growth, thread_growth;
@@ -19,6 +20,7 @@ struct mt_call {
 
 struct mt_func_stats {
 	char *func;
+	char *file;          /* Python: the function's file (one name can live in several); else NULL */
 	char *kind;          /* "native" or "python" */
 	bool calls_known;    /* false where the mode cannot count calls (Python frame walking) */
 	uint64_t calls;      /* completed calls */
@@ -48,8 +50,12 @@ struct mt_stats {
 
 /* Adds a function row (in -f order) if not present; returns its index or -ENOMEM. */
 int mt_stats_func(struct mt_stats *s, const char *func, const char *kind, bool calls_known);
+/* The same, for a row told apart by file too (Python; file may be NULL). */
+int mt_stats_func_in(struct mt_stats *s, const char *func, const char *file, const char *kind,
+		     bool calls_known);
 void mt_stats_add_call(struct mt_stats *s, size_t func_idx, const struct mt_call *c);
 int mt_stats_find(const struct mt_stats *s, const char *func); /* index or -1 */
+int mt_stats_find_in(const struct mt_stats *s, const char *func, const char *file);
 void mt_stats_free(struct mt_stats *s);
 
 #endif

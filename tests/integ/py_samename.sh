@@ -11,8 +11,8 @@ ARGS=(a:8 b:4 a:16)
 
 # truth LOG a|b: the growth of that file's work() calls, as the target saw it.
 truth() { awk -v w="$2" '/^file / { f = $2 } /^rss_before / { b = $2 } /^rss_after / && f == w { s += $2 - b } END { print s + 0 }' "$1"; }
-# fn_of JSON FUNC: the summary row whose func is FUNC, exactly.
-fn_of() { mtq "$1" "[f for f in summary()['functions'] if f['func'] == '$2'][0]['$3'] if [f for f in summary()['functions'] if f['func'] == '$2'] else 'no row $2'"; }
+# fn_of JSON FUNC: the summary row labelled FUNC ("work (FILE)": func and file), exactly.
+fn_of() { mtq "$1" "[f for f in summary()['functions'] if label(f) == '$2'][0]['$3'] if [f for f in summary()['functions'] if label(f) == '$2'] else 'no row $2'"; }
 
 # both MODE JSON LOG OUT: -f work found both, each with its own growth and lines.
 both()
@@ -21,7 +21,7 @@ both()
 	grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
 	assert_close "$mode: target's own growth, a" "$(truth "$log" a)" $((24 * MIB))
 	assert_close "$mode: target's own growth, b" "$(truth "$log" b)" $((8 * MIB))
-	assert_eq "$mode: summary rows" "$(mtq "$json" "' | '.join(sorted(f['func'] for f in summary()['functions']))")" \
+	assert_eq "$mode: summary rows" "$(mtq "$json" "' | '.join(sorted(label(f) for f in summary()['functions']))")" \
 		"work ($A) | work ($B)"
 	for w in a b; do
 		f="work ($PY_TARGETS/samename_$w.py)"
