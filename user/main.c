@@ -349,11 +349,6 @@ static int resolve_targets(struct run *r, char *err, size_t errlen)
 
 static int open_outputs(struct run *r, char *err, size_t errlen)
 {
-	if (r->env.json) {
-		r->out[0] = mt_json_new(stdout);
-		if (!r->out[0])
-			return -ENOMEM;
-	}
 	if (r->env.output) {
 		r->file = fopen(r->env.output, "we");
 		if (!r->file) {
@@ -673,6 +668,9 @@ static int run_trace(struct run *r)
 	r->t0 = mono_now();
 	mt_verbose = r->env.verbose;
 	setup_signals();
+	/* From here on, errors in JSON mode are also an "error" record: stdout stays NDJSON. */
+	if (r->env.json && !(r->out[0] = mt_json_new(stdout)))
+		return fail(r, "out of memory");
 
 	if (mt_tracer_check_system(err, sizeof(err)))
 		return fail(r, err);
