@@ -730,10 +730,15 @@ static int run_trace(struct run *r)
 	if (collect_stats(r, &snap))
 		mt_warn("out of memory: the tables are incomplete");
 	collect_open_calls(r, &snap);
-	/* Detach before waiting for anything else: the target runs untraced from here. */
-	mt_tracer_free(r->tracer);
-	r->tracer = NULL;
-
+	/*
+	 * A launched command still running (-d, a signal) runs on untraced while
+	 * we wait for it. Otherwise results come first: removing each probe
+	 * waits out an RCU grace period (~100 ms), which the user need not.
+	 */
+	if (r->env.cmd && !r->exited) {
+		mt_tracer_free(r->tracer);
+		r->tracer = NULL;
+	}
 	if (r->env.cmd)
 		rc = wait_child(r);
 	if (r->exited)
