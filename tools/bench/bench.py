@@ -96,16 +96,17 @@ def workloads(quick):
                  {"full": [10_000_000], "small": [1_000_000]}, truth_growth=mib, calls=20),
         Workload("mallocs", "native malloc-heavy, outside the traced function: 20M malloc/free pairs of 16-1024 B",
                  "c", "mallocs", "checkpoint",
-                 {"full": [20_000_000], "small": [2_000_000]}, truth_growth=0, calls=10),
+                 {"full": [20_000_000], "small": [1_000_000]}, truth_growth=0, calls=10),
         Workload("faults", "native fault-heavy: 2 x 1 GiB touched in 1 MiB steps inside touch_mib()",
                  "c", "faults", "touch_mib", {"full": [2], "small": [1]}, truth_growth=mib, calls=2048),
     ]
-    for v, what in (("push", "first instruction push (emulated)"),
-                    ("cetpush", "endbr64 then push (memtrace probes the push)"),
-                    ("step", "endbr64 then lea, no push (single-stepped)")):
-        w.append(Workload("natcalls-" + v, "traced native function called 1M times: " + what,
-                          "c", "natcalls", "nc_" + v, {"full": [v, 1_000_000]},
-                          truth_growth=0, calls=1_000_000))
+    # The single-stepped case costs ~10x per call: 200k calls give the same
+    # per-call figure in a fifth of the time.
+    for v, n, what in (("push", 1_000_000, "first instruction push (emulated)"),
+                       ("cetpush", 1_000_000, "endbr64 then push (memtrace probes the push)"),
+                       ("step", 200_000, "endbr64 then lea, no push (single-stepped)")):
+        w.append(Workload("natcalls-" + v, "traced native function called %dk times: %s" % (n // 1000, what),
+                          "c", "natcalls", "nc_" + v, {"full": [v, n]}, truth_growth=0, calls=n))
     if quick:
         w[1].sizes["full"] = [3_000_000]
         w[2].sizes["full"] = [5_000_000]
@@ -142,6 +143,8 @@ def cells(wls, rounds):
             add(wl, "untraced", "untraced")
             add(wl, "memtrace", "memtrace")
             add(wl, "memtrace", "memtrace -o", stream=True, rounds=3)
+            # The floor: the kernel's own cost of an empty uprobe+uretprobe.
+            add(wl, "uprobe-floor", "empty uprobe+uretprobe (bpftrace)", rounds=3)
             continue
         add(wl, "untraced", "untraced")
         if n == "callheavy":
@@ -154,8 +157,9 @@ def cells(wls, rounds):
             add(wl, "mprofiler", "memory_profiler", rounds=2 if n == "seed" else 5)
         else:
             add(wl, "memtrace", "memtrace", stream=True)
-        add(wl, "mprof", "mprof run")
-        add(wl, "heaptrack", "heaptrack", rounds=3)
+        seed = n == "seed"  # 10 s a run: the other tools get fewer rounds there
+        add(wl, "mprof", "mprof run", rounds=3 if seed else 5)
+        add(wl, "heaptrack", "heaptrack", rounds=2 if seed else 3)
         add(wl, "heaptrack-p", "heaptrack -p", rounds=2)
         # Slow under valgrind or per-malloc uprobes: fewer rounds, or the
         # small size with its own untraced baseline.
@@ -164,8 +168,11 @@ def cells(wls, rounds):
             add(wl, "untraced", "untraced (small)", size="small")
         add(wl, "massif", "massif" + (" (small)" if slow_small else ""),
             size="small" if slow_small else "full", rounds=1 if n == "seed" else 2)
+        if n == "faults":
+            # The floor: the kernel's own cost of a BPF program on kmem:rss_stat.
+            add(wl, "tp-floor", "empty rss_stat tracepoint (bpftrace)", rounds=3)
         add(wl, "bpftrace", "bpftrace malloc/free" + (" (small)" if n == "mallocs" else ""),
-            size="small" if n == "mallocs" else "full", rounds=3)
+            size="small" if n == "mallocs" else "full", rounds=2 if seed else 3)
     return out
 
 
@@ -297,19 +304,43 @@ def proc_status(pid):
     return out
 
 
-def bpf_prog_stats(owner_pid):
-    """run_cnt and run_time_ns of the BPF programs a process owns (bpftool prog show)."""
+def perf_events(owner_pid):
+    """How many perf events (uprobes here) a process has BPF programs attached to."""
     try:
-        data = json.loads(subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True,
+        data = json.loads(subprocess.run(["bpftool", "-j", "perf", "list"], capture_output=True,
                                          text=True, timeout=30).stdout or "[]")
     except (subprocess.TimeoutExpired, ValueError, OSError):
+        return 0
+    return sum(1 for x in data if x.get("pid") == owner_pid)
+
+
+def bpf_prog_stats(owner_pid):
+    """run_cnt and run_time_ns of the BPF programs a process holds, from its
+    fds' fdinfo (this bpftool cannot show owner pids), named by bpftool."""
+    ids = {}
+    fd_dir = "/proc/%d/fd" % owner_pid
+    try:
+        for fd in os.listdir(fd_dir):
+            try:
+                if "bpf-prog" not in os.readlink(os.path.join(fd_dir, fd)):
+                    continue
+                info = dict(line.split(":", 1) for line in open("/proc/%d/fdinfo/%s" % (owner_pid, fd))
+                            if ":" in line)
+                pid_ = int(info["prog_id"])
+                ids[pid_] = {"id": pid_, "run_cnt": int(info.get("run_cnt", 0)),
+                             "run_time_ns": int(info.get("run_time_ns", 0)),
+                             "recursion_misses": int(info.get("recursion_misses", 0))}
+            except (OSError, KeyError, ValueError):
+                continue
+    except OSError:
         return []
-    out = []
-    for p in data:
-        if any(x.get("pid") == owner_pid for x in p.get("pids", [])):
-            out.append({k: p.get(k) for k in ("id", "type", "name", "run_cnt", "run_time_ns",
-                                                "recursion_misses")})
-    return out
+    for pid_, rec in ids.items():
+        try:
+            rec["name"] = json.loads(subprocess.run(["bpftool", "-j", "prog", "show", "id", str(pid_)],
+                                                    capture_output=True, text=True, timeout=30).stdout).get("name")
+        except (subprocess.TimeoutExpired, ValueError, OSError):
+            rec["name"] = "id %d" % pid_
+    return sorted(ids.values(), key=lambda r: r["id"])
 
 
 class Runner:
@@ -332,7 +363,7 @@ class Runner:
         res = {"cell": cell.key, "contender": c, "t_unix": time.time()}
         tracer = None
         t_spawn = None
-        attach = c in ("memtrace", "heaptrack-p", "bpftrace")
+        attach = c in ("memtrace", "heaptrack-p", "bpftrace", "uprobe-floor", "tp-floor")
 
         if c == "untraced" or attach:
             argv = target
@@ -364,8 +395,9 @@ class Runner:
             m = tgt.expect(r"^done (\d+)$", RUN_TIMEOUT)
             if not m:
                 rc = tgt.wait(10)
+                sig = {-11: " (SIGSEGV)", -6: " (SIGABRT)", -9: " (SIGKILL)", -7: " (SIGBUS)"}.get(rc, "")
                 why = "timeout after %d s" % RUN_TIMEOUT if rc is None else \
-                    "target died (exit %s) under %s: %s" % (rc, cell.label, tgt.last_err())
+                    "%s crashed the target: exit %s%s %s" % (cell.label, rc, sig, tgt.last_err())
                 return dict(res, error=why)
             if c == "memtrace" and tracer:
                 res["mt_live"] = proc_status(tracer.mt_pid)
@@ -382,6 +414,7 @@ class Runner:
             kv = read_kv(report)
             res["elapsed_s"] = kv.get("elapsed_s")
             res["vmhwm_kb"] = kv.get("vmhwm_kb")
+            res["cpu_s"] = kv.get("cpu_s")
             res["report"] = kv
             res.update(self.collect(cell, d, tgt, first_of_cell, t_spawn))
             if res["elapsed_s"] is None:
@@ -431,18 +464,31 @@ class Runner:
                 return p, t0, "heaptrack -p failed to inject: " + p.last_err()
             p.t_ready = time.monotonic() - t0
             return p, t0, None
-        if c == "bpftrace":
+        if c in ("bpftrace", "uprobe-floor", "tp-floor"):
             script = os.path.join(d, "memleak.bt")
             with open(script, "w") as f:
-                f.write(BPFTRACE_SCRIPT)
-            env = dict(os.environ, BPFTRACE_MAP_KEYS_MAX="4194304")
+                if c == "bpftrace":
+                    f.write(BPFTRACE_SCRIPT)
+                elif c == "tp-floor":
+                    f.write("tracepoint:kmem:rss_stat /pid == $1/ {}\n")
+                else:
+                    f.write("uprobe:%s:%s /pid == $1/ {} uretprobe:%s:%s /pid == $1/ {}\n" % (
+                        (cell.wl.argv(None, "full")[0], cell.wl.func) * 2))
+            env = dict(os.environ, BPFTRACE_MAP_KEYS_MAX="1048576")
             p = Proc(["bpftrace", script, str(pid)], env=env, stderr_file=os.path.join(d, "bt.err"),
                      stdin=False)
             if not p.expect(r"^Attaching \d+ probes", 120):
                 return p, t0, "bpftrace failed to attach: " + p.last_err()
-            # "Attaching" is printed before the attach itself: wait until the
-            # probes are really live (the uprobes show in bpftool's links).
-            time.sleep(1.0)
+            # "Attaching" is printed before the attach itself: wait until every
+            # uprobe is live, i.e. listed by bpftool as a perf event it owns.
+            want = {"bpftrace": 7, "uprobe-floor": 2, "tp-floor": 1}[c]
+            end = time.monotonic() + 120
+            while time.monotonic() < end and p.p.poll() is None:
+                if perf_events(p.p.pid) >= want:
+                    break
+                time.sleep(0.05)
+            else:
+                return p, t0, "bpftrace: probes never all live: " + p.last_err()
             p.t_ready = time.monotonic() - t0
             return p, t0, None
         raise ValueError(c)
@@ -450,7 +496,7 @@ class Runner:
     def detach(self, cell, p, d):
         c = cell.contender
         res = {"tracer_ready_s": getattr(p, "t_ready", None)}
-        if c == "bpftrace":
+        if c in ("bpftrace", "uprobe-floor", "tp-floor"):
             p.stop(signal.SIGINT)
         rc = p.wait(120)
         if rc is None:
@@ -545,19 +591,24 @@ class Runner:
 
 
 def parse_mprofiler(lines, func):
-    """memory_profiler's table: total increment of the function's body and its occurrences."""
-    rows = []
+    """memory_profiler's table: total increment of the function's body lines
+    (below the def line; the decorator line's figure is its entry artefact)
+    and the calls (occurrences of the decorator line)."""
+    rows, def_line = [], None
     for line in lines:
         m = re.match(r"^\s*(\d+)\s+([\d.]+) MiB\s+(-?[\d.]+) MiB\s+(\d+)\s+(.*)$", line)
         if m:
-            rows.append((int(m.group(1)), float(m.group(2)), float(m.group(3)), int(m.group(4)), m.group(5)))
+            rows.append((int(m.group(1)), float(m.group(2)), float(m.group(3)), int(m.group(4))))
+        m = re.match(r"^\s*(\d+)\s+def %s\b" % re.escape(func), line)
+        if m and def_line is None:
+            def_line = int(m.group(1))
     res = {}
-    defs = [r for r in rows if re.match(r"def %s\b" % re.escape(func), r[4].strip())]
-    if defs:
-        body = [r for r in rows if r[0] > defs[0][0]]
+    if def_line is not None and rows:
+        body = [r for r in rows if r[0] > def_line]
+        head = [r for r in rows if r[0] <= def_line]
         res["mp_growth"] = sum(r[2] for r in body) * (1 << 20)
-        res["mp_calls"] = defs[0][3]
-        res["peak_reported"] = max((r[1] for r in rows), default=0) * (1 << 20)
+        res["mp_calls"] = head[-1][3] if head else max(r[3] for r in rows)
+        res["peak_reported"] = max(r[1] for r in rows) * (1 << 20)
     return res
 
 
@@ -574,7 +625,7 @@ def probe_python_default(interp):
         os.unlink(nd)
     env = dict(os.environ, BENCH_REPORT=os.path.join(d, "report.txt"))
     env.pop("BENCH_WAIT", None)
-    cmd = [MEMTRACE, "-f", "Grow", "-o", nd, "--", interp, os.path.join(WL, "callheavy.py"), "400000"]
+    cmd = [MEMTRACE, "-f", "Grow", "-o", nd, "--", interp, os.path.join(WL, "callheavy.py"), "3000000"]
     try:
         p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
     except subprocess.TimeoutExpired:
@@ -583,13 +634,14 @@ def probe_python_default(interp):
     growth = 0
     if summ:
         growth = sum(f.get("growth", 0) or 0 for f in summ[-1].get("functions", []))
-    want = 20 << 20
-    ok = p.returncode == 0 and growth >= want * 0.9
+    # Working means: runs, and attributes growth to Grow. How much of the
+    # designed 20 MiB it finds is the accuracy figure, measured in the rounds.
+    ok = p.returncode == 0 and growth > 0
     errline = [x for x in p.stderr.splitlines() + p.stdout.splitlines()
                if re.search(r"memtrace:|never called|error", x)]
     why = "" if ok else "exit %d, Grow attributed %.2f of the designed 20.00 MiB%s" % (
         p.returncode, growth / (1 << 20), (": " + errline[0].strip()) if errline else "")
-    return {"ok": ok, "why": why, "cmd": " ".join(cmd)}
+    return {"ok": ok, "why": why, "cmd": " ".join(cmd), "growth": growth}
 
 
 def sh(cmd):
@@ -607,7 +659,7 @@ def machine():
         "mem_mib": int(sh("awk '/MemTotal/{print int($2/1024)}' /proc/meminfo") or 0),
         "kernel": sh("uname -r"),
         "os": sh(". /etc/os-release; echo $PRETTY_NAME"),
-        "virt": sh("systemd-detect-virt 2>/dev/null || true") or sh("dmesg 2>/dev/null | grep -io firecracker | head -1"),
+        "virt": ("Firecracker microVM" if "-fc-" in os.uname().release else sh("systemd-detect-virt 2>/dev/null || true")),
         "loadavg_start": open("/proc/loadavg").read().split()[:3],
         "memtrace": sh("%s -V" % MEMTRACE),
         "commit": sh("git -C %s rev-parse --short HEAD" % ROOT),

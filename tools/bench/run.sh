@@ -40,5 +40,5 @@ for w in natcalls mallocs faults; do
 done
 
 cd "$root"
-OUTPUT=$out "$PY" "$here/bench.py" --out "$bench_out/runs.json" "$@"
+OUTPUT=$out "$PY" "$here/bench.py" --out "$bench_out/runs.json" "$@" 2>&1 | tee "$bench_out/bench.log"
 "$PY" "$here/analyze.py" "$bench_out/runs.json" --json "$here/results.json" --markdown "$here/RESULTS.md"

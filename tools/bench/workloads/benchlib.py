@@ -7,6 +7,7 @@ import time
 _report = None
 _wait = os.environ.get("BENCH_WAIT") == "1"
 _t0 = 0.0
+_c0 = 0.0
 
 
 def say(line):
@@ -30,17 +31,20 @@ def _vmhwm_kb():
 
 
 def begin():
-    global _report, _t0
+    global _report, _t0, _c0
     path = os.environ.get("BENCH_REPORT")
     _report = open(path, "a") if path else sys.stderr
     if _wait:
         _handshake("ready")
+    _c0 = time.process_time()
     _t0 = time.perf_counter()
 
 
 def end():
     dt = time.perf_counter() - _t0
+    dc = time.process_time() - _c0  # all threads: numpy's BLAS may use several
     say("elapsed_s %.6f" % dt)
+    say("cpu_s %.6f" % dc)
     say("vmhwm_kb %d" % _vmhwm_kb())
     if _wait:
         _handshake("done")
