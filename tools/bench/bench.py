@@ -477,7 +477,7 @@ class Runner:
             env = dict(os.environ, BPFTRACE_MAP_KEYS_MAX="1048576")
             p = Proc(["bpftrace", script, str(pid)], env=env, stderr_file=os.path.join(d, "bt.err"),
                      stdin=False)
-            if not p.expect(r"^Attaching \d+ probes", 120):
+            if not p.expect(r"^Attaching \d+ probes?", 120):
                 return p, t0, "bpftrace failed to attach: " + p.last_err()
             # "Attaching" is printed before the attach itself: wait until every
             # uprobe is live, i.e. listed by bpftool as a perf event it owns.
@@ -575,9 +575,8 @@ class Runner:
             if files:
                 try:
                     out = subprocess.run(["heaptrack_print", "-f", os.path.join(d, files[0]),
-                                          "--print-peaks", "0", "--print-allocators", "0",
-                                          "--print-temporary", "0", "--print-leaks", "0",
-                                          "--print-histogram", "0", "--print-flamegraph", "0"],
+                                          "--print-peaks=0", "--print-allocators=0",
+                                          "--print-temporary=0", "--print-leaks=0"],
                                          capture_output=True, text=True, timeout=600).stdout
                 except subprocess.TimeoutExpired:
                     out = ""
@@ -698,6 +697,10 @@ def main():
             sys.exit("bench: unknown workload(s): %s (have: %s)" % (", ".join(unknown), ", ".join(wls)))
         wls = {k: v for k, v in wls.items() if k in wanted}
     all_cells = cells(wls, a.rounds)
+    if os.environ.get("BENCH_CONTENDERS"):
+        # e.g. BENCH_CONTENDERS=untraced,memtrace,tp-floor: a partial re-run.
+        keep = os.environ["BENCH_CONTENDERS"].split(",")
+        all_cells = [c for c in all_cells if c.contender in keep]
     tmp = os.path.join(OUT, "tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     os.makedirs(tmp)
