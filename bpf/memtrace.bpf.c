@@ -46,7 +46,7 @@ struct mt_func_agg funcs[MT_MAX_FUNCS + MT_MAX_CODES];
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 2 * 1024 * 1024);
+	__uint(max_entries, 8 * 1024 * 1024);
 } events SEC(".maps");
 
 static __always_inline __s64 rss_total(void)
@@ -68,15 +68,21 @@ static __always_inline void atomic_max(__s64 *p, __s64 v)
 }
 
 /*
- * Wake the consumer only once a quarter of the buffer is used: a wake-up per
- * record would cost more than the probe itself on hot functions. Userspace
- * polls with a short timeout, so nothing waits long.
+ * Wake the consumer once per quarter of the buffer, when a record crosses
+ * that mark, not on every record: a wake-up is an interrupt (a VM exit
+ * here), costlier than the probe itself on hot functions, and once past the
+ * mark every later record would send one too. Userspace also reads every
+ * 50 ms, so nothing waits long.
  */
-static __always_inline __u64 wakeup_flags(void)
+#define MT_WAKE_MARK (2 * 1024 * 1024)
+
+static __always_inline __u64 wakeup_flags(__u64 size)
 {
+	/* Queried after the reservation: it counts the record being submitted. */
 	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 
-	return avail > (512 * 1024) ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	return avail >= MT_WAKE_MARK && avail - size < MT_WAKE_MARK ? BPF_RB_FORCE_WAKEUP
+								   : BPF_RB_NO_WAKEUP;
 }
 
 struct {
@@ -264,7 +270,7 @@ static __always_inline void emit_call(const struct mt_active *a, __u64 now, __s6
 	r->rss_exit = rss_exit;
 	r->rss_peak = a->rss_peak > rss_exit ? a->rss_peak : rss_exit;
 	r->thread_growth = a->thread_growth;
-	bpf_ringbuf_submit(r, wakeup_flags());
+	bpf_ringbuf_submit(r, wakeup_flags(sizeof(*r) + 8));
 }
 
 /* Completes the call in slot a and frees the slot (tid cleared last). */

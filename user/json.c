@@ -18,6 +18,7 @@ struct mt_json {
 	bool *first;
 	size_t depth, cap;
 	bool after_key;
+	bool hold; /* records are flushed by mt_json_flush(), not one by one */
 	int err; /* first -errno seen, sticky until the end of the record */
 };
 
@@ -203,16 +204,39 @@ void mt_json_str(struct mt_json *j, const char *s)
 	put_escaped(j->f, s);
 }
 
+/*
+ * Digits without printf: a hot traced function streams a million records a
+ * second, and printf's format parsing was most of the cost of each.
+ */
+static void put_uint(FILE *f, uint64_t v, int min_digits)
+{
+	char buf[24], *p = buf + sizeof(buf);
+	int n = 0;
+
+	do {
+		*--p = '0' + v % 10;
+		v /= 10;
+		n++;
+	} while (v || n < min_digits);
+	fwrite_unlocked(p, 1, buf + sizeof(buf) - p, f);
+}
+
 void mt_json_int(struct mt_json *j, int64_t v)
 {
 	sep(j);
-	fprintf(j->f, "%lld", (long long)v);
+	if (v < 0) {
+		fputc_unlocked('-', j->f);
+		/* Negate in unsigned arithmetic: INT64_MIN has no positive twin. */
+		put_uint(j->f, -(uint64_t)v, 1);
+	} else {
+		put_uint(j->f, v, 1);
+	}
 }
 
 void mt_json_uint(struct mt_json *j, uint64_t v)
 {
 	sep(j);
-	fprintf(j->f, "%llu", (unsigned long long)v);
+	put_uint(j->f, v, 1);
 }
 
 void mt_json_double(struct mt_json *j, double v, int decimals)
@@ -225,6 +249,22 @@ void mt_json_double(struct mt_json *j, double v, int decimals)
 	if (decimals < 0)
 		decimals = 0;
 	sep(j);
+	/* Seconds in the stream are small: scaled to an integer, they print without printf. */
+	if (decimals <= 9 && fabs(v) < 1e9) {
+		static const double scale[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9 };
+		static const uint64_t iscale[] = { 1, 10, 100, 1000, 10000, 100000, 1000000,
+						   10000000, 100000000, 1000000000 };
+		uint64_t u = (uint64_t)llround(fabs(v) * scale[decimals]);
+
+		if (v < 0 && u)
+			fputc_unlocked('-', j->f);
+		put_uint(j->f, u / iscale[decimals], 1);
+		if (decimals) {
+			fputc_unlocked('.', j->f);
+			put_uint(j->f, u % iscale[decimals], decimals);
+		}
+		return;
+	}
 	/* %f never uses an exponent, and memtrace never calls setlocale(): '.' it is. */
 	fprintf(j->f, "%.*f", decimals, v);
 }
@@ -247,12 +287,24 @@ int mt_json_end_record(struct mt_json *j)
 
 	fputc('\n', j->f);
 	/* A reader tailing the stream (or a crash right after) sees whole records. */
-	if (fflush(j->f) == EOF || ferror(j->f))
+	if ((!j->hold && fflush(j->f) == EOF) || ferror(j->f))
 		err = err ?: (errno ? -errno : -EIO);
 	j->depth = 0;
 	j->after_key = false;
 	j->err = 0;
 	return err;
+}
+
+void mt_json_hold(struct mt_json *j, bool hold)
+{
+	j->hold = hold;
+}
+
+int mt_json_flush(struct mt_json *j)
+{
+	if (fflush(j->f) == EOF || ferror(j->f))
+		return errno ? -errno : -EIO;
+	return 0;
 }
 
 char *mt_json_quote(const char *s)

@@ -31,6 +31,14 @@ void mt_json_null(struct mt_json *j);
 /* Ends a top-level record: newline and fflush. Returns 0 or -errno from the stream. */
 int mt_json_end_record(struct mt_json *j);
 
+/*
+ * hold: end records without flushing each; the caller flushes with
+ * mt_json_flush() (a million call records a second would otherwise be a
+ * million write() calls competing with the traced process for the CPU).
+ */
+void mt_json_hold(struct mt_json *j, bool hold);
+int mt_json_flush(struct mt_json *j); /* 0 or -errno */
+
 /* Escape s into a JSON string literal with quotes, into out (malloc'd). For tests and tables. */
 char *mt_json_quote(const char *s);
 

@@ -358,6 +358,8 @@ static int open_outputs(struct run *r, char *err, size_t errlen)
 			return -e;
 		}
 		r->file_created = true;
+		/* Large writes: hot functions produce a million records a second. */
+		setvbuf(r->file, NULL, _IOFBF, 1 << 20);
 		r->out[1] = mt_json_new(r->file);
 		if (!r->out[1])
 			return -ENOMEM;
@@ -423,14 +425,21 @@ static void report_lost(struct run *r, uint64_t lost)
 	}
 }
 
-static void take_sample(struct run *r, double now)
+static void take_sample(struct run *r)
 {
 	struct mt_snapshot snap;
 	struct mt_rec_sample rs;
 	struct mt_sample smp;
+	double now;
 
-	/* Calls that ended before this sample go first: "t" never runs backwards. */
+	/*
+	 * Calls that ended before this sample go first, and the sample's time
+	 * is taken after them: "t" never runs backwards.
+	 */
 	mt_tracer_poll(r->tracer, 0);
+	now = mono_now() - r->t0;
+	if (now < r->last_t)
+		now = r->last_t;
 	mt_tracer_snapshot(r->tracer, &snap, true);
 	rs = (struct mt_rec_sample){ .t = now, .pid = r->pid, .rss = snap.rss, .anon = snap.anon,
 				     .file = snap.file, .shmem = snap.shmem, .peak = snap.sample_peak };
@@ -484,6 +493,21 @@ static void periodic_table(struct run *r, double now, const struct mt_snapshot *
 	fflush(stdout);
 }
 
+/* Records of one ring-buffer drain go out together: flushed once per poll, not per record. */
+static void hold_outputs(struct run *r, bool hold)
+{
+	for (int i = 0; i < 2; i++) {
+		int e;
+
+		if (!r->out[i])
+			continue;
+		mt_json_hold(r->out[i], hold);
+		e = mt_json_flush(r->out[i]);
+		if (e < 0)
+			json_failed(r, i, e);
+	}
+}
+
 /* Poll until a signal, -d, or the end of the traced process. */
 static void trace_loop(struct run *r)
 {
@@ -499,7 +523,7 @@ static void trace_loop(struct run *r)
 		int n;
 
 		if (sampling && now >= next_sample) {
-			take_sample(r, now);
+			take_sample(r);
 			/* Keep the grid: a late wake-up does not shift later samples. */
 			while (next_sample <= now)
 				next_sample += r->env.interval;
@@ -514,6 +538,7 @@ static void trace_loop(struct run *r)
 				wait = 0.002;
 		}
 		n = mt_tracer_poll(r->tracer, (int)(wait * 1000 + 0.5));
+		hold_outputs(r, true);
 		if (n < 0 && n != -EINTR) {
 			mt_err("reading the ring buffer failed: %s", strerror(-n));
 			break;
@@ -539,7 +564,8 @@ static void trace_loop(struct run *r)
 	/* Records submitted just before the stop, then the last sample. */
 	mt_tracer_poll(r->tracer, 0);
 	if (sampling)
-		take_sample(r, mono_now() - r->t0);
+		take_sample(r);
+	hold_outputs(r, false);
 	live_clear(r);
 	if (pidfd >= 0)
 		close(pidfd);
