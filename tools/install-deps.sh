@@ -2,6 +2,7 @@
 # Install what memtrace needs to build and test on Debian 12, from Debian's packages only.
 #   tools/install-deps.sh          build + run dependencies
 #   tools/install-deps.sh --test   also what the test suite uses
+#   tools/install-deps.sh --bench  also what the benchmarks compare against
 set -eu
 
 build="make gcc clang pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev"
@@ -10,8 +11,16 @@ run="python3 python3-numpy python3.11"
 # Tests: JSON lint (python3), SVG checks, mprof interop, unprivileged runs (setpriv), pgrep.
 test="libxml2-utils librsvg2-bin python3-memory-profiler python3-matplotlib util-linux procps binutils"
 
+# Benchmarks (make bench): the tools memtrace is compared with.
+bench="bpftrace heaptrack valgrind gdb time python3-memory-profiler python3-matplotlib"
+
 pkgs="$build $run"
-[ "${1:-}" = "--test" ] && pkgs="$pkgs $test"
+case "${1:-}" in
+--test) pkgs="$pkgs $test" ;;
+--bench) pkgs="$pkgs $test $bench" ;;
+"") ;;
+*) echo "install-deps: unknown option '$1' (use --test or --bench)" >&2; exit 2 ;;
+esac
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps: run as root (apt-get install needs it)" >&2
