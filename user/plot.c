@@ -6,7 +6,6 @@
  * the memory it spanned, and the overall peak marked.
  */
 #include <math.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,16 +94,22 @@ static void axes(FILE *f, const struct frame *fr)
 	fprintf(f, "</g>\n");
 }
 
-static void polyline(FILE *f, const struct mt_series *s, const struct frame *fr, size_t field,
+enum curve { CURVE_RSS, CURVE_ANON, CURVE_FILE };
+
+static int64_t curve_value(const struct mt_sample *m, enum curve c)
+{
+	return c == CURVE_ANON ? m->anon : c == CURVE_FILE ? m->file : m->rss;
+}
+
+static void polyline(FILE *f, const struct mt_series *s, const struct frame *fr, enum curve c,
 		     const char *color, double width)
 {
 	fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"%g\" points=\"", color,
 		width);
 	for (size_t i = 0; i < s->nsamples; i++) {
 		const struct mt_sample *m = &s->samples[i];
-		int64_t v = *(const int64_t *)((const char *)m + field);
 
-		fprintf(f, "%.1f,%.1f ", px(fr, m->t), py(fr, mib(v)));
+		fprintf(f, "%.1f,%.1f ", px(fr, m->t), py(fr, mib(curve_value(m, c))));
 	}
 	fprintf(f, "\"/>\n");
 }
@@ -224,9 +229,9 @@ int mt_plot_svg(const struct mt_series *s, FILE *f)
 	fprintf(f, " (pid %d)</text>\n", (int)s->pid);
 	axes(f, &fr);
 	hidden = spans(f, s, &fr);
-	polyline(f, s, &fr, offsetof(struct mt_sample, file), "#6ab04c", 1.5);
-	polyline(f, s, &fr, offsetof(struct mt_sample, anon), "#4a90d9", 1.5);
-	polyline(f, s, &fr, offsetof(struct mt_sample, rss), "#000", 2);
+	polyline(f, s, &fr, CURVE_FILE, "#6ab04c", 1.5);
+	polyline(f, s, &fr, CURVE_ANON, "#4a90d9", 1.5);
+	polyline(f, s, &fr, CURVE_RSS, "#000", 2);
 	peak_marks(f, s, &fr);
 	if (s->peak_rss > 0) {
 		double x = px(&fr, s->peak_t), y = py(&fr, mib(s->peak_rss));

@@ -398,12 +398,27 @@ static void map_each(int fd, size_t key_size, size_t val_size,
 	}
 }
 
+/* Typed callers of map_each(): each knows its map's key and value types. */
+struct lines_each {
+	void (*fn)(void *ctx, const struct mt_line_key *k, const struct mt_line_val *v);
+	void *ctx;
+};
+
+static void lines_each_one(void *ctx, const void *k, const void *v)
+{
+	struct lines_each *le = ctx;
+
+	le->fn(le->ctx, k, v);
+}
+
 int mt_tracer_lines(struct mt_tracer *t,
 		    void (*fn)(void *ctx, const struct mt_line_key *k, const struct mt_line_val *v),
 		    void *ctx)
 {
+	struct lines_each le = { .fn = fn, .ctx = ctx };
+
 	map_each(bpf_map__fd(t->skel->maps.py_lines), sizeof(struct mt_line_key),
-		 sizeof(struct mt_line_val), (void (*)(void *, const void *, const void *))fn, ctx);
+		 sizeof(struct mt_line_val), lines_each_one, &le);
 	return 0;
 }
 
@@ -425,13 +440,27 @@ void mt_tracer_set_py_runtime(struct mt_tracer *t, uint64_t addr)
 	__atomic_store_n(&t->skel->bss->mt_py_runtime, addr, __ATOMIC_RELEASE);
 }
 
+struct frames_each {
+	void (*fn)(void *ctx, const struct mt_pyframe_key *k, const struct mt_pyframe_val *v);
+	void *ctx;
+};
+
+static void frames_each_one(void *ctx, const void *k, const void *v)
+{
+	struct frames_each *fe = ctx;
+
+	fe->fn(fe->ctx, k, v);
+}
+
 int mt_tracer_frame_lines(struct mt_tracer *t,
 			  void (*fn)(void *ctx, const struct mt_pyframe_key *k,
 				     const struct mt_pyframe_val *v),
 			  void *ctx)
 {
+	struct frames_each fe = { .fn = fn, .ctx = ctx };
+
 	map_each(bpf_map__fd(t->skel->maps.py_frame_lines), sizeof(struct mt_pyframe_key),
-		 sizeof(struct mt_pyframe_val), (void (*)(void *, const void *, const void *))fn, ctx);
+		 sizeof(struct mt_pyframe_val), frames_each_one, &fe);
 	return 0;
 }
 
