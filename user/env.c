@@ -54,6 +54,7 @@ void mt_usage(FILE *f)
 	      "      --svg FILE         write a plot of RSS over time with the calls on it\n"
 	      "      --mprof FILE       write memory_profiler's mprofile format ('mprof plot')\n"
 	      "      --every SECONDS    print the function table every SECONDS, like top\n"
+	      "                         (on stderr with --json)\n"
 	      "  -v, --verbose          more diagnostics on stderr (-vvv: libbpf's own)\n"
 	      "  -h, --help             this help\n"
 	      "  -V, --version          print the version\n"

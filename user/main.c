@@ -484,13 +484,16 @@ static int collect_stats(struct run *r, const struct mt_snapshot *snap);
 /* --every: the table so far, like top. */
 static void periodic_table(struct run *r, double now, const struct mt_snapshot *snap)
 {
+	/* With --json, stdout is the stream: the tables go to stderr. */
+	FILE *f = r->env.json ? stderr : stdout;
+
 	live_clear(r);
 	if (collect_stats(r, snap))
 		return;
-	printf("--- %.1f s ---\n", now);
-	mt_report_functions(stdout, &r->stats);
-	putchar('\n');
-	fflush(stdout);
+	fprintf(f, "--- %.1f s ---\n", now);
+	mt_report_functions(f, &r->stats);
+	fputc('\n', f);
+	fflush(f);
 }
 
 /* Records of one ring-buffer drain go out together: flushed once per poll, not per record. */

@@ -28,3 +28,11 @@ if grep -Eq 'RSS [0-9.]+ MiB +peak' "$MT_OUT"; then
 fi
 ok "no status line, no \\r or ESC on stdout"
 assert_unharmed "$T_PID"
+
+# With --json stdout is the stream: the periodic tables go to stderr instead.
+require_jsonlint
+run_memtrace --json -d 1.2 --every 0.3 -p "$T_PID" -f busy_work
+assert_rc 0 "memtrace --json -d 1.2 --every 0.3"
+"$PY" "$JSONLINT" "$MT_OUT" >/dev/null || fail "--json --every: stdout is not a valid stream: $(head -n 3 "$MT_OUT")"
+assert_ge "--json --every: tables on stderr" "$(grep -c '^Function ' "$MT_ERR")" 3
+assert_unharmed "$T_PID"
