@@ -112,7 +112,7 @@ static void setup_signals(void)
 static void json_failed(struct run *r, int i, int e)
 {
 	if (!stop_signal) {
-		if (i == 0 && e == EPIPE)
+		if (i == 0 && e == -EPIPE)
 			stop_signal = SIGPIPE;
 		else
 			mt_err("cannot write the JSON stream to %s: %s", i ? r->env.output : "stdout",
