@@ -782,6 +782,9 @@ static int run_trace(struct run *r)
 	if (r->stats.lost)
 		mt_warn("%llu records were lost (ring buffer full); totals are still exact",
 			(unsigned long long)r->stats.lost);
+	if (r->frames.unresolved)
+		mt_warn("%u Python code object%s could not be read from the process (did it exit first?); their memory is missing from the tables",
+			r->frames.unresolved, r->frames.unresolved == 1 ? "" : "s");
 	cleanup(r, false);
 	return rc;
 }
