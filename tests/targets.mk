@@ -9,7 +9,16 @@ TARGET_BINS := $(patsubst tests/targets/%.c,$(OUTPUT)/targets/%,$(TARGET_SRCS))
 TARGET_VARIANTS := $(addprefix $(OUTPUT)/targets/,grow-nopie grow-cet grow-stripped)
 TARGET_CFLAGS := -O2 -g -Wall -Wextra -pthread
 
-targets: $(TARGET_BINS) $(TARGET_VARIANTS)
+# C++ targets (mangled names, exception tables).
+TARGET_CXX_SRCS := $(wildcard tests/targets/*.cc)
+TARGET_CXX_BINS := $(patsubst tests/targets/%.cc,$(OUTPUT)/targets/%,$(TARGET_CXX_SRCS))
+CXX ?= g++
+
+targets: $(TARGET_BINS) $(TARGET_VARIANTS) $(TARGET_CXX_BINS)
+
+$(OUTPUT)/targets/%: tests/targets/%.cc tests/targets/target.h | $(OUTPUT)/targets
+	$(call msg,CXX,$@)
+	$(Q)$(CXX) -O2 -g -Wall -Wextra $< -o $@
 
 $(OUTPUT)/targets/%: tests/targets/%.c tests/targets/target.h | $(OUTPUT)/targets
 	$(call msg,CC,$@)

@@ -393,6 +393,42 @@ static size_t lower_bound(const struct mt_elf *elf, const char *name)
 	return lo;
 }
 
+/* libstdc++'s demangler; its C ABI needs no C++ on our side. */
+extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
+
+/*
+ * Does the C++ symbol mangled name the function the user wrote? "work",
+ * "ns::Class::method" (any overload: the first wins) or the full
+ * signature "work(int)".
+ */
+static bool demangled_matches(const char *mangled, const char *name)
+{
+	char *d = __cxa_demangle(mangled, NULL, NULL, NULL);
+	size_t n = strlen(name);
+	bool match = false;
+
+	if (d)
+		match = !strcmp(d, name) || (!strncmp(d, name, n) && d[n] == '(');
+	free(d);
+	return match;
+}
+
+static int find_demangled(struct mt_elf *elf, const char *name, size_t *at)
+{
+	/* Only plain C++ names: anything mangled-looking was already looked up as is. */
+	if (!strncmp(name, "_Z", 2))
+		return -ENOENT;
+	for (size_t i = lower_bound(elf, "_Z"); i < elf->nsyms; i++) {
+		if (strncmp(elf->syms[i].name, "_Z", 2))
+			break;
+		if (demangled_matches(elf->syms[i].name, name)) {
+			*at = i;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 int mt_elf_find_func(struct mt_elf *elf, const char *name, struct mt_sym *out)
 {
 	size_t i, first;
@@ -402,6 +438,11 @@ int mt_elf_find_func(struct mt_elf *elf, const char *name, struct mt_sym *out)
 	if (err)
 		return err;
 	first = lower_bound(elf, name);
+	/* C++: "work" is _Z4worki in the symbol table. */
+	if ((first >= elf->nsyms || strcmp(elf->syms[first].name, name)) &&
+	    !find_demangled(elf, name, &first))
+		name = elf->syms[first].name;
+	out->name = name;
 	for (i = first; i < elf->nsyms && !strcmp(elf->syms[i].name, name); i++)
 		in_symtab |= !elf->syms[i].dyn;
 	/* Best first: default version, then .symtab before .dynsym. */
@@ -636,4 +677,26 @@ int mt_elf_probe_offset(struct mt_elf *elf, const struct mt_sym *sym, uint64_t *
 		*why = "after endbr64";
 	}
 	return 0;
+}
+
+bool mt_elf_mentions(const struct mt_elf *elf, const char *symbol)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(elf->e, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *data;
+		GElf_Sym sym;
+		const char *n;
+
+		if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) ||
+		    !sh.sh_entsize || !(data = elf_getdata(scn, NULL)))
+			continue;
+		for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+			if (gelf_getsym(data, (int)i, &sym) &&
+			    (n = elf_strptr(elf->e, sh.sh_link, sym.st_name)) && !strcmp(n, symbol))
+				return true;
+		}
+	}
+	return false;
 }

@@ -10,6 +10,7 @@
 struct mt_elf;
 
 struct mt_sym {
+	const char *name;   /* the symbol's own name (mangled for C++); belongs to elf */
 	uint64_t vaddr;     /* st_value */
 	uint64_t size;      /* st_size */
 	uint64_t file_off;  /* file offset of the first instruction (what uprobes take) */
@@ -23,8 +24,14 @@ void mt_elf_close(struct mt_elf *elf); /* NULL-safe */
 
 bool mt_elf_has_symtab(const struct mt_elf *elf); /* false: stripped (only .dynsym) */
 bool mt_elf_is_pie(const struct mt_elf *elf);     /* ET_DYN */
+/* Defines or references symbol (in .symtab or .dynsym, undefined ones included). */
+bool mt_elf_mentions(const struct mt_elf *elf, const char *symbol);
 
-/* Exact-name lookup of a function (STT_FUNC/STT_GNU_IFUNC), .symtab first then .dynsym. -ENOENT if none. */
+/*
+ * Lookup of a function (STT_FUNC/STT_GNU_IFUNC) by exact name, .symtab first
+ * then .dynsym; failing that, by demangled C++ name ("ns::f", or "f(int)"
+ * for one overload). -ENOENT if none.
+ */
 int mt_elf_find_func(struct mt_elf *elf, const char *name, struct mt_sym *out);
 
 /*

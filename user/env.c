@@ -33,7 +33,12 @@ void mt_usage(FILE *f)
 	      "                         or OBJECT:NAME (libc.so.6:malloc, /path/to/lib.so:f).\n"
 	      "                         In a Python process NAME is a Python function\n"
 	      "                         (FILE.py:NAME for one file), unless the interpreter\n"
-	      "                         itself has a native function of that name\n"
+	      "                         itself has a native function of that name.\n"
+	      "                         C++ functions by plain name (ns::f) or signature\n"
+	      "      --cxx-noexcept     trace C++ code although it uses exceptions: you assert\n"
+	      "                         none passes through a traced function (one would end\n"
+	      "                         the process: the kernel's return probe hides the\n"
+	      "                         frame from the unwinder)\n"
 	      "\n"
 	      "Python:\n"
 	      "      --exact            exact calls and memory_profiler's Occurrences through\n"
@@ -113,7 +118,7 @@ static int parse_seconds(const char *s, double *out)
 
 int mt_env_parse(int argc, char **argv, struct mt_env *env)
 {
-	enum { OPT_JSON = 256, OPT_SVG, OPT_MPROF, OPT_EVERY, OPT_EXACT };
+	enum { OPT_JSON = 256, OPT_SVG, OPT_MPROF, OPT_EVERY, OPT_EXACT, OPT_CXX_NOEXCEPT };
 	static const struct option opts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "func", required_argument, NULL, 'f' },
@@ -125,6 +130,7 @@ int mt_env_parse(int argc, char **argv, struct mt_env *env)
 		{ "mprof", required_argument, NULL, OPT_MPROF },
 		{ "every", required_argument, NULL, OPT_EVERY },
 		{ "exact", no_argument, NULL, OPT_EXACT },
+		{ "cxx-noexcept", no_argument, NULL, OPT_CXX_NOEXCEPT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -177,6 +183,9 @@ int mt_env_parse(int argc, char **argv, struct mt_env *env)
 			break;
 		case OPT_EXACT:
 			env->exact = true;
+			break;
+		case OPT_CXX_NOEXCEPT:
+			env->cxx_noexcept = true;
 			break;
 		case OPT_JSON:
 			env->json = true;

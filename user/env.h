@@ -20,6 +20,7 @@ struct mt_env {
 	const char *mprof;   /* --mprof FILE: memory_profiler's format written at the end */
 	double every;        /* --every SEC: print the table periodically, 0: never */
 	bool exact;          /* --exact: Python through USDT probes (exact calls and lines) */
+	bool cxx_noexcept;   /* --cxx-noexcept: no C++ exception passes through the traced functions */
 	char **cmd;          /* launch mode: the command after -- (NULL-terminated) */
 };
 

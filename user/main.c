@@ -333,6 +333,18 @@ static int resolve_targets(struct run *r, char *err, size_t errlen)
 		e = resolve_one(r, &rc, r->env.specs[i], t, err, errlen);
 		if (e)
 			return e;
+		/*
+		 * A C++ exception unwinding through a uretprobe'd frame meets the
+		 * kernel's trampoline as return address, finds no unwind info and
+		 * calls std::terminate(): refuse unless the user vouches for it.
+		 */
+		if (t->kind == MT_KIND_NATIVE && t->cxx_exceptions && !r->env.cxx_noexcept) {
+			snprintf(err, errlen,
+				 "%s is in %s, C++ code with exceptions: one thrown through a traced function would terminate the process (the kernel's return probe hides the frame from the unwinder); if none can pass through %s, add --cxx-noexcept",
+				 t->func, t->object, t->func);
+			mt_target_free(t);
+			return -EPERM;
+		}
 		/* The same function named twice would be counted twice: keep the first. */
 		for (size_t j = 0; j < r->ntargets; j++)
 			dup |= same_target(&r->targets[j], t);

@@ -731,6 +731,8 @@ static int fill_target(struct mt_target *t, const char *spec, const char *name, 
 	t->object = strdup(o->path);
 	t->object_host = strdup(o->host);
 	t->sym_offset = s->file_off;
+	/* C++'s personality routine (C code's cleanups use __gcc_personality_v0). */
+	t->cxx_exceptions = mt_elf_mentions(o->elf, "__gxx_personality_v0");
 	t->kind = MT_KIND_NATIVE;
 	t->method = "uprobe";
 	if (!t->spec || !t->func || !t->object || !t->object_host) {

@@ -20,6 +20,7 @@ struct mt_target {
 	enum mt_kind kind;
 	const char *method; /* static: "uprobe", "usdt" or "frames" */
 	char *py_file;     /* Python: FILE.py filter (a path suffix), NULL for any file */
+	bool cxx_exceptions; /* the object is C++ code that may throw: see --cxx-noexcept */
 };
 
 struct mt_resolve_ctx {
