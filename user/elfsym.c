@@ -700,3 +700,21 @@ bool mt_elf_mentions(const struct mt_elf *elf, const char *symbol)
 	}
 	return false;
 }
+
+bool mt_elf_has_section(const struct mt_elf *elf, const char *section)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	if (elf_getshdrstrndx(elf->e, &shstrndx))
+		return false;
+	while ((scn = elf_nextscn(elf->e, scn))) {
+		GElf_Shdr sh;
+		const char *n;
+
+		if (gelf_getshdr(scn, &sh) && (n = elf_strptr(elf->e, shstrndx, sh.sh_name)) &&
+		    !strcmp(n, section))
+			return true;
+	}
+	return false;
+}

@@ -26,6 +26,7 @@ bool mt_elf_has_symtab(const struct mt_elf *elf); /* false: stripped (only .dyns
 bool mt_elf_is_pie(const struct mt_elf *elf);     /* ET_DYN */
 /* Defines or references symbol (in .symtab or .dynsym, undefined ones included). */
 bool mt_elf_mentions(const struct mt_elf *elf, const char *symbol);
+bool mt_elf_has_section(const struct mt_elf *elf, const char *section);
 
 /*
  * Lookup of a function (STT_FUNC/STT_GNU_IFUNC) by exact name, .symtab first

@@ -338,6 +338,13 @@ static int resolve_targets(struct run *r, char *err, size_t errlen)
 		 * kernel's trampoline as return address, finds no unwind info and
 		 * calls std::terminate(): refuse unless the user vouches for it.
 		 */
+		if (t->kind == MT_KIND_NATIVE && t->go_runtime) {
+			snprintf(err, errlen,
+				 "%s is in %s, a Go program: Go moves goroutine stacks, and a return probe's rewritten return address would crash it; memtrace cannot trace Go functions",
+				 t->func, t->object);
+			mt_target_free(t);
+			return -EPERM;
+		}
 		if (t->kind == MT_KIND_NATIVE && t->cxx_exceptions && !r->env.cxx_noexcept) {
 			snprintf(err, errlen,
 				 "%s is in %s, C++ code with exceptions: one thrown through a traced function would terminate the process (the kernel's return probe hides the frame from the unwinder); if none can pass through %s, add --cxx-noexcept",

@@ -733,6 +733,9 @@ static int fill_target(struct mt_target *t, const char *spec, const char *name, 
 	t->sym_offset = s->file_off;
 	/* C++'s personality routine (C code's cleanups use __gcc_personality_v0). */
 	t->cxx_exceptions = mt_elf_mentions(o->elf, "__gxx_personality_v0");
+	/* Go copies goroutine stacks, return addresses included. */
+	t->go_runtime = mt_elf_has_section(o->elf, ".go.buildinfo") ||
+			mt_elf_has_section(o->elf, ".gopclntab");
 	t->kind = MT_KIND_NATIVE;
 	t->method = "uprobe";
 	if (!t->spec || !t->func || !t->object || !t->object_host) {

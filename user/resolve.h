@@ -21,6 +21,7 @@ struct mt_target {
 	const char *method; /* static: "uprobe", "usdt" or "frames" */
 	char *py_file;     /* Python: FILE.py filter (a path suffix), NULL for any file */
 	bool cxx_exceptions; /* the object is C++ code that may throw: see --cxx-noexcept */
+	bool go_runtime;     /* the object is a Go program: return probes would break it */
 };
 
 struct mt_resolve_ctx {
