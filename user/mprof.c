@@ -5,6 +5,7 @@
  *   MEM <MiB> <unix time>
  *   FUNC <name> <MiB at entry> <unix time> <MiB at return> <unix time> <stack level>
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include "plot.h"
@@ -21,8 +22,24 @@ static void word(FILE *f, const char *s)
 		fputc(*s == ' ' || *s == '\t' || *s == '\n' ? '_' : *s, f);
 }
 
+/* mprof's resolution: timestamps are written with 4 decimals. */
+#define TICK 0.0001
+
+/* Timestamps must increase: two samples closer than a tick would not. */
+static void mem_line(FILE *f, double mib_value, double ts, double *last)
+{
+	/* Compared as written (whole ticks), so rounding cannot make two equal. */
+	ts = round(ts / TICK) * TICK;
+	if (ts < *last + TICK / 2)
+		ts = *last + TICK;
+	*last = ts;
+	fprintf(f, "MEM %.6f %.4f\n", mib_value, ts);
+}
+
 int mt_mprof_write(const struct mt_series *s, FILE *f)
 {
+	double last = 0;
+
 	/* mprof reads the rest of the CMDLINE line as is: only a newline would break it. */
 	fprintf(f, "CMDLINE ");
 	for (const char *c = s->cmdline && *s->cmdline ? s->cmdline : s->comm ? s->comm : "?"; *c; c++)
@@ -30,15 +47,14 @@ int mt_mprof_write(const struct mt_series *s, FILE *f)
 	fputc('\n', f);
 	for (size_t i = 0; i < s->nsamples; i++) {
 		const struct mt_sample *m = &s->samples[i];
-		double ts = s->ts_unix + m->t;
 
 		/*
 		 * A peak between two samples becomes a point of its own just before
 		 * the sample: mprof's curve then shows what polling would miss.
 		 */
 		if (m->peak > m->rss)
-			fprintf(f, "MEM %.6f %.4f\n", mib(m->peak), ts - 0.0001);
-		fprintf(f, "MEM %.6f %.4f\n", mib(m->rss), ts);
+			mem_line(f, mib(m->peak), s->ts_unix + m->t - TICK, &last);
+		mem_line(f, mib(m->rss), s->ts_unix + m->t, &last);
 	}
 	for (size_t i = 0; i < s->nspans; i++) {
 		const struct mt_span *sp = &s->spans[i];
