@@ -55,7 +55,7 @@ int mt_tracer_check_system(char *err, size_t errlen)
 	}
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
 		mt_set_err(err, errlen,
-			"this kernel has no BTF (/sys/kernel/btf/vmlinux: %s); memtrace needs a kernel built with CONFIG_DEBUG_INFO_BTF=y (5.8 or later)",
+			"this kernel has no BTF (/sys/kernel/btf/vmlinux: %s); memtrace needs Linux 5.17 or later built with CONFIG_DEBUG_INFO_BTF=y",
 			strerror(errno));
 		return -ENOTSUP;
 	}
