@@ -1,5 +1,5 @@
 #!/bin/bash
-# -p with no such process: exit 1, one "memtrace: " line naming the pid
+# -p with no such process, or a kernel thread: exit 1, one "memtrace: " line naming the problem
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 . "$(dirname "$0")/../lib.sh"
 require_env
@@ -17,3 +17,8 @@ gone=$!
 wait "$gone"
 run_memtrace -p "$gone" -f grow_mib
 assert_error 1 "exited pid $gone"
+
+# A kernel thread (kthreadd, PID 2) has no user memory: a clear line, not an attach attempt.
+run_memtrace -p 2 -f grow_mib
+assert_error 1 "kernel thread"
+grep -q 'kernel thread' "$MT_ERR" || fail "message does not say kernel thread: $(cat "$MT_ERR")"
