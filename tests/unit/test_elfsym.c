@@ -14,6 +14,7 @@
 
 #include "elfsym.h"
 #include "unit.h"
+#include "fixture.h"
 
 static char tmpdir[] = "/tmp/mt_elfsym.XXXXXX";
 
@@ -49,31 +50,6 @@ static const char fixture_src[] =
 	"	return s;\n"
 	"}\n"
 	"int main(int argc, char **argv) { return grow_all(argc) + add_one(argc) > 0 ? 0 : 1; }\n";
-
-/* system() on a formatted command; returns its exit status. */
-/* libc's own definition (RTLD_DEFAULT could find a sanitizer's interposed one). */
-static void *libc_sym(const char *name)
-{
-	void *h = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
-
-	return h ? dlsym(h, name) : NULL;
-}
-
-static int sh(const char *fmt, ...)
-{
-	va_list ap;
-	char *cmd;
-	int r;
-
-	va_start(ap, fmt);
-	r = vasprintf(&cmd, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		return -1;
-	r = system(cmd);
-	free(cmd);
-	return WIFEXITED(r) ? WEXITSTATUS(r) : -1;
-}
 
 static char *fixture(const char *name)
 {

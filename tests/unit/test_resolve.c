@@ -18,6 +18,7 @@
 #include "procfs.h"
 #include "resolve.h"
 #include "unit.h"
+#include "fixture.h"
 
 static char tmpdir[] = "/tmp/mt_resolve.XXXXXX";
 static char *realdir; /* tmpdir without symlinks, as /proc shows paths */
@@ -55,30 +56,6 @@ __attribute__((noipa)) int mt_test_marker(int x);
 __attribute__((noipa)) int mt_test_marker(int x)
 {
 	return x * 7 + 1;
-}
-
-/* libc's own definition (RTLD_DEFAULT could find a sanitizer's interposed one). */
-static void *libc_sym(const char *name)
-{
-	void *h = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
-
-	return h ? dlsym(h, name) : NULL;
-}
-
-static int sh(const char *fmt, ...)
-{
-	va_list ap;
-	char *cmd;
-	int r;
-
-	va_start(ap, fmt);
-	r = vasprintf(&cmd, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		return -1;
-	r = system(cmd);
-	free(cmd);
-	return WIFEXITED(r) ? WEXITSTATUS(r) : -1;
 }
 
 static char *fixture(const char *name)
