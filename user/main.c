@@ -421,6 +421,8 @@ static void write_start(struct run *r)
 	}
 	s.comm = comm;
 	s.targets = tg;
+	/* Calls can end between the attach and this record: none may come before it. */
+	r->last_t = s.t;
 	EMIT(r, mt_rec_start, &s);
 	/* The series counts from t = 0, the start record from a little later. */
 	if (r->want_series)
