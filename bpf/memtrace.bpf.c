@@ -146,12 +146,231 @@ static __always_inline void py_frames_account(__s64 delta, __s64 total)
 	}
 }
 
+/*
+ * The open-call table. Slots live in .bss (userspace reads the calls still
+ * open at the stop); an index finds a thread's call by function, or a
+ * Python call by its frame depth, in O(1) whatever the number of threads;
+ * free slots wait on a stack, so the lowest ones are reused first and the
+ * high-water mark, which bounds the per-event walk, stays at the real
+ * concurrency.
+ */
+enum open_key_kind {
+	OPEN_BY_FUNC = 0,  /* id: the function index */
+	OPEN_BY_DEPTH = 1, /* id: the Python frame depth (USDT mode) */
+};
+
+struct open_key {
+	__u32 tid;
+	__u32 kind;
+	__s64 id;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 2 * MT_MAX_ACTIVE);
+	__type(key, struct open_key);
+	__type(value, __u32);
+} open_index SEC(".maps");
+
+/* Filled by userspace before attach with every slot index, the lowest on top. */
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK);
+	__uint(max_entries, MT_MAX_ACTIVE);
+	__uint(value_size, sizeof(__u32));
+} free_slots SEC(".maps");
+
+/* Python USDT mode (bpf/python_usdt.bpf.h) ends the running line of a call it closes. */
+static __always_inline void py_line_end(struct mt_active *a, __s64 rss_now);
+
+static __always_inline struct mt_active *open_lookup(__u32 tid, __u32 kind, __s64 id)
+{
+	struct open_key k = { .tid = tid, .kind = kind, .id = id };
+	__u32 *slot = bpf_map_lookup_elem(&open_index, &k);
+	struct mt_active *a;
+
+	if (!slot || *slot >= MT_MAX_ACTIVE)
+		return NULL;
+	a = &active[*slot];
+	return a->tid == tid ? a : NULL;
+}
+
+/* The open outermost call of this function in this thread, or NULL. */
+static __always_inline struct mt_active *open_call(__u32 tid, __u32 func)
+{
+	return open_lookup(tid, OPEN_BY_FUNC, func);
+}
+
+#define MT_NR_FUNCS (MT_MAX_FUNCS + MT_MAX_CODES)
+_Static_assert((MT_NR_FUNCS & (MT_NR_FUNCS - 1)) == 0, "func_agg() masks the index");
+
+/*
+ * A function's totals, or NULL. The mask after the check is for the
+ * verifier: clang may bound-check one copy of the index and use another,
+ * and would drop a mask it can prove redundant, hence the barrier.
+ */
+static __always_inline struct mt_func_agg *func_agg(__u32 func)
+{
+	if (func >= MT_NR_FUNCS)
+		return NULL;
+	barrier_var(func);
+	return &funcs[func & (MT_NR_FUNCS - 1)];
+}
+
+static __always_inline void account_call(const struct mt_active *a, __s64 rss_exit, __u32 flags)
+{
+	struct mt_func_agg *agg = func_agg(a->func);
+	__s64 growth = rss_exit - a->rss_entry;
+	__u64 before;
+
+	if (!agg)
+		return;
+	before = __sync_fetch_and_add(&agg->calls, 1);
+	__sync_fetch_and_add(&agg->growth, growth);
+	__sync_fetch_and_add(&agg->thread_growth, a->thread_growth);
+	if (flags)
+		__sync_fetch_and_add(&agg->unwound, 1);
+	if (before == 0) {
+		/* First call: its values are the maxima so far, even when negative. */
+		agg->growth_max = growth;
+		agg->peak_max = a->rss_peak - a->rss_entry;
+	} else {
+		atomic_max(&agg->growth_max, growth);
+		atomic_max(&agg->peak_max, a->rss_peak - a->rss_entry);
+	}
+}
+
+static __always_inline void emit_call(const struct mt_active *a, __u64 now, __s64 rss_exit,
+				      __u32 flags)
+{
+	struct mt_call_rec *r;
+
+	if (!emit_calls)
+		return;
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		__sync_fetch_and_add(&lost, 1);
+		return;
+	}
+	r->type = MT_REC_CALL;
+	r->tid = a->tid;
+	r->func = a->func;
+	r->flags = flags;
+	r->ts_entry = a->ts_entry;
+	r->ts_exit = now;
+	r->rss_entry = a->rss_entry;
+	r->rss_exit = rss_exit;
+	r->rss_peak = a->rss_peak > rss_exit ? a->rss_peak : rss_exit;
+	r->thread_growth = a->thread_growth;
+	bpf_ringbuf_submit(r, wakeup_flags(sizeof(*r) + 8));
+}
+
+/*
+ * Completes the call in slot a with the process RSS at its end, and frees
+ * the slot: index entries first, tid cleared, then the slot back on the
+ * free stack, so no lookup can find a slot that is being reused.
+ */
+static __always_inline void close_call(struct mt_active *a, __u32 flags, __s64 rss_exit)
+{
+	struct open_key k = { .tid = a->tid, .kind = OPEN_BY_FUNC, .id = a->func };
+	__u32 slot = a - active;
+
+	if (a->code != MT_NO_CODE)
+		py_line_end(a, rss_exit);
+	atomic_max(&a->rss_peak, rss_exit);
+	account_call(a, rss_exit, flags);
+	emit_call(a, bpf_ktime_get_ns(), rss_exit, flags);
+	bpf_map_delete_elem(&open_index, &k);
+	if (a->code != MT_NO_CODE) {
+		k.kind = OPEN_BY_DEPTH;
+		k.id = (__s64)a->entry_sp;
+		bpf_map_delete_elem(&open_index, &k);
+	}
+	__sync_lock_test_and_set(&a->tid, 0);
+	if (slot < MT_MAX_ACTIVE)
+		bpf_map_push_elem(&free_slots, &slot, 0);
+}
+
+static __always_inline void raise_hiwater(__u32 n)
+{
+	/* A racing raise to a larger value wins; a few tries are plenty. */
+	for (int j = 0; j < 4; j++) {
+		__u32 cur = active_hiwater;
+
+		if (n <= cur || __sync_val_compare_and_swap(&active_hiwater, cur, n) == cur)
+			break;
+	}
+}
+
+static __always_inline void count_untimed(__u32 func)
+{
+	struct mt_func_agg *agg = func_agg(func);
+
+	if (agg)
+		__sync_fetch_and_add(&agg->untimed, 1);
+}
+
+/*
+ * Open a call window in a free slot: entry RSS, time, peak so far. entry_sp
+ * is the stack pointer (native) or the frame depth (Python), which tells
+ * the outermost call's return from nested ones. NULL when every slot is
+ * busy: the call is counted as untimed for its function, never guessed.
+ */
+static __always_inline struct mt_active *start_call(__u32 tid, __u32 func, __u32 code,
+						    __u64 entry_sp)
+{
+	struct open_key k = { .tid = tid, .kind = OPEN_BY_FUNC, .id = func };
+	struct mt_active *a;
+	__u32 slot;
+
+	if (bpf_map_pop_elem(&free_slots, &slot) || slot >= MT_MAX_ACTIVE) {
+		count_untimed(func);
+		return NULL;
+	}
+	a = &active[slot];
+	a->func = func;
+	a->code = code;
+	a->entry_sp = entry_sp;
+	a->ts_entry = bpf_ktime_get_ns();
+	a->rss_entry = rss_total();
+	a->rss_peak = a->rss_entry;
+	a->thread_growth = 0;
+	a->line = 0;
+	a->rss_at_line = 0;
+	/* Published last: walkers skip slots whose tid is 0. */
+	__sync_lock_test_and_set(&a->tid, tid);
+	raise_hiwater(slot + 1);
+	if (bpf_map_update_elem(&open_index, &k, &slot, BPF_ANY))
+		goto unindexed;
+	if (code != MT_NO_CODE) {
+		k.kind = OPEN_BY_DEPTH;
+		k.id = (__s64)entry_sp;
+		if (bpf_map_update_elem(&open_index, &k, &slot, BPF_ANY)) {
+			k.kind = OPEN_BY_FUNC;
+			k.id = func;
+			bpf_map_delete_elem(&open_index, &k);
+			goto unindexed;
+		}
+	}
+	return a;
+unindexed:
+	/* Cannot happen with the index sized for every slot; counted, not hidden, if it does. */
+	__sync_lock_test_and_set(&a->tid, 0);
+	bpf_map_push_elem(&free_slots, &slot, 0);
+	count_untimed(func);
+	return NULL;
+}
+
 struct rss_walk {
-	__u32 tid; /* the thread that caused the change, 0 if not the target's own */
+	__u32 tid;   /* the thread that caused the change, 0 if not the target's own */
+	__u64 sp;    /* its user stack pointer, 0 if unknown */
 	__s64 delta, total;
 };
 
-/* Each open call: raise its peak, and credit the change to it if its thread caused it. */
+/*
+ * Each open call: raise its peak, and credit the change to it if its thread
+ * caused it. A native call whose thread now runs above its entry frame was
+ * left without a return (longjmp, an exception): it ended before this change.
+ */
 static int rss_walk_slot(__u32 i, struct rss_walk *w)
 {
 	struct mt_active *a;
@@ -161,11 +380,24 @@ static int rss_walk_slot(__u32 i, struct rss_walk *w)
 	a = &active[i];
 	if (!a->tid)
 		return 0;
+	if (w->tid && a->tid == w->tid && a->code == MT_NO_CODE && w->sp > a->entry_sp &&
+	    w->sp - a->entry_sp < MT_STACK_SPAN) {
+		close_call(a, MT_CALL_UNWOUND, w->total - w->delta);
+		return 0;
+	}
 	if (w->delta > 0)
 		atomic_max(&a->rss_peak, w->total);
 	if (w->tid && a->tid == w->tid)
 		__sync_fetch_and_add(&a->thread_growth, w->delta);
 	return 0;
+}
+
+/* The current thread's user stack pointer (its registers saved at kernel entry). */
+static __always_inline __u64 user_sp(void)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+	return regs ? BPF_CORE_READ(regs, sp) : 0;
 }
 
 SEC("tracepoint/kmem/rss_stat")
@@ -219,165 +451,14 @@ int handle_rss_stat(struct trace_event_raw_rss_stat *ctx)
 	struct rss_walk w = { .tid = own ? tid : 0, .delta = delta, .total = total };
 
 	hw = active_hiwater;
-	bpf_loop(hw < MT_MAX_ACTIVE ? hw : MT_MAX_ACTIVE, rss_walk_slot, &w, 0);
+	if (hw) {
+		if (own)
+			w.sp = user_sp();
+		bpf_loop(hw < MT_MAX_ACTIVE ? hw : MT_MAX_ACTIVE, rss_walk_slot, &w, 0);
+	}
 	if (py_frames && own && delta)
 		py_frames_account(delta, total);
 	return 0;
-}
-
-static __always_inline void account_call(const struct mt_active *a, __s64 rss_exit)
-{
-	__u32 f = a->func;
-	struct mt_func_agg *agg;
-	__s64 growth = rss_exit - a->rss_entry;
-	__u64 before;
-
-	if (f >= MT_MAX_FUNCS + MT_MAX_CODES)
-		return;
-	agg = &funcs[f];
-	before = __sync_fetch_and_add(&agg->calls, 1);
-	__sync_fetch_and_add(&agg->growth, growth);
-	__sync_fetch_and_add(&agg->thread_growth, a->thread_growth);
-	if (before == 0) {
-		/* First call: its values are the maxima so far, even when negative. */
-		agg->growth_max = growth;
-		agg->peak_max = a->rss_peak - a->rss_entry;
-	} else {
-		atomic_max(&agg->growth_max, growth);
-		atomic_max(&agg->peak_max, a->rss_peak - a->rss_entry);
-	}
-}
-
-static __always_inline void emit_call(const struct mt_active *a, __u64 now, __s64 rss_exit,
-				      __u32 flags)
-{
-	struct mt_call_rec *r;
-
-	if (!emit_calls)
-		return;
-	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
-	if (!r) {
-		__sync_fetch_and_add(&lost, 1);
-		return;
-	}
-	r->type = MT_REC_CALL;
-	r->tid = a->tid;
-	r->func = a->func;
-	r->flags = flags;
-	r->ts_entry = a->ts_entry;
-	r->ts_exit = now;
-	r->rss_entry = a->rss_entry;
-	r->rss_exit = rss_exit;
-	r->rss_peak = a->rss_peak > rss_exit ? a->rss_peak : rss_exit;
-	r->thread_growth = a->thread_growth;
-	bpf_ringbuf_submit(r, wakeup_flags(sizeof(*r) + 8));
-}
-
-/* Completes the call in slot a and frees the slot (tid cleared last). */
-static __always_inline void close_call(struct mt_active *a, __u32 flags)
-{
-	__u64 now = bpf_ktime_get_ns();
-	__s64 rss_exit = rss_total();
-
-	atomic_max(&a->rss_peak, rss_exit);
-	account_call(a, rss_exit);
-	emit_call(a, now, rss_exit, flags);
-	a->tid = 0;
-}
-
-struct slot_find {
-	__u32 tid, func;
-	__s64 depth;   /* with by_depth: the Python frame depth to look for */
-	bool by_depth; /* match a Python call by its frame depth, whatever its function */
-	int found;     /* slot index, or -1 */
-};
-
-static int find_slot(__u32 i, struct slot_find *f)
-{
-	struct mt_active *a;
-
-	if (i >= MT_MAX_ACTIVE)
-		return 1;
-	a = &active[i];
-	if (a->tid != f->tid)
-		return 0;
-	if (f->by_depth ? a->code != MT_NO_CODE && (__s64)a->entry_sp == f->depth
-			: a->func == f->func) {
-		f->found = i;
-		return 1;
-	}
-	return 0;
-}
-
-static __always_inline struct mt_active *slot_lookup(struct slot_find *f)
-{
-	__u32 hw = active_hiwater;
-
-	f->found = -1;
-	bpf_loop(hw < MT_MAX_ACTIVE ? hw : MT_MAX_ACTIVE, find_slot, f, 0);
-	if (f->found < 0 || f->found >= MT_MAX_ACTIVE)
-		return NULL;
-	return &active[f->found];
-}
-
-/* The open outermost call of this function in this thread, or NULL. */
-static __always_inline struct mt_active *open_call(__u32 tid, __u32 func)
-{
-	struct slot_find f = { .tid = tid, .func = func };
-
-	return slot_lookup(&f);
-}
-
-static int claim_slot(__u32 i, struct slot_find *f)
-{
-	if (i >= MT_MAX_ACTIVE)
-		return 1;
-	if (!active[i].tid && __sync_val_compare_and_swap(&active[i].tid, 0, f->tid) == 0) {
-		f->found = i;
-		return 1;
-	}
-	return 0;
-}
-
-static __always_inline void raise_hiwater(__u32 n)
-{
-	/* A racing raise to a larger value wins; a few tries are plenty. */
-	for (int j = 0; j < 4; j++) {
-		__u32 cur = active_hiwater;
-
-		if (n <= cur || __sync_val_compare_and_swap(&active_hiwater, cur, n) == cur)
-			break;
-	}
-}
-
-/*
- * Open a call window in a free slot: entry RSS, time, peak so far. entry_sp
- * is the stack pointer (native) or the frame depth (Python), which tells
- * the outermost call's return from nested ones. NULL when every slot is busy:
- * the call cannot be timed and counts as lost rather than guessed.
- */
-static __always_inline struct mt_active *start_call(__u32 tid, __u32 func, __u32 code,
-						    __u64 entry_sp)
-{
-	struct slot_find f = { .tid = tid, .found = -1 };
-	struct mt_active *a;
-
-	bpf_loop(MT_MAX_ACTIVE, claim_slot, &f, 0);
-	if (f.found < 0 || f.found >= MT_MAX_ACTIVE) {
-		__sync_fetch_and_add(&lost, 1);
-		return NULL;
-	}
-	a = &active[f.found];
-	a->func = func;
-	a->code = code;
-	a->entry_sp = entry_sp;
-	a->ts_entry = bpf_ktime_get_ns();
-	a->rss_entry = rss_total();
-	a->rss_peak = a->rss_entry;
-	a->thread_growth = 0;
-	a->line = 0;
-	raise_hiwater(f.found + 1);
-	return a;
 }
 
 SEC("uprobe")
@@ -398,7 +479,7 @@ int BPF_KPROBE(func_entry)
 		if (sp < a->entry_sp)
 			return 0;
 		/* The open call's frame is gone without a return (longjmp): close it here. */
-		close_call(a, MT_CALL_UNWOUND);
+		close_call(a, MT_CALL_UNWOUND, rss_total());
 	}
 
 	start_call(tid, func, MT_NO_CODE, sp);
@@ -418,23 +499,48 @@ int BPF_KRETPROBE(func_return)
 		return 0;
 	a = open_call((__u32)pid_tgid, func);
 	if (a && sp > a->entry_sp)
-		close_call(a, 0);
+		close_call(a, 0, rss_total());
 	return 0;
 }
 
-/* The process is gone when its last thread exits: report the group's exit status. */
+struct thread_end {
+	__u32 tid;
+	__s64 rss;
+};
+
+static int close_thread_slot(__u32 i, struct thread_end *te)
+{
+	if (i >= MT_MAX_ACTIVE)
+		return 1;
+	if (active[i].tid == te->tid)
+		close_call(&active[i], MT_CALL_THREAD_EXIT, te->rss);
+	return 0;
+}
+
+/*
+ * Every thread's exit: close the calls it leaves open (pthread_exit inside
+ * a traced function), so their slots serve later calls. The last thread's
+ * exit ends the process: its calls stay open and are reported as open,
+ * and the group's exit status goes to userspace.
+ */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(handle_exit, struct task_struct *p)
 {
 	struct mt_exit_rec *r;
+	__u32 hw;
 
 	if (BPF_CORE_READ(p, tgid) != targ_tgid)
 		return 0;
 	/* glibc reuses thread control blocks, and the walker caches threads by them. */
 	if (py_frames)
 		mt_py_forget_thread();
-	if (BPF_CORE_READ(p, signal, live.counter) != 0)
+	if (BPF_CORE_READ(p, signal, live.counter) != 0) {
+		struct thread_end te = { .tid = BPF_CORE_READ(p, pid), .rss = rss_total() };
+
+		hw = active_hiwater;
+		bpf_loop(hw < MT_MAX_ACTIVE ? hw : MT_MAX_ACTIVE, close_thread_slot, &te, 0);
 		return 0;
+	}
 	exited = 1;
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {

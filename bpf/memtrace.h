@@ -14,11 +14,21 @@
 /* Functions traced at once: each is one uprobe+uretprobe pair, its index the bpf_cookie. */
 #define MT_MAX_FUNCS 64
 /*
- * Outermost calls open at the same time across all threads. Each RSS change
- * walks the open slots (up to the high-water mark) to update call peaks, so
- * this bounds the per-event cost too.
+ * Outermost calls open at the same time across all threads: sized for
+ * servers with thousands of threads, each blocked inside a traced function.
+ * Each RSS change walks the slots up to the high-water mark (the most calls
+ * ever open at once, since freed slots are reused lowest-first) to update
+ * call peaks, so the per-event cost follows the real concurrency, not this.
+ * A call that finds every slot busy is counted as untimed, per function.
  */
-#define MT_MAX_ACTIVE 256
+#define MT_MAX_ACTIVE 8192
+/*
+ * A thread whose stack pointer is above an open native call's entry stack
+ * pointer has left that call without returning (longjmp, an exception).
+ * Only within this distance: farther away is another stack (a signal's
+ * alternate stack, a coroutine), not the same one unwound.
+ */
+#define MT_STACK_SPAN (8ULL << 20)
 
 /* Process memory counters, numbered like the kernel's MM_* (kmem:rss_stat "member"). */
 enum mt_rss_member {
@@ -98,8 +108,10 @@ struct mt_line_val {
 
 /* Set in mt_call_rec.flags. */
 enum mt_call_flags {
-	/* The thread left the call without returning (longjmp, thread exit) and re-entered. */
+	/* The thread left the call without returning (longjmp, an exception): closed when seen. */
 	MT_CALL_UNWOUND = 1,
+	/* The thread exited inside the call (pthread_exit): closed at its exit. */
+	MT_CALL_THREAD_EXIT = 2,
 };
 
 struct mt_call_rec {
@@ -150,6 +162,8 @@ struct mt_func_agg {
 	__s64 growth_max;
 	__s64 peak_max; /* largest rss_peak - rss_entry of one call */
 	__s64 thread_growth;
+	__u64 unwound; /* of calls: ended without returning (MT_CALL_UNWOUND, MT_CALL_THREAD_EXIT) */
+	__u64 untimed; /* calls not counted at all: every open-call slot was busy */
 };
 
 #endif /* MEMTRACE_H */

@@ -184,7 +184,10 @@ static __always_inline void py_line_add(__u32 code, __s32 line, __s64 inc, __s64
 		__sync_fetch_and_add(&v->occurrences, occ);
 }
 
-/* The line running in the traced frame ends: its increment is what RSS did meanwhile. */
+/*
+ * The line running in the traced frame ends: its increment is what RSS did
+ * meanwhile. Called by close_call() in bpf/memtrace.bpf.c for every Python call.
+ */
 static __always_inline void py_line_end(struct mt_active *a, __s64 rss_now)
 {
 	if (a->line > 0)
@@ -201,9 +204,7 @@ static __always_inline void py_line_start(struct mt_active *a, __s32 line, __s64
 /* The open traced call whose frame is at this depth of this thread, or NULL. */
 static __always_inline struct mt_active *py_frame_call(__u32 tid, __s32 depth)
 {
-	struct slot_find f = { .tid = tid, .depth = depth, .by_depth = true };
-
-	return slot_lookup(&f);
+	return open_lookup(tid, OPEN_BY_DEPTH, depth);
 }
 
 SEC("usdt")
@@ -232,8 +233,7 @@ int BPF_USDT(py_entry, void *file, void *name, int lineno)
 		if ((__s64)a->entry_sp < depth)
 			return 0;
 		/* Its return was never seen (the thread unwound past it): close it now. */
-		py_line_end(a, rss_total());
-		close_call(a, MT_CALL_UNWOUND);
+		close_call(a, MT_CALL_UNWOUND, rss_total());
 	}
 
 	a = start_call(tid, func, code, depth);
@@ -285,8 +285,7 @@ int BPF_USDT(py_return, void *file, void *name, int lineno)
 	a = py_frame_call(tid, depth);
 	if (!a)
 		return 0;
-	py_line_end(a, rss_total());
-	close_call(a, 0);
+	close_call(a, 0, rss_total());
 	return 0;
 }
 

@@ -598,9 +598,12 @@ static void trace_loop(struct run *r)
 /* Calls still running at the stop: reported as open, never dropped. */
 static void collect_open_calls(struct run *r, const struct mt_snapshot *snap)
 {
-	struct mt_active open[MT_MAX_ACTIVE];
-	int n = mt_tracer_open_calls(r->tracer, open, MT_MAX_ACTIVE);
+	struct mt_active *open = calloc(MT_MAX_ACTIVE, sizeof(*open));
+	int n = open ? mt_tracer_open_calls(r->tracer, open, MT_MAX_ACTIVE) : 0;
 	double now = mono_now() - r->t0;
+
+	if (!open)
+		mt_warn("out of memory: calls still open at the stop are missing from the stream");
 
 	for (int i = 0; i < n; i++) {
 		struct mt_call c;
@@ -611,6 +614,7 @@ static void collect_open_calls(struct run *r, const struct mt_snapshot *snap)
 		if (open[i].func < MT_MAX_FUNCS + MT_MAX_CODES && r->row_of[open[i].func] >= 0)
 			r->stats.funcs[r->row_of[open[i].func]].open++;
 	}
+	free(open);
 }
 
 static int collect_stats(struct run *r, const struct mt_snapshot *snap)

@@ -120,6 +120,22 @@ static void seed_rss(struct memtrace_bpf *skel, pid_t pid, bool launch)
 	skel->bss->sample_peak = skel->bss->rss_peak;
 }
 
+/* Every open-call slot starts free, the lowest on top: see free_slots in bpf/memtrace.bpf.c. */
+static int fill_free_slots(struct memtrace_bpf *skel, char *err, size_t errlen)
+{
+	int fd = bpf_map__fd(skel->maps.free_slots);
+
+	for (__u32 slot = MT_MAX_ACTIVE; slot-- > 0;) {
+		if (bpf_map_update_elem(fd, NULL, &slot, 0)) {
+			int e = errno;
+
+			mt_set_err(err, errlen, "cannot fill the open-call table: %s", strerror(e));
+			return e;
+		}
+	}
+	return 0;
+}
+
 static int attach_target(struct mt_tracer *t, pid_t pid, const struct mt_target *tg, size_t idx,
 			 char *err, size_t errlen)
 {
@@ -238,6 +254,23 @@ static int set_frame_targets(struct mt_tracer *t, const struct mt_tracer_opts *o
 	return 0;
 }
 
+/*
+ * The USDT programs are loaded only when a target uses them: less to
+ * verify, and this kernel's verifier fails on py_entry when its Python
+ * target count is the constant 0 ("No program to jit": the bpf_loop
+ * callback it cannot reach is dropped while still referenced).
+ */
+static void set_usdt_autoload(struct memtrace_bpf *skel, const struct mt_tracer_opts *o)
+{
+	bool usdt = false;
+
+	for (size_t i = 0; i < o->ntargets; i++)
+		usdt |= o->targets[i].kind == MT_KIND_PYTHON && !strcmp(o->targets[i].method, "usdt");
+	bpf_program__set_autoload(skel->progs.py_entry, usdt);
+	bpf_program__set_autoload(skel->progs.py_line, usdt);
+	bpf_program__set_autoload(skel->progs.py_return, usdt);
+}
+
 static int load_error(int e, char *err, size_t errlen)
 {
 	if (e == EPERM || e == EACCES)
@@ -280,6 +313,7 @@ int mt_tracer_start(const struct mt_tracer_opts *o, struct mt_tracer **out, char
 	e = -set_python_targets(t->skel, o, err, errlen);
 	if (e)
 		goto fail;
+	set_usdt_autoload(t->skel, o);
 	if (o->npy_match) {
 		t->skel->rodata->py_frames = true;
 		t->skel->rodata->mt_py_off = *o->py_off;
@@ -290,6 +324,9 @@ int mt_tracer_start(const struct mt_tracer_opts *o, struct mt_tracer **out, char
 		goto fail;
 	}
 	seed_rss(t->skel, o->pid, o->launch);
+	e = fill_free_slots(t->skel, err, errlen);
+	if (e)
+		goto fail;
 	if (o->npy_match) {
 		e = -set_frame_targets(t, o, err, errlen);
 		if (e)
