@@ -38,7 +38,13 @@ __u32 mm_known;
  * value, so calls cut short by the exit are not charged for the teardown.
  */
 __u32 exited;
-__u64 lost;        /* records the ring buffer had no room for */
+__u64 lost;        /* records the ring buffer had no room for, and line figures with no map room */
+/*
+ * Of those, what the tables need too (a Python function's announcement,
+ * frame-walking figures, the exit record); the rest are per-call records,
+ * whose totals the kernel keeps anyway (funcs[]).
+ */
+__u64 lost_tables;
 __u64 nr_rss_events;
 __u32 active_hiwater; /* slots at and above this index have never been used */
 struct mt_active active[MT_MAX_ACTIVE];
@@ -48,6 +54,13 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 8 * 1024 * 1024);
 } events SEC(".maps");
+
+/* Something the tables need was dropped, not only a per-call record. */
+static __always_inline void lose_table_record(void)
+{
+	__sync_fetch_and_add(&lost, 1);
+	__sync_fetch_and_add(&lost_tables, 1);
+}
 
 static __always_inline __s64 rss_total(void)
 {
@@ -123,7 +136,7 @@ static __always_inline void py_frames_account(__s64 delta, __s64 total)
 		bpf_map_update_elem(&py_frame_lines, &k, &zero, BPF_NOEXIST);
 		v = bpf_map_lookup_elem(&py_frame_lines, &k);
 		if (!v) {
-			__sync_fetch_and_add(&lost, 1);
+			lose_table_record();
 			return;
 		}
 	}
@@ -136,7 +149,7 @@ static __always_inline void py_frames_account(__s64 delta, __s64 total)
 		struct mt_pyframe_rec *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 
 		if (!r) {
-			__sync_fetch_and_add(&lost, 1);
+			lose_table_record();
 			return;
 		}
 		r->type = MT_REC_PYFRAME;
@@ -336,6 +349,7 @@ static __always_inline struct mt_active *start_call(__u32 tid, __u32 func, __u32
 	a->thread_growth = 0;
 	a->line = 0;
 	a->rss_at_line = 0;
+	a->ret_word = 0;
 	/* Published last: walkers skip slots whose tid is 0. */
 	__sync_lock_test_and_set(&a->tid, tid);
 	raise_hiwater(slot + 1);
@@ -367,9 +381,34 @@ struct rss_walk {
 };
 
 /*
+ * Has the thread left this native call without returning (longjmp, an
+ * exception)? Yes if it now runs above the call's entry frame, or if the
+ * word at the entry stack pointer changed since its first memory event in
+ * the call: another call at the same depth has overwritten the return
+ * address. A thread on another stack (a signal's, a coroutine's) leaves
+ * that word alone and is not mistaken for one that left.
+ */
+static __always_inline bool left_call(struct mt_active *a, __u64 sp)
+{
+	__u64 word = 0;
+
+	if (!sp)
+		return false;
+	if (sp > a->entry_sp)
+		return sp - a->entry_sp < MT_STACK_SPAN;
+	if (bpf_probe_read_user(&word, sizeof(word), (void *)a->entry_sp) || !word)
+		return false;
+	if (!a->ret_word) {
+		a->ret_word = word;
+		return false;
+	}
+	return word != a->ret_word;
+}
+
+/*
  * Each open call: raise its peak, and credit the change to it if its thread
- * caused it. A native call whose thread now runs above its entry frame was
- * left without a return (longjmp, an exception): it ended before this change.
+ * caused it. A native call its thread has left without returning ended
+ * before this change.
  */
 static int rss_walk_slot(__u32 i, struct rss_walk *w)
 {
@@ -380,8 +419,7 @@ static int rss_walk_slot(__u32 i, struct rss_walk *w)
 	a = &active[i];
 	if (!a->tid)
 		return 0;
-	if (w->tid && a->tid == w->tid && a->code == MT_NO_CODE && w->sp > a->entry_sp &&
-	    w->sp - a->entry_sp < MT_STACK_SPAN) {
+	if (w->tid && a->tid == w->tid && a->code == MT_NO_CODE && left_call(a, w->sp)) {
 		close_call(a, MT_CALL_UNWOUND, w->total - w->delta);
 		return 0;
 	}
@@ -544,7 +582,7 @@ int BPF_PROG(handle_exit, struct task_struct *p)
 	exited = 1;
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
-		__sync_fetch_and_add(&lost, 1);
+		lose_table_record();
 		return 0;
 	}
 	r->type = MT_REC_EXIT;

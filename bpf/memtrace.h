@@ -150,6 +150,13 @@ struct mt_active {
 	__s64 rss_entry;
 	__s64 rss_peak;
 	__s64 thread_growth;
+	/*
+	 * Native: the word at entry_sp (the return address, or the kernel's
+	 * return-probe trampoline), read at the thread's first memory event
+	 * inside the call; 0 until then. Another value there later means the
+	 * frame is gone (see rss_walk_slot in bpf/memtrace.bpf.c).
+	 */
+	__u64 ret_word;
 };
 
 /*

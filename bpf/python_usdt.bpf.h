@@ -119,7 +119,7 @@ static __always_inline void py_announce(__u32 code, __u32 target, __u32 firstlin
 	struct mt_code_rec *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 
 	if (!r) {
-		__sync_fetch_and_add(&lost, 1);
+		lose_table_record();
 		return;
 	}
 	r->type = MT_REC_CODE;
@@ -173,8 +173,10 @@ static __always_inline void py_line_add(__u32 code, __s32 line, __s64 inc, __s64
 
 		bpf_map_update_elem(&py_lines, &k, &zero, BPF_NOEXIST);
 		v = bpf_map_lookup_elem(&py_lines, &k);
-		if (!v)
+		if (!v) {
+			lose_table_record();
 			return;
+		}
 	}
 	if (inc)
 		__sync_fetch_and_add(&v->increment, inc);

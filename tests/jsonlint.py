@@ -58,6 +58,8 @@ SUMMARY_FUNC = Obj({
     "growth_max": (INT, NULL),  # null: no completed call
     "peak_max": (INT, NULL),
     "thread_growth": INT,
+    "unwound": INT,  # of calls: ended without returning (longjmp, exception, thread exit)
+    "untimed": INT,  # calls not counted: more were open at once than the kernel table holds
 }, optional=("file",))
 
 SUMMARY_LINE = Obj({
@@ -79,8 +81,9 @@ RECORDS = {
     "call": Obj({**COMMON,
                  "pid": INT, "tid": INT, "func": STR, "file": STR, "dur": NUM,
                  "rss_entry": INT, "rss_exit": INT, "rss_peak": INT,
-                 "growth": INT, "thread_growth": INT, "open": BOOL},
-                optional=("open", "file")),
+                 "growth": INT, "thread_growth": INT, "open": BOOL,
+                 "ended": Enum("unwound", "thread_exit")},
+                optional=("open", "file", "ended")),
     "sample": Obj({**COMMON,
                    "pid": INT, "rss": INT, "anon": INT, "file": INT, "shmem": INT,
                    "peak": INT}),

@@ -30,6 +30,8 @@ static int add_row(struct mt_collect *col, size_t func, const char *name, const 
 	f->growth_max = a->growth_max;
 	f->peak_max = a->peak_max;
 	f->thread_growth = a->thread_growth;
+	f->unwound = a->unwound;
+	f->untimed = a->untimed;
 	return row;
 }
 

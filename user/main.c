@@ -208,6 +208,9 @@ static int on_record(void *ctx, void *data, size_t size)
 			.rss_peak = cr->rss_peak,
 			.growth = cr->rss_exit - cr->rss_entry,
 			.thread_growth = cr->thread_growth,
+			.ended = cr->flags & MT_CALL_THREAD_EXIT ? "thread_exit"
+				 : cr->flags & MT_CALL_UNWOUND   ? "unwound"
+								  : NULL,
 		};
 
 		/* A record submitted while a sample was written may end a few us before it. */
@@ -712,6 +715,36 @@ static int wait_child(struct run *r)
 	return shell_status(st);
 }
 
+/*
+ * What the results lack, and why, said exactly: calls the kernel could not
+ * count (per function), calls that ended without returning, and records
+ * dropped from the stream or from the tables.
+ */
+static void warn_incomplete(const struct run *r, const struct mt_snapshot *snap)
+{
+	uint64_t lost_calls = snap->lost - snap->lost_tables;
+
+	for (size_t i = 0; i < r->stats.nfuncs; i++) {
+		const struct mt_func_stats *f = &r->stats.funcs[i];
+
+		if (f->untimed)
+			mt_warn("%s: %llu call%s not counted: more than %d calls were open at once, the most memtrace can time; its figures miss %s",
+				f->func, (unsigned long long)f->untimed, f->untimed == 1 ? " was" : "s were",
+				MT_MAX_ACTIVE, f->untimed == 1 ? "it" : "them");
+		if (f->unwound)
+			mt_warn("%s: %llu of its calls ended without returning (longjmp, an exception or the thread's exit); each was closed where its thread left it",
+				f->func, (unsigned long long)f->unwound);
+	}
+	if (lost_calls)
+		mt_warn("the stream lacks %llu call record%s (ring buffer full); the tables still count %s",
+			(unsigned long long)lost_calls, lost_calls == 1 ? "" : "s",
+			lost_calls == 1 ? "it" : "them");
+	if (snap->lost_tables)
+		mt_warn("%llu event%s the tables need %s lost (ring buffer or kernel map full): Python functions or lines may be missing",
+			(unsigned long long)snap->lost_tables, snap->lost_tables == 1 ? "" : "s",
+			snap->lost_tables == 1 ? "was" : "were");
+}
+
 static int run_trace(struct run *r)
 {
 	char err[ERRLEN] = "";
@@ -804,9 +837,7 @@ static int run_trace(struct run *r)
 		mt_report_lines(stdout, &r->stats);
 		fflush(stdout);
 	}
-	if (r->stats.lost)
-		mt_warn("%llu records were lost (ring buffer full); totals are still exact",
-			(unsigned long long)r->stats.lost);
+	warn_incomplete(r, &snap);
 	if (r->frames.unresolved)
 		mt_warn("%u Python code object%s could not be read from the process (did it exit first?); their memory is missing from the tables",
 			r->frames.unresolved, r->frames.unresolved == 1 ? "" : "s");

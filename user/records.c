@@ -107,6 +107,9 @@ int mt_rec_call(struct mt_json *j, const struct mt_call *c)
 	kv_int(j, "rss_peak", c->rss_peak);
 	kv_int(j, "growth", c->growth);
 	kv_int(j, "thread_growth", c->thread_growth);
+	/* Only for calls that did not return: the common case stays short. */
+	if (c->ended)
+		kv_str(j, "ended", c->ended);
 	/* Only when true: completed calls, by far the most, stay short. */
 	if (c->open) {
 		mt_json_key(j, "open");
@@ -158,6 +161,8 @@ static void summary_func(struct mt_json *j, const struct mt_func_stats *f)
 	kv_int_or_null(j, "growth_max", f->growth_max, per_call);
 	kv_int_or_null(j, "peak_max", f->peak_max, per_call);
 	kv_int(j, "thread_growth", f->thread_growth);
+	kv_uint(j, "unwound", f->unwound);
+	kv_uint(j, "untimed", f->untimed);
 	mt_json_obj_end(j);
 }
 

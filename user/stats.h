@@ -16,6 +16,7 @@ struct mt_call {
 	double dur; /* seconds */
 	int64_t rss_entry, rss_exit, rss_peak, growth, thread_growth;
 	bool open;  /* still running when tracing stopped */
+	const char *ended; /* NULL: it returned; "unwound" (longjmp, exception) or "thread_exit" */
 };
 
 struct mt_func_stats {
@@ -29,6 +30,8 @@ struct mt_func_stats {
 	int64_t growth_max;  /* largest growth of one call */
 	int64_t peak_max;    /* largest rss_peak - rss_entry of one call */
 	int64_t thread_growth;
+	uint64_t unwound;    /* of calls: ended without returning (longjmp, exception, thread exit) */
+	uint64_t untimed;    /* calls not counted at all: too many were open at once */
 };
 
 /* memory_profiler's per-line row. mem < 0 / occurrences < 0: unknown ("-"). */

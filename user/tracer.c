@@ -409,6 +409,7 @@ void mt_tracer_snapshot(struct mt_tracer *t, struct mt_snapshot *s, bool reset_s
 	if (s->sample_peak < s->rss)
 		s->sample_peak = s->rss;
 	s->lost = __atomic_load_n(&b->lost, __ATOMIC_RELAXED);
+	s->lost_tables = __atomic_load_n(&b->lost_tables, __ATOMIC_RELAXED);
 	s->rss_events = __atomic_load_n(&b->nr_rss_events, __ATOMIC_RELAXED);
 }
 

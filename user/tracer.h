@@ -38,7 +38,8 @@ struct mt_snapshot {
 	int64_t peak;        /* largest RSS since tracing began */
 	uint64_t peak_ts;    /* when (CLOCK_MONOTONIC ns); 0 if before any event */
 	int64_t sample_peak; /* largest RSS since the previous snapshot that reset it */
-	uint64_t lost;
+	uint64_t lost;        /* records dropped: per-call records and what lost_tables counts */
+	uint64_t lost_tables; /* of those, what the tables need too (Python announcements, lines, exit) */
 	uint64_t rss_events;
 };
 
