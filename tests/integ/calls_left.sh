@@ -23,9 +23,10 @@ assert_eq "exit_inside summary unwound" "$(mtq "$MT_OUT" "fn('exit_inside')['unw
 assert_eq "nothing untimed" "$(mtq "$MT_OUT" "sum(f['untimed'] for f in summary()['functions'])")" 0
 grep -q 'exit_inside: 400 of its calls ended without returning' "$MT_ERR" ||
 	fail "no line saying how exit_inside's calls ended: $(cat "$MT_ERR")"
-# Each thread's own 256 KiB (and its stack pages) are the calls' thread-caused growth.
-tg=$(mtq "$MT_OUT" "min(c['thread_growth'] for c in calls('exit_inside'))")
-assert_ge "smallest thread-caused growth of exit_inside" "$tg" $((256 * 1024))
+# Each thread's own 256 KiB (with its stack pages, less what its exit path
+# frees) is its call's thread-caused growth: 400 x 256 KiB in all, within 2%.
+tg=$(mtq "$MT_OUT" "sum(c['thread_growth'] for c in calls('exit_inside'))")
+assert_ge "thread-caused growth of exit_inside, all calls" "$tg" $((400 * 256 * 1024 * 98 / 100))
 
 # jumper() touches 10 MiB and longjmp()s out; the 8 MiB touched afterwards,
 # outside any traced function, is not its growth.
