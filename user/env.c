@@ -103,14 +103,23 @@ static int parse_pid(const char *s, pid_t *out)
 	return 0;
 }
 
-static int parse_seconds(const char *s, double *out)
+/*
+ * Longest -d and --every (a year), longest -i (an hour, in ms): beyond them
+ * a value is a typo, and an absurd one (1e20) would overflow the integer
+ * milliseconds and nanoseconds the time arithmetic turns it into.
+ */
+#define MAX_SECONDS (365.0 * 24 * 3600)
+#define MAX_INTERVAL_MS (3600.0 * 1000)
+
+/* A positive, finite number no larger than max. */
+static int parse_seconds(const char *s, double max, double *out)
 {
 	char *end;
 	double v;
 
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v) || v <= 0)
+	if (errno || end == s || *end || !isfinite(v) || v <= 0 || v > max)
 		return -EINVAL;
 	*out = v;
 	return 0;
@@ -161,12 +170,13 @@ int mt_env_parse(int argc, char **argv, struct mt_env *env)
 			break;
 		}
 		case 'd':
-			if (parse_seconds(optarg, &env->duration))
-				return usage_error("-d takes a positive number of seconds, not '%s'", optarg);
+			if (parse_seconds(optarg, MAX_SECONDS, &env->duration))
+				return usage_error("-d takes a positive number of seconds up to a year (31536000), not '%s'",
+						   optarg);
 			break;
 		case 'i':
-			if (parse_seconds(optarg, &env->interval) || env->interval < 1)
-				return usage_error("-i takes an interval of at least 1 millisecond, not '%s'",
+			if (parse_seconds(optarg, MAX_INTERVAL_MS, &env->interval) || env->interval < 1)
+				return usage_error("-i takes an interval from 1 to 3600000 milliseconds, not '%s'",
 						   optarg);
 			env->interval /= 1000;
 			break;
@@ -177,8 +187,8 @@ int mt_env_parse(int argc, char **argv, struct mt_env *env)
 			env->mprof = optarg;
 			break;
 		case OPT_EVERY:
-			if (parse_seconds(optarg, &env->every))
-				return usage_error("--every takes a positive number of seconds, not '%s'",
+			if (parse_seconds(optarg, MAX_SECONDS, &env->every))
+				return usage_error("--every takes a positive number of seconds up to a year (31536000), not '%s'",
 						   optarg);
 			break;
 		case OPT_EXACT:

@@ -3,10 +3,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "procfs.h"
 
@@ -156,4 +158,32 @@ void mt_proc_free_argv(char **argv)
 	for (p = argv; *p; p++)
 		free(*p);
 	free(argv);
+}
+
+static bool same_file(const char *path, dev_t dev, ino_t ino)
+{
+	struct stat st;
+
+	return !stat(path, &st) && st.st_ino == ino && st.st_dev == dev;
+}
+
+/*
+ * The kernel prints a mapped file's path relative to the *reader's* root
+ * where it can: a target in another mount namespace shows paths of its own
+ * root (open them through /proc/PID/root), a chrooted one shows our full
+ * path (/srv/jail/bin/app: joining /proc/PID/root would name a file that
+ * does not exist, or another one). Take the candidate that is the mapped
+ * file itself (same device and inode); if neither is (overlayfs reports the
+ * underlying inode in maps), the target's root as before.
+ */
+char *mt_proc_object_path(pid_t pid, const char *path, dev_t dev, ino_t ino)
+{
+	char *in_root;
+
+	if (asprintf(&in_root, "/proc/%d/root%s", (int)pid, path) < 0)
+		return NULL;
+	if (same_file(in_root, dev, ino) || !same_file(path, dev, ino))
+		return in_root;
+	free(in_root);
+	return strdup(path);
 }

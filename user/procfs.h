@@ -18,5 +18,11 @@ int mt_proc_comm(pid_t pid, char *buf, size_t len);
 /* NUL-separated cmdline split into a malloc'd argv (NULL-terminated), *argc set. */
 int mt_proc_cmdline(pid_t pid, char ***argv, int *argc);
 void mt_proc_free_argv(char **argv);
+/*
+ * A file the process maps (path as /proc/PID/maps or /proc/PID/exe shows
+ * it; dev and ino of the mapped file), as memtrace can open it: malloc'd,
+ * NULL when out of memory. See the comment in user/procfs.c.
+ */
+char *mt_proc_object_path(pid_t pid, const char *path, dev_t dev, ino_t ino);
 
 #endif

@@ -14,9 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "procfs.h"
 #include "pyproc.h"
 #include "log.h"
 
@@ -37,6 +39,8 @@ struct pyelf {
 
 struct mapping {
 	uint64_t start, end, pgoff;
+	dev_t dev;
+	ino_t ino;
 	char *path;
 };
 
@@ -290,11 +294,12 @@ static int read_maps(pid_t pid, struct mapping **out, size_t *nout)
 		return errno == ENOENT ? -ESRCH : -errno;
 	while (getline(&line, &linecap, f) > 0) {
 		unsigned long long start, end, pgoff, inode;
+		unsigned int major, minor;
 		int pos = 0;
 		char *p;
 
-		if (sscanf(line, "%llx-%llx %*s %llx %*s %llu %n", &start, &end, &pgoff, &inode,
-			   &pos) < 4 ||
+		if (sscanf(line, "%llx-%llx %*s %llx %x:%x %llu %n", &start, &end, &pgoff, &major,
+			   &minor, &inode, &pos) < 6 ||
 		    !inode || !pos)
 			continue;
 		p = line + pos;
@@ -313,6 +318,8 @@ static int read_maps(pid_t pid, struct mapping **out, size_t *nout)
 		maps[n].start = start;
 		maps[n].end = end;
 		maps[n].pgoff = pgoff;
+		maps[n].dev = makedev(major, minor);
+		maps[n].ino = inode;
 		maps[n].path = strdup(p);
 		if (!maps[n].path)
 			goto nomem;
@@ -331,19 +338,23 @@ nomem:
 }
 
 /*
- * A path from /proc/PID/maps as memtrace can open it: through the target's
- * root (containers), or through map_files when the file was deleted or
- * replaced since it was mapped.
+ * A path from /proc/PID/maps as memtrace can open it: the mapped file
+ * itself (mt_proc_object_path: a container's or a chroot's), or through
+ * map_files when the file was deleted or replaced since it was mapped.
  */
 static void host_path(pid_t pid, const struct mapping *m, char *buf, size_t len)
 {
 	size_t pl = strlen(m->path), sl = strlen(DELETED_SUFFIX);
+	char *host;
 
-	if (pl > sl && strcmp(m->path + pl - sl, DELETED_SUFFIX) == 0)
+	if (pl > sl && strcmp(m->path + pl - sl, DELETED_SUFFIX) == 0) {
 		snprintf(buf, len, "/proc/%d/map_files/%llx-%llx", (int)pid,
 			 (unsigned long long)m->start, (unsigned long long)m->end);
-	else
-		snprintf(buf, len, "/proc/%d/root%s", (int)pid, m->path);
+		return;
+	}
+	host = mt_proc_object_path(pid, m->path, m->dev, m->ino);
+	snprintf(buf, len, "%s", host ? host : "");
+	free(host);
 }
 
 static void set_version_hex(struct mt_pyproc *p, uint32_t hex, enum mt_pyver_source src)

@@ -7,9 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "elfsym.h"
+#include "procfs.h"
 #include "resolve.h"
 #include "spec.h"
 
@@ -204,6 +206,7 @@ static int proc_error(pid_t pid, const char *what, int e, char *err, size_t errl
 static int add_exe(struct objs *l, char *err, size_t errlen)
 {
 	char lnk[32], *path, *host = NULL;
+	struct stat st;
 	struct obj *o;
 	int e = 0;
 
@@ -214,10 +217,18 @@ static int add_exe(struct objs *l, char *err, size_t errlen)
 	/* A rebuilt or removed binary: its path no longer names it, the magic link still does. */
 	if (ends_with(path, " (deleted)")) {
 		path[strlen(path) - strlen(" (deleted)")] = '\0';
-		host = lnk;
+		host = strdup(lnk);
+	} else if (!stat(lnk, &st)) {
+		host = mt_proc_object_path(l->pid, path, st.st_dev, st.st_ino);
+		if (!host) {
+			free(path);
+			return set_err(err, errlen, -ENOMEM, "out of memory");
+		}
 	}
+	/* No host: the exe could not be looked at; objs_add() takes it through the target's root. */
 	o = objs_add(l, path, host);
 	free(path);
+	free(host);
 	if (!o)
 		return set_err(err, errlen, -ENOMEM, "out of memory");
 	o->exec = true;
@@ -233,14 +244,15 @@ static void note_deleted(struct objs *l, const char *path)
 /* One /proc/PID/maps line: file-backed mappings of regular files only. */
 static int add_mapping(struct objs *l, char *line)
 {
-	char perms[5];
+	char perms[5], *path, *host;
 	unsigned long ino;
+	unsigned int major, minor;
 	int pos = 0;
-	char *path;
 	struct obj *o;
 
 	line[strcspn(line, "\n")] = '\0';
-	if (sscanf(line, "%*x-%*x %4s %*x %*x:%*x %lu %n", perms, &ino, &pos) < 2 || !pos)
+	if (sscanf(line, "%*x-%*x %4s %*x %x:%x %lu %n", perms, &major, &minor, &ino, &pos) < 4 ||
+	    !pos)
 		return 0;
 	path = line + pos;
 	/* [heap], [vdso], anonymous memory, device mappings: no code to probe. */
@@ -251,7 +263,12 @@ static int add_mapping(struct objs *l, char *line)
 			note_deleted(l, path);
 		return 0;
 	}
-	o = objs_add(l, path, NULL);
+	o = objs_find(l, path);
+	if (!o) {
+		host = mt_proc_object_path(l->pid, path, makedev(major, minor), ino);
+		o = host ? objs_add(l, path, host) : NULL;
+		free(host);
+	}
 	if (!o)
 		return -ENOMEM;
 	o->exec |= strchr(perms, 'x') != NULL;

@@ -38,6 +38,10 @@ usage_error "-d abc" -d abc -p $$ -f main
 usage_error "-d -1" -d -1 -p $$ -f main
 usage_error "-d 1x" -d 1x -p $$ -f main
 usage_error "-d without value" -p $$ -f main -d
+usage_error "-d 1e20" -d 1e20 -p $$ -f main
+usage_error "-i 1e20" -i 1e20 -p $$ -f main
+usage_error "-i 0.5" -i 0.5 -p $$ -f main
+usage_error "--every inf" --every inf -p $$ -f main
 usage_error "-p abc" -p abc -f main
 usage_error "-f with an empty name" -p $$ -f ''
 usage_error "unknown option" --no-such-option -p $$ -f main

@@ -513,7 +513,7 @@ static void test_rec_summary(void)
 	struct mt_func_stats funcs[] = {
 		{ .func = "Inversa", .kind = "python", .calls_known = true, .calls = 12, .open = 1,
 		  .growth = 79157821, .growth_max = 67643146, .peak_max = 178469273,
-		  .thread_growth = 79157821 },
+		  .thread_growth = 79157821, .unwound = 2, .untimed = 5 },
 		{ .func = "grow", .kind = "native", .calls_known = true },
 		{ .func = "walked", .kind = "python", .calls_known = false, .growth = 4096,
 		  .growth_max = 99, .thread_growth = 4096 },
@@ -550,7 +550,9 @@ static void test_rec_summary(void)
 		check_key_int(o, "growth_max", 67643146, "functions[0]");
 		check_key_int(o, "peak_max", 178469273, "functions[0]");
 		check_key_int(o, "thread_growth", 79157821, "functions[0]");
-		CHECK_INT(o->obj.n, 8, "functions[0] has exactly 8 keys");
+		check_key_int(o, "unwound", 2, "functions[0]");
+		check_key_int(o, "untimed", 5, "functions[0]");
+		CHECK_INT(o->obj.n, 10, "functions[0] has exactly 10 keys");
 		o = &a->arr.items[1];
 		check_key_int(o, "calls", 0, "functions[1] (never called)");
 		check_key_null(o, "growth_max", "functions[1] (never called)");
