@@ -129,9 +129,12 @@ static void json_failed(struct run *r, int i, int e)
 	}
 	if (!(i == 0 && e == -EPIPE) && !(e == -EINTR && stop_signal) && !r->write_failed) {
 		r->write_failed = true;
-		if (i == 1)
+		if (i == 1 && r->ofile.created)
 			snprintf(msg, sizeof(msg),
-				 "cannot write %s: %s; tracing stopped, the file ends with the last whole record (free some space or name another -o FILE)",
+				 "cannot write %s: %s; tracing stopped, the file ends with the last whole record: free some space or name another -o FILE",
+				 r->env.output, strerror(-e));
+		else if (i == 1)
+			snprintf(msg, sizeof(msg), "cannot write %s: %s; tracing stopped: name another -o FILE",
 				 r->env.output, strerror(-e));
 		else
 			snprintf(msg, sizeof(msg), "cannot write the JSON stream to stdout: %s; tracing stopped",
