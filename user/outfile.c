@@ -304,6 +304,9 @@ int mt_out_close(struct mt_outfile *o, bool remove)
 {
 	int e = 0;
 
+	/* Never set up (no -o): a zeroed struct, whose fd 0 is not ours. */
+	if (!o->path)
+		return 0;
 	if (o->f) {
 		if (fclose(o->f))
 			e = -errno;

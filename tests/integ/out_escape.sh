@@ -37,6 +37,14 @@ assert_error 1 "-f NAME with a C1 control and invalid UTF-8"
 assert_printable "-f NAME with a C1 control and invalid UTF-8"
 grep -qF 'f\xc2\x9b31m\xff\xc3' "$MT_ERR" || fail "C1 control or invalid UTF-8 not shown as \\xHH"
 
+# Usage errors too (exit 2), and a spec the parser rejects.
+run_memtrace -p $'1\e[2J' -f busy_work
+assert_error 2 "-p with ESC"
+assert_printable "-p with ESC"
+run_memtrace -p "$T_PID" -f $'lib\e[2J:'
+assert_error 2 "-f OBJECT: with ESC"
+assert_printable "-f OBJECT: with ESC"
+
 run_memtrace -p "$T_PID" -f 'größe_ü'
 assert_error 1 "-f NAME in UTF-8"
 grep -qF "'größe_ü'" "$MT_ERR" || fail "valid UTF-8 not kept as it is"
