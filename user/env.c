@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "env.h"
+#include "log.h"
 #include "spec.h"
 #include "memtrace.h"
 
@@ -84,9 +85,11 @@ void mt_usage(FILE *f)
 
 static int usage_error(const char *fmt, const char *arg)
 {
-	fprintf(stderr, "memtrace: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "; see 'memtrace --help'\n");
+	char msg[1024];
+
+	/* Through mt_err(): arg is the user's, and its control bytes get escaped (user/log.c). */
+	snprintf(msg, sizeof(msg), fmt, arg);
+	mt_err("%s; see 'memtrace --help'", msg);
 	return MT_EXIT_USAGE;
 }
 

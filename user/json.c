@@ -109,12 +109,7 @@ void mt_json_arr_end(struct mt_json *j)
 	pop(j, ']');
 }
 
-/*
- * Length of the valid UTF-8 sequence at s (1..4), or 0 when the bytes there
- * are not one: stray continuation bytes, overlong forms, UTF-16 surrogates,
- * code points past U+10FFFF and sequences cut short (also by the NUL).
- */
-static size_t utf8_len(const unsigned char *s)
+size_t mt_utf8_len(const unsigned char *s)
 {
 	unsigned char c = s[0];
 	size_t n, i;
@@ -156,7 +151,7 @@ static void put_escaped(FILE *f, const char *str)
 	fputc('"', f);
 	while (*s) {
 		unsigned char c = *s;
-		size_t n = utf8_len(s);
+		size_t n = mt_utf8_len(s);
 		const char *esc = NULL;
 
 		if (n > 1 || (n == 1 && c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)) {

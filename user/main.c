@@ -24,6 +24,7 @@
 #include "json.h"
 #include "launch.h"
 #include "log.h"
+#include "outfile.h"
 #include "plot.h"
 #include "procfs.h"
 #include "pyframes.h"
@@ -50,8 +51,8 @@ struct run {
 	size_t ntargets;
 	struct mt_tracer *tracer;
 	struct mt_json *out[2]; /* stdout (--json) and the -o file */
-	FILE *file;
-	bool file_created;
+	struct mt_outfile ofile; /* the -o file */
+	bool write_failed;       /* an output could not be written: memtrace exits 1 */
 	double t0;              /* CLOCK_MONOTONIC seconds at start */
 	bool exited;            /* the traced process ended */
 	int exit_status;        /* its wait status */
@@ -108,15 +109,40 @@ static void setup_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-/* A JSON write failure ends the run like a signal: the reader is gone or the disk is full. */
+/*
+ * A JSON write failure ends tracing like a signal; the target runs on
+ * untouched (a launched command runs to its end, untraced, as under perf
+ * record when its disk fills). A reader that went away (EPIPE on stdout:
+ * memtrace --json | head) or a write cut short by the signal that stops the
+ * run is a quiet stop. Anything else (a full disk, /dev/full, EIO) is
+ * memtrace's own failure: one line, and exit 1 (exit_status()); the -o file
+ * is cut back to its last whole record.
+ */
 static void json_failed(struct run *r, int i, int e)
 {
-	if (!stop_signal) {
-		if (i == 0 && e == -EPIPE)
-			stop_signal = SIGPIPE;
+	char msg[ERRLEN];
+
+	if (i == 1) {
+		/* The write's own errno: stdio's may be stale. */
+		e = r->ofile.err ?: e;
+		mt_out_cut(&r->ofile);
+	}
+	if (!(i == 0 && e == -EPIPE) && !(e == -EINTR && stop_signal) && !r->write_failed) {
+		r->write_failed = true;
+		if (i == 1 && r->ofile.created)
+			snprintf(msg, sizeof(msg),
+				 "cannot write %s: %s; tracing stopped, the file ends with the last whole record: free some space or name another -o FILE",
+				 r->env.output, strerror(-e));
+		else if (i == 1)
+			snprintf(msg, sizeof(msg), "cannot write %s: %s; tracing stopped: name another -o FILE",
+				 r->env.output, strerror(-e));
 		else
-			mt_err("cannot write the JSON stream to %s: %s", i ? r->env.output : "stdout",
-			       strerror(-e));
+			snprintf(msg, sizeof(msg), "cannot write the JSON stream to stdout: %s; tracing stopped",
+				 strerror(-e));
+		mt_err("%s", msg);
+		/* A --json reader learns it too, from its own stream. */
+		if (i == 1 && r->out[0])
+			mt_rec_error(r->out[0], mono_now() - r->t0, msg);
 	}
 	mt_json_free(r->out[i]);
 	r->out[i] = NULL;
@@ -369,22 +395,56 @@ static int resolve_targets(struct run *r, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Before tracing: every output name is one memtrace may write (no symbolic
+ * link, no directory: user/outfile.c), so a mistake costs no traced run. A
+ * -o FIFO, device or /dev/fd/N is opened here (a FIFO waits for its reader);
+ * a regular -o file is created by create_output(), the plots at the end.
+ */
 static int open_outputs(struct run *r, char *err, size_t errlen)
 {
-	if (r->env.output) {
-		r->file = fopen(r->env.output, "we");
-		if (!r->file) {
-			int e = errno;
+	const char *plots[] = { r->env.svg, r->env.mprof };
+	enum mt_out_kind kind;
+	int e;
 
-			snprintf(err, errlen, "cannot write %s: %s", r->env.output, strerror(e));
-			return -e;
-		}
-		r->file_created = true;
-		/* Large writes: hot functions produce a million records a second. */
-		setvbuf(r->file, NULL, _IOFBF, 1 << 20);
-		r->out[1] = mt_json_new(r->file);
-		if (!r->out[1])
-			return -ENOMEM;
+	if (r->env.output) {
+		e = mt_out_check(&r->ofile, r->env.output, err, errlen);
+		if (e == -EINTR && stop_signal)
+			snprintf(err, errlen, "stopped by a signal before tracing started (waiting for a reader of %s); nothing was traced",
+				 r->env.output);
+		if (e)
+			return e;
+	}
+	for (size_t i = 0; i < sizeof(plots) / sizeof(plots[0]); i++) {
+		e = plots[i] ? mt_out_classify(plots[i], &kind, err, errlen) : 0;
+		if (e)
+			return e;
+	}
+	return 0;
+}
+
+/*
+ * The -o file is created only now, with every probe live and just before
+ * the start record: a run that fails or is stopped before tracing leaves no
+ * file, and an old file of that name stays as it was.
+ */
+static int create_output(struct run *r, char *err, size_t errlen)
+{
+	int e;
+
+	if (stop_signal) {
+		snprintf(err, errlen, "stopped by a signal before tracing started; nothing was traced");
+		return -EINTR;
+	}
+	if (!r->env.output)
+		return 0;
+	e = mt_out_create(&r->ofile, err, errlen);
+	if (e)
+		return e;
+	r->out[1] = mt_json_new(r->ofile.f);
+	if (!r->out[1]) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
 	}
 	return 0;
 }
@@ -640,6 +700,7 @@ static int collect_stats(struct run *r, const struct mt_snapshot *snap)
 	return e;
 }
 
+/* The plots, each written whole or not at all; a failure is memtrace's (exit 1). */
 static void write_plots(struct run *r)
 {
 	char err[ERRLEN];
@@ -654,10 +715,14 @@ static void write_plots(struct run *r)
 	}
 	for (size_t i = 0; i < r->ntargets; i++)
 		mt_series_func(&r->series, r->targets[i].func);
-	if (r->env.svg && mt_write_file(r->env.svg, mt_plot_svg, &r->series, err, sizeof(err)))
+	if (r->env.svg && mt_write_file(r->env.svg, mt_plot_svg, &r->series, err, sizeof(err))) {
 		mt_err("%s", err);
-	if (r->env.mprof && mt_write_file(r->env.mprof, mt_mprof_write, &r->series, err, sizeof(err)))
+		r->write_failed = true;
+	}
+	if (r->env.mprof && mt_write_file(r->env.mprof, mt_mprof_write, &r->series, err, sizeof(err))) {
 		mt_err("%s", err);
+		r->write_failed = true;
+	}
 }
 
 static void cleanup(struct run *r, bool failed)
@@ -666,12 +731,8 @@ static void cleanup(struct run *r, bool failed)
 	r->tracer = NULL;
 	for (int i = 0; i < 2; i++)
 		mt_json_free(r->out[i]);
-	if (r->file) {
-		fclose(r->file);
-		/* A run that failed before tracing leaves no half-written stream behind. */
-		if (failed && r->file_created)
-			unlink(r->env.output);
-	}
+	/* A run that failed before tracing leaves no half-written stream behind. */
+	mt_out_close(&r->ofile, failed);
 	for (size_t i = 0; i < r->ntargets; i++)
 		mt_target_free(&r->targets[i]);
 	free(r->targets);
@@ -683,15 +744,27 @@ static void cleanup(struct run *r, bool failed)
 	mt_env_free(&r->env);
 }
 
+/* msg NULL: already reported (json_failed()). */
 static int fail(struct run *r, const char *msg)
 {
-	mt_err("%s", msg);
-	if (r->out[0]) {
-		mt_rec_error(r->out[0], mono_now() - r->t0, msg);
+	if (msg) {
+		mt_err("%s", msg);
+		if (r->out[0])
+			mt_rec_error(r->out[0], mono_now() - r->t0, msg);
 	}
 	mt_launch_abort(&r->child);
 	cleanup(r, true);
 	return MT_EXIT_RUNTIME;
+}
+
+/*
+ * How memtrace's outcome and a launched command's status combine: memtrace's
+ * own failure (an output it could not write: its results are lost) wins, so
+ * no script takes the run for a success; otherwise the command's status.
+ */
+static int exit_status(const struct run *r, int rc)
+{
+	return r->write_failed ? MT_EXIT_RUNTIME : rc;
 }
 
 /* Launch mode after tracing: the command's exit status becomes ours. */
@@ -786,7 +859,7 @@ static int run_trace(struct run *r)
 	topts.launch = r->env.cmd != NULL;
 	r->want_series = r->env.svg || r->env.mprof;
 	r->live = !r->env.json && isatty(STDOUT_FILENO);
-	topts.emit_calls = r->out[0] || r->out[1] || r->want_series;
+	topts.emit_calls = r->out[0] || r->env.output || r->want_series;
 	topts.targets = r->targets;
 	topts.ntargets = r->ntargets;
 	topts.on_record = on_record;
@@ -801,7 +874,12 @@ static int run_trace(struct run *r)
 			snprintf(err, sizeof(err), "process %d exited before memtrace could attach", r->pid);
 		return fail(r, err[0] ? err : strerror(-e));
 	}
+	if (create_output(r, err, sizeof(err)))
+		return fail(r, err);
 	write_start(r);
+	/* Not even the start record could be written: the command never runs. */
+	if (r->write_failed)
+		return fail(r, NULL);
 	/* The command's own output would corrupt the NDJSON on stdout. */
 	if (r->env.cmd && r->env.json)
 		mt_launch_stdout_to_stderr(&r->child);
@@ -842,7 +920,7 @@ static int run_trace(struct run *r)
 		mt_warn("%u Python code object%s could not be read from the process (did it exit first?); their memory is missing from the tables",
 			r->frames.unresolved, r->frames.unresolved == 1 ? "" : "s");
 	cleanup(r, false);
-	return rc;
+	return exit_status(r, rc);
 }
 
 int main(int argc, char **argv)

@@ -12,8 +12,10 @@ int mt_plot_svg(const struct mt_series *s, FILE *f);
 /* mprof's format (CMDLINE, MEM, FUNC lines), for `mprof plot`. 0, or -1 on a write error. */
 int mt_mprof_write(const struct mt_series *s, FILE *f);
 /*
- * Write path atomically (a temporary file renamed into place), so a failed
- * or interrupted write leaves no half-written file. 0 or -errno, reason in err.
+ * Write path atomically (a temporary file renamed into place, mode 0600), so
+ * a failed or interrupted write leaves no half-written file; a symbolic link
+ * at path is refused, a FIFO or a device written in place (user/outfile.c).
+ * 0 or -errno, reason in err.
  */
 int mt_write_file(const char *path, int (*fn)(const struct mt_series *, FILE *),
 		  const struct mt_series *s, char *err, size_t errlen);

@@ -7,36 +7,20 @@
 #include <string.h>
 #include <unistd.h>
 #include "log.h"
+#include "outfile.h"
 #include "plot.h"
 
 int mt_write_file(const char *path, int (*fn)(const struct mt_series *, FILE *),
 		  const struct mt_series *s, char *err, size_t errlen)
 {
-	char *tmp;
-	FILE *f;
-	int e = 0;
+	struct mt_outfile o;
+	int e = mt_out_begin(&o, path, err, errlen);
 
-	if (asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0)
-		return -ENOMEM;
-	f = fopen(tmp, "we");
-	if (!f) {
-		e = -errno;
-		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-		free(tmp);
+	if (e)
 		return e;
-	}
-	if (fn(s, f) || fflush(f) || ferror(f))
-		e = -(errno ? errno : EIO);
-	if (fclose(f) && !e)
-		e = -errno;
-	if (!e && rename(tmp, path))
-		e = -errno;
-	if (e) {
-		snprintf(err, errlen, "cannot write %s: %s", path, strerror(-e));
-		unlink(tmp);
-	}
-	free(tmp);
-	return e;
+	/* A failed write is sticky in o: mt_out_commit() reports it and removes the rest. */
+	fn(s, o.f);
+	return mt_out_commit(&o, err, errlen);
 }
 
 static void plot_usage(FILE *f)
@@ -122,8 +106,9 @@ int mt_plot_main(int argc, char **argv)
 		mt_err("%s", err);
 		rc = 1;
 	} else {
-		fprintf(stderr, "memtrace: wrote%s%s%s%s (%zu samples, %zu calls)\n", svg ? " " : "",
-			svg ? svg : "", mprof ? " " : "", mprof ? mprof : "", s.nsamples, s.nspans);
+		/* Level 0: always shown, and escaped like every message (the names are the user's). */
+		mt_info(0, "wrote%s%s%s%s (%zu samples, %zu calls)", svg ? " " : "", svg ? svg : "",
+			mprof ? " " : "", mprof ? mprof : "", s.nsamples, s.nspans);
 	}
 	mt_series_free(&s);
 	free(def);
