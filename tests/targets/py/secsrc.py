@@ -5,11 +5,11 @@
 # reading sources as the target could (tests/integ/sec_source_*.sh).
 # --name: work() is compiled from text in this file with co_filename NAME
 # (/etc/shadow, a FIFO, /dev/zero): its lines 2 and 3 allocate, so the line
-# table has rows there. --module: work() is imported from PATH (a module
+# table has rows there; more(MIB), from the same text, allocates on line 7. --module: work() is imported from PATH (a module
 # with a work(mib), written by the test); with --swap-to, PATH is then
 # replaced by a symlink to FILE before the first call, so memtrace, which
 # reads sources at first sight, finds the symlink. Calls work(MIB) once per
-# argument, 50 ms apart, then reports "done".
+# argument (and more(MIB), if there is one), 50 ms apart, then reports "done".
 import importlib.util
 import os
 import sys
@@ -21,18 +21,21 @@ import time
 import target
 from target import kept
 
-# Line 1 the def, lines 2 and 3 allocate.
+# Lines 2, 3 and 7 allocate.
 WORK_SOURCE = """def work(mib):
-    a = b"a" * (mib << 20)  # L:bytes
-    b = b"b" * (mib << 20)  # L:more
+    a = b"a" * (mib << 20)
+    b = b"b" * (mib << 20)
     kept.append((a, b))
+
+def more(mib):
+    kept.append(b"m" * (mib << 20))
 """
 
 
 def compiled(name):
     space = {"kept": kept}
     exec(compile(WORK_SOURCE, name, "exec"), space)
-    return space["work"]
+    return space["work"], space["more"]
 
 
 def imported(path):
@@ -40,7 +43,7 @@ def imported(path):
     mod = importlib.util.module_from_spec(spec)
     mod.kept = kept
     spec.loader.exec_module(mod)
-    return mod.work
+    return mod.work, getattr(mod, "more", None)
 
 
 def swap(path, to):
@@ -52,10 +55,10 @@ def swap(path, to):
 def main():
     args = target.init()
     if args[0] == "--name":
-        work = compiled(args[1])
+        work, more = compiled(args[1])
         del args[:2]
     else:
-        work = imported(args[1])
+        work, more = imported(args[1])
         if len(args) > 3 and args[2] == "--swap-to":
             swap(args[1], args[3])
             del args[2:4]
@@ -64,6 +67,8 @@ def main():
         if n:
             time.sleep(0.05)
         target.call(work, mib)
+        if more:
+            more(mib)
     target.done()
 
 
