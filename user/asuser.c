@@ -292,10 +292,10 @@ static void child_read(const struct mt_proc_creds *c, int rootfd, const char *pa
 	int fd, e;
 
 	e = drop_to(c);
-	if (e)
+	if (e) {
 		child_report(out, STAGE_IDENTITY, e);
-	if (e)
 		_exit(1);
+	}
 	fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
 	if (fd < 0) {
 		child_report(out, STAGE_OPEN, errno);
