@@ -32,8 +32,12 @@
 #include "asuser.h"
 #include "log.h"
 
-/* A source file that takes longer than this is not worth stalling the trace for. */
-#define READ_TIMEOUT_MS 5000
+/*
+ * A source file that takes longer than this (a hung network or FUSE file
+ * system) is not worth stalling the trace for; generous, because a loaded
+ * machine can take seconds just to schedule the child.
+ */
+#define READ_TIMEOUT_MS 30000
 /* /proc/PID/status with a long Groups: line (NGROUPS_MAX is 65536). */
 #define STATUS_MAX (1 << 20)
 

@@ -34,7 +34,8 @@ int mt_proc_path_in_root(int procfd, const char *path, char **out);
  * Read path, resolved with rootfd as "/" (symlinks and ".." cannot leave
  * it), in a child process that holds c's credentials and no capability
  * (unless c is root's). At most max bytes of a regular file into a malloc'd,
- * NUL-terminated *buf of *len bytes. 0, or -errno with the reason in why.
+ * NUL-terminated *buf of *len bytes. 0, or -errno with the reason in why;
+ * -ETIMEDOUT when the file took too long to open or read (the child is killed).
  */
 int mt_read_as(const struct mt_proc_creds *c, int rootfd, const char *path, size_t max,
 	       char **buf, size_t *len, char *why, size_t whylen);

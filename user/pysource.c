@@ -55,6 +55,10 @@ static int read_source(struct mt_pycodes *pc, const char *file, char **text, siz
 
 	if (!pc->proc_opened)
 		open_proc(pc);
+	if (pc->read_timed_out) {
+		mt_set_err(why, whylen, "an earlier read of the traced process's sources timed out");
+		return -ETIMEDOUT;
+	}
 	if (pc->rootfd < 0) {
 		mt_set_err(why, whylen, "the traced process had exited before it was read");
 		return -ESRCH;
@@ -73,6 +77,7 @@ static int read_source(struct mt_pycodes *pc, const char *file, char **text, siz
 		mt_set_err(why, whylen, "the traced process had exited before it was read");
 	if (!e) {
 		e = mt_read_as(&creds, pc->rootfd, path, SOURCE_MAX, text, len, why, whylen);
+		pc->read_timed_out = e == -ETIMEDOUT;
 		free(path);
 	}
 	mt_proc_creds_free(&creds);

@@ -34,6 +34,7 @@ struct mt_pycodes {
 	 */
 	bool proc_opened;
 	int procfd, rootfd;
+	bool read_timed_out; /* then its file system hangs: no more reads of this target's files */
 };
 
 /*
