@@ -6,6 +6,7 @@
 #ifndef MT_PYSOURCE_H
 #define MT_PYSOURCE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -15,7 +16,9 @@ struct mt_pycode_info {
 	char *name;
 	char *file;       /* as the interpreter reports it (co_filename) */
 	int firstlineno;
-	char **lines;     /* source lines, without newlines; NULL if unreadable */
+	char *text;       /* the file's bytes, split in place into lines */
+	size_t textlen;
+	char **lines;     /* source lines, without newlines, into text; NULL if unreadable */
 	size_t nlines;
 };
 
@@ -23,9 +26,22 @@ struct mt_pycodes {
 	pid_t pid;
 	struct mt_pycode_info *codes; /* indexed by code index */
 	size_t ncodes;
+	/*
+	 * The target's /proc/PID directory and its root, opened at the first
+	 * code: through them every later read is of the same process (not one
+	 * that reused its pid) and its root outlives it. -1 when they could not
+	 * be opened (the target had exited).
+	 */
+	bool proc_opened;
+	int procfd, rootfd;
+	bool read_timed_out; /* then its file system hangs: no more reads of this target's files */
 };
 
-/* Record code index code; reads its source now, while /proc/PID/{root,cwd} exist. */
+/*
+ * Record code index code; reads its source now, while /proc/PID/{root,cwd}
+ * exist, as the target itself could (user/asuser.h). An unreadable source is
+ * said once per file (mt_warn) and has no lines. 0 or -ENOMEM.
+ */
 int mt_pycodes_add(struct mt_pycodes *pc, uint32_t code, uint32_t target, const char *name,
 		   const char *file, int firstlineno);
 const struct mt_pycode_info *mt_pycodes_get(const struct mt_pycodes *pc, uint32_t code);
