@@ -141,7 +141,12 @@ static int attach_target(struct mt_tracer *t, pid_t pid, const struct mt_target 
 {
 	struct bpf_program *progs[2] = { t->skel->progs.func_entry, t->skel->progs.func_return };
 
-	for (int ret = 0; ret < 2; ret++) {
+	/*
+	 * The return probe first: a call that enters between the two attaches
+	 * then has no open window for its return to close, instead of an open
+	 * window no return closes (it would end as "unwound" at the next call).
+	 */
+	for (int ret = 1; ret >= 0; ret--) {
 		LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = idx, .retprobe = ret);
 		struct bpf_link *l;
 
