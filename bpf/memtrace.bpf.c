@@ -394,8 +394,15 @@ static __always_inline bool left_call(struct mt_active *a, __u64 sp)
 
 	if (!sp)
 		return false;
-	if (sp > a->entry_sp)
+	/*
+	 * Exactly one word above is a return whose return probe has yet to
+	 * run: the first return through the kernel's trampoline faults its
+	 * page in, an RSS event between the return and the probe.
+	 */
+	if (sp > a->entry_sp + 8)
 		return sp - a->entry_sp < MT_STACK_SPAN;
+	if (sp > a->entry_sp)
+		return false;
 	if (bpf_probe_read_user(&word, sizeof(word), (void *)a->entry_sp) || !word)
 		return false;
 	if (!a->ret_word) {

@@ -20,6 +20,9 @@ assert_eq "exit_inside calls" "$(mtq "$MT_OUT" "fn('exit_inside')['calls']")" 40
 assert_eq "exit_inside calls ended without returning" \
 	"$(mtq "$MT_OUT" "sum(1 for c in calls('exit_inside') if c.get('ended') in ('thread_exit', 'unwound'))")" 400
 assert_eq "exit_inside summary unwound" "$(mtq "$MT_OUT" "fn('exit_inside')['unwound']")" 400
+# normal() returns every time: none of its calls may be taken for one that did not
+# (its first return is the process's first through the kernel's trampoline).
+assert_eq "normal calls that did not return" "$(mtq "$MT_OUT" "fn('normal')['unwound']")" 0
 assert_eq "nothing untimed" "$(mtq "$MT_OUT" "sum(f['untimed'] for f in summary()['functions'])")" 0
 grep -q 'exit_inside: 400 of its calls ended without returning' "$MT_ERR" ||
 	fail "no line saying how exit_inside's calls ended: $(cat "$MT_ERR")"
