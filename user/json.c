@@ -330,3 +330,8 @@ char *mt_json_quote(const char *s)
 	}
 	return buf;
 }
+
+size_t mt_utf8_len(const char *s)
+{
+	return utf8_len((const unsigned char *)s);
+}

@@ -9,6 +9,7 @@
 #define MT_JSON_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -38,6 +39,13 @@ int mt_json_end_record(struct mt_json *j);
  */
 void mt_json_hold(struct mt_json *j, bool hold);
 int mt_json_flush(struct mt_json *j); /* 0 or -errno */
+
+/*
+ * Length of the valid UTF-8 sequence at s (1..4), or 0 where the bytes are
+ * not one (invalid, overlong, surrogate, cut short): the check the writer
+ * uses, shared with the terminal escaping of user/report.c.
+ */
+size_t mt_utf8_len(const char *s);
 
 /* Escape s into a JSON string literal with quotes, into out (malloc'd). For tests and tables. */
 char *mt_json_quote(const char *s);
