@@ -16,9 +16,9 @@ reader_error()
 	SEQ=$((SEQ + 1))
 	MT_OUT=$TMP/read.$SEQ.out
 	MT_ERR=$TMP/read.$SEQ.err
-	timeout -k 5 20 bash -c 'ulimit -v 1048576 && exec "$@"' _ "$MEMTRACE" "$@" >"$MT_OUT" 2>"$MT_ERR"
+	timeout -k 5 60 bash -c 'ulimit -v 1048576 && exec "$@"' _ "$MEMTRACE" "$@" >"$MT_OUT" 2>"$MT_ERR"
 	MT_RC=$?
-	[ "$MT_RC" -ne 124 ] || fail "$what: did not finish within 20 s"
+	[ "$MT_RC" -ne 124 ] || fail "$what: did not finish within 60 s"
 	assert_error 1 "$what"
 	grep -qF -- "$want" "$MT_ERR" || fail "$what: stderr does not say '$want': $(cat "$MT_ERR")"
 	[ ! -s "$MT_OUT" ] || fail "$what: wrote to stdout: $(head -c 300 "$MT_OUT")"
