@@ -26,14 +26,17 @@ struct tree_block {
 };
 
 static size_t tree_bytes;
+static bool tree_refused; /* jansson does not always say a failure was ours */
 size_t mt_stream_tree_limit = MT_STREAM_MAX_TREE;
 
 static void *tree_malloc(size_t size)
 {
 	struct tree_block *b;
 
-	if (tree_bytes > mt_stream_tree_limit || size > mt_stream_tree_limit - tree_bytes)
+	if (tree_bytes > mt_stream_tree_limit || size > mt_stream_tree_limit - tree_bytes) {
+		tree_refused = true;
 		return NULL;
+	}
 	b = malloc(sizeof(*b) + size);
 	if (!b)
 		return NULL;
@@ -235,6 +238,8 @@ static size_t error_column(const json_error_t *e)
 
 static const char *error_what(const json_error_t *e)
 {
+	if (tree_refused)
+		return "too large a record to hold in memory";
 	switch (json_error_code(e)) {
 	case json_error_premature_end_of_input: return "unexpected end of input";
 	case json_error_invalid_syntax: return "unexpected character";
@@ -290,6 +295,7 @@ static int parse_record(struct mt_stream *st, const char *line, size_t n, bool c
 	json_t *v, *type;
 	bool known = false;
 
+	tree_refused = false;
 	v = json_loadb(line, n, MT_STREAM_JSON_FLAGS, &e);
 	if (!v) {
 		/* memtrace writes whole lines: a torn last one means it died mid-write. */
