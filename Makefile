@@ -25,8 +25,9 @@ endif
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -DMEMTRACE_VERSION='"$(VERSION)"' \
 	-I$(OUTPUT) -Ibpf -Iuser -MMD -MP
-# libstdc++ for __cxa_demangle only (C++ function names).
-LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz -lm -lstdc++
+# libstdc++ for __cxa_demangle only (C++ function names); jansson reads saved streams (user/stream.c).
+LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) \
+	$(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson) -lelf -lz -lm -lstdc++
 
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf \
 	-I$(MULTIARCH_INC) -Wall -Wno-unused-function -MMD -MP
@@ -39,6 +40,11 @@ USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
 LIB_OBJS := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
+# The unit tests (and the fuzz test among them) run against a second copy of
+# the library built with ASan and UBSan; ./memtrace itself stays unsanitized.
+# Any report aborts the test (tests/unit/sanitize.c sets the options).
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN_LIB_OBJS := $(patsubst $(OUTPUT)/user/%,$(OUTPUT)/san/user/%,$(LIB_OBJS))
 
 ifeq ($(V),1)
 Q :=
@@ -59,7 +65,7 @@ memtrace: $(USER_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
 
-$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/bpf $(OUTPUT)/tests $(OUTPUT)/targets:
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/bpf $(OUTPUT)/tests $(OUTPUT)/targets $(OUTPUT)/san/user:
 	$(Q)mkdir -p $@
 
 # .bpf.c -> .tmp.o (clang) -> .bpf.o (bpftool drops DWARF) -> .skel.h
@@ -80,9 +86,14 @@ $(OUTPUT)/user/%.o: user/%.c $(BPF_SKELS) | $(OUTPUT)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(OUTPUT)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(OUTPUT)/tests
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(LIB_OBJS) $(LIBS) -o $@
+$(OUTPUT)/san/user/%.o: user/%.c $(BPF_SKELS) | $(OUTPUT)/san/user
+	$(call msg,CC-SAN,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c $< -o $@
+
+$(OUTPUT)/tests/%: tests/unit/%.c tests/unit/sanitize.c $(SAN_LIB_OBJS) | $(OUTPUT)/tests
+	$(call msg,CC-SAN,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itests/unit $< tests/unit/sanitize.c $(SAN_LIB_OBJS) \
+		$(LIBS) -o $@
 
 # Target programs with designed memory behaviour, used by the integration tests.
 include tests/targets.mk
@@ -114,4 +125,4 @@ install: memtrace
 clean:
 	rm -rf $(OUTPUT) memtrace
 
--include $(wildcard $(OUTPUT)/user/*.d $(OUTPUT)/bpf/*.d $(OUTPUT)/tests/*.d)
+-include $(wildcard $(OUTPUT)/user/*.d $(OUTPUT)/san/user/*.d $(OUTPUT)/bpf/*.d $(OUTPUT)/tests/*.d)

@@ -5,7 +5,8 @@
 #   tools/install-deps.sh --bench  also what the benchmarks compare against
 set -eu
 
-build="make gcc g++ clang pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev"
+# libjansson-dev: the JSON parser that reads saved streams back (user/stream.c).
+build="make gcc g++ clang pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev libjansson-dev"
 # The bundled examples: a native one (C) and the Python seed program (numpy).
 run="python3 python3-numpy python3.11"
 # Tests: JSON lint (python3), SVG checks, mprof interop, unprivileged runs (setpriv), pgrep.

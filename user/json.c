@@ -325,3 +325,4 @@ char *mt_json_quote(const char *s)
 	}
 	return buf;
 }
+

@@ -9,6 +9,7 @@
 #define MT_JSON_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -46,7 +47,7 @@ char *mt_json_quote(const char *s);
  * Length of the valid UTF-8 sequence at s (1..4), or 0 when the bytes there
  * are not one: stray continuation bytes, overlong forms, UTF-16 surrogates,
  * code points past U+10FFFF and sequences cut short (also by the NUL).
- * Shared with the message printer (user/log.c).
+ * Shared with the terminal escaping of user/log.c and user/report.c.
  */
 size_t mt_utf8_len(const unsigned char *s);
 

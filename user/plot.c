@@ -33,14 +33,26 @@ static double mib(int64_t b)
 	return b / 1048576.0;
 }
 
+/*
+ * Coordinates are doubles, clamped to a few canvases around the picture: a
+ * value far outside the frame (a saved stream may hold any) still draws at
+ * its edge and prints as a short number.
+ */
+static double clamp_px(double v, int size)
+{
+	if (!(v > -10.0 * size)) /* also NaN */
+		return -10.0 * size;
+	return v < 10.0 * size ? v : 10.0 * size;
+}
+
 static double px(const struct frame *fr, double t)
 {
-	return ML + (W - ML - MR) * (fr->tmax > 0 ? t / fr->tmax : 0);
+	return clamp_px(ML + (W - ML - MR) * (fr->tmax > 0 ? t / fr->tmax : 0), W);
 }
 
 static double py(const struct frame *fr, double m)
 {
-	return H - MB - (H - MT - MB) * (fr->ymax > 0 ? m / fr->ymax : 0);
+	return clamp_px(H - MB - (H - MT - MB) * (fr->ymax > 0 ? m / fr->ymax : 0), H);
 }
 
 static void xml_text(FILE *f, const char *s)
@@ -61,26 +73,34 @@ static void xml_text(FILE *f, const char *s)
 	}
 }
 
-/* 1, 2 or 5 times a power of ten, so about n ticks fit in span. */
+/* Ticks drawn per axis at most, whatever the step came out as. */
+#define MAX_TICKS 20
+
+/*
+ * 1, 2 or 5 times a power of ten, so about n ticks fit in span; span itself
+ * where that is no number (a span too small for a power of ten: denormals).
+ */
 static double nice_step(double span, int n)
 {
 	double raw = span / n, p = pow(10, floor(log10(raw))), m = raw / p;
+	double step = (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * p;
 
-	return (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * p;
+	return isfinite(step) && step > 0 ? step : span;
 }
 
 static void axes(FILE *f, const struct frame *fr)
 {
-	double xs = nice_step(fr->tmax, 8), ys = nice_step(fr->ymax, 6);
+	double xs = nice_step(fr->tmax, 8), ys = nice_step(fr->ymax, 6), y, t;
+	int i;
 
 	fprintf(f, "<g font-size=\"12\" fill=\"#333\" stroke=\"none\">\n");
-	for (double y = 0; y <= fr->ymax + 1e-9; y += ys) {
+	for (i = 0, y = 0; i < MAX_TICKS && y <= fr->ymax + 1e-9; i++, y = i * ys) {
 		fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#e5e5e5\"/>\n", ML,
 			W - MR, py(fr, y), py(fr, y));
 		fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%g</text>\n", ML - 6,
 			py(fr, y) + 4, y);
 	}
-	for (double t = 0; t <= fr->tmax + 1e-9; t += xs)
+	for (i = 0, t = 0; i < MAX_TICKS && t <= fr->tmax + 1e-9; i++, t = i * xs)
 		fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%g</text>\n", px(fr, t),
 			H - MB + 18, t);
 	fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"#333\"/>\n", ML, W - MR,
@@ -123,21 +143,26 @@ static void peak_marks(FILE *f, const struct mt_series *s, const struct frame *f
 		int64_t prev = i ? s->samples[i - 1].rss : m->rss;
 		int64_t hi = prev > m->rss ? prev : m->rss;
 
-		if (m->peak > hi + 65536)
+		/* More than 64 KiB above, compared in double: hi + 65536 could overflow. */
+		if (mib(m->peak) - mib(hi) > 1.0 / 16)
 			fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>\n", px(fr, m->t),
 				px(fr, m->t), py(fr, mib(hi)), py(fr, mib(m->peak)));
 	}
 	fprintf(f, "</g>\n");
 }
 
+/* Largest first, then longest, then first in the array: a total order, as qsort needs. */
 static int by_size_desc(const void *a, const void *b)
 {
 	const struct mt_span *x = *(const struct mt_span *const *)a, *y = *(const struct mt_span *const *)b;
-	int64_t dx = x->rss_peak - x->rss_entry, dy = y->rss_peak - y->rss_entry;
+	int64_t dx = mt_span_size(x), dy = mt_span_size(y);
+	double lx = x->t1 - x->t0, ly = y->t1 - y->t0;
 
 	if (dx != dy)
 		return dx < dy ? 1 : -1;
-	return (x->t1 - x->t0) < (y->t1 - y->t0) ? 1 : -1;
+	if (lx != ly)
+		return lx < ly ? 1 : -1;
+	return (x > y) - (x < y);
 }
 
 /* Each call: a bracket from entry to return, spanning the memory it went through. */
@@ -180,27 +205,28 @@ static size_t spans(FILE *f, const struct mt_series *s, const struct frame *fr)
 
 static void legend(FILE *f, const struct mt_series *s, size_t hidden)
 {
-	int x = ML;
+	size_t x = ML;
 
 	fprintf(f, "<g font-size=\"12\">\n");
-	fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"50\" y2=\"50\" stroke=\"#000\" stroke-width=\"2\"/><text x=\"%d\" y=\"54\">RSS</text>\n",
+	fprintf(f, "<line x1=\"%zu\" x2=\"%zu\" y1=\"50\" y2=\"50\" stroke=\"#000\" stroke-width=\"2\"/><text x=\"%zu\" y=\"54\">RSS</text>\n",
 		x, x + 20, x + 24);
 	x += 70;
-	fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"50\" y2=\"50\" stroke=\"#4a90d9\" stroke-width=\"1.5\"/><text x=\"%d\" y=\"54\">anon</text>\n",
+	fprintf(f, "<line x1=\"%zu\" x2=\"%zu\" y1=\"50\" y2=\"50\" stroke=\"#4a90d9\" stroke-width=\"1.5\"/><text x=\"%zu\" y=\"54\">anon</text>\n",
 		x, x + 20, x + 24);
 	x += 70;
-	fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"50\" y2=\"50\" stroke=\"#6ab04c\" stroke-width=\"1.5\"/><text x=\"%d\" y=\"54\">file</text>\n",
+	fprintf(f, "<line x1=\"%zu\" x2=\"%zu\" y1=\"50\" y2=\"50\" stroke=\"#6ab04c\" stroke-width=\"1.5\"/><text x=\"%zu\" y=\"54\">file</text>\n",
 		x, x + 20, x + 24);
 	x += 60;
-	fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"44\" y2=\"56\" stroke=\"#d62728\" stroke-width=\"1.2\"/><text x=\"%d\" y=\"54\">peak between samples</text>\n",
+	fprintf(f, "<line x1=\"%zu\" x2=\"%zu\" y1=\"44\" y2=\"56\" stroke=\"#d62728\" stroke-width=\"1.2\"/><text x=\"%zu\" y=\"54\">peak between samples</text>\n",
 		x + 10, x + 10, x + 24);
 	x += 170;
-	for (size_t i = 0; i < s->nfuncs; i++) {
-		fprintf(f, "<rect x=\"%d\" y=\"44\" width=\"14\" height=\"12\" fill=\"%s\" fill-opacity=\"0.3\" stroke=\"%s\"/><text x=\"%d\" y=\"54\">",
+	/* Entries past the right edge would not show: a stream may name a million functions. */
+	for (size_t i = 0; i < s->nfuncs && x < W; i++) {
+		fprintf(f, "<rect x=\"%zu\" y=\"44\" width=\"14\" height=\"12\" fill=\"%s\" fill-opacity=\"0.3\" stroke=\"%s\"/><text x=\"%zu\" y=\"54\">",
 			x, palette[i % NPAL], palette[i % NPAL], x + 18);
 		xml_text(f, s->funcs[i]);
 		fprintf(f, "</text>\n");
-		x += 30 + 7 * (int)strlen(s->funcs[i]);
+		x += 30 + 7 * strnlen(s->funcs[i], W);
 	}
 	if (hidden)
 		fprintf(f, "<text x=\"%d\" y=\"%d\" fill=\"#666\">%zu smaller calls not drawn</text>\n",

@@ -4,15 +4,18 @@
  * which rebuilds them from a saved NDJSON stream.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsonparse.h"
+#include "json.h"
+#include "log.h"
 #include "records.h"
 #include "report.h"
+#include "rowindex.h"
+#include "stream.h"
 
 #define MIB 1048576
 /*
@@ -56,19 +59,57 @@ static size_t disp_width(const char *s)
 	return w;
 }
 
-/*
- * Names and source lines come from the traced program: a control byte in
- * one must not move the cursor or recolour the user's terminal.
- */
-static void put_text(FILE *f, const char *s, bool keep_tabs)
+/* Valid UTF-8 that a terminal shows as text: not C0, DEL or C1 (U+0080..U+009F, CSI among them). */
+static size_t printable_len(const char *s, bool keep_tabs)
 {
-	for (; *s; s++) {
-		unsigned char c = *s;
+	unsigned char c = s[0];
+	size_t n = mt_utf8_len((const unsigned char *)s);
 
-		if ((c < 0x20 && !(keep_tabs && c == '\t')) || c == 0x7f)
-			c = '?';
-		fputc(c, f);
+	if (n == 1 && ((c < 0x20 && !(keep_tabs && c == '\t')) || c == 0x7f))
+		return 0;
+	if (n == 2 && c == 0xc2 && (unsigned char)s[1] < 0xa0)
+		return 0;
+	return n;
+}
+
+/*
+ * Names and source lines come from the traced program (or a saved stream):
+ * an escape sequence in one must not move the cursor or rewrite the user's
+ * terminal. Valid UTF-8 text stays as it is; control bytes and bytes of
+ * invalid UTF-8 become \xNN. Returns a malloc'd string, or NULL.
+ */
+static char *term_escape(const char *s, size_t len, bool keep_tabs)
+{
+	char *out = NULL;
+	size_t size = 0, i = 0;
+	FILE *f = open_memstream(&out, &size);
+
+	if (!f)
+		return NULL;
+	while (i < len) {
+		size_t n = s[i] ? printable_len(s + i, keep_tabs) : 0;
+
+		if (n && i + n <= len) {
+			fwrite(s + i, 1, n, f);
+			i += n;
+		} else {
+			fprintf(f, "\\x%02x", (unsigned char)s[i]);
+			i++;
+		}
 	}
+	if (fclose(f)) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+static void put_text(FILE *f, const char *s)
+{
+	char *esc = term_escape(s, strlen(s), false);
+
+	fputs(esc ? esc : "?", f);
+	free(esc);
 }
 
 static void pad(FILE *f, size_t n)
@@ -113,12 +154,12 @@ static const char *func_cell(const struct mt_func_stats *fs, int col, char *buf)
 	return "";
 }
 
-/* The name column is left-aligned, numbers right-aligned; three spaces between. */
+/* The name column (escaped already) is left-aligned, numbers right-aligned; three spaces between. */
 static void put_row(FILE *f, const char *const cells[NCOLS], const size_t width[NCOLS])
 {
 	int c;
 
-	put_text(f, cells[COL_FUNC], false);
+	fputs(cells[COL_FUNC], f);
 	pad(f, width[COL_FUNC] - disp_width(cells[COL_FUNC]));
 	for (c = 1; c < NCOLS; c++) {
 		pad(f, 3 + width[c] - disp_width(cells[c]));
@@ -127,18 +168,52 @@ static void put_row(FILE *f, const char *const cells[NCOLS], const size_t width[
 	fputc('\n', f);
 }
 
-/* "work (app.py)" where several rows share a name (Python functions in several files). */
-static char *display_name(const struct mt_stats *s, size_t i)
-{
-	const struct mt_func_stats *fs = &s->funcs[i];
-	char *name = NULL;
-	bool shared = false;
+static const struct mt_func_stats *sort_rows;
 
-	for (size_t j = 0; j < s->nfuncs; j++)
-		shared |= j != i && !strcmp(s->funcs[j].func, fs->func);
-	if (shared && fs->file && asprintf(&name, "%s (%s)", fs->func, fs->file) >= 0)
-		return name;
-	return strdup(fs->func);
+static int by_name(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int d = strcmp(sort_rows[x].func, sort_rows[y].func);
+
+	return d ? d : (x > y) - (x < y);
+}
+
+/*
+ * shared[i]: another row has row i's name (Python functions of one name in
+ * several files). Sorting by name finds them in n log n, not n^2.
+ */
+static bool *shared_names(const struct mt_stats *s)
+{
+	size_t *order = malloc((s->nfuncs + 1) * sizeof(*order)), i;
+	bool *shared = calloc(s->nfuncs + 1, sizeof(*shared));
+
+	if (!order || !shared) {
+		free(order);
+		free(shared);
+		return NULL;
+	}
+	for (i = 0; i < s->nfuncs; i++)
+		order[i] = i;
+	sort_rows = s->funcs;
+	qsort(order, s->nfuncs, sizeof(*order), by_name);
+	for (i = 1; i < s->nfuncs; i++) {
+		if (!strcmp(s->funcs[order[i]].func, s->funcs[order[i - 1]].func))
+			shared[order[i]] = shared[order[i - 1]] = true;
+	}
+	free(order);
+	return shared;
+}
+
+/* "work (app.py)" where several rows share a name, escaped for the terminal. */
+static char *display_name(const struct mt_func_stats *fs, bool shared)
+{
+	char *name = NULL, *esc;
+
+	if (!shared || !fs->file || asprintf(&name, "%s (%s)", fs->func, fs->file) < 0)
+		return term_escape(fs->func, strlen(fs->func), false);
+	esc = term_escape(name, strlen(name), false);
+	free(name);
+	return esc;
 }
 
 void mt_report_functions(FILE *f, const struct mt_stats *in)
@@ -147,17 +222,18 @@ void mt_report_functions(FILE *f, const struct mt_stats *in)
 	char buf[NCOLS][CELL_LEN];
 	const char *cells[NCOLS];
 	struct mt_stats copy = *in, *s = &copy;
+	bool *shared = shared_names(in);
 	int c;
 
 	/* A shallow copy whose rows carry their display names. */
 	copy.funcs = calloc(in->nfuncs ? in->nfuncs : 1, sizeof(*copy.funcs));
-	if (!copy.funcs)
-		return;
+	if (!copy.funcs || !shared)
+		goto out;
 	for (i = 0; i < in->nfuncs; i++) {
 		copy.funcs[i] = in->funcs[i];
-		copy.funcs[i].func = display_name(in, i);
+		copy.funcs[i].func = display_name(&in->funcs[i], shared[i]);
 		if (!copy.funcs[i].func)
-			copy.funcs[i].func = in->funcs[i].func;
+			goto out;
 	}
 
 	for (c = 0; c < NCOLS; c++)
@@ -181,15 +257,11 @@ void mt_report_functions(FILE *f, const struct mt_stats *in)
 
 		/* Tells "no call seen" apart from "calls that did not grow memory". */
 		if (fs->calls_known && fs->calls == 0 && fs->open == 0) {
-			fputs("  ", f);
-			put_text(f, fs->func, false);
-			fputs(": never called while tracing\n", f);
+			fprintf(f, "  %s: never called while tracing\n", fs->func);
 		} else if (!fs->calls_known && fs->growth == 0 && fs->thread_growth == 0) {
 			/* Frame walking sees a function only when memory changes inside it. */
-			fputs("  ", f);
-			put_text(f, fs->func, false);
-			fputs(": no memory change seen inside it while tracing (calls are counted with --exact)\n",
-			      f);
+			fprintf(f, "  %s: no memory change seen inside it while tracing (calls are "
+				"counted with --exact)\n", fs->func);
 		}
 	}
 
@@ -197,10 +269,11 @@ void mt_report_functions(FILE *f, const struct mt_stats *in)
 		s->duration);
 	if (s->lost > 0)
 		fprintf(f, "Lost records: %" PRIu64 " (ring buffer full)\n", s->lost);
-	for (i = 0; i < in->nfuncs; i++)
-		if (copy.funcs[i].func != in->funcs[i].func)
-			free(copy.funcs[i].func);
+out:
+	for (i = 0; copy.funcs && i < in->nfuncs; i++)
+		free(copy.funcs[i].func);
 	free(copy.funcs);
+	free(shared);
 }
 
 /* Line tables */
@@ -217,21 +290,13 @@ static bool same_group(const struct mt_line_stats *a, const struct mt_line_stats
 	return same_str(a->func, b->func) && same_str(a->file, b->file);
 }
 
-/* Orders rows by line number, then by position in the array (stable). */
-static bool row_before(const struct mt_stats *s, size_t a, size_t b)
-{
-	if (s->lines[a].line != s->lines[b].line)
-		return s->lines[a].line < s->lines[b].line;
-	return a < b;
-}
-
 /*
  * memory_profiler's row: '{0:>6} {1:>12} {2:>12}  {3:>10}   {4:<}', with
  * sizes as '{:6.2f} MiB' (its precision + 4 wide, here precision 2).
  */
 static void put_line_row(FILE *f, const struct mt_line_stats *l)
 {
-	char mem[CELL_LEN], inc[CELL_LEN], occ[CELL_LEN], num[CELL_LEN];
+	char mem[CELL_LEN], inc[CELL_LEN], occ[CELL_LEN], num[CELL_LEN], *esc;
 	const char *src = l->source ? l->source : "";
 	size_t n = strlen(src);
 
@@ -246,74 +311,119 @@ static void put_line_row(FILE *f, const struct mt_line_stats *l)
 		snprintf(occ, sizeof(occ), "%" PRId64, l->occurrences);
 
 	fprintf(f, "%6d %12s %12s  %10s   ", l->line, mem, inc, occ);
-	/* Source lines keep their indentation but not a line terminator. */
+	/* Source lines keep their indentation (tabs too) but not a line terminator. */
 	while (n > 0 && (src[n - 1] == '\n' || src[n - 1] == '\r'))
 		n--;
-	for (size_t k = 0; k < n; k++) {
-		unsigned char c = src[k];
-
-		fputc((c < 0x20 && c != '\t') || c == 0x7f ? '?' : c, f);
-	}
+	esc = term_escape(src, n, true);
+	fputs(esc ? esc : "?", f);
+	free(esc);
 	fputc('\n', f);
 }
 
-static void put_line_group(FILE *f, const struct mt_stats *s, size_t first)
+static void put_line_header(FILE *f, const struct mt_line_stats *l)
 {
 	static const char header[] =
 		"Line #    Mem usage    Increment  Occurrences   Line Contents";
-	size_t i, prev = 0, next, left = 0;
-	bool have_prev = false;
 
 	fputs("\nFilename: ", f);
-	put_text(f, s->lines[first].file ? s->lines[first].file : "?", false);
+	put_text(f, l->file ? l->file : "?");
 	fprintf(f, "\n\n%s\n", header);
-	for (i = 0; i < sizeof(header) - 1; i++)
+	for (size_t i = 0; i < sizeof(header) - 1; i++)
 		fputc('=', f);
 	fputc('\n', f);
+}
 
-	for (i = first; i < s->nlines; i++)
-		left += same_group(&s->lines[i], &s->lines[first]);
-	/* Selection by line number: no allocation, and groups hold a few dozen lines. */
-	while (left--) {
-		bool found = false;
+struct line_order {
+	const struct mt_stats *s;
+	size_t *group; /* group[i]: the first row of row i's (function, file) */
+	const struct mt_line_stats *key;
+};
 
-		next = 0;
-		for (i = first; i < s->nlines; i++) {
-			if (!same_group(&s->lines[i], &s->lines[first]))
-				continue;
-			if (have_prev && !row_before(s, prev, i))
-				continue;
-			if (!found || row_before(s, i, next)) {
-				next = i;
-				found = true;
-			}
+static bool line_in_group(const void *ctx, size_t row)
+{
+	const struct line_order *o = ctx;
+
+	return same_group(&o->s->lines[row], o->key);
+}
+
+static uint64_t group_hash(const struct mt_line_stats *l)
+{
+	return mt_rowindex_hash(mt_rowindex_hash(MT_ROWINDEX_SEED, l->func), l->file);
+}
+
+static const struct line_order *sort_lines;
+
+/* Groups in order of first appearance, rows by line number, then as given (stable). */
+static int by_group_line(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	const struct line_order *o = sort_lines;
+	int lx = o->s->lines[x].line, ly = o->s->lines[y].line;
+
+	if (o->group[x] != o->group[y])
+		return o->group[x] < o->group[y] ? -1 : 1;
+	if (lx != ly)
+		return lx < ly ? -1 : 1;
+	return (x > y) - (x < y);
+}
+
+/* group[] for every row through a hash index: linear in the rows. 0 or -ENOMEM. */
+static int find_groups(struct line_order *o)
+{
+	struct mt_rowindex ix = { 0 };
+	size_t i;
+	int e = 0;
+
+	for (i = 0; i < o->s->nlines && !e; i++) {
+		uint64_t h = group_hash(&o->s->lines[i]);
+		long first;
+
+		o->key = &o->s->lines[i];
+		first = mt_rowindex_find(&ix, h, line_in_group, o);
+		if (first >= 0) {
+			o->group[i] = o->group[first];
+		} else {
+			o->group[i] = i;
+			e = mt_rowindex_add(&ix, h, i);
 		}
-		put_line_row(f, &s->lines[next]);
-		prev = next;
-		have_prev = true;
 	}
+	mt_rowindex_free(&ix);
+	return e;
 }
 
 void mt_report_lines(FILE *f, const struct mt_stats *s)
 {
-	size_t i, k;
+	struct line_order o = { .s = s };
+	size_t *rows, i;
 
+	if (!s->nlines)
+		return;
+	rows = malloc(s->nlines * sizeof(*rows));
+	o.group = malloc(s->nlines * sizeof(*o.group));
+	if (!rows || !o.group || find_groups(&o))
+		goto out;
+	for (i = 0; i < s->nlines; i++)
+		rows[i] = i;
+	sort_lines = &o;
+	qsort(rows, s->nlines, sizeof(*rows), by_group_line);
+	/* One table per (function, file), in order of first appearance. */
 	for (i = 0; i < s->nlines; i++) {
-		/* One table per (function, file), in order of first appearance. */
-		for (k = 0; k < i; k++)
-			if (same_group(&s->lines[k], &s->lines[i]))
-				break;
-		if (k == i)
-			put_line_group(f, s, i);
+		if (i == 0 || o.group[rows[i]] != o.group[rows[i - 1]])
+			put_line_header(f, &s->lines[rows[i]]);
+		put_line_row(f, &s->lines[rows[i]]);
 	}
+out:
+	free(rows);
+	free(o.group);
 }
 
 /* `memtrace report` */
 
+/* Counts from a stream (calls, open, lost, occurrences): as far as sizes go. */
+#define MAX_COUNT MT_STREAM_MAX_BYTES
+
 struct reader {
-	const char *name; /* for messages: the path, or "stdin" */
-	size_t lineno;
-	const char *rec;  /* type of the record being read, for messages */
+	struct mt_stream st;
 	bool have_start, have_summary;
 	int64_t pid;
 	char *comm;
@@ -321,185 +431,111 @@ struct reader {
 	size_t ncalls;
 	struct mt_stats live;    /* from start targets, calls, samples, lost */
 	struct mt_stats summary; /* from the summary record */
-	size_t lines_cap;
 };
 
-static int __attribute__((format(printf, 2, 3))) bad(struct reader *r, const char *fmt, ...)
+/* A failed mt_stats_* addition: out of memory, or past the bounds of stats.h. */
+static int add_failed(struct reader *r, int err)
 {
-	va_list ap;
-
-	fprintf(stderr, "memtrace: %s:%zu: ", r->name, r->lineno);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return -1;
+	if (err == -E2BIG)
+		return mt_stream_bad(&r->st, "more than %u functions or lines, or %u MiB of names; "
+				     "is this a memtrace stream?", MT_STATS_MAX_ROWS,
+				     MT_STATS_MAX_TEXT >> 20);
+	return mt_stream_bad(&r->st, "out of memory");
 }
 
-static const char *describe(const struct mt_jval *v)
+static int read_start(struct reader *r, const json_t *o)
 {
-	switch (v->type) {
-	case MT_JNULL: return "null";
-	case MT_JBOOL: return "a boolean";
-	case MT_JNUM: return v->num.is_int ? "an integer" : "a non-integer number";
-	case MT_JSTR: return "a string";
-	case MT_JARR: return "an array";
-	case MT_JOBJ: return "an object";
-	}
-	return "?";
-}
-
-static int bad_field(struct reader *r, const struct mt_jval *o, const char *key, const char *want)
-{
-	const struct mt_jval *v = mt_jobj_get(o, key);
-
-	if (!v)
-		return bad(r, "\"%s\" record: \"%s\" is missing", r->rec, key);
-	return bad(r, "\"%s\" record: \"%s\" should be %s, not %s", r->rec, key, want,
-		   describe(v));
-}
-
-static int need_int(struct reader *r, const struct mt_jval *o, const char *key, int64_t *out)
-{
-	return mt_jget_int(o, key, out) ? 0 : bad_field(r, o, key, "an integer");
-}
-
-static int need_num(struct reader *r, const struct mt_jval *o, const char *key, double *out)
-{
-	return mt_jget_num(o, key, out) ? 0 : bad_field(r, o, key, "a number");
-}
-
-static int need_str(struct reader *r, const struct mt_jval *o, const char *key, const char **out)
-{
-	return mt_jget_str(o, key, out) ? 0 : bad_field(r, o, key, "a string");
-}
-
-static int need_arr(struct reader *r, const struct mt_jval *o, const char *key,
-		    const struct mt_jval **out)
-{
-	const struct mt_jval *v = mt_jobj_get(o, key);
-
-	if (!v || v->type != MT_JARR)
-		return bad_field(r, o, key, "an array");
-	*out = v;
-	return 0;
-}
-
-/* Integer or null (unknown): *known tells which. */
-static int need_int_or_null(struct reader *r, const struct mt_jval *o, const char *key,
-			    int64_t *out, bool *known)
-{
-	const struct mt_jval *v = mt_jobj_get(o, key);
-
-	*known = false;
-	*out = 0;
-	if (v && v->type == MT_JNULL)
-		return 0;
-	*known = true;
-	return mt_jget_int(o, key, out) ? 0 : bad_field(r, o, key, "an integer or null");
-}
-
-static int need_str_or_null(struct reader *r, const struct mt_jval *o, const char *key,
-			    const char **out)
-{
-	const struct mt_jval *v = mt_jobj_get(o, key);
-
-	*out = NULL;
-	if (v && v->type == MT_JNULL)
-		return 0;
-	return need_str(r, o, key, out);
-}
-
-static int need_obj(struct reader *r, const struct mt_jval *v, const char *what, size_t i)
-{
-	if (v->type == MT_JOBJ)
-		return 0;
-	return bad(r, "\"%s\" record: %s[%zu] should be an object, not %s", r->rec, what, i,
-		   describe(v));
-}
-
-static int nomem(struct reader *r)
-{
-	return bad(r, "out of memory");
-}
-
-static int read_start(struct reader *r, const struct mt_jval *o)
-{
-	const struct mt_jval *targets = NULL;
+	struct mt_stream *st = &r->st;
+	json_t *targets, *tg;
 	const char *comm;
 	int64_t schema;
 	size_t i;
+	int e;
 
 	if (r->have_start)
-		return bad(r, "a second \"start\" record: the file holds more than one run; "
-			   "split it and report each run on its own");
-	if (need_int(r, o, "schema", &schema))
+		return mt_stream_bad(st, "a second \"start\" record: the file holds more than one run; "
+				     "split it and report each run on its own");
+	if (mt_stream_int(st, o, "schema", INT64_MIN, INT64_MAX, &schema))
 		return -1;
 	if (schema != MT_SCHEMA)
-		return bad(r, "written with JSON schema %" PRId64 ", this memtrace reads schema %d; "
-			   "use the memtrace version that wrote it", schema, MT_SCHEMA);
-	if (need_int(r, o, "pid", &r->pid) || need_str(r, o, "comm", &comm) ||
-	    need_arr(r, o, "targets", &targets))
+		return mt_stream_bad(st, "written with JSON schema %" PRId64 ", this memtrace reads "
+				     "schema %d; use the memtrace version that wrote it", schema,
+				     MT_SCHEMA);
+	if (mt_stream_int(st, o, "pid", 0, INT32_MAX, &r->pid) ||
+	    mt_stream_str(st, o, "comm", &comm) || mt_stream_arr(st, o, "targets", &targets))
 		return -1;
 	r->comm = strdup(comm);
 	if (!r->comm)
-		return nomem(r);
-	for (i = 0; i < targets->arr.n; i++) {
-		const struct mt_jval *tg = &targets->arr.items[i];
+		return add_failed(r, -ENOMEM);
+	json_array_foreach(targets, i, tg) {
 		const char *func, *kind, *method;
 
-		if (need_obj(r, tg, "targets", i) || need_str(r, tg, "func", &func) ||
-		    need_str(r, tg, "kind", &kind) || need_str(r, tg, "method", &method))
+		if (mt_stream_obj_at(st, targets, "targets", i, &tg) ||
+		    mt_stream_str(st, tg, "func", &func) || mt_stream_str(st, tg, "kind", &kind) ||
+		    mt_stream_str(st, tg, "method", &method))
 			return -1;
 		/* Frame walking sees memory changes, not call boundaries: it cannot count calls. */
-		if (mt_stats_func(&r->live, func, kind, strcmp(method, "frames") != 0) < 0)
-			return nomem(r);
+		e = mt_stats_func(&r->live, func, kind, strcmp(method, "frames") != 0);
+		if (e < 0)
+			return add_failed(r, e);
 	}
 	r->have_start = true;
 	return 0;
 }
 
-static int read_call(struct reader *r, const struct mt_jval *o, double t)
+/* The row a call adds to: a start record's target, or a new row. Index or -errno. */
+static int call_row(struct reader *r, const struct mt_call *c)
 {
+	struct mt_stats *s = &r->live;
+	int idx = c->file ? mt_stats_find_in(s, c->func, c->file) : -1;
+
+	if (idx < 0 && c->file && (idx = mt_stats_find_in(s, c->func, NULL)) >= 0 &&
+	    !s->funcs[idx].file && !s->funcs[idx].calls && !s->funcs[idx].open) {
+		/* The start record's row for this target, not yet tied to a file: tie it. */
+		int e = mt_stats_set_file(s, idx, c->file);
+
+		return e ? e : idx;
+	}
+	if (idx >= 0)
+		return idx;
+	/* A function missing from the start record's targets still gets its row. */
+	return mt_stats_func_in(s, c->func, c->file, c->file ? "python" : NULL, true);
+}
+
+static int read_call(struct reader *r, const json_t *o, double t)
+{
+	struct mt_stream *st = &r->st;
 	struct mt_call c = { .t = t };
 	int64_t pid, tid;
 	int idx;
 
-	if (need_int(r, o, "pid", &pid) || need_int(r, o, "tid", &tid) ||
-	    need_str(r, o, "func", &c.func) || need_num(r, o, "dur", &c.dur) ||
-	    need_int(r, o, "rss_entry", &c.rss_entry) || need_int(r, o, "rss_exit", &c.rss_exit) ||
-	    need_int(r, o, "rss_peak", &c.rss_peak) || need_int(r, o, "growth", &c.growth) ||
-	    need_int(r, o, "thread_growth", &c.thread_growth))
+	if (mt_stream_int(st, o, "pid", 0, INT32_MAX, &pid) ||
+	    mt_stream_int(st, o, "tid", 0, INT32_MAX, &tid) ||
+	    mt_stream_str(st, o, "func", &c.func) ||
+	    mt_stream_num(st, o, "dur", -MT_STREAM_MAX_SECONDS, MT_STREAM_MAX_SECONDS, &c.dur) ||
+	    mt_stream_bytes(st, o, "rss_entry", false, &c.rss_entry) ||
+	    mt_stream_bytes(st, o, "rss_exit", false, &c.rss_exit) ||
+	    mt_stream_bytes(st, o, "rss_peak", false, &c.rss_peak) ||
+	    mt_stream_bytes(st, o, "growth", true, &c.growth) ||
+	    mt_stream_bytes(st, o, "thread_growth", true, &c.thread_growth) ||
+	    mt_stream_opt_bool(st, o, "open", &c.open) || mt_stream_opt_str(st, o, "file", &c.file))
 		return -1;
-	if (mt_jobj_get(o, "open") && !mt_jget_bool(o, "open", &c.open))
-		return bad_field(r, o, "open", "a boolean");
-	if (mt_jobj_get(o, "file") && !mt_jget_str(o, "file", &c.file))
-		return bad_field(r, o, "file", "a string");
 	c.pid = pid;
 	c.tid = tid;
-	/* A function missing from the start record's targets still gets its row. */
-	idx = c.file ? mt_stats_find_in(&r->live, c.func, c.file) : -1;
-	if (idx < 0 && c.file && (idx = mt_stats_find_in(&r->live, c.func, NULL)) >= 0 &&
-	    !r->live.funcs[idx].file && !r->live.funcs[idx].calls && !r->live.funcs[idx].open) {
-		/* The start record's row for this target, not yet tied to a file: tie it. */
-		r->live.funcs[idx].file = strdup(c.file);
-		if (!r->live.funcs[idx].file)
-			return nomem(r);
-	} else if (idx < 0) {
-		idx = mt_stats_func_in(&r->live, c.func, c.file, c.file ? "python" : NULL, true);
-	}
+	idx = call_row(r, &c);
 	if (idx < 0)
-		return nomem(r);
+		return add_failed(r, idx);
 	mt_stats_add_call(&r->live, idx, &c);
 	r->ncalls++;
 	return 0;
 }
 
-static int read_sample(struct reader *r, const struct mt_jval *o)
+static int read_sample(struct reader *r, const json_t *o)
 {
 	int64_t rss, peak;
 
-	if (need_int(r, o, "rss", &rss) || need_int(r, o, "peak", &peak))
+	if (mt_stream_bytes(&r->st, o, "rss", false, &rss) ||
+	    mt_stream_bytes(&r->st, o, "peak", false, &peak))
 		return -1;
 	if (rss > r->live.peak_rss)
 		r->live.peak_rss = rss;
@@ -508,220 +544,164 @@ static int read_sample(struct reader *r, const struct mt_jval *o)
 	return 0;
 }
 
-static int read_lost(struct reader *r, const struct mt_jval *o)
+static int read_lost(struct reader *r, const json_t *o)
 {
 	int64_t count;
 
-	if (need_int(r, o, "count", &count))
+	if (mt_stream_int(&r->st, o, "count", 0, MAX_COUNT, &count))
 		return -1;
-	if (count < 0)
-		return bad(r, "\"lost\" record: negative \"count\"");
-	r->live.lost += count;
+	/* At most 2^60 a record: the sum saturates rather than wraps. */
+	if (__builtin_add_overflow(r->live.lost, (uint64_t)count, &r->live.lost))
+		r->live.lost = UINT64_MAX;
 	return 0;
 }
 
-static int read_summary_func(struct reader *r, const struct mt_jval *o, size_t i)
+static int read_summary_func(struct reader *r, const json_t *funcs, size_t i)
 {
+	struct mt_stream *st = &r->st;
 	struct mt_func_stats *f;
 	const char *func, *kind, *file = NULL;
-	int64_t calls, open = 0, gmax, pmax;
+	int64_t calls, open = 0, gmax, pmax, growth, thread;
 	bool calls_known, known;
+	json_t *o;
 	int idx;
 
-	if (need_obj(r, o, "functions", i) || need_str(r, o, "func", &func) ||
-	    need_str_or_null(r, o, "kind", &kind) ||
-	    need_int_or_null(r, o, "calls", &calls, &calls_known) ||
-	    need_int_or_null(r, o, "growth_max", &gmax, &known) ||
-	    need_int_or_null(r, o, "peak_max", &pmax, &known))
-		return -1;
 	/* "open" came after DESIGN.md's first list of keys: absent means none. */
-	if (mt_jobj_get(o, "open") && need_int(r, o, "open", &open))
+	if (mt_stream_obj_at(st, funcs, "functions", i, &o) || mt_stream_str(st, o, "func", &func) ||
+	    mt_stream_str_or_null(st, o, "kind", &kind) ||
+	    mt_stream_int_or_null(st, o, "calls", 0, MAX_COUNT, &calls, &calls_known) ||
+	    mt_stream_opt_int(st, o, "open", 0, MAX_COUNT, &open) ||
+	    mt_stream_int_or_null(st, o, "growth_max", -MT_STREAM_MAX_BYTES, MT_STREAM_MAX_BYTES,
+				  &gmax, &known) ||
+	    mt_stream_int_or_null(st, o, "peak_max", -MT_STREAM_MAX_BYTES, MT_STREAM_MAX_BYTES,
+				  &pmax, &known) ||
+	    mt_stream_opt_str(st, o, "file", &file) ||
+	    mt_stream_bytes(st, o, "growth", true, &growth) ||
+	    mt_stream_bytes(st, o, "thread_growth", true, &thread))
 		return -1;
-	if (calls < 0 || open < 0)
-		return bad(r, "\"summary\" record: negative call count for %s", func);
-	if (mt_jobj_get(o, "file") && !mt_jget_str(o, "file", &file))
-		return bad_field(r, o, "file", "a string");
 	idx = mt_stats_func_in(&r->summary, func, file, kind, calls_known);
 	if (idx < 0)
-		return nomem(r);
+		return add_failed(r, idx);
 	f = &r->summary.funcs[idx];
 	f->calls = calls;
 	f->open = open;
 	f->growth_max = gmax;
 	f->peak_max = pmax;
-	if (need_int(r, o, "growth", &f->growth) ||
-	    need_int(r, o, "thread_growth", &f->thread_growth))
-		return -1;
+	f->growth = growth;
+	f->thread_growth = thread;
 	return 0;
 }
 
-static int read_summary_line(struct reader *r, const struct mt_jval *o, size_t i)
+static int read_summary_line(struct reader *r, const json_t *lines, size_t i)
 {
-	struct mt_stats *s = &r->summary;
-	struct mt_line_stats *l;
-	const char *func, *file, *source;
-	int64_t line, mem, inc, occ;
+	struct mt_stream *st = &r->st;
+	struct mt_line_stats l = { 0 };
+	const char *func, *file;
+	int64_t line;
 	bool mem_known, occ_known;
+	json_t *o;
+	int e;
 
-	if (need_obj(r, o, "lines", i) || need_str(r, o, "func", &func) ||
-	    need_str(r, o, "file", &file) || need_int(r, o, "line", &line) ||
-	    need_int_or_null(r, o, "mem", &mem, &mem_known) ||
-	    need_int(r, o, "increment", &inc) ||
-	    need_int_or_null(r, o, "occurrences", &occ, &occ_known) ||
-	    need_str_or_null(r, o, "source", &source))
+	if (mt_stream_obj_at(st, lines, "lines", i, &o) || mt_stream_str(st, o, "func", &func) ||
+	    mt_stream_str(st, o, "file", &file) || mt_stream_int(st, o, "line", 0, INT_MAX, &line) ||
+	    mt_stream_int_or_null(st, o, "mem", 0, MT_STREAM_MAX_BYTES, &l.mem, &mem_known) ||
+	    mt_stream_bytes(st, o, "increment", true, &l.increment) ||
+	    mt_stream_int_or_null(st, o, "occurrences", 0, MAX_COUNT, &l.occurrences, &occ_known) ||
+	    mt_stream_str_or_null(st, o, "source", (const char **)&l.source))
 		return -1;
-	if (line < 0 || line > INT_MAX)
-		return bad(r, "\"summary\" record: line number %" PRId64 " out of range", line);
-	if (s->nlines == r->lines_cap) {
-		size_t cap = r->lines_cap ? r->lines_cap * 2 : 16;
-		struct mt_line_stats *lines = realloc(s->lines, cap * sizeof(*lines));
-
-		if (!lines)
-			return nomem(r);
-		s->lines = lines;
-		r->lines_cap = cap;
-	}
-	l = &s->lines[s->nlines];
-	memset(l, 0, sizeof(*l));
-	l->func = strdup(func);
-	l->file = strdup(file);
-	l->source = source ? strdup(source) : NULL;
-	/* Counted even on failure so mt_stats_free() releases what was copied. */
-	s->nlines++;
-	if (!l->func || !l->file || (source && !l->source))
-		return nomem(r);
-	l->line = (int)line;
-	l->mem = mem_known ? mem : -1;
-	l->increment = inc;
-	l->occurrences = occ_known ? occ : -1;
-	return 0;
+	l.func = (char *)func;
+	l.file = (char *)file;
+	l.line = (int)line;
+	if (!mem_known)
+		l.mem = -1;
+	if (!occ_known)
+		l.occurrences = -1;
+	e = mt_stats_add_line(&r->summary, &l);
+	return e ? add_failed(r, e) : 0;
 }
 
-static int read_summary(struct reader *r, const struct mt_jval *o)
+static int read_summary(struct reader *r, const json_t *o)
 {
-	const struct mt_jval *funcs = NULL, *lines = NULL;
+	struct mt_stream *st = &r->st;
+	json_t *funcs, *lines;
 	int64_t lost;
 	size_t i;
 
 	/* Only the last summary counts (a writer never emits two; the lint says so). */
 	mt_stats_free(&r->summary);
-	r->lines_cap = 0;
-	if (need_num(r, o, "duration", &r->summary.duration) ||
-	    need_int(r, o, "peak_rss", &r->summary.peak_rss) || need_int(r, o, "lost", &lost) ||
-	    need_arr(r, o, "functions", &funcs) || need_arr(r, o, "lines", &lines))
+	if (mt_stream_num(st, o, "duration", -MT_STREAM_MAX_SECONDS, MT_STREAM_MAX_SECONDS,
+			  &r->summary.duration) ||
+	    mt_stream_bytes(st, o, "peak_rss", false, &r->summary.peak_rss) ||
+	    mt_stream_int(st, o, "lost", 0, MAX_COUNT, &lost) ||
+	    mt_stream_arr(st, o, "functions", &funcs) || mt_stream_arr(st, o, "lines", &lines))
 		return -1;
-	if (lost < 0)
-		return bad(r, "\"summary\" record: negative \"lost\"");
 	r->summary.lost = lost;
-	for (i = 0; i < funcs->arr.n; i++)
-		if (read_summary_func(r, &funcs->arr.items[i], i))
+	for (i = 0; i < json_array_size(funcs); i++)
+		if (read_summary_func(r, funcs, i))
 			return -1;
-	for (i = 0; i < lines->arr.n; i++)
-		if (read_summary_line(r, &lines->arr.items[i], i))
+	for (i = 0; i < json_array_size(lines); i++)
+		if (read_summary_line(r, lines, i))
 			return -1;
 	r->have_summary = true;
 	return 0;
 }
 
-/* One parsed line. Records of types this version does not know are skipped. */
-static int read_record(struct reader *r, const struct mt_jval *o)
+/* The run itself failed at some point: worth telling, not fatal here. */
+static int read_error(struct reader *r, const json_t *o)
 {
-	const char *type, *msg;
-	int64_t i;
-	double t;
+	const char *msg;
+	char *esc;
 
-	if (!mt_jget_str(o, "type", &type))
-		return 0; /* not ours; if nothing is, the end says so */
-	if (strcmp(type, "start") && strcmp(type, "call") && strcmp(type, "sample") &&
-	    strcmp(type, "lost") && strcmp(type, "exit") && strcmp(type, "summary") &&
-	    strcmp(type, "error"))
-		return 0;
-	r->rec = type;
-	if (need_num(r, o, "t", &t))
+	if (mt_stream_str(&r->st, o, "message", &msg))
 		return -1;
-	if (t > r->last_t)
-		r->last_t = t;
-	if (!strcmp(type, "start"))
-		return read_start(r, o);
-	if (!strcmp(type, "error")) {
-		/* The run itself failed at some point: worth telling, not fatal here. */
-		if (need_str(r, o, "message", &msg))
-			return -1;
-		fprintf(stderr, "memtrace: %s:%zu: the traced run reported an error: ", r->name,
-			r->lineno);
-		put_text(stderr, msg, false);
-		fputc('\n', stderr);
-		return 0;
-	}
-	if (!r->have_start)
-		return bad(r, "\"%s\" record before the \"start\" record; "
-			   "is this a whole memtrace --json stream?", type);
-	if (!strcmp(type, "call"))
-		return read_call(r, o, t);
-	if (!strcmp(type, "sample"))
-		return read_sample(r, o);
-	if (!strcmp(type, "lost"))
-		return read_lost(r, o);
-	if (!strcmp(type, "exit"))
-		return need_int(r, o, "pid", &i) || need_int(r, o, "status", &i) ? -1 : 0;
-	return read_summary(r, o);
+	esc = term_escape(msg, strlen(msg), false);
+	mt_err("%s:%zu: the traced run reported an error: %s", r->st.name, r->st.lineno,
+	       esc ? esc : "?");
+	free(esc);
+	return 0;
 }
 
-static bool blank(const char *s, size_t n)
+/* One memtrace record (the stream skips the others). */
+static int read_record(struct reader *r)
 {
-	for (size_t i = 0; i < n; i++)
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
-			return false;
-	return true;
+	struct mt_stream *st = &r->st;
+	const json_t *o = st->rec;
+	int64_t i;
+
+	if (st->t > r->last_t)
+		r->last_t = st->t;
+	if (st->type == MT_REC_START)
+		return read_start(r, o);
+	if (st->type == MT_REC_ERROR)
+		return read_error(r, o);
+	if (!r->have_start)
+		return mt_stream_bad(st, "\"%s\" record before the \"start\" record; "
+				     "is this a whole memtrace --json stream?", st->type_name);
+	switch (st->type) {
+	case MT_REC_CALL:
+		return read_call(r, o, st->t);
+	case MT_REC_SAMPLE:
+		return read_sample(r, o);
+	case MT_REC_LOST:
+		return read_lost(r, o);
+	case MT_REC_EXIT:
+		return mt_stream_int(st, o, "pid", 0, INT32_MAX, &i) ||
+		       mt_stream_int(st, o, "status", INT32_MIN, INT32_MAX, &i) ? -1 : 0;
+	case MT_REC_SUMMARY:
+		return read_summary(r, o);
+	default:
+		return 0;
+	}
 }
 
 /* Reads the whole stream; 0, or -1 after printing why. */
-static int read_stream(struct reader *r, FILE *in)
+static int read_stream(struct reader *r)
 {
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	int rc = 0;
+	int rc;
 
-	while ((n = getline(&line, &cap, in)) > 0) {
-		bool complete = line[n - 1] == '\n';
-		struct mt_jval *v = NULL;
-		struct mt_jerr jerr = { "", 0 };
-		int err;
-
-		r->lineno++;
-		if (blank(line, n))
-			continue;
-		err = mt_jparse(line, n, &v, &jerr);
-		if (err == -ENOMEM) {
-			rc = nomem(r);
-			break;
-		}
-		if (err) {
-			/* memtrace writes whole lines: a torn last one means it died mid-write. */
-			if (!complete && r->have_start) {
-				fprintf(stderr, "memtrace: %s:%zu: last line is incomplete (stream cut "
-					"short); ignored\n", r->name, r->lineno);
-				break;
-			}
-			rc = bad(r, "not valid JSON: %s at column %zu; is this a memtrace --json stream?",
-				 jerr.msg, jerr.offset + 1);
-			break;
-		}
-		if (v->type != MT_JOBJ)
-			rc = bad(r, "not a JSON object but %s; is this a memtrace --json stream?",
-				 describe(v));
-		else
-			rc = read_record(r, v);
-		mt_jval_free(v);
-		if (rc)
-			break;
-	}
-	if (!rc && ferror(in)) {
-		fprintf(stderr, "memtrace: cannot read %s: %s\n", r->name, strerror(errno));
-		rc = -1;
-	}
-	free(line);
+	while ((rc = mt_stream_next(&r->st)) > 0)
+		if (read_record(r))
+			return -1;
 	return rc;
 }
 
@@ -735,7 +715,7 @@ static void print_report(struct reader *r)
 			"%zu call record%s)\n", r->ncalls, r->ncalls == 1 ? "" : "s");
 	}
 	printf("memtrace report: pid %" PRId64 " (", r->pid);
-	put_text(stdout, r->comm, false);
+	put_text(stdout, r->comm);
 	printf("), %zu function%s, %.1f s\n\n", s->nfuncs, s->nfuncs == 1 ? "" : "s",
 	       s->duration);
 	mt_report_functions(stdout, s);
@@ -751,6 +731,8 @@ static void usage(FILE *f)
 		"No root needed. A stream cut short (no summary record) is still reported,\n"
 		"its totals rebuilt from the call records.\n"
 		"\n"
+		"  -h, --help   this help\n"
+		"\n"
 		"EXAMPLES:\n"
 		"    memtrace report run.ndjson\n"
 		"    ssh host cat run.ndjson | memtrace report -\n", MT_SCHEMA);
@@ -759,41 +741,38 @@ static void usage(FILE *f)
 /* Returns the file argument, or NULL after a usage message (*rc set). */
 static const char *parse_args(int argc, char **argv, int *rc)
 {
-	const char *file = NULL;
-	bool opts = true;
-	int i;
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	int c;
 
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (opts && (!strcmp(a, "-h") || !strcmp(a, "--help"))) {
+	opterr = 0;
+	optind = 1;
+	/* "+": options end at FILE, as they did before getopt_long. */
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		if (c == 'h') {
 			usage(stdout);
 			*rc = 0;
 			return NULL;
 		}
-		if (opts && !strcmp(a, "--")) {
-			opts = false;
-			continue;
-		}
-		if (opts && a[0] == '-' && a[1]) {
-			fprintf(stderr, "memtrace: report: unknown option '%s'; see memtrace report --help\n", a);
-			*rc = 2;
-			return NULL;
-		}
-		if (file) {
-			fprintf(stderr, "memtrace: report: one FILE at a time ('%s' and '%s' given)\n",
-				file, a);
-			*rc = 2;
-			return NULL;
-		}
-		file = a;
+		mt_err("report: unknown option '%s'; see memtrace report --help", argv[optind - 1]);
+		*rc = 2;
+		return NULL;
 	}
-	if (!file) {
-		fprintf(stderr, "memtrace: report: missing FILE\n");
+	if (optind < argc - 1) {
+		mt_err("report: one FILE at a time ('%s' and '%s' given)", argv[optind],
+		       argv[optind + 1]);
+		*rc = 2;
+		return NULL;
+	}
+	if (optind == argc) {
+		mt_err("report: missing FILE");
 		usage(stderr);
 		*rc = 2;
+		return NULL;
 	}
-	return file;
+	return argv[optind];
 }
 
 int mt_report_main(int argc, char **argv)
@@ -801,40 +780,27 @@ int mt_report_main(int argc, char **argv)
 	/* No sample or call seen means the peak is unknown ("-"), not 0. */
 	struct reader r = { .live.peak_rss = INT64_MIN };
 	const char *file;
-	FILE *in;
 	int rc = 1;
 
 	file = parse_args(argc, argv, &rc);
 	if (!file)
 		return rc;
-	if (!strcmp(file, "-")) {
-		in = stdin;
-		r.name = "stdin";
-	} else {
-		in = fopen(file, "r");
-		if (!in) {
-			fprintf(stderr, "memtrace: cannot open %s: %s\n", file, strerror(errno));
-			return 1;
-		}
-		r.name = file;
-	}
-
-	if (read_stream(&r, in))
+	if (mt_stream_open(&r.st, file, NULL, 0))
+		return 1;
+	if (read_stream(&r))
 		goto out;
 	if (!r.have_start) {
-		fprintf(stderr, "memtrace: %s: no memtrace records (schema %d) found\n", r.name,
-			MT_SCHEMA);
+		mt_err("%s: no memtrace records (schema %d) found", r.st.name, MT_SCHEMA);
 		goto out;
 	}
 	print_report(&r);
 	if (fflush(stdout) == EOF || ferror(stdout)) {
-		fprintf(stderr, "memtrace: cannot write the report: %s\n", strerror(errno));
+		mt_err("cannot write the report: %s", strerror(errno));
 		goto out;
 	}
 	rc = 0;
 out:
-	if (in != stdin)
-		fclose(in);
+	mt_stream_close(&r.st);
 	free(r.comm);
 	mt_stats_free(&r.live);
 	mt_stats_free(&r.summary);

@@ -3,8 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "jsonparse.h"
+#include "log.h"
 #include "series.h"
+#include "stream.h"
 
 /* Grow *arr (of *cap elements of size sz) to hold one more; 0 or -ENOMEM. */
 static int reserve(void **arr, size_t *cap, size_t n, size_t sz)
@@ -23,25 +24,70 @@ static int reserve(void **arr, size_t *cap, size_t n, size_t sz)
 	return 0;
 }
 
+static bool func_is(const void *ctx, size_t row)
+{
+	const void *const *k = ctx; /* { series, name } */
+	const struct mt_series *s = k[0];
+
+	return !strcmp(s->funcs[row], k[1]);
+}
+
 int mt_series_func(struct mt_series *s, const char *func)
 {
-	char **n;
+	const void *key[] = { s, func };
+	uint64_t h = mt_rowindex_hash(MT_ROWINDEX_SEED, func);
+	long i = mt_rowindex_find(&s->func_index, h, func_is, key);
+	size_t len = strlen(func) + 1;
 
-	for (size_t i = 0; i < s->nfuncs; i++)
-		if (!strcmp(s->funcs[i], func))
-			return (int)i;
-	n = realloc(s->funcs, (s->nfuncs + 1) * sizeof(*n));
-	if (!n)
+	if (i >= 0)
+		return (int)i;
+	if (s->nfuncs >= MT_SERIES_MAX_FUNCS || len > MT_SERIES_MAX_TEXT - s->text_bytes)
+		return -E2BIG;
+	if (reserve((void **)&s->funcs, &s->funcs_cap, s->nfuncs, sizeof(*s->funcs)))
 		return -ENOMEM;
-	s->funcs = n;
 	s->funcs[s->nfuncs] = strdup(func);
 	if (!s->funcs[s->nfuncs])
 		return -ENOMEM;
+	if (mt_rowindex_add(&s->func_index, h, s->nfuncs)) {
+		free(s->funcs[s->nfuncs]);
+		return -ENOMEM;
+	}
+	s->text_bytes += len;
 	return (int)s->nfuncs++;
+}
+
+static int64_t max3(int64_t a, int64_t b, int64_t c)
+{
+	int64_t m = a > b ? a : b;
+
+	return m > c ? m : c;
+}
+
+/*
+ * Halves the samples: each pair becomes its later sample, whose peak (the
+ * largest RSS since the sample before the pair) also covers the earlier one.
+ */
+static void merge_samples(struct mt_series *s)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i + 1 < s->nsamples; i += 2) {
+		struct mt_sample m = s->samples[i + 1];
+		const struct mt_sample *a = &s->samples[i];
+
+		m.peak = max3(m.peak, a->peak, a->rss);
+		s->samples[n++] = m;
+	}
+	if (i < s->nsamples)
+		s->samples[n++] = s->samples[i];
+	s->nsamples = n;
+	s->samples_merged++;
 }
 
 int mt_series_add_sample(struct mt_series *s, const struct mt_sample *smp)
 {
+	if (s->nsamples >= MT_SERIES_MAX_SAMPLES)
+		merge_samples(s);
 	if (reserve((void **)&s->samples, &s->samples_cap, s->nsamples, sizeof(*smp)))
 		return -ENOMEM;
 	s->samples[s->nsamples++] = *smp;
@@ -54,12 +100,58 @@ int mt_series_add_sample(struct mt_series *s, const struct mt_sample *smp)
 	return 0;
 }
 
+/* How far memory rose in a call, without overflow for any int64 values. */
+int64_t mt_span_size(const struct mt_span *sp)
+{
+	int64_t d;
+
+	if (__builtin_sub_overflow(sp->rss_peak, sp->rss_entry, &d))
+		return sp->rss_peak > sp->rss_entry ? INT64_MAX : INT64_MIN;
+	return d;
+}
+
+/* Largest first, longer first among equals, then earlier first: a total order. */
+static int by_size_desc(const void *a, const void *b)
+{
+	const struct mt_span *x = a, *y = b;
+	int64_t dx = mt_span_size(x), dy = mt_span_size(y);
+	double lx = x->t1 - x->t0, ly = y->t1 - y->t0;
+
+	if (dx != dy)
+		return dx < dy ? 1 : -1;
+	if (lx != ly)
+		return lx < ly ? 1 : -1;
+	return (x->t1 > y->t1) - (x->t1 < y->t1);
+}
+
+static int by_end(const void *a, const void *b)
+{
+	const struct mt_span *x = a, *y = b;
+
+	if (x->t1 != y->t1)
+		return x->t1 < y->t1 ? -1 : 1;
+	return (x->t0 > y->t0) - (x->t0 < y->t0);
+}
+
+/* Keeps the larger half of the spans, back in the order of their ends. */
+static void drop_small_spans(struct mt_series *s)
+{
+	size_t keep = s->nspans / 2;
+
+	qsort(s->spans, s->nspans, sizeof(*s->spans), by_size_desc);
+	s->spans_dropped += s->nspans - keep;
+	s->nspans = keep;
+	qsort(s->spans, s->nspans, sizeof(*s->spans), by_end);
+}
+
 int mt_series_add_span(struct mt_series *s, const char *func, const struct mt_span *sp)
 {
 	int f = mt_series_func(s, func);
 
 	if (f < 0)
 		return f;
+	if (s->nspans >= MT_SERIES_MAX_SPANS)
+		drop_small_spans(s);
 	if (reserve((void **)&s->spans, &s->spans_cap, s->nspans, sizeof(*sp)))
 		return -ENOMEM;
 	s->spans[s->nspans] = *sp;
@@ -76,7 +168,7 @@ int mt_series_add_span(struct mt_series *s, const char *func, const struct mt_sp
 int mt_series_set_info(struct mt_series *s, pid_t pid, const char *comm, char *const *argv,
 		       double ts_unix)
 {
-	size_t len = 1;
+	size_t len = 1, at = 0;
 
 	s->pid = pid;
 	s->ts_unix = ts_unix;
@@ -88,11 +180,16 @@ int mt_series_set_info(struct mt_series *s, pid_t pid, const char *comm, char *c
 	s->cmdline = calloc(1, len);
 	if (!s->comm || !s->cmdline)
 		return -ENOMEM;
+	/* Appended at a running offset: strcat would rescan, n^2 in the arguments. */
 	for (char *const *a = argv; a && *a; a++) {
+		size_t n = strlen(*a);
+
 		if (a != argv)
-			strcat(s->cmdline, " ");
-		strcat(s->cmdline, *a);
+			s->cmdline[at++] = ' ';
+		memcpy(s->cmdline + at, *a, n);
+		at += n;
 	}
+	s->cmdline[at] = '\0';
 	return 0;
 }
 
@@ -105,141 +202,158 @@ void mt_series_free(struct mt_series *s)
 	free(s->spans);
 	free(s->comm);
 	free(s->cmdline);
+	mt_rowindex_free(&s->func_index);
 	memset(s, 0, sizeof(*s));
 }
 
-static int read_start(struct mt_series *s, const struct mt_jval *v)
+/* Reading a saved stream */
+
+static int added(struct mt_stream *st, int e)
 {
-	const struct mt_jval *argv = mt_jobj_get(v, "cmdline");
-	const char *comm = NULL;
-	char **args = NULL;
-	double ts = 0, t0 = 0;
-	int64_t pid = 0;
+	if (e == -E2BIG)
+		return mt_stream_bad(st, "more than %u function names or %u MiB of them; is this a "
+				     "memtrace stream?", MT_SERIES_MAX_FUNCS, MT_SERIES_MAX_TEXT >> 20);
+	if (e < 0)
+		return mt_stream_bad(st, "out of memory");
+	return 0;
+}
+
+static int read_start(struct mt_series *s, struct mt_stream *st, const json_t *o)
+{
+	const char **args = NULL;
+	const char *comm;
+	json_t *argv, *a;
+	double ts;
+	int64_t pid;
+	size_t i;
 	int e;
 
-	mt_jget_str(v, "comm", &comm);
-	mt_jget_num(v, "ts_unix", &ts);
-	mt_jget_int(v, "pid", &pid);
-	if (argv && argv->type == MT_JARR) {
-		args = calloc(argv->arr.n + 1, sizeof(*args));
-		if (!args)
-			return -ENOMEM;
-		for (size_t i = 0; i < argv->arr.n; i++)
-			args[i] = argv->arr.items[i].type == MT_JSTR ? argv->arr.items[i].str.s : "?";
+	if (mt_stream_str(st, o, "comm", &comm) ||
+	    mt_stream_num(st, o, "ts_unix", 0, 1e11, &ts) ||
+	    mt_stream_int(st, o, "pid", 0, INT32_MAX, &pid) ||
+	    mt_stream_arr(st, o, "cmdline", &argv))
+		return -1;
+	args = calloc(json_array_size(argv) + 1, sizeof(*args));
+	if (!args)
+		return added(st, -ENOMEM);
+	json_array_foreach(argv, i, a) {
+		if (!json_is_string(a)) {
+			free(args);
+			return mt_stream_bad(st, "\"start\" record: cmdline[%zu] should be a string, "
+					     "not %s", i, mt_stream_describe(a));
+		}
+		args[i] = json_string_value(a);
 	}
 	/* ts_unix is the wall-clock time of the start record; the series wants t = 0's. */
-	mt_jget_num(v, "t", &t0);
-	e = mt_series_set_info(s, (pid_t)pid, comm, args, ts - t0);
+	e = mt_series_set_info(s, (pid_t)pid, comm, (char *const *)args, ts - st->t);
 	free(args);
-	return e;
+	return added(st, e);
 }
 
-static int read_sample(struct mt_series *s, const struct mt_jval *v)
+static int read_sample(struct mt_series *s, struct mt_stream *st, const json_t *o)
 {
-	struct mt_sample smp = {};
+	struct mt_sample smp = { .t = st->t };
 
-	mt_jget_num(v, "t", &smp.t);
-	mt_jget_int(v, "rss", &smp.rss);
-	mt_jget_int(v, "anon", &smp.anon);
-	mt_jget_int(v, "file", &smp.file);
-	mt_jget_int(v, "shmem", &smp.shmem);
-	if (!mt_jget_int(v, "peak", &smp.peak))
-		smp.peak = smp.rss;
-	return mt_series_add_sample(s, &smp);
+	if (mt_stream_bytes(st, o, "rss", false, &smp.rss) ||
+	    mt_stream_bytes(st, o, "anon", false, &smp.anon) ||
+	    mt_stream_bytes(st, o, "file", false, &smp.file) ||
+	    mt_stream_bytes(st, o, "shmem", false, &smp.shmem))
+		return -1;
+	/* A sample without its peak (older writers) peaked at its RSS. */
+	smp.peak = smp.rss;
+	if (mt_stream_opt_int(st, o, "peak", 0, MT_STREAM_MAX_BYTES, &smp.peak))
+		return -1;
+	return added(st, mt_series_add_sample(s, &smp));
 }
 
-static int read_call(struct mt_series *s, const struct mt_jval *v)
+static int read_call(struct mt_series *s, struct mt_stream *st, const json_t *o)
 {
-	const struct mt_jval *open = mt_jobj_get(v, "open");
-	const char *func = "?";
-	struct mt_span sp = {};
-	double dur = 0;
+	struct mt_span sp = { .t1 = st->t };
+	const char *func;
+	double dur;
 
-	mt_jget_str(v, "func", &func);
-	mt_jget_num(v, "t", &sp.t1);
-	mt_jget_num(v, "dur", &dur);
+	if (mt_stream_str(st, o, "func", &func) ||
+	    mt_stream_num(st, o, "dur", -MT_STREAM_MAX_SECONDS, MT_STREAM_MAX_SECONDS, &dur) ||
+	    mt_stream_bytes(st, o, "rss_entry", false, &sp.rss_entry) ||
+	    mt_stream_bytes(st, o, "rss_exit", false, &sp.rss_exit) ||
+	    mt_stream_bytes(st, o, "rss_peak", false, &sp.rss_peak) ||
+	    mt_stream_opt_bool(st, o, "open", &sp.open))
+		return -1;
 	sp.t0 = sp.t1 - dur;
-	mt_jget_int(v, "rss_entry", &sp.rss_entry);
-	mt_jget_int(v, "rss_exit", &sp.rss_exit);
-	mt_jget_int(v, "rss_peak", &sp.rss_peak);
-	sp.open = open && open->type == MT_JBOOL && open->b;
-	return mt_series_add_span(s, func, &sp);
+	return added(st, mt_series_add_span(s, func, &sp));
 }
 
-static int read_record(struct mt_series *s, const struct mt_jval *v, bool *seen)
+static int read_summary(struct mt_series *s, struct mt_stream *st, const json_t *o)
 {
-	const char *type = NULL;
-	double t;
+	json_t *funcs, *f;
+	double duration;
+	int64_t peak;
+	size_t i;
 
-	if (!mt_jget_str(v, "type", &type))
-		return 0;
-	*seen = true;
-	if (!strcmp(type, "start"))
-		return read_start(s, v);
-	if (!strcmp(type, "sample"))
-		return read_sample(s, v);
-	if (!strcmp(type, "call"))
-		return read_call(s, v);
-	if (!strcmp(type, "summary")) {
-		const struct mt_jval *funcs = mt_jobj_get(v, "functions");
-		int64_t peak;
+	if (mt_stream_num(st, o, "duration", -MT_STREAM_MAX_SECONDS, MT_STREAM_MAX_SECONDS,
+			  &duration) ||
+	    mt_stream_bytes(st, o, "peak_rss", false, &peak) ||
+	    mt_stream_arr(st, o, "functions", &funcs))
+		return -1;
+	if (duration > s->duration)
+		s->duration = duration;
+	if (peak > s->peak_rss)
+		s->peak_rss = peak; /* exact, though its time is only known to a sample */
+	/* Functions never called still get a legend entry. */
+	json_array_foreach(funcs, i, f) {
+		const char *name;
 
-		if (mt_jget_num(v, "duration", &t) && t > s->duration)
-			s->duration = t;
-		if (mt_jget_int(v, "peak_rss", &peak) && peak > s->peak_rss)
-			s->peak_rss = peak; /* exact, though its time is only known to a sample */
-		/* Functions never called still get a legend entry. */
-		for (size_t i = 0; funcs && funcs->type == MT_JARR && i < funcs->arr.n; i++) {
-			const char *f;
-
-			if (mt_jget_str(&funcs->arr.items[i], "func", &f) && mt_series_func(s, f) < 0)
-				return -ENOMEM;
-		}
+		if (mt_stream_obj_at(st, funcs, "functions", i, &f) ||
+		    mt_stream_str(st, f, "func", &name) || added(st, mt_series_func(s, name)))
+			return -1;
 	}
 	return 0;
 }
 
+static int read_record(struct mt_series *s, struct mt_stream *st)
+{
+	switch (st->type) {
+	case MT_REC_START:
+		return read_start(s, st, st->rec);
+	case MT_REC_SAMPLE:
+		return read_sample(s, st, st->rec);
+	case MT_REC_CALL:
+		return read_call(s, st, st->rec);
+	case MT_REC_SUMMARY:
+		return read_summary(s, st, st->rec);
+	default:
+		return 0;
+	}
+}
+
+/* Says what the bounds in series.h cost the picture, so it is not taken for the whole run. */
+static void warn_bounds(const struct mt_series *s, const char *name)
+{
+	if (s->samples_merged)
+		mt_warn("%s: more than %u samples; neighbours merged %u time%s (every peak kept)",
+			name, MT_SERIES_MAX_SAMPLES, s->samples_merged,
+			s->samples_merged == 1 ? "" : "s");
+	if (s->spans_dropped)
+		mt_warn("%s: more than %u calls; the %zu smallest are left out", name,
+			MT_SERIES_MAX_SPANS, s->spans_dropped);
+}
+
 int mt_series_read(const char *path, struct mt_series *s, char *err, size_t errlen)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "re") : stdin;
-	char *line = NULL;
-	size_t cap = 0, lineno = 0;
-	ssize_t n;
-	bool seen = false;
-	int e = 0;
+	struct mt_stream st;
+	int rc;
 
-	if (!f) {
-		e = -errno;
-		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
-		return e;
-	}
-	while (!e && (n = getline(&line, &cap, f)) >= 0) {
-		struct mt_jval *v = NULL;
-		struct mt_jerr je = {};
-
-		lineno++;
-		if (n == 0 || (n == 1 && line[0] == '\n'))
-			continue;
-		if (mt_jparse(line, n, &v, &je)) {
-			/* A run killed mid-write leaves a torn last line: keep what came before. */
-			if (feof(f) || line[n - 1] != '\n')
-				break;
-			snprintf(err, errlen, "%s:%zu: not valid JSON (%s); is this a memtrace --json stream?",
-				 path, lineno, je.msg ? je.msg : "out of memory");
-			e = -EINVAL;
+	if (mt_stream_open(&st, path, err, errlen))
+		return -EINVAL;
+	while ((rc = mt_stream_next(&st)) > 0)
+		if (read_record(s, &st))
 			break;
-		}
-		e = read_record(s, v, &seen);
-		mt_jval_free(v);
-		if (e)
-			snprintf(err, errlen, "out of memory reading %s", path);
+	if (!rc && !st.nrecords) {
+		mt_set_err(err, errlen, "%s: no memtrace records found", st.name);
+		rc = -1;
 	}
-	free(line);
-	if (f != stdin)
-		fclose(f);
-	if (!e && !seen) {
-		snprintf(err, errlen, "%s: no memtrace records found", path);
-		e = -EINVAL;
-	}
-	return e;
+	if (!rc)
+		warn_bounds(s, st.name);
+	mt_stream_close(&st);
+	return rc ? -EINVAL : 0;
 }

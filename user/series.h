@@ -11,6 +11,20 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "rowindex.h"
+
+/*
+ * What one series keeps, however long the run or the stream: past
+ * MT_SERIES_MAX_SAMPLES samples, neighbours are merged in pairs (the curve
+ * keeps its whole time range and every peak, at half the resolution); past
+ * MT_SERIES_MAX_SPANS calls, the smaller half is dropped (a plot draws the
+ * largest anyway). Past MT_SERIES_MAX_FUNCS names, adding one fails (-E2BIG).
+ */
+#define MT_SERIES_MAX_SAMPLES (1u << 20)
+#define MT_SERIES_MAX_SPANS (1u << 20)
+#define MT_SERIES_MAX_FUNCS (1u << 20)
+#define MT_SERIES_MAX_TEXT (256u << 20)
+
 struct mt_sample {
 	double t;
 	int64_t rss, anon, file, shmem;
@@ -38,17 +52,27 @@ struct mt_series {
 	int64_t peak_rss;
 	double peak_t;   /* when peak_rss was reached (to the sample) */
 	double duration;
+	struct mt_rowindex func_index; /* name -> index of funcs */
+	size_t funcs_cap, text_bytes;
+	unsigned samples_merged;       /* times the samples were merged in pairs */
+	size_t spans_dropped;
 };
 
-/* Returns the index of func, adding it; -ENOMEM. */
+/* Returns the index of func, adding it; -ENOMEM or -E2BIG. */
 int mt_series_func(struct mt_series *s, const char *func);
 int mt_series_add_sample(struct mt_series *s, const struct mt_sample *smp);
 int mt_series_add_span(struct mt_series *s, const char *func, const struct mt_span *sp);
 int mt_series_set_info(struct mt_series *s, pid_t pid, const char *comm, char *const *argv,
 		       double ts_unix);
 void mt_series_free(struct mt_series *s);
+/* rss_peak - rss_entry, saturated: how far memory rose in the call. */
+int64_t mt_span_size(const struct mt_span *sp);
 
-/* Read a saved NDJSON stream (memtrace -o / --json) into s. 0, or -errno with a reason in err. */
+/*
+ * Read a saved NDJSON stream (memtrace -o / --json) into s, through
+ * user/stream.h. 0, or -errno with a reason in err. What the bounds above
+ * merged or dropped is said in a warning.
+ */
 int mt_series_read(const char *path, struct mt_series *s, char *err, size_t errlen);
 
 #endif

@@ -7,6 +7,17 @@
 #include <stdint.h>
 #include <stddef.h>
 
+#include "rowindex.h"
+
+/*
+ * Bounds on what one mt_stats keeps: rows (functions, lines) and the bytes of
+ * their names. A stream read back (user/report.c) can name any number of
+ * functions; past these, adding a row fails with -E2BIG instead of growing
+ * without end.
+ */
+#define MT_STATS_MAX_ROWS (1u << 20)
+#define MT_STATS_MAX_TEXT (256u << 20)
+
 /* One call, as decoded from the ring buffer or read back from a "call" record. */
 struct mt_call {
 	uint32_t pid, tid;
@@ -49,14 +60,23 @@ struct mt_stats {
 	int64_t peak_rss;
 	double duration;
 	uint64_t lost;
+	/* Kept by mt_stats_func_in() and mt_stats_add_line(); zero in a hand-built table. */
+	struct mt_rowindex func_index; /* (func, file) -> row of funcs */
+	size_t funcs_cap, lines_cap;
+	size_t text_bytes;             /* of the strings the rows own */
 };
 
-/* Adds a function row (in -f order) if not present; returns its index or -ENOMEM. */
+/* Adds a function row (in -f order) if not present; returns its index, -ENOMEM or -E2BIG. */
 int mt_stats_func(struct mt_stats *s, const char *func, const char *kind, bool calls_known);
 /* The same, for a row told apart by file too (Python; file may be NULL). */
 int mt_stats_func_in(struct mt_stats *s, const char *func, const char *file, const char *kind,
 		     bool calls_known);
+/* Ties row idx to file (a start record's target seen in a file); 0, -ENOMEM or -E2BIG. */
+int mt_stats_set_file(struct mt_stats *s, size_t idx, const char *file);
+/* Sums saturate at the int64 range: a stream's numbers cannot overflow them. */
 void mt_stats_add_call(struct mt_stats *s, size_t func_idx, const struct mt_call *c);
+/* Appends a copy of *l (its strings copied); 0, -ENOMEM or -E2BIG. */
+int mt_stats_add_line(struct mt_stats *s, const struct mt_line_stats *l);
 int mt_stats_find(const struct mt_stats *s, const char *func); /* index or -1 */
 int mt_stats_find_in(const struct mt_stats *s, const char *func, const char *file);
 void mt_stats_free(struct mt_stats *s);

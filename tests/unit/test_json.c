@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* JSON writer escaping, the strict parser, and every schema 1 record read back. */
+/*
+ * JSON writer escaping, the strict parsing saved streams get (jansson with
+ * user/stream.h's flags), and every schema 1 record read back.
+ */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 
 #include "json.h"
-#include "jsonparse.h"
 #include "records.h"
+#include "stream.h"
 #include "unit.h"
 
 static void check_quote(const char *in, const char *want, const char *what)
@@ -42,10 +45,10 @@ static void test_binary_mess(void)
 {
 	char in[1024];
 	size_t n = 0;
-	struct mt_jval *v = NULL;
-	struct mt_jerr err = { 0 };
+	json_t *v;
+	json_error_t err = { 0 };
 	char *q;
-	int i, rc;
+	int i;
 
 	for (i = 1; i < 256; i++)
 		in[n++] = (char)i;
@@ -59,15 +62,15 @@ static void test_binary_mess(void)
 	CHECK(q != NULL, "binary mess quoted");
 	if (!q)
 		return;
-	rc = mt_jparse(q, strlen(q), &v, &err);
-	CHECK(rc == 0, "quoted binary mess is valid (strict) JSON: %s at %zu", rc ? err.msg : "ok",
-	      err.offset);
-	CHECK(v && v->type == MT_JSTR && v->str.len >= n,
+	v = json_loadb(q, strlen(q), MT_STREAM_JSON_FLAGS, &err);
+	CHECK(v != NULL, "quoted binary mess is valid (strict) JSON: %s at %d", v ? "ok" : err.text,
+	      err.position);
+	CHECK(json_is_string(v) && json_string_length(v) >= n,
 	      "binary mess reads back as a string of at least its byte count");
 	/* ASCII survives exactly; other bytes become code points U+0080..U+00FF or stay. */
-	CHECK(v && v->type == MT_JSTR && !memcmp(v->str.s, in, 0x7f - 1),
+	CHECK(json_is_string(v) && !memcmp(json_string_value(v), in, 0x7f - 1),
 	      "ASCII part reads back unchanged");
-	mt_jval_free(v);
+	json_decref(v);
 	free(q);
 }
 
@@ -190,75 +193,99 @@ static void test_write_error(void)
 	fclose(f);
 }
 
-static struct mt_jval *parse(const char *s, int *rc, struct mt_jerr *err)
+static json_t *parse(const char *s, json_error_t *err)
 {
-	struct mt_jval *v = NULL;
-
-	*rc = mt_jparse(s, strlen(s), &v, err);
-	return v;
+	return json_loadb(s, strlen(s), MT_STREAM_JSON_FLAGS, err);
 }
 
 static void check_rejects(const char *s, const char *why)
 {
-	struct mt_jerr err = { 0 };
-	int rc;
-	struct mt_jval *v = parse(s, &rc, &err);
+	json_error_t err = { 0 };
+	json_t *v = parse(s, &err);
 
-	CHECK(rc == -EINVAL && !v && err.msg, "rejects %s (%s at %zu)", why, err.msg ? err.msg : "-",
-	      err.offset);
-	mt_jval_free(v);
+	CHECK(!v && err.text[0], "rejects %s (%s at %d)", why, err.text, err.position);
+	json_decref(v);
+}
+
+/* The value of key in object v as C types; false when missing or of another type. */
+static bool get_int(const json_t *v, const char *key, int64_t *out)
+{
+	const json_t *m = json_object_get(v, key);
+
+	if (json_is_integer(m))
+		*out = json_integer_value(m);
+	return json_is_integer(m);
+}
+
+static bool get_num(const json_t *v, const char *key, double *out)
+{
+	const json_t *m = json_object_get(v, key);
+
+	if (json_is_number(m))
+		*out = json_number_value(m);
+	return json_is_number(m);
+}
+
+static bool get_str(const json_t *v, const char *key, const char **out)
+{
+	const json_t *m = json_object_get(v, key);
+
+	if (json_is_string(m))
+		*out = json_string_value(m);
+	return json_is_string(m);
 }
 
 static void test_parser(void)
 {
-	struct mt_jerr err = { 0 };
-	struct mt_jval *v;
-	const struct mt_jval *m;
+	json_error_t err = { 0 };
+	json_t *v;
+	const json_t *m;
 	char *deepstr;
-	int rc, i;
+	int i;
 
-	v = parse(" {\"s\":\"a\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\u20ac\\ud83d\\ude00\\u0000z\","
-		  "\"i\":-42,\"big\":12345678901234567890,\"f\":1.5e3,\"z\":-0,\"t\":true,"
-		  "\"n\":null,\"a\":[1,[2],{}],\"e\":\"\"} \r\n", &rc, &err);
-	CHECK(rc == 0 && v && v->type == MT_JOBJ, "parses an object with every kind of value (%s)",
-	      rc ? err.msg : "ok");
-	m = mt_jobj_get(v, "s");
-	CHECK(m && m->type == MT_JSTR && m->str.len == 20 &&
-	      !memcmp(m->str.s, "a\"\\/\b\f\n\r\t\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\0z", 21),
-	      "escapes decode, incl. \\u, a surrogate pair and \\u0000");
-	m = mt_jobj_get(v, "i");
-	CHECK(m && m->type == MT_JNUM && m->num.is_int && m->num.i == -42 && m->num.d == -42,
+	v = parse(" {\"s\":\"a\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\u20ac\\ud83d\\ude00z\","
+		  "\"i\":-42,\"f\":1.5e3,\"z\":-0,\"t\":true,"
+		  "\"n\":null,\"a\":[1,[2],{}],\"e\":\"\"} \r\n", &err);
+	CHECK(json_is_object(v), "parses an object with every kind of value (%s)",
+	      v ? "ok" : err.text);
+	m = json_object_get(v, "s");
+	CHECK(json_is_string(m) && json_string_length(m) == 19 &&
+	      !memcmp(json_string_value(m), "a\"\\/\b\f\n\r\t\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80z", 20),
+	      "escapes decode, incl. \\u and a surrogate pair");
+	m = json_object_get(v, "i");
+	CHECK(json_is_integer(m) && json_integer_value(m) == -42 && json_number_value(m) == -42,
 	      "negative integer");
-	m = mt_jobj_get(v, "big");
-	CHECK(m && m->type == MT_JNUM && !m->num.is_int && m->num.d > 1.2e19,
-	      "integer past int64 is a double only");
-	m = mt_jobj_get(v, "f");
-	CHECK(m && m->type == MT_JNUM && !m->num.is_int && m->num.d == 1500,
-	      "exponent makes a non-integral literal");
-	m = mt_jobj_get(v, "z");
-	CHECK(m && m->num.is_int && m->num.i == 0, "-0 is integral 0");
-	m = mt_jobj_get(v, "a");
-	CHECK(m && m->type == MT_JARR && m->arr.n == 3 && m->arr.items[1].type == MT_JARR &&
-	      m->arr.items[2].type == MT_JOBJ && m->arr.items[2].obj.n == 0, "nested array");
-	CHECK(mt_jobj_get(v, "missing") == NULL, "missing key is NULL");
-	CHECK(mt_jobj_get(m, "x") == NULL, "lookup in an array is NULL");
+	m = json_object_get(v, "f");
+	CHECK(json_is_real(m) && json_real_value(m) == 1500, "exponent makes a non-integral literal");
+	m = json_object_get(v, "z");
+	CHECK(json_is_integer(m) && json_integer_value(m) == 0, "-0 is integral 0");
+	m = json_object_get(v, "a");
+	CHECK(json_is_array(m) && json_array_size(m) == 3 && json_is_array(json_array_get(m, 1)) &&
+	      json_is_object(json_array_get(m, 2)) && json_object_size(json_array_get(m, 2)) == 0,
+	      "nested array");
+	CHECK(json_object_get(v, "missing") == NULL, "missing key is NULL");
+	CHECK(json_object_get(m, "x") == NULL, "lookup in an array is NULL");
 	{
-		bool b = false;
 		int64_t i64 = 0;
 		double d = 0;
 		const char *str = NULL;
 
-		CHECK(mt_jget_bool(v, "t", &b) && b, "mt_jget_bool");
-		CHECK(mt_jget_int(v, "i", &i64) && i64 == -42, "mt_jget_int");
-		CHECK(!mt_jget_int(v, "f", &i64), "mt_jget_int refuses a non-integral number");
-		CHECK(mt_jget_num(v, "f", &d) && d == 1500, "mt_jget_num");
-		CHECK(mt_jget_str(v, "e", &str) && str && !*str, "mt_jget_str of an empty string");
-		CHECK(!mt_jget_str(v, "n", &str), "mt_jget_str refuses null");
+		CHECK(json_is_true(json_object_get(v, "t")), "true");
+		CHECK(get_int(v, "i", &i64) && i64 == -42, "integer lookup");
+		CHECK(!get_int(v, "f", &i64), "integer lookup refuses a non-integral number");
+		CHECK(get_num(v, "f", &d) && d == 1500, "number lookup");
+		CHECK(get_str(v, "e", &str) && str && !*str, "string lookup of an empty string");
+		CHECK(!get_str(v, "n", &str), "string lookup refuses null");
 	}
-	mt_jval_free(v);
+	json_decref(v);
 
-	v = parse("[1e400]", &rc, &err);
-	CHECK(rc == -EINVAL && !v, "number out of double range rejected");
+	v = parse("[1e400]", &err);
+	CHECK(!v && json_error_code(&err) == json_error_numeric_overflow,
+	      "number out of double range rejected");
+	/* No exact reading as int64: the stream's sizes and counts are int64. */
+	v = parse("[12345678901234567890]", &err);
+	CHECK(!v && json_error_code(&err) == json_error_numeric_overflow,
+	      "integer past int64 rejected");
 
 	check_rejects("", "empty input");
 	check_rejects("   ", "only whitespace");
@@ -286,31 +313,37 @@ static void test_parser(void)
 	check_rejects("\"\\ud83d\\u0041\"", "high surrogate followed by a non-surrogate");
 	check_rejects("\"\xff\"", "invalid UTF-8 in a string");
 	check_rejects("\"\xc0\xaf\"", "overlong UTF-8 in a string");
+	check_rejects("\"\xed\xa0\x80\"", "UTF-8 encoded surrogate in a string");
+	check_rejects("\"a\\u0000z\"", "\\u0000 (names are C strings: it would cut them)");
+	check_rejects("{\"a\":1,\"a\":2}", "a duplicate key");
 	check_rejects("{} {}", "two values");
 	check_rejects("{}x", "trailing garbage");
 	check_rejects("/* c */ {}", "comments");
 	check_rejects("{\"a\":[1,2", "unterminated array");
 
-	/* Deeper than MT_JSON_MAX_DEPTH fails cleanly instead of exhausting the stack. */
+	/* Deep nesting fails cleanly instead of exhausting the stack. */
 	deepstr = malloc(100001);
 	for (i = 0; i < 100000; i++)
 		deepstr[i] = '[';
 	deepstr[i] = '\0';
-	v = parse(deepstr, &rc, &err);
-	CHECK(rc == -EINVAL && !v && !strcmp(err.msg, "nesting too deep"), "deep nesting rejected");
+	v = parse(deepstr, &err);
+	CHECK(!v && json_error_code(&err) == json_error_stack_overflow, "deep nesting rejected");
 	free(deepstr);
 
 	/* Not NUL-terminated: only len bytes are read. */
-	rc = mt_jparse("[1]garbage", 3, &v, &err);
-	CHECK(rc == 0 && v && v->type == MT_JARR && v->arr.n == 1, "honours len");
-	mt_jval_free(v);
+	v = json_loadb("[1]garbage", 3, MT_STREAM_JSON_FLAGS, &err);
+	CHECK(json_is_array(v) && json_array_size(v) == 1, "honours len");
+	json_decref(v);
 
-	v = parse("{\"a\":1,\"b\":[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18]}", &rc, &err);
-	m = mt_jobj_get(v, "b");
-	CHECK(m && m->arr.n == 18 && m->arr.items[17].num.i == 18, "arrays grow past their first chunk");
-	mt_jval_free(v);
+	v = parse("{\"a\":1,\"b\":[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18]}", &err);
+	m = json_object_get(v, "b");
+	CHECK(json_array_size(m) == 18 && json_integer_value(json_array_get(m, 17)) == 18,
+	      "arrays grow past their first chunk");
+	json_decref(v);
 
-	CHECK_STR(mt_jtype_name(MT_JOBJ), "object", "type names");
+	v = parse("{}", &err);
+	CHECK_STR(mt_stream_describe(v), "an object", "type names");
+	json_decref(v);
 }
 
 /* Records: write each type into its own buffer, parse it back, compare values. */
@@ -325,60 +358,62 @@ static struct mt_json *rec_open(void)
 	return rec_f ? mt_json_new(rec_f) : NULL;
 }
 
-static struct mt_jval *read_back(struct mt_json *j, const char *what)
+static json_t *read_back(struct mt_json *j, const char *what)
 {
-	struct mt_jval *v = NULL;
-	struct mt_jerr err = { 0 };
+	json_t *v;
+	json_error_t err = { 0 };
+	void *it;
 	size_t n;
-	int rc;
 
 	mt_json_free(j);
 	fclose(rec_f);
 	n = rec_len;
 	CHECK(n > 0 && rec_buf[n - 1] == '\n' && !memchr(rec_buf, '\n', n - 1),
 	      "%s: exactly one line", what);
-	rc = mt_jparse(rec_buf, n, &v, &err);
-	CHECK(rc == 0, "%s: parses back (%s at %zu)", what, rc ? err.msg : "ok", err.offset);
-	CHECK(v && v->type == MT_JOBJ && v->obj.n >= 2 && !strcmp(v->obj.members[0].key, "type") &&
-	      !strcmp(v->obj.members[1].key, "t"), "%s: \"type\" first, \"t\" second", what);
+	v = json_loadb(rec_buf, n, MT_STREAM_JSON_FLAGS, &err);
+	CHECK(v != NULL, "%s: parses back (%s at %d)", what, v ? "ok" : err.text, err.position);
+	/* jansson keeps keys in their order in the input. */
+	it = json_object_iter(v);
+	CHECK(json_is_object(v) && json_object_size(v) >= 2 && it &&
+	      !strcmp(json_object_iter_key(it), "type") &&
+	      !strcmp(json_object_iter_key(json_object_iter_next(v, it)), "t"),
+	      "%s: \"type\" first, \"t\" second", what);
 	free(rec_buf);
 	rec_buf = NULL;
 	return v;
 }
 
-static void check_key_int(const struct mt_jval *o, const char *key, int64_t want, const char *what)
+static void check_key_int(const json_t *o, const char *key, int64_t want, const char *what)
 {
 	int64_t got = 0;
-	bool ok = mt_jget_int(o, key, &got);
+	bool ok = get_int(o, key, &got);
 
 	CHECK(ok && got == want, "%s.%s: got %" PRId64 "%s, want %" PRId64, what, key, got,
 	      ok ? "" : " (missing or not an integer)", want);
 }
 
-static void check_key_num(const struct mt_jval *o, const char *key, double want, const char *what)
+static void check_key_num(const json_t *o, const char *key, double want, const char *what)
 {
 	double got = NAN;
 
-	CHECK(mt_jget_num(o, key, &got) && fabs(got - want) < 1e-9, "%s.%s: got %f, want %f", what,
+	CHECK(get_num(o, key, &got) && fabs(got - want) < 1e-9, "%s.%s: got %f, want %f", what,
 	      key, got, want);
 }
 
-static void check_key_str(const struct mt_jval *o, const char *key, const char *want,
+static void check_key_str(const json_t *o, const char *key, const char *want,
 			  const char *what)
 {
 	const char *got = NULL;
 	char label[128];
 
 	snprintf(label, sizeof(label), "%s.%s", what, key);
-	mt_jget_str(o, key, &got);
+	get_str(o, key, &got);
 	CHECK_STR(got, want, label);
 }
 
-static void check_key_null(const struct mt_jval *o, const char *key, const char *what)
+static void check_key_null(const json_t *o, const char *key, const char *what)
 {
-	const struct mt_jval *v = mt_jobj_get(o, key);
-
-	CHECK(v && v->type == MT_JNULL, "%s.%s is null", what, key);
+	CHECK(json_is_null(json_object_get(o, key)), "%s.%s is null", what, key);
 }
 
 static void test_rec_start(void)
@@ -393,8 +428,8 @@ static void test_rec_start(void)
 		.t = 0.000123, .ts_unix = 1700000000.25, .pid = 4242, .comm = "py\xffthon",
 		.cmdline = cmdline, .targets = targets, .ntargets = 2, .page_size = 4096,
 	};
-	const struct mt_jval *a, *tg;
-	struct mt_jval *v;
+	const json_t *a, *tg;
+	json_t *v;
 
 	CHECK_INT(mt_rec_start(j, &r), 0, "start written");
 	v = read_back(j, "start");
@@ -405,22 +440,22 @@ static void test_rec_start(void)
 	check_key_int(v, "pid", 4242, "start");
 	check_key_str(v, "comm", "py\xc3\xbfthon", "start (invalid byte read as Latin-1)");
 	check_key_int(v, "page_size", 4096, "start");
-	a = mt_jobj_get(v, "cmdline");
-	CHECK(a && a->type == MT_JARR && a->arr.n == 3 && !strcmp(a->arr.items[2].str.s, "--n=\"3\""),
-	      "start.cmdline");
-	a = mt_jobj_get(v, "targets");
-	CHECK(a && a->type == MT_JARR && a->arr.n == 2, "start.targets has 2 entries");
-	if (a && a->arr.n == 2) {
-		tg = &a->arr.items[1];
+	a = json_object_get(v, "cmdline");
+	CHECK(json_array_size(a) == 3 &&
+	      !strcmp(json_string_value(json_array_get(a, 2)) ?: "", "--n=\"3\""), "start.cmdline");
+	a = json_object_get(v, "targets");
+	CHECK(json_is_array(a) && json_array_size(a) == 2, "start.targets has 2 entries");
+	if (json_array_size(a) == 2) {
+		tg = json_array_get(a, 1);
 		check_key_str(tg, "spec", "libfoo.so:parse", "targets[1]");
 		check_key_str(tg, "func", "parse", "targets[1]");
 		check_key_str(tg, "kind", "native", "targets[1]");
 		check_key_str(tg, "object", "/usr/lib/libfoo.so", "targets[1]");
 		check_key_str(tg, "method", "uprobe", "targets[1]");
-		CHECK_INT(tg->obj.n, 5, "targets[1] has exactly 5 keys");
+		CHECK_INT(json_object_size(tg), 5, "targets[1] has exactly 5 keys");
 	}
-	CHECK_INT(v ? v->obj.n : 0, 9, "start has exactly 9 keys");
-	mt_jval_free(v);
+	CHECK_INT(json_object_size(v), 9, "start has exactly 9 keys");
+	json_decref(v);
 }
 
 static void test_rec_call(void)
@@ -431,7 +466,7 @@ static void test_rec_call(void)
 		.rss_entry = 1000, .rss_exit = 900, .rss_peak = 5000, .growth = -100,
 		.thread_growth = -50,
 	};
-	struct mt_jval *v;
+	json_t *v;
 
 	CHECK_INT(mt_rec_call(j, &c), 0, "call written");
 	v = read_back(j, "call");
@@ -446,20 +481,16 @@ static void test_rec_call(void)
 	check_key_int(v, "rss_peak", 5000, "call");
 	check_key_int(v, "growth", -100, "call");
 	check_key_int(v, "thread_growth", -50, "call");
-	CHECK(mt_jobj_get(v, "open") == NULL, "completed call has no \"open\"");
-	CHECK_INT(v ? v->obj.n : 0, 11, "call has exactly 11 keys");
-	mt_jval_free(v);
+	CHECK(json_object_get(v, "open") == NULL, "completed call has no \"open\"");
+	CHECK_INT(json_object_size(v), 11, "call has exactly 11 keys");
+	json_decref(v);
 
 	j = rec_open();
 	c.open = true;
 	mt_rec_call(j, &c);
 	v = read_back(j, "open call");
-	{
-		bool open = false;
-
-		CHECK(mt_jget_bool(v, "open", &open) && open, "open call has \"open\": true");
-	}
-	mt_jval_free(v);
+	CHECK(json_is_true(json_object_get(v, "open")), "open call has \"open\": true");
+	json_decref(v);
 }
 
 static void test_rec_small(void)
@@ -468,7 +499,7 @@ static void test_rec_small(void)
 	struct mt_rec_sample s = {
 		.t = 2.25, .pid = 7, .rss = 300, .anon = 100, .file = 150, .shmem = 50, .peak = 400,
 	};
-	struct mt_jval *v;
+	json_t *v;
 
 	CHECK_INT(mt_rec_sample(j, &s), 0, "sample written");
 	v = read_back(j, "sample");
@@ -480,15 +511,15 @@ static void test_rec_small(void)
 	check_key_int(v, "file", 150, "sample");
 	check_key_int(v, "shmem", 50, "sample");
 	check_key_int(v, "peak", 400, "sample");
-	mt_jval_free(v);
+	json_decref(v);
 
 	j = rec_open();
 	CHECK_INT(mt_rec_lost(j, 3.0, 17), 0, "lost written");
 	v = read_back(j, "lost");
 	check_key_str(v, "type", "lost", "lost");
 	check_key_int(v, "count", 17, "lost");
-	CHECK_INT(v ? v->obj.n : 0, 3, "lost has exactly 3 keys");
-	mt_jval_free(v);
+	CHECK_INT(json_object_size(v), 3, "lost has exactly 3 keys");
+	json_decref(v);
 
 	j = rec_open();
 	CHECK_INT(mt_rec_exit(j, 4.0, 7, 256), 0, "exit written");
@@ -497,14 +528,14 @@ static void test_rec_small(void)
 	check_key_num(v, "t", 4.0, "exit");
 	check_key_int(v, "pid", 7, "exit");
 	check_key_int(v, "status", 256, "exit");
-	mt_jval_free(v);
+	json_decref(v);
 
 	j = rec_open();
 	CHECK_INT(mt_rec_error(j, 0.5, "cannot attach to \"f\"\t(x)"), 0, "error written");
 	v = read_back(j, "error");
 	check_key_str(v, "type", "error", "error");
 	check_key_str(v, "message", "cannot attach to \"f\"\t(x)", "error");
-	mt_jval_free(v);
+	json_decref(v);
 }
 
 static void test_rec_summary(void)
@@ -528,8 +559,8 @@ static void test_rec_summary(void)
 		.funcs = funcs, .nfuncs = 3, .lines = lines, .nlines = 2, .peak_rss = 178469273,
 		.duration = 12.3456789, .lost = 3,
 	};
-	const struct mt_jval *a, *o;
-	struct mt_jval *v;
+	const json_t *a, *o;
+	json_t *v;
 
 	CHECK_INT(mt_rec_summary(j, 12.5, 99, &s), 0, "summary written");
 	v = read_back(j, "summary");
@@ -538,10 +569,10 @@ static void test_rec_summary(void)
 	check_key_num(v, "duration", 12.345679, "summary (6 decimals)");
 	check_key_int(v, "peak_rss", 178469273, "summary");
 	check_key_int(v, "lost", 3, "summary");
-	a = mt_jobj_get(v, "functions");
-	CHECK(a && a->type == MT_JARR && a->arr.n == 3, "summary.functions has 3 entries");
-	if (a && a->arr.n == 3) {
-		o = &a->arr.items[0];
+	a = json_object_get(v, "functions");
+	CHECK(json_is_array(a) && json_array_size(a) == 3, "summary.functions has 3 entries");
+	if (json_array_size(a) == 3) {
+		o = json_array_get(a, 0);
 		check_key_str(o, "func", "Inversa", "functions[0]");
 		check_key_str(o, "kind", "python", "functions[0]");
 		check_key_int(o, "calls", 12, "functions[0]");
@@ -552,20 +583,20 @@ static void test_rec_summary(void)
 		check_key_int(o, "thread_growth", 79157821, "functions[0]");
 		check_key_int(o, "unwound", 2, "functions[0]");
 		check_key_int(o, "untimed", 5, "functions[0]");
-		CHECK_INT(o->obj.n, 10, "functions[0] has exactly 10 keys");
-		o = &a->arr.items[1];
+		CHECK_INT(json_object_size(o), 10, "functions[0] has exactly 10 keys");
+		o = json_array_get(a, 1);
 		check_key_int(o, "calls", 0, "functions[1] (never called)");
 		check_key_null(o, "growth_max", "functions[1] (never called)");
 		check_key_null(o, "peak_max", "functions[1] (never called)");
-		o = &a->arr.items[2];
+		o = json_array_get(a, 2);
 		check_key_null(o, "calls", "functions[2] (calls unknown)");
 		check_key_null(o, "growth_max", "functions[2] (calls unknown)");
 		check_key_int(o, "growth", 4096, "functions[2]");
 	}
-	a = mt_jobj_get(v, "lines");
-	CHECK(a && a->type == MT_JARR && a->arr.n == 2, "summary.lines has 2 entries");
-	if (a && a->arr.n == 2) {
-		o = &a->arr.items[0];
+	a = json_object_get(v, "lines");
+	CHECK(json_is_array(a) && json_array_size(a) == 2, "summary.lines has 2 entries");
+	if (json_array_size(a) == 2) {
+		o = json_array_get(a, 0);
 		check_key_str(o, "func", "Inversa", "lines[0]");
 		check_key_str(o, "file", "m.py", "lines[0]");
 		check_key_int(o, "line", 10, "lines[0]");
@@ -573,14 +604,14 @@ static void test_rec_summary(void)
 		check_key_int(o, "increment", 44805652, "lines[0]");
 		check_key_int(o, "occurrences", 12, "lines[0]");
 		check_key_str(o, "source", "    a = 1", "lines[0]");
-		CHECK_INT(o->obj.n, 7, "lines[0] has exactly 7 keys");
-		o = &a->arr.items[1];
+		CHECK_INT(json_object_size(o), 7, "lines[0] has exactly 7 keys");
+		o = json_array_get(a, 1);
 		check_key_null(o, "mem", "lines[1]");
 		check_key_null(o, "occurrences", "lines[1]");
 		check_key_null(o, "source", "lines[1]");
 		check_key_int(o, "increment", -5, "lines[1]");
 	}
-	mt_jval_free(v);
+	json_decref(v);
 }
 
 static void test_records(void)

@@ -117,8 +117,8 @@ static void test_function_table(void)
 	s.lost = 0;
 	got = capture(mt_report_functions, &s);
 	check_text(got,
-		   "Function         Calls   Growth (MiB)   Max growth/call   Peak in call   Thread-caused\n"
-		   "f?[31m\xc3\xa9    3 (+1 open)          -0.25              0.00           2.00            1.50\n"
+		   "Function           Calls   Growth (MiB)   Max growth/call   Peak in call   Thread-caused\n"
+		   "f\\x1b[31m\xc3\xa9   3 (+1 open)          -0.25              0.00           2.00            1.50\n"
 		   "\n"
 		   "Peak RSS: 2048.00 MiB over 12.3 s\n",
 		   "escape sequences neutralised, UTF-8 counted as one column");
@@ -510,7 +510,7 @@ static void test_lenient(void)
 	CHECK_INT(r.rc, 0, "unknown record types and keys are skipped (newer writer)");
 	CHECK(has(r.out, "memtrace report: pid 5 (x), 1 function, 1.0 s"), "header for one function");
 	CHECK(has(r.out, "\nf              1           1.00"), "call from a record with an extra key");
-	CHECK(has(r.err, "lenient.ndjson:4: the traced run reported an error: cannot read ?[2J maps"),
+	CHECK(has(r.err, "lenient.ndjson:4: the traced run reported an error: cannot read \\x1b[2J maps"),
 	      "recorded error shown, escape neutralised");
 	free_run(&r);
 	free(path);
