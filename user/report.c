@@ -14,6 +14,7 @@
 #include "log.h"
 #include "records.h"
 #include "report.h"
+#include "termtext.h"
 #include "rowindex.h"
 #include "stream.h"
 
@@ -59,54 +60,9 @@ static size_t disp_width(const char *s)
 	return w;
 }
 
-/* Valid UTF-8 that a terminal shows as text: not C0, DEL or C1 (U+0080..U+009F, CSI among them). */
-static size_t printable_len(const char *s, bool keep_tabs)
-{
-	unsigned char c = s[0];
-	size_t n = mt_utf8_len((const unsigned char *)s);
-
-	if (n == 1 && ((c < 0x20 && !(keep_tabs && c == '\t')) || c == 0x7f))
-		return 0;
-	if (n == 2 && c == 0xc2 && (unsigned char)s[1] < 0xa0)
-		return 0;
-	return n;
-}
-
-/*
- * Names and source lines come from the traced program (or a saved stream):
- * an escape sequence in one must not move the cursor or rewrite the user's
- * terminal. Valid UTF-8 text stays as it is; control bytes and bytes of
- * invalid UTF-8 become \xNN. Returns a malloc'd string, or NULL.
- */
-static char *term_escape(const char *s, size_t len, bool keep_tabs)
-{
-	char *out = NULL;
-	size_t size = 0, i = 0;
-	FILE *f = open_memstream(&out, &size);
-
-	if (!f)
-		return NULL;
-	while (i < len) {
-		size_t n = s[i] ? printable_len(s + i, keep_tabs) : 0;
-
-		if (n && i + n <= len) {
-			fwrite(s + i, 1, n, f);
-			i += n;
-		} else {
-			fprintf(f, "\\x%02x", (unsigned char)s[i]);
-			i++;
-		}
-	}
-	if (fclose(f)) {
-		free(out);
-		return NULL;
-	}
-	return out;
-}
-
 static void put_text(FILE *f, const char *s)
 {
-	char *esc = term_escape(s, strlen(s), false);
+	char *esc = mt_term_escape(s, strlen(s), false);
 
 	fputs(esc ? esc : "?", f);
 	free(esc);
@@ -210,8 +166,8 @@ static char *display_name(const struct mt_func_stats *fs, bool shared)
 	char *name = NULL, *esc;
 
 	if (!shared || !fs->file || asprintf(&name, "%s (%s)", fs->func, fs->file) < 0)
-		return term_escape(fs->func, strlen(fs->func), false);
-	esc = term_escape(name, strlen(name), false);
+		return mt_term_escape(fs->func, strlen(fs->func), false);
+	esc = mt_term_escape(name, strlen(name), false);
 	free(name);
 	return esc;
 }
@@ -314,7 +270,7 @@ static void put_line_row(FILE *f, const struct mt_line_stats *l)
 	/* Source lines keep their indentation (tabs too) but not a line terminator. */
 	while (n > 0 && (src[n - 1] == '\n' || src[n - 1] == '\r'))
 		n--;
-	esc = term_escape(src, n, true);
+	esc = mt_term_escape(src, n, true);
 	fputs(esc ? esc : "?", f);
 	free(esc);
 	fputc('\n', f);
@@ -654,7 +610,7 @@ static int read_error(struct reader *r, const json_t *o)
 
 	if (mt_stream_str(&r->st, o, "message", &msg))
 		return -1;
-	esc = term_escape(msg, strlen(msg), false);
+	esc = mt_term_escape(msg, strlen(msg), false);
 	mt_err("%s:%zu: the traced run reported an error: %s", r->st.name, r->st.lineno,
 	       esc ? esc : "?");
 	free(esc);
