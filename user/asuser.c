@@ -30,6 +30,7 @@
 #include <sys/wait.h>
 
 #include "asuser.h"
+#include "procfs.h"
 #include "log.h"
 
 /*
@@ -40,54 +41,6 @@
 #define READ_TIMEOUT_MS 30000
 /* /proc/PID/status with a long Groups: line (NGROUPS_MAX is 65536). */
 #define STATUS_MAX (1 << 20)
-
-/* The whole of a small file below dirfd, NUL-terminated, malloc'd; 0 or -errno. */
-static int read_small(int dirfd, const char *name, size_t max, char **out)
-{
-	size_t n = 0, cap = 4096;
-	char *b = malloc(cap), *nb;
-	ssize_t r;
-	int fd, err = 0;
-
-	if (!b)
-		return -ENOMEM;
-	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		free(b);
-		return -errno;
-	}
-	for (;;) {
-		if (n + 1 >= cap) {
-			if (cap >= max) {
-				err = -EFBIG;
-				break;
-			}
-			nb = realloc(b, cap * 2);
-			if (!nb) {
-				err = -ENOMEM;
-				break;
-			}
-			b = nb;
-			cap *= 2;
-		}
-		r = read(fd, b + n, cap - n - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			err = r < 0 ? -errno : 0;
-			break;
-		}
-		n += (size_t)r;
-	}
-	close(fd);
-	if (err) {
-		free(b);
-		return err;
-	}
-	b[n] = '\0';
-	*out = b;
-	return 0;
-}
 
 /* The value of the line "key" of /proc/PID/status (keys are at line starts), or NULL. */
 static const char *status_field(const char *status, const char *key)
@@ -154,7 +107,7 @@ int mt_proc_creds_read(int procfd, struct mt_proc_creds *c)
 	int e;
 
 	memset(c, 0, sizeof(*c));
-	e = read_small(procfd, "status", STATUS_MAX, &status);
+	e = mt_read_small_at(procfd, "status", STATUS_MAX, &status, NULL);
 	if (e)
 		return e;
 	e = fs_id(status, "Uid:", &uid);

@@ -12,16 +12,14 @@
 
 #include "procfs.h"
 
-/* The whole of /proc/PID/<what> (procfs reports size 0, so read until EOF); malloc'd, NUL-terminated. */
-static int read_proc_file(pid_t pid, const char *what, char **buf, size_t *len)
+int mt_read_small_at(int dirfd, const char *name, size_t max, char **buf, size_t *len)
 {
 	size_t cap = 4096, n = 0;
-	char path[64], *b, *nb;
+	char *b, *nb;
 	ssize_t r;
 	int fd, err = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, what);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	b = malloc(cap);
@@ -31,6 +29,10 @@ static int read_proc_file(pid_t pid, const char *what, char **buf, size_t *len)
 	}
 	for (;;) {
 		if (n + 1 >= cap) {
+			if (cap >= max) {
+				err = -EFBIG;
+				break;
+			}
 			nb = realloc(b, cap * 2);
 			if (!nb) {
 				err = -ENOMEM;
@@ -58,8 +60,18 @@ static int read_proc_file(pid_t pid, const char *what, char **buf, size_t *len)
 	}
 	b[n] = '\0';
 	*buf = b;
-	*len = n;
+	if (len)
+		*len = n;
 	return 0;
+}
+
+/* The whole of /proc/PID/<what>: bounded, as a process can make its cmdline large. */
+static int read_proc_file(pid_t pid, const char *what, char **buf, size_t *len)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, what);
+	return mt_read_small_at(AT_FDCWD, path, PROC_FILE_MAX, buf, len);
 }
 
 /* "Key:   123 kB" -> bytes; the kernel prints these fields in kB. */

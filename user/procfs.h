@@ -12,6 +12,15 @@ struct mt_proc_rss {
 	int64_t hwm;               /* VmHWM, bytes */
 };
 
+/*
+ * The whole of a small file at dirfd/name (AT_FDCWD: a path), read until
+ * EOF (procfs reports size 0), at most max bytes (-EFBIG past it);
+ * malloc'd and NUL-terminated, *len set if len is not NULL. 0 or -errno.
+ */
+int mt_read_small_at(int dirfd, const char *name, size_t max, char **buf, size_t *len);
+/* /proc files larger than this are refused: cmdline and status stay far below. */
+#define PROC_FILE_MAX (16 << 20)
+
 int mt_proc_read_rss(pid_t pid, struct mt_proc_rss *out); /* 0 or -errno */
 /* comm (no newline) into buf; 0 or -errno */
 int mt_proc_comm(pid_t pid, char *buf, size_t len);
