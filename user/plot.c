@@ -155,14 +155,9 @@ static void peak_marks(FILE *f, const struct mt_series *s, const struct frame *f
 static int by_size_desc(const void *a, const void *b)
 {
 	const struct mt_span *x = *(const struct mt_span *const *)a, *y = *(const struct mt_span *const *)b;
-	int64_t dx = mt_span_size(x), dy = mt_span_size(y);
-	double lx = x->t1 - x->t0, ly = y->t1 - y->t0;
+	int c = mt_span_cmp_size(x, y);
 
-	if (dx != dy)
-		return dx < dy ? 1 : -1;
-	if (lx != ly)
-		return lx < ly ? 1 : -1;
-	return (x > y) - (x < y);
+	return c ? c : (x > y) - (x < y);
 }
 
 /* Each call: a bracket from entry to return, spanning the memory it went through. */

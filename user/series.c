@@ -110,10 +110,8 @@ int64_t mt_span_size(const struct mt_span *sp)
 	return d;
 }
 
-/* Largest first, longer first among equals, then earlier first: a total order. */
-static int by_size_desc(const void *a, const void *b)
+int mt_span_cmp_size(const struct mt_span *x, const struct mt_span *y)
 {
-	const struct mt_span *x = a, *y = b;
 	int64_t dx = mt_span_size(x), dy = mt_span_size(y);
 	double lx = x->t1 - x->t0, ly = y->t1 - y->t0;
 
@@ -121,7 +119,16 @@ static int by_size_desc(const void *a, const void *b)
 		return dx < dy ? 1 : -1;
 	if (lx != ly)
 		return lx < ly ? 1 : -1;
-	return (x->t1 > y->t1) - (x->t1 < y->t1);
+	return 0;
+}
+
+/* Largest first, longer first among equals, then earlier first: a total order. */
+static int by_size_desc(const void *a, const void *b)
+{
+	const struct mt_span *x = a, *y = b;
+	int c = mt_span_cmp_size(x, y);
+
+	return c ? c : (x->t1 > y->t1) - (x->t1 < y->t1);
 }
 
 static int by_end(const void *a, const void *b)

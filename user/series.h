@@ -67,6 +67,8 @@ int mt_series_set_info(struct mt_series *s, pid_t pid, const char *comm, char *c
 void mt_series_free(struct mt_series *s);
 /* rss_peak - rss_entry, saturated: how far memory rose in the call. */
 int64_t mt_span_size(const struct mt_span *sp);
+/* Orders spans largest first, then longest: <0, 0 or >0 as for qsort (ties are the caller's). */
+int mt_span_cmp_size(const struct mt_span *x, const struct mt_span *y);
 
 /*
  * Read a saved NDJSON stream (memtrace -o / --json) into s, through
