@@ -715,6 +715,7 @@ static void write_plots(struct run *r)
 	}
 	for (size_t i = 0; i < r->ntargets; i++)
 		mt_series_func(&r->series, r->targets[i].func);
+	mt_series_warn_bounds(&r->series, r->env.svg ? r->env.svg : r->env.mprof);
 	if (r->env.svg && mt_write_file(r->env.svg, mt_plot_svg, &r->series, err, sizeof(err))) {
 		mt_err("%s", err);
 		r->write_failed = true;

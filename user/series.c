@@ -334,7 +334,7 @@ static int read_record(struct mt_series *s, struct mt_stream *st)
 }
 
 /* Says what the bounds in series.h cost the picture, so it is not taken for the whole run. */
-static void warn_bounds(const struct mt_series *s, const char *name)
+void mt_series_warn_bounds(const struct mt_series *s, const char *name)
 {
 	if (s->samples_merged)
 		mt_warn("%s: more than %u samples; neighbours merged %u time%s (every peak kept)",
@@ -360,7 +360,7 @@ int mt_series_read(const char *path, struct mt_series *s, char *err, size_t errl
 		rc = -1;
 	}
 	if (!rc)
-		warn_bounds(s, st.name);
+		mt_series_warn_bounds(s, st.name);
 	mt_stream_close(&st);
 	return rc ? -EINVAL : 0;
 }

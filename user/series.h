@@ -65,6 +65,8 @@ int mt_series_add_span(struct mt_series *s, const char *func, const struct mt_sp
 int mt_series_set_info(struct mt_series *s, pid_t pid, const char *comm, char *const *argv,
 		       double ts_unix);
 void mt_series_free(struct mt_series *s);
+/* Warns (naming what, e.g. the file) when the bounds above thinned the series. */
+void mt_series_warn_bounds(const struct mt_series *s, const char *name);
 /* rss_peak - rss_entry, saturated: how far memory rose in the call. */
 int64_t mt_span_size(const struct mt_span *sp);
 /* Orders spans largest first, then longest: <0, 0 or >0 as for qsort (ties are the caller's). */
