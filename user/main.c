@@ -798,17 +798,7 @@ static void warn_incomplete(const struct run *r, const struct mt_snapshot *snap)
 {
 	uint64_t lost_calls = snap->lost - snap->lost_tables;
 
-	for (size_t i = 0; i < r->stats.nfuncs; i++) {
-		const struct mt_func_stats *f = &r->stats.funcs[i];
-
-		if (f->untimed)
-			mt_warn("%s: %llu call%s not counted: more than %d calls were open at once, the most memtrace can time; its figures miss %s",
-				f->func, (unsigned long long)f->untimed, f->untimed == 1 ? " was" : "s were",
-				MT_MAX_ACTIVE, f->untimed == 1 ? "it" : "them");
-		if (f->unwound)
-			mt_warn("%s: %llu of its calls ended without returning (longjmp, an exception or the thread's exit); each was closed where its thread left it",
-				f->func, (unsigned long long)f->unwound);
-	}
+	mt_report_incomplete(&r->stats);
 	if (lost_calls)
 		mt_warn("the stream lacks %llu call record%s (ring buffer full); the tables still count %s",
 			(unsigned long long)lost_calls, lost_calls == 1 ? "" : "s",

@@ -12,6 +12,7 @@
 
 #include "json.h"
 #include "log.h"
+#include "memtrace.h"
 #include "records.h"
 #include "report.h"
 #include "termtext.h"
@@ -517,7 +518,7 @@ static int read_summary_func(struct reader *r, const json_t *funcs, size_t i)
 	struct mt_stream *st = &r->st;
 	struct mt_func_stats *f;
 	const char *func, *kind, *file = NULL;
-	int64_t calls, open = 0, gmax, pmax, growth, thread;
+	int64_t calls, open = 0, gmax, pmax, growth, thread, unwound = 0, untimed = 0;
 	bool calls_known, known;
 	json_t *o;
 	int idx;
@@ -533,7 +534,9 @@ static int read_summary_func(struct reader *r, const json_t *funcs, size_t i)
 				  &pmax, &known) ||
 	    mt_stream_opt_str(st, o, "file", &file) ||
 	    mt_stream_bytes(st, o, "growth", true, &growth) ||
-	    mt_stream_bytes(st, o, "thread_growth", true, &thread))
+	    mt_stream_bytes(st, o, "thread_growth", true, &thread) ||
+	    mt_stream_opt_int(st, o, "unwound", 0, MAX_COUNT, &unwound) ||
+	    mt_stream_opt_int(st, o, "untimed", 0, MAX_COUNT, &untimed))
 		return -1;
 	idx = mt_stats_func_in(&r->summary, func, file, kind, calls_known);
 	if (idx < 0)
@@ -545,6 +548,8 @@ static int read_summary_func(struct reader *r, const json_t *funcs, size_t i)
 	f->peak_max = pmax;
 	f->growth = growth;
 	f->thread_growth = thread;
+	f->unwound = unwound;
+	f->untimed = untimed;
 	return 0;
 }
 
@@ -626,24 +631,24 @@ static int read_record(struct reader *r)
 
 	if (st->t > r->last_t)
 		r->last_t = st->t;
-	if (st->type == MT_REC_START)
+	if (st->type == MT_STREAM_REC_START)
 		return read_start(r, o);
-	if (st->type == MT_REC_ERROR)
+	if (st->type == MT_STREAM_REC_ERROR)
 		return read_error(r, o);
 	if (!r->have_start)
 		return mt_stream_bad(st, "\"%s\" record before the \"start\" record; "
 				     "is this a whole memtrace --json stream?", st->type_name);
 	switch (st->type) {
-	case MT_REC_CALL:
+	case MT_STREAM_REC_CALL:
 		return read_call(r, o, st->t);
-	case MT_REC_SAMPLE:
+	case MT_STREAM_REC_SAMPLE:
 		return read_sample(r, o);
-	case MT_REC_LOST:
+	case MT_STREAM_REC_LOST:
 		return read_lost(r, o);
-	case MT_REC_EXIT:
+	case MT_STREAM_REC_EXIT:
 		return mt_stream_int(st, o, "pid", 0, INT32_MAX, &i) ||
 		       mt_stream_int(st, o, "status", INT32_MIN, INT32_MAX, &i) ? -1 : 0;
-	case MT_REC_SUMMARY:
+	case MT_STREAM_REC_SUMMARY:
 		return read_summary(r, o);
 	default:
 		return 0;
@@ -676,6 +681,7 @@ static void print_report(struct reader *r)
 	       s->duration);
 	mt_report_functions(stdout, s);
 	mt_report_lines(stdout, s);
+	mt_report_incomplete(s);
 }
 
 static void usage(FILE *f)
@@ -761,4 +767,19 @@ out:
 	mt_stats_free(&r.live);
 	mt_stats_free(&r.summary);
 	return rc;
+}
+
+void mt_report_incomplete(const struct mt_stats *s)
+{
+	for (size_t i = 0; i < s->nfuncs; i++) {
+		const struct mt_func_stats *f = &s->funcs[i];
+
+		if (f->untimed)
+			mt_warn("%s: %" PRIu64 " call%s not counted: more than %d calls were open at once, the most memtrace can time; its figures miss %s",
+				f->func, f->untimed, f->untimed == 1 ? " was" : "s were", MT_MAX_ACTIVE,
+				f->untimed == 1 ? "it" : "them");
+		if (f->unwound)
+			mt_warn("%s: %" PRIu64 " of its calls ended without returning (longjmp, an exception or the thread's exit); each was closed where its thread left it",
+				f->func, f->unwound);
+	}
 }

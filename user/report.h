@@ -17,4 +17,7 @@ void mt_report_lines(FILE *f, const struct mt_stats *s);
 /* `memtrace report [FILE|-]`: reads a saved NDJSON stream, prints the tables. Returns the exit code. */
 int mt_report_main(int argc, char **argv);
 
+/* One warning per function whose figures miss calls or hold calls that did not return. */
+void mt_report_incomplete(const struct mt_stats *s);
+
 #endif

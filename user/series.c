@@ -320,13 +320,13 @@ static int read_summary(struct mt_series *s, struct mt_stream *st, const json_t 
 static int read_record(struct mt_series *s, struct mt_stream *st)
 {
 	switch (st->type) {
-	case MT_REC_START:
+	case MT_STREAM_REC_START:
 		return read_start(s, st, st->rec);
-	case MT_REC_SAMPLE:
+	case MT_STREAM_REC_SAMPLE:
 		return read_sample(s, st, st->rec);
-	case MT_REC_CALL:
+	case MT_STREAM_REC_CALL:
 		return read_call(s, st, st->rec);
-	case MT_REC_SUMMARY:
+	case MT_STREAM_REC_SUMMARY:
 		return read_summary(s, st, st->rec);
 	default:
 		return 0;

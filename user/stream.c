@@ -270,12 +270,12 @@ const char *mt_stream_describe(const json_t *v)
 	return "?";
 }
 
-static enum mt_rec_type rec_type(const char *name, bool *known)
+static enum mt_stream_rec_type rec_type(const char *name, bool *known)
 {
 	static const char *const names[] = {
-		[MT_REC_START] = "start", [MT_REC_CALL] = "call", [MT_REC_SAMPLE] = "sample",
-		[MT_REC_LOST] = "lost", [MT_REC_EXIT] = "exit", [MT_REC_SUMMARY] = "summary",
-		[MT_REC_ERROR] = "error",
+		[MT_STREAM_REC_START] = "start", [MT_STREAM_REC_CALL] = "call", [MT_STREAM_REC_SAMPLE] = "sample",
+		[MT_STREAM_REC_LOST] = "lost", [MT_STREAM_REC_EXIT] = "exit", [MT_STREAM_REC_SUMMARY] = "summary",
+		[MT_STREAM_REC_ERROR] = "error",
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -285,7 +285,7 @@ static enum mt_rec_type rec_type(const char *name, bool *known)
 		}
 	}
 	*known = false;
-	return MT_REC_ERROR;
+	return MT_STREAM_REC_ERROR;
 }
 
 /* One line parsed: 1 a memtrace record, 0 a line to skip, -1 after saying why. */

@@ -34,20 +34,20 @@ extern size_t mt_stream_tree_limit;
 #define MT_STREAM_JSON_FLAGS (JSON_REJECT_DUPLICATES | JSON_DECODE_ANY)
 
 /* The record types of schema 1; others are skipped (a newer writer may add some). */
-enum mt_rec_type {
-	MT_REC_START,
-	MT_REC_CALL,
-	MT_REC_SAMPLE,
-	MT_REC_LOST,
-	MT_REC_EXIT,
-	MT_REC_SUMMARY,
-	MT_REC_ERROR,
+enum mt_stream_rec_type {
+	MT_STREAM_REC_START,
+	MT_STREAM_REC_CALL,
+	MT_STREAM_REC_SAMPLE,
+	MT_STREAM_REC_LOST,
+	MT_STREAM_REC_EXIT,
+	MT_STREAM_REC_SUMMARY,
+	MT_STREAM_REC_ERROR,
 };
 
 struct mt_stream {
 	/* The current record, valid until the next mt_stream_next(). */
 	json_t *rec;
-	enum mt_rec_type type;
+	enum mt_stream_rec_type type;
 	const char *type_name;
 	double t;
 	/* Where it came from, for messages. */

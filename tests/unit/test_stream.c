@@ -186,7 +186,7 @@ static void test_fields(void)
 		return;
 	}
 	o = st.rec;
-	CHECK(st.type == MT_REC_SAMPLE && !strcmp(st.type_name, "sample") && st.t == 1 &&
+	CHECK(st.type == MT_STREAM_REC_SAMPLE && !strcmp(st.type_name, "sample") && st.t == 1 &&
 	      st.lineno == 2, "the record's type, t and line");
 	CHECK(!mt_stream_int(&st, o, "i", 0, 10, &i) && i == 5, "int in range");
 	CHECK(mt_stream_int(&st, o, "i", 6, 10, &i) && strstr(errbuf, ":2: \"sample\" record: \"i\" "
