@@ -38,6 +38,13 @@ __u32 mm_known;
  * value, so calls cut short by the exit are not charged for the teardown.
  */
 __u32 exited;
+/*
+ * Set by userspace when tracing stops: from then on no call starts or ends
+ * (the calls still open are reported as open), so the totals it reads and
+ * the records it drains describe the same calls, while a target that runs
+ * on keeps calling.
+ */
+__u32 stopped;
 __u64 lost;        /* records the ring buffer had no room for, and line figures with no map room */
 /*
  * Of those, what the tables need too (a Python function's announcement,
@@ -54,6 +61,12 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 8 * 1024 * 1024);
 } events SEC(".maps");
+
+/* A call probe of the traced process, while tracing has not stopped. */
+static __always_inline bool traced_call(__u64 pid_tgid)
+{
+	return (pid_tgid >> 32) == targ_tgid && !stopped;
+}
 
 /* Something the tables need was dropped, not only a per-call record. */
 static __always_inline void lose_table_record(void)
@@ -426,7 +439,7 @@ static int rss_walk_slot(__u32 i, struct rss_walk *w)
 	a = &active[i];
 	if (!a->tid)
 		return 0;
-	if (w->tid && a->tid == w->tid && a->code == MT_NO_CODE && left_call(a, w->sp)) {
+	if (w->tid && a->tid == w->tid && a->code == MT_NO_CODE && !stopped && left_call(a, w->sp)) {
 		close_call(a, MT_CALL_UNWOUND, w->total - w->delta);
 		return 0;
 	}
@@ -515,7 +528,7 @@ int BPF_KPROBE(func_entry)
 	__u64 sp = PT_REGS_SP(ctx);
 	struct mt_active *a;
 
-	if ((pid_tgid >> 32) != targ_tgid)
+	if (!traced_call(pid_tgid))
 		return 0;
 
 	a = open_call(tid, func);
@@ -540,7 +553,7 @@ int BPF_KRETPROBE(func_return)
 	__u64 sp = PT_REGS_SP(ctx);
 	struct mt_active *a;
 
-	if ((pid_tgid >> 32) != targ_tgid)
+	if (!traced_call(pid_tgid))
 		return 0;
 	a = open_call((__u32)pid_tgid, func);
 	if (a && sp > a->entry_sp)
@@ -580,6 +593,8 @@ int BPF_PROG(handle_exit, struct task_struct *p)
 	if (py_frames)
 		mt_py_forget_thread();
 	if (BPF_CORE_READ(p, signal, live.counter) != 0) {
+		if (stopped)
+			return 0;
 		struct thread_end te = { .tid = BPF_CORE_READ(p, pid), .rss = rss_total() };
 
 		hw = active_hiwater;

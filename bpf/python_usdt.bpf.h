@@ -217,7 +217,7 @@ int BPF_USDT(py_entry, void *file, void *name, int lineno)
 	__s32 depth = 1, *d;
 	struct mt_active *a;
 
-	if ((pid_tgid >> 32) != targ_tgid)
+	if (!traced_call(pid_tgid))
 		return 0;
 	d = bpf_map_lookup_elem(&py_depth, &tid);
 	if (d)
@@ -254,7 +254,7 @@ int BPF_USDT(py_line, void *file, void *name, int lineno)
 	__s32 *d;
 	__s64 rss;
 
-	if ((pid_tgid >> 32) != targ_tgid)
+	if (!traced_call(pid_tgid))
 		return 0;
 	d = bpf_map_lookup_elem(&py_depth, &tid);
 	if (!d)
@@ -277,7 +277,7 @@ int BPF_USDT(py_return, void *file, void *name, int lineno)
 	struct mt_active *a;
 	__s32 depth, *d;
 
-	if ((pid_tgid >> 32) != targ_tgid)
+	if (!traced_call(pid_tgid))
 		return 0;
 	d = bpf_map_lookup_elem(&py_depth, &tid);
 	if (!d)

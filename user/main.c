@@ -649,6 +649,7 @@ static void trace_loop(struct run *r)
 		}
 	}
 	/* Records submitted just before the stop, then the last sample. */
+	mt_tracer_stop(r->tracer);
 	mt_tracer_poll(r->tracer, 0);
 	if (sampling)
 		take_sample(r);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
@@ -394,6 +395,18 @@ int mt_tracer_poll(struct mt_tracer *t, int timeout_ms)
 	if (n < 0)
 		return n;
 	return m < 0 ? (m == -EINTR ? n : m) : n + m;
+}
+
+void mt_tracer_stop(struct mt_tracer *t)
+{
+	struct timespec settle = { 0, 2000000 };
+
+	__atomic_store_n(&t->skel->bss->stopped, 1, __ATOMIC_SEQ_CST);
+	/*
+	 * A probe that read the flag just before runs to its end within
+	 * microseconds (BPF programs do not sleep here): 2 ms is ample.
+	 */
+	nanosleep(&settle, NULL);
 }
 
 void mt_tracer_snapshot(struct mt_tracer *t, struct mt_snapshot *s, bool reset_sample_peak)

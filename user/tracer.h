@@ -45,6 +45,11 @@ struct mt_snapshot {
 
 /* Everything up to and including attach. Returns 0 or -errno with a one-line reason in err. */
 int mt_tracer_start(const struct mt_tracer_opts *opts, struct mt_tracer **out, char *err, size_t errlen);
+/*
+ * No call starts or ends from now on (see "stopped" in bpf/memtrace.bpf.c);
+ * returns once the probes running at that moment have submitted their records.
+ */
+void mt_tracer_stop(struct mt_tracer *t);
 /* Consume ring-buffer records for up to timeout_ms. Returns records consumed or -errno. */
 int mt_tracer_poll(struct mt_tracer *t, int timeout_ms);
 /* reset_sample_peak: start a new sample interval (sample_peak restarts at the current RSS). */
