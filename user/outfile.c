@@ -252,11 +252,17 @@ static void out_init(struct mt_outfile *o, const char *path)
 	o->fd = -1;
 }
 
-int mt_out_check(struct mt_outfile *o, const char *path, char *err, size_t errlen)
+/*
+ * Classifies path and opens it if it is a descriptor or a device (*opened
+ * set); a regular file is left for the caller to create.
+ */
+static int open_special(struct mt_outfile *o, const char *path, bool *opened, char *err,
+			size_t errlen)
 {
 	int e;
 
 	out_init(o, path);
+	*opened = false;
 	e = mt_out_classify(path, &o->kind, err, errlen);
 	if (e)
 		return e;
@@ -265,8 +271,18 @@ int mt_out_check(struct mt_outfile *o, const char *path, char *err, size_t errle
 	else if (o->kind == MT_OUT_DEVICE)
 		e = open_device(o, err, errlen);
 	else
-		return 0; /* created by mt_out_create() */
-	return e ?: make_stream(o, err, errlen);
+		return 0;
+	*opened = !e;
+	return e;
+}
+
+int mt_out_check(struct mt_outfile *o, const char *path, char *err, size_t errlen)
+{
+	bool opened;
+	int e = open_special(o, path, &opened, err, errlen);
+
+	/* A regular file is created by mt_out_create(). */
+	return e || !opened ? e : make_stream(o, err, errlen);
 }
 
 int mt_out_create(struct mt_outfile *o, char *err, size_t errlen)
@@ -328,17 +344,12 @@ int mt_out_close(struct mt_outfile *o, bool remove)
 
 int mt_out_begin(struct mt_outfile *o, const char *path, char *err, size_t errlen)
 {
-	int e;
+	bool opened;
+	int e = open_special(o, path, &opened, err, errlen);
 
-	out_init(o, path);
-	e = mt_out_classify(path, &o->kind, err, errlen);
 	if (e)
 		return e;
-	if (o->kind == MT_OUT_FD) {
-		e = dup_named_fd(o, err, errlen);
-	} else if (o->kind == MT_OUT_DEVICE) {
-		e = open_device(o, err, errlen);
-	} else {
+	if (!opened) {
 		/* mkstemp: a name nobody can guess, created O_EXCL, mode 0600. */
 		if (asprintf(&o->tmp, "%s.XXXXXX", path) < 0) {
 			o->tmp = NULL;
