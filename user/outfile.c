@@ -287,19 +287,14 @@ int mt_out_check(struct mt_outfile *o, const char *path, char *err, size_t errle
 
 int mt_out_create(struct mt_outfile *o, char *err, size_t errlen)
 {
+	bool opened;
 	int e;
 
 	if (o->f)
 		return 0; /* a FIFO, a device or a descriptor, opened by mt_out_check() */
-	/* Again: the name may have changed since the check. */
-	e = mt_out_classify(o->path, &o->kind, err, errlen);
-	if (e)
-		return e;
-	if (o->kind == MT_OUT_FD)
-		e = dup_named_fd(o, err, errlen);
-	else if (o->kind == MT_OUT_DEVICE)
-		e = open_device(o, err, errlen);
-	else
+	/* Classified again: the name may have changed since the check. */
+	e = open_special(o, o->path, &opened, err, errlen);
+	if (!e && !opened)
 		e = create_file(o, err, errlen);
 	return e ?: make_stream(o, err, errlen);
 }
