@@ -29,6 +29,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "array.h"
 #include "asuser.h"
 #include "procfs.h"
 #include "log.h"
@@ -81,7 +82,6 @@ static int parse_groups(const char *status, struct mt_proc_creds *c)
 	if (!v)
 		return -EINVAL;
 	for (;;) {
-		gid_t *ng;
 
 		while (*v == ' ' || *v == '\t')
 			v++;
@@ -91,10 +91,8 @@ static int parse_groups(const char *status, struct mt_proc_creds *c)
 		x = strtoul(v, &end, 10);
 		if (end == v || errno || x > UINT32_MAX)
 			return -EINVAL;
-		ng = realloc(c->groups, (c->ngroups + 1) * sizeof(*ng));
-		if (!ng)
+		if (mt_grow(&c->groups, &c->groups_cap, c->ngroups + 1, sizeof(*c->groups)))
 			return -ENOMEM;
-		c->groups = ng;
 		c->groups[c->ngroups++] = (gid_t)x;
 		v = end;
 	}

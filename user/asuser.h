@@ -16,7 +16,7 @@ struct mt_proc_creds {
 	uid_t uid;
 	gid_t gid;
 	gid_t *groups; /* malloc'd */
-	size_t ngroups;
+	size_t ngroups, groups_cap;
 };
 
 /* The credentials of the process whose /proc/PID directory procfd is; 0 or -errno. */

@@ -100,34 +100,20 @@ static void add_line(void *ctx, const struct mt_line_key *k, const struct mt_lin
 	struct line_ctx *lc = ctx;
 	struct mt_stats *s = lc->col->stats;
 	const struct mt_pycode_info *ci = mt_pycodes_get(lc->col->codes, k->code);
-	struct mt_line_stats *l, *n;
-	const char *src;
 	int row = lc->col->row_of[MT_MAX_FUNCS + (k->code < MT_MAX_CODES ? k->code : 0)];
+	struct mt_line_stats l = {};
 
 	if (!ci || row < 0 || lc->err)
 		return;
-	n = realloc(s->lines, (s->nlines + 1) * sizeof(*n));
-	if (!n) {
-		lc->err = -ENOMEM;
-		return;
-	}
-	s->lines = n;
-	l = &s->lines[s->nlines];
-	memset(l, 0, sizeof(*l));
-	src = mt_pycode_source(ci, k->line);
-	l->func = strdup(s->funcs[row].func);
-	l->file = strdup(ci->file);
-	l->source = src ? strdup(src) : NULL;
-	l->line = k->line;
-	l->mem = v->mem ? v->mem : -1;
-	l->increment = v->increment;
+	l.func = s->funcs[row].func;
+	l.file = ci->file;
+	l.source = (char *)mt_pycode_source(ci, k->line);
+	l.line = k->line;
+	l.mem = v->mem ? v->mem : -1;
+	l.increment = v->increment;
 	/* Frame walking sees memory changes, not line events: occurrences unknown. */
-	l->occurrences = is_frames(lc->col, ci) ? -1 : (int64_t)v->occurrences;
-	if (!l->func || !l->file || (src && !l->source)) {
-		lc->err = -ENOMEM;
-		return;
-	}
-	s->nlines++;
+	l.occurrences = is_frames(lc->col, ci) ? -1 : (int64_t)v->occurrences;
+	lc->err = mt_stats_add_line(s, &l);
 }
 
 /*

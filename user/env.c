@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "array.h"
 #include "env.h"
 #include "log.h"
 #include "spec.h"
@@ -162,13 +163,10 @@ int mt_env_parse(int argc, char **argv, struct mt_env *env)
 						   optarg);
 			break;
 		case 'f': {
-			char **n = realloc(env->specs, (env->nspecs + 1) * sizeof(*n));
-
-			if (!n) {
+			if (mt_grow(&env->specs, &env->specs_cap, env->nspecs + 1, sizeof(*env->specs))) {
 				fprintf(stderr, "memtrace: out of memory\n");
 				return MT_EXIT_RUNTIME;
 			}
-			env->specs = n;
 			env->specs[env->nspecs++] = optarg;
 			break;
 		}

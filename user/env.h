@@ -11,6 +11,7 @@ struct mt_env {
 	pid_t pid;           /* -p: attach mode */
 	char **specs;        /* -f, in order */
 	int nspecs;
+	size_t specs_cap;
 	double duration;     /* -d SECONDS, 0: until stopped */
 	bool json;           /* --json: NDJSON on stdout instead of tables */
 	const char *output;  /* -o FILE: NDJSON saved to FILE */

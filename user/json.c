@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "json.h"
 
 struct mt_json {
@@ -64,17 +65,10 @@ static void push(struct mt_json *j, char open)
 {
 	sep(j);
 	fputc(open, j->f);
-	if (j->depth == j->cap) {
-		size_t cap = j->cap * 2;
-		bool *first = realloc(j->first, cap * sizeof(*first));
-
-		if (!first) {
-			/* Keep the output balanced-looking; the record is reported failed. */
-			j->err = j->err ?: -ENOMEM;
-			return;
-		}
-		j->first = first;
-		j->cap = cap;
+	if (mt_grow(&j->first, &j->cap, j->depth + 1, sizeof(*j->first))) {
+		/* Keep the output balanced-looking; the record is reported failed. */
+		j->err = j->err ?: -ENOMEM;
+		return;
 	}
 	j->first[j->depth++] = true;
 }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "array.h"
 #include "elfsym.h"
 #include "log.h"
 #include "pyframes.h"
@@ -129,16 +130,9 @@ static void fold_one(void *ctx, const struct mt_pyframe_key *k, const struct mt_
 			return;
 		}
 	}
-	if (f->n == f->cap) {
-		size_t ncap = f->cap ? f->cap * 2 : 64;
-		struct mt_pyframes_line *n = realloc(f->rows, ncap * sizeof(*n));
-
-		if (!n) {
-			f->err = -ENOMEM;
-			return;
-		}
-		f->rows = n;
-		f->cap = ncap;
+	if (mt_grow(&f->rows, &f->cap, f->n + 1, sizeof(*f->rows))) {
+		f->err = -ENOMEM;
+		return;
 	}
 	f->rows[f->n++] = (struct mt_pyframes_line){
 		.code = c, .line = line, .increment = v->increment, .mem = v->mem };

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "array.h"
 #include "asuser.h"
 #include "log.h"
 #include "pysource.h"
@@ -163,12 +164,8 @@ int mt_pycodes_add(struct mt_pycodes *pc, uint32_t code, uint32_t target, const 
 	struct mt_pycode_info *ci;
 
 	if (code >= pc->ncodes) {
-		struct mt_pycode_info *n = realloc(pc->codes, (code + 1) * sizeof(*n));
-
-		if (!n)
+		if (mt_grow(&pc->codes, &pc->cap, (size_t)code + 1, sizeof(*pc->codes)))
 			return -ENOMEM;
-		memset(n + pc->ncodes, 0, (code + 1 - pc->ncodes) * sizeof(*n));
-		pc->codes = n;
 		pc->ncodes = code + 1;
 	}
 	ci = &pc->codes[code];

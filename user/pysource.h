@@ -25,7 +25,7 @@ struct mt_pycode_info {
 struct mt_pycodes {
 	pid_t pid;
 	struct mt_pycode_info *codes; /* indexed by code index */
-	size_t ncodes;
+	size_t ncodes, cap;
 	/*
 	 * The target's /proc/PID directory and its root, opened at the first
 	 * code: through them every later read is of the same process (not one

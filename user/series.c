@@ -3,26 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "array.h"
 #include "log.h"
 #include "series.h"
 #include "stream.h"
-
-/* Grow *arr (of *cap elements of size sz) to hold one more; 0 or -ENOMEM. */
-static int reserve(void **arr, size_t *cap, size_t n, size_t sz)
-{
-	void *p;
-	size_t ncap;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 256;
-	p = realloc(*arr, ncap * sz);
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
-	*cap = ncap;
-	return 0;
-}
 
 static bool func_is(const void *ctx, size_t row)
 {
@@ -43,7 +27,7 @@ int mt_series_func(struct mt_series *s, const char *func)
 		return (int)i;
 	if (s->nfuncs >= MT_SERIES_MAX_FUNCS || len > MT_SERIES_MAX_TEXT - s->text_bytes)
 		return -E2BIG;
-	if (reserve((void **)&s->funcs, &s->funcs_cap, s->nfuncs, sizeof(*s->funcs)))
+	if (mt_grow(&s->funcs, &s->funcs_cap, s->nfuncs + 1, sizeof(*s->funcs)))
 		return -ENOMEM;
 	s->funcs[s->nfuncs] = strdup(func);
 	if (!s->funcs[s->nfuncs])
@@ -88,7 +72,7 @@ int mt_series_add_sample(struct mt_series *s, const struct mt_sample *smp)
 {
 	if (s->nsamples >= MT_SERIES_MAX_SAMPLES)
 		merge_samples(s);
-	if (reserve((void **)&s->samples, &s->samples_cap, s->nsamples, sizeof(*smp)))
+	if (mt_grow(&s->samples, &s->samples_cap, s->nsamples + 1, sizeof(*smp)))
 		return -ENOMEM;
 	s->samples[s->nsamples++] = *smp;
 	if (smp->peak > s->peak_rss) {
@@ -159,7 +143,7 @@ int mt_series_add_span(struct mt_series *s, const char *func, const struct mt_sp
 		return f;
 	if (s->nspans >= MT_SERIES_MAX_SPANS)
 		drop_small_spans(s);
-	if (reserve((void **)&s->spans, &s->spans_cap, s->nspans, sizeof(*sp)))
+	if (mt_grow(&s->spans, &s->spans_cap, s->nspans + 1, sizeof(*sp)))
 		return -ENOMEM;
 	s->spans[s->nspans] = *sp;
 	s->spans[s->nspans++].func = f;

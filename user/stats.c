@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "stats.h"
 
 static bool same_file(const char *a, const char *b)
@@ -80,24 +81,6 @@ static int take_text(struct mt_stats *s, const char *a, const char *b, const cha
 	return 0;
 }
 
-/* Makes room for one more element in *arr (n used, *cap allocated); 0 or -ENOMEM. */
-static int reserve(void **arr, size_t *cap, size_t n, size_t size)
-{
-	size_t ncap = *cap ? *cap * 2 : 16;
-	void *p;
-
-	if (n < *cap)
-		return 0;
-	if (ncap < n + 1) /* a table filled by hand: its cap is 0 */
-		ncap = n + 1;
-	p = realloc(*arr, ncap * size);
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
-	*cap = ncap;
-	return 0;
-}
-
 int mt_stats_func_in(struct mt_stats *s, const char *func, const char *file, const char *kind,
 		     bool calls_known)
 {
@@ -114,7 +97,7 @@ int mt_stats_func_in(struct mt_stats *s, const char *func, const char *file, con
 	e = take_text(s, func, file, kind);
 	if (e)
 		return e;
-	if (reserve((void **)&s->funcs, &s->funcs_cap, s->nfuncs, sizeof(*s->funcs)))
+	if (mt_grow(&s->funcs, &s->funcs_cap, s->nfuncs + 1, sizeof(*s->funcs)))
 		return -ENOMEM;
 	f = &s->funcs[s->nfuncs];
 	memset(f, 0, sizeof(*f));
@@ -213,7 +196,7 @@ int mt_stats_add_line(struct mt_stats *s, const struct mt_line_stats *in)
 	e = take_text(s, in->func, in->file, in->source);
 	if (e)
 		return e;
-	if (reserve((void **)&s->lines, &s->lines_cap, s->nlines, sizeof(*s->lines)))
+	if (mt_grow(&s->lines, &s->lines_cap, s->nlines + 1, sizeof(*s->lines)))
 		return -ENOMEM;
 	l = &s->lines[s->nlines];
 	*l = *in;
