@@ -13,6 +13,79 @@
 #include "collect.h"
 #include "tracer.h"
 
+/* Kernel-side function index: a native target, or MT_MAX_FUNCS + a Python code. */
+static const char *func_name(const struct mt_collect *col, uint32_t func)
+{
+	const struct mt_pycode_info *ci;
+
+	if (func < col->ntargets)
+		return col->targets[func].func;
+	ci = func >= MT_MAX_FUNCS ? mt_pycodes_at(col->codes, func - MT_MAX_FUNCS) : NULL;
+	return ci && ci->target < col->ntargets ? col->targets[ci->target].func : "?";
+}
+
+/* Python calls carry their file: one name may live in several. */
+static const char *func_file(const struct mt_collect *col, uint32_t func)
+{
+	const struct mt_pycode_info *ci;
+
+	ci = func >= MT_MAX_FUNCS ? mt_pycodes_at(col->codes, func - MT_MAX_FUNCS) : NULL;
+	return ci ? ci->file : NULL;
+}
+
+void mt_collect_call(const struct mt_collect *col, const struct mt_call_rec *r, struct mt_call *c)
+{
+	*c = (struct mt_call){
+		.pid = col->pid,
+		.tid = r->tid,
+		.func = func_name(col, r->func),
+		.file = func_file(col, r->func),
+		.t = r->ts_exit / 1e9 - col->t0,
+		.dur = (r->ts_exit - r->ts_entry) / 1e9,
+		.rss_entry = r->rss_entry,
+		.rss_exit = r->rss_exit,
+		.rss_peak = r->rss_peak,
+		.growth = r->rss_exit - r->rss_entry,
+		.thread_growth = r->thread_growth,
+		.ended = r->flags & MT_CALL_THREAD_EXIT ? "thread_exit"
+			 : r->flags & MT_CALL_UNWOUND   ? "unwound"
+							  : NULL,
+	};
+}
+
+int mt_collect_open_calls(struct mt_collect *col, int64_t rss_now, double t_now,
+			  void (*fn)(void *ctx, struct mt_call *call), void *ctx)
+{
+	struct mt_active *open = calloc(MT_MAX_ACTIVE, sizeof(*open));
+	int n = open ? mt_tracer_open_calls(col->tracer, open, MT_MAX_ACTIVE) : 0;
+
+	if (!open)
+		return -ENOMEM;
+	for (int i = 0; i < n; i++) {
+		const struct mt_active *a = &open[i];
+		struct mt_call c = {
+			.pid = col->pid,
+			.tid = a->tid,
+			.func = func_name(col, a->func),
+			.file = func_file(col, a->func),
+			.t = t_now,
+			.dur = t_now - (a->ts_entry / 1e9 - col->t0),
+			.rss_entry = a->rss_entry,
+			.rss_exit = rss_now,
+			.rss_peak = a->rss_peak > rss_now ? a->rss_peak : rss_now,
+			.growth = rss_now - a->rss_entry,
+			.thread_growth = a->thread_growth,
+			.open = true,
+		};
+
+		fn(ctx, &c);
+		if (a->func < MT_MAX_FUNCS + MT_MAX_CODES && col->row_of[a->func] >= 0)
+			col->stats->funcs[col->row_of[a->func]].open++;
+	}
+	free(open);
+	return 0;
+}
+
 /* A row of the function table, fed from the kernel-side totals at index func. */
 static int add_row(struct mt_collect *col, size_t func, const char *name, const char *file,
 		   const char *kind)
@@ -67,7 +140,7 @@ static int add_python_rows(struct mt_collect *col, size_t target, const struct m
 	int rows = 0, e;
 
 	for (size_t c = 0; c < col->codes->ncodes; c++) {
-		const struct mt_pycode_info *ci = mt_pycodes_get(col->codes, c);
+		const struct mt_pycode_info *ci = mt_pycodes_at(col->codes, c);
 
 		if (!ci || ci->target != target)
 			continue;
@@ -99,7 +172,7 @@ static void add_line(void *ctx, const struct mt_line_key *k, const struct mt_lin
 {
 	struct line_ctx *lc = ctx;
 	struct mt_stats *s = lc->col->stats;
-	const struct mt_pycode_info *ci = mt_pycodes_get(lc->col->codes, k->code);
+	const struct mt_pycode_info *ci = mt_pycodes_at(lc->col->codes, k->code);
 	int row = lc->col->row_of[MT_MAX_FUNCS + (k->code < MT_MAX_CODES ? k->code : 0)];
 	struct mt_line_stats l = {};
 

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* The function and line tables, built from the kernel side's totals. */
+/*
+ * The kernel side's results in memtrace's terms: its call records and open
+ * calls as calls with names, its totals as the function and line tables.
+ */
 #ifndef MT_COLLECT_H
 #define MT_COLLECT_H
 
@@ -13,6 +16,8 @@ struct mt_tracer;
 
 struct mt_collect {
 	struct mt_tracer *tracer;
+	pid_t pid;
+	double t0; /* the stream's t = 0, in CLOCK_MONOTONIC seconds (bpf_ktime_get_ns()) */
 	const struct mt_target *targets;
 	size_t ntargets;
 	const struct mt_pycodes *codes;
@@ -24,5 +29,15 @@ struct mt_collect {
 
 /* Rebuild c->stats (functions and lines) from the tracer's totals. 0 or -ENOMEM. */
 int mt_collect_stats(struct mt_collect *c);
+
+/* A call record as a call: names from the targets and matched Python codes. */
+void mt_collect_call(const struct mt_collect *c, const struct mt_call_rec *r, struct mt_call *out);
+/*
+ * The calls still running now (rss_now, t_now on the stream's clock), as
+ * open calls, each passed to fn and counted in c->stats (built first).
+ * -ENOMEM if they could not be read.
+ */
+int mt_collect_open_calls(struct mt_collect *c, int64_t rss_now, double t_now,
+			  void (*fn)(void *ctx, struct mt_call *call), void *ctx);
 
 #endif

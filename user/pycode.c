@@ -479,7 +479,7 @@ fail:
 	return ret;
 }
 
-int mt_pycode_get(struct mt_pycode_cache *c, uint64_t addr, const struct mt_pycode **out)
+int mt_pycode_read(struct mt_pycode_cache *c, uint64_t addr, const struct mt_pycode **out)
 {
 	struct mt_pycode **slot = find_slot(c, addr, false), *pc;
 	int ret;
@@ -525,7 +525,7 @@ int mt_pycode_check(struct mt_pycode_cache *c, uint64_t addr)
 int mt_pycode_resolve(struct mt_pycode_cache *c, uint64_t addr, int32_t instr,
 		      const struct mt_pycode **code, int *line)
 {
-	int ret = mt_pycode_get(c, addr, code);
+	int ret = mt_pycode_read(c, addr, code);
 
 	if (ret)
 		return ret;

@@ -42,7 +42,7 @@ void mt_pycode_cache_free(struct mt_pycode_cache *c); /* NULL-safe */
  * dropped). Returns 0, -EFAULT (unreadable: freed, or not a pointer),
  * -EINVAL (the fields do not look like a code object), -ENOMEM, -ESRCH.
  */
-int mt_pycode_get(struct mt_pycode_cache *c, uint64_t addr, const struct mt_pycode **out);
+int mt_pycode_read(struct mt_pycode_cache *c, uint64_t addr, const struct mt_pycode **out);
 
 /*
  * Code objects are freed and their addresses reused (exec(), lambdas in a
@@ -55,7 +55,7 @@ int mt_pycode_check(struct mt_pycode_cache *c, uint64_t addr);
 /* Line of an instruction (code units) in code: co_firstlineno before the first, -1 for none. */
 int mt_pycode_line(const struct mt_pycode *code, int32_t instr);
 
-/* mt_pycode_get() and mt_pycode_line() at once. */
+/* mt_pycode_read() and mt_pycode_line() at once. */
 int mt_pycode_resolve(struct mt_pycode_cache *c, uint64_t addr, int32_t instr,
 		      const struct mt_pycode **code, int *line);
 

@@ -89,7 +89,7 @@ void mt_pyframes_code_seen(struct mt_pyframes *pf, uint32_t walker_target, uint6
 	size_t c = pf->ncodes;
 
 	if (walker_target >= (uint32_t)pf->nmatch || c >= MT_MAX_CODES ||
-	    mt_pycode_get(pf->cache, code, &pc)) {
+	    mt_pycode_read(pf->cache, code, &pc)) {
 		pf->unresolved++;
 		return;
 	}
@@ -117,7 +117,7 @@ static void fold_one(void *ctx, const struct mt_pyframe_key *k, const struct mt_
 	for (c = 0; c < f->pf->ncodes && f->pf->code_addr[c] != k->code; c++)
 		;
 	/* Read at first sight, so this is served from the cache even after the process ended. */
-	if (c == f->pf->ncodes || mt_pycode_get(f->pf->cache, k->code, &pc))
+	if (c == f->pf->ncodes || mt_pycode_read(f->pf->cache, k->code, &pc))
 		return;
 	line = mt_pycode_line(pc, k->instr);
 	if (line <= 0)

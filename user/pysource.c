@@ -180,7 +180,7 @@ int mt_pycodes_add(struct mt_pycodes *pc, uint32_t code, uint32_t target, const 
 	return names_a_file(file) ? add_source(pc, code) : 0;
 }
 
-const struct mt_pycode_info *mt_pycodes_get(const struct mt_pycodes *pc, uint32_t code)
+const struct mt_pycode_info *mt_pycodes_at(const struct mt_pycodes *pc, uint32_t code)
 {
 	return code < pc->ncodes && pc->codes[code].name ? &pc->codes[code] : NULL;
 }

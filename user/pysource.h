@@ -44,7 +44,7 @@ struct mt_pycodes {
  */
 int mt_pycodes_add(struct mt_pycodes *pc, uint32_t code, uint32_t target, const char *name,
 		   const char *file, int firstlineno);
-const struct mt_pycode_info *mt_pycodes_get(const struct mt_pycodes *pc, uint32_t code);
+const struct mt_pycode_info *mt_pycodes_at(const struct mt_pycodes *pc, uint32_t code);
 /* The text of a line, or NULL. */
 const char *mt_pycode_source(const struct mt_pycode_info *ci, int line);
 void mt_pycodes_free(struct mt_pycodes *pc);

@@ -783,3 +783,19 @@ void mt_report_incomplete(const struct mt_stats *s)
 				f->func, f->unwound);
 	}
 }
+
+void mt_report_status(FILE *f, double t, int64_t rss, int64_t peak, uint64_t calls, uint64_t lost)
+{
+	char r[32], p[32];
+
+	fprintf(f, "\r\033[K[%7.1fs] RSS %s MiB  peak %s MiB  calls %llu  lost %llu", t,
+		mt_fmt_mib(r, sizeof(r), rss), mt_fmt_mib(p, sizeof(p), peak),
+		(unsigned long long)calls, (unsigned long long)lost);
+	fflush(f);
+}
+
+void mt_report_status_clear(FILE *f)
+{
+	fprintf(f, "\r\033[K");
+	fflush(f);
+}

@@ -19,5 +19,11 @@ int mt_report_main(int argc, char **argv);
 
 /* One warning per function whose figures miss calls or hold calls that did not return. */
 void mt_report_incomplete(const struct mt_stats *s);
+/*
+ * The live status line on a terminal, rewritten in place (\r); erase it
+ * with mt_report_status_clear() before anything else goes to f.
+ */
+void mt_report_status(FILE *f, double t, int64_t rss, int64_t peak, uint64_t calls, uint64_t lost);
+void mt_report_status_clear(FILE *f);
 
 #endif

@@ -28,6 +28,7 @@
 struct mt_tracer {
 	struct memtrace_bpf *skel;
 	struct ring_buffer *rb;
+	struct mt_tracer_events events;
 	struct bpf_link **links; /* two per target: entry and return */
 	size_t nlinks;
 };
@@ -290,6 +291,32 @@ static int load_error(int e, char *err, size_t errlen)
 	return -e;
 }
 
+/* The ring buffer's callback: one record, by type, to its handler. */
+static int dispatch_record(void *ctx, void *data, size_t size)
+{
+	const struct mt_tracer *t = ctx;
+	const struct mt_tracer_events *ev = &t->events;
+	const __u32 *type = data;
+
+	if (size < sizeof(*type))
+		return 0;
+	if (*type == MT_REC_CALL && size >= sizeof(struct mt_call_rec) && ev->call) {
+		ev->call(ev->ctx, data);
+	} else if (*type == MT_REC_CODE && size >= sizeof(struct mt_code_rec) && ev->code) {
+		/* A copy: the ring is mapped read-only, and its strings may lack their NUL. */
+		struct mt_code_rec cr = *(const struct mt_code_rec *)data;
+
+		cr.name[sizeof(cr.name) - 1] = '\0';
+		cr.file[sizeof(cr.file) - 1] = '\0';
+		ev->code(ev->ctx, &cr);
+	} else if (*type == MT_REC_PYFRAME && size >= sizeof(struct mt_pyframe_rec) && ev->pyframe) {
+		ev->pyframe(ev->ctx, data);
+	} else if (*type == MT_REC_EXIT && size >= sizeof(struct mt_exit_rec) && ev->exit) {
+		ev->exit(ev->ctx, data);
+	}
+	return 0;
+}
+
 int mt_tracer_start(const struct mt_tracer_opts *o, struct mt_tracer **out, char *err, size_t errlen)
 {
 	struct mt_tracer *t;
@@ -364,7 +391,8 @@ int mt_tracer_start(const struct mt_tracer_opts *o, struct mt_tracer **out, char
 			goto fail;
 	}
 
-	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), o->on_record, o->ctx, NULL);
+	t->events = o->events;
+	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), dispatch_record, t, NULL);
 	if (!t->rb) {
 		e = errno;
 		mt_set_err(err, errlen, "cannot set up the ring buffer: %s", strerror(e));

@@ -14,8 +14,18 @@
 
 struct mt_tracer;
 
-/* Called for each ring-buffer record (struct mt_call_rec or mt_exit_rec, by ->type). */
-typedef int (*mt_record_fn)(void *ctx, void *data, size_t size);
+/*
+ * What the ring buffer carries (bpf/memtrace.h, MT_REC_*), one handler per
+ * record type; a NULL handler ignores that type. Records are checked for
+ * size and their strings NUL-terminated before a handler sees them.
+ */
+struct mt_tracer_events {
+	void (*call)(void *ctx, const struct mt_call_rec *r);   /* a call returned (or ended) */
+	void (*code)(void *ctx, const struct mt_code_rec *r);   /* USDT: a Python function matched */
+	void (*pyframe)(void *ctx, const struct mt_pyframe_rec *r); /* frame walking: a code object seen */
+	void (*exit)(void *ctx, const struct mt_exit_rec *r);   /* the traced process ended */
+	void *ctx;
+};
 
 struct mt_tracer_opts {
 	pid_t pid;
@@ -23,8 +33,7 @@ struct mt_tracer_opts {
 	bool emit_calls;  /* send one record per call (needed for JSON streams) */
 	const struct mt_target *targets;
 	size_t ntargets;
-	mt_record_fn on_record;
-	void *ctx;
+	struct mt_tracer_events events;
 	/* Python frame walking, for targets whose method is "frames": */
 	const struct mt_py_offsets *py_off;
 	uint64_t py_runtime;        /* _PyRuntime in the target; 0 until known (launch mode) */

@@ -11,8 +11,9 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include "launch.h"
+#include "process.h"
 #include "log.h"
+#include "procfs.h"
 
 static bool is_exec_file(const char *path)
 {
@@ -231,4 +232,59 @@ void mt_launch_free(struct mt_child *c)
 	free(c->exe);
 	free(c->path);
 	c->exe = c->path = NULL;
+}
+
+int mt_shell_status(int wstatus)
+{
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return WEXITSTATUS(wstatus);
+}
+
+int mt_launch_wait(struct mt_child *c, const volatile sig_atomic_t *stop_signal, int *wstatus)
+{
+	int st = 0;
+
+	/* SIGPIPE: stdout's reader left; the command runs on to its end. */
+	if (*stop_signal && *stop_signal != SIGPIPE)
+		kill(c->pid, SIGTERM);
+	while (waitpid(c->pid, &st, 0) < 0) {
+		if (errno != EINTR)
+			return -errno;
+		if (*stop_signal)
+			kill(c->pid, SIGTERM);
+	}
+	*wstatus = st;
+	return mt_shell_status(st);
+}
+
+int mt_attach_check(pid_t pid, char *err, size_t errlen)
+{
+	char path[64], exe[PATH_MAX], comm[64] = "?";
+	ssize_t n;
+
+	if (pid == getpid()) {
+		mt_set_err(err, errlen, "process %d is memtrace itself; name another process", pid);
+		return -EINVAL;
+	}
+	if (kill(pid, 0) && errno == ESRCH) {
+		mt_set_err(err, errlen, "no process with PID %d; check the PID (ps -p %d)", pid, pid);
+		return -ESRCH;
+	}
+	mt_proc_comm(pid, comm, sizeof(comm));
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	if (n < 0 && errno == ENOENT) {
+		mt_set_err(err, errlen,
+			   "process %d (%s) is a kernel thread or a zombie: it has no user memory to trace",
+			   pid, comm);
+		return -EINVAL;
+	}
+	if (n < 0) {
+		n = -errno;
+		mt_set_err(err, errlen, "cannot inspect process %d (%s): %s: %s; run memtrace as root", pid,
+			   comm, path, strerror((int)-n));
+		return (int)n;
+	}
+	return 0;
 }

@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "json.h"
+#include "log.h"
+#include "plot.h"
+#include "sink.h"
+
+#define MSGLEN 1024
+
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+double mt_sink_now(const struct mt_sink *s)
+{
+	return mono_now() - s->t0;
+}
+
+/* bpf_ktime_get_ns() is CLOCK_MONOTONIC: the stream's "t" is relative to our start. */
+double mt_sink_ktime(const struct mt_sink *s, uint64_t ktime_ns)
+{
+	return ktime_ns / 1e9 - s->t0;
+}
+
+/*
+ * A JSON write failure ends tracing like a signal; the target runs on
+ * untouched (a launched command runs to its end, untraced, as under perf
+ * record when its disk fills). A reader that went away (EPIPE on stdout:
+ * memtrace --json | head) or a write cut short by the signal that stops the
+ * run is a quiet stop. Anything else (a full disk, /dev/full, EIO) is
+ * memtrace's own failure: one line, and exit 1; the -o file is cut back to
+ * its last whole record.
+ */
+static void write_failed(struct mt_sink *s, int i, int e)
+{
+	char msg[MSGLEN];
+
+	if (i == 1) {
+		/* The write's own errno: stdio's may be stale. */
+		e = s->ofile.err ?: e;
+		mt_out_cut(&s->ofile);
+	}
+	if (!(i == 0 && e == -EPIPE) && !(e == -EINTR && *s->stop_signal) && !s->failed) {
+		s->failed = true;
+		if (i == 1 && s->ofile.created)
+			snprintf(msg, sizeof(msg),
+				 "cannot write %s: %s; tracing stopped, the file ends with the last whole record: free some space or name another -o FILE",
+				 s->env->output, strerror(-e));
+		else if (i == 1)
+			snprintf(msg, sizeof(msg), "cannot write %s: %s; tracing stopped: name another -o FILE",
+				 s->env->output, strerror(-e));
+		else
+			snprintf(msg, sizeof(msg), "cannot write the JSON stream to stdout: %s; tracing stopped",
+				 strerror(-e));
+		mt_err("%s", msg);
+		/* A --json reader learns it too, from its own stream. */
+		if (i == 1)
+			mt_sink_error(s, msg);
+	}
+	mt_json_free(s->out[i]);
+	s->out[i] = NULL;
+	s->broken = true;
+}
+
+/* fn(out, args...) on each output still open; a failure closes that output. */
+#define EMIT(s, fn, ...)                                                        \
+	do {                                                                    \
+		for (int i_ = 0; i_ < 2; i_++) {                               \
+			int e_;                                                 \
+			if (!(s)->out[i_])                                      \
+				continue;                                       \
+			e_ = fn((s)->out[i_], __VA_ARGS__);                     \
+			if (e_ < 0)                                             \
+				write_failed((s), i_, e_);                      \
+		}                                                               \
+	} while (0)
+
+int mt_sink_open(struct mt_sink *s, const struct mt_env *env, const volatile sig_atomic_t *stop_signal)
+{
+	s->t0 = mono_now();
+	s->env = env;
+	s->stop_signal = stop_signal;
+	s->want_series = env->svg || env->mprof;
+	if (env->json && !(s->out[0] = mt_json_new(stdout)))
+		return -ENOMEM;
+	return 0;
+}
+
+int mt_sink_check(struct mt_sink *s, char *err, size_t errlen)
+{
+	const struct mt_env *env = s->env;
+	const char *plots[] = { env->svg, env->mprof };
+	enum mt_out_kind kind;
+	int e;
+
+	if (env->output) {
+		e = mt_out_check(&s->ofile, env->output, err, errlen);
+		if (e == -EINTR && *s->stop_signal)
+			mt_set_err(err, errlen,
+				   "stopped by a signal before tracing started (waiting for a reader of %s); nothing was traced",
+				   env->output);
+		if (e)
+			return e;
+	}
+	for (size_t i = 0; i < sizeof(plots) / sizeof(plots[0]); i++) {
+		e = plots[i] ? mt_out_classify(plots[i], &kind, err, errlen) : 0;
+		if (e)
+			return e;
+	}
+	return 0;
+}
+
+int mt_sink_create(struct mt_sink *s, char *err, size_t errlen)
+{
+	int e;
+
+	if (*s->stop_signal) {
+		mt_set_err(err, errlen, "stopped by a signal before tracing started; nothing was traced");
+		return -EINTR;
+	}
+	if (!s->env->output)
+		return 0;
+	e = mt_out_create(&s->ofile, err, errlen);
+	if (e)
+		return e;
+	s->out[1] = mt_json_new(s->ofile.f);
+	if (!s->out[1]) {
+		mt_set_err(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void mt_sink_start(struct mt_sink *s, struct mt_rec_start *r)
+{
+	r->t = mt_sink_now(s);
+	/* Calls can end between the attach and this record: none may come before it. */
+	s->last_t = r->t;
+	EMIT(s, mt_rec_start, r);
+	/* The series counts from t = 0, the start record from a little later. */
+	if (s->want_series)
+		mt_series_set_info(&s->series, r->pid, r->comm, r->cmdline, r->ts_unix - r->t);
+}
+
+void mt_sink_call(struct mt_sink *s, struct mt_call *c)
+{
+	struct mt_span sp;
+
+	/* A record submitted while a sample was written may end a few us before it. */
+	if (c->t < s->last_t)
+		c->t = s->last_t;
+	s->last_t = c->t;
+	EMIT(s, mt_rec_call, c);
+	if (!s->want_series)
+		return;
+	sp = (struct mt_span){ .t0 = c->t - c->dur, .t1 = c->t, .rss_entry = c->rss_entry,
+			       .rss_exit = c->rss_exit, .rss_peak = c->rss_peak, .open = c->open };
+	if (mt_series_add_span(&s->series, c->func, &sp))
+		mt_warn("out of memory: the plot will miss calls");
+}
+
+void mt_sink_sample(struct mt_sink *s, struct mt_rec_sample *r)
+{
+	struct mt_sample smp;
+
+	r->t = mt_sink_now(s);
+	if (r->t < s->last_t)
+		r->t = s->last_t;
+	s->last_t = r->t;
+	EMIT(s, mt_rec_sample, r);
+	smp = (struct mt_sample){ .t = r->t, .rss = r->rss, .anon = r->anon, .file = r->file,
+				  .shmem = r->shmem, .peak = r->peak };
+	if (s->want_series && mt_series_add_sample(&s->series, &smp))
+		mt_warn("out of memory: the plot will miss samples");
+}
+
+void mt_sink_lost(struct mt_sink *s, uint64_t lost)
+{
+	if (lost > s->lost_reported) {
+		EMIT(s, mt_rec_lost, mt_sink_now(s), lost - s->lost_reported);
+		s->lost_reported = lost;
+	}
+}
+
+void mt_sink_exit(struct mt_sink *s, pid_t pid, int status)
+{
+	EMIT(s, mt_rec_exit, mt_sink_now(s), pid, status);
+}
+
+void mt_sink_summary(struct mt_sink *s, pid_t pid, const struct mt_stats *stats)
+{
+	EMIT(s, mt_rec_summary, mt_sink_now(s), pid, stats);
+}
+
+void mt_sink_error(struct mt_sink *s, const char *msg)
+{
+	if (s->out[0] && mt_rec_error(s->out[0], mt_sink_now(s), msg) < 0)
+		write_failed(s, 0, -EIO);
+}
+
+void mt_sink_hold(struct mt_sink *s, bool hold)
+{
+	for (int i = 0; i < 2; i++) {
+		int e;
+
+		if (!s->out[i])
+			continue;
+		mt_json_hold(s->out[i], hold);
+		e = mt_json_flush(s->out[i]);
+		if (e < 0)
+			write_failed(s, i, e);
+	}
+}
+
+bool mt_sink_stopped(const struct mt_sink *s)
+{
+	return s->broken;
+}
+
+void mt_sink_plots(struct mt_sink *s, int64_t peak_rss, double peak_t, const char *const *funcs,
+		   size_t nfuncs)
+{
+	const char *svg = s->env->svg, *mprof = s->env->mprof;
+	char err[MSGLEN];
+
+	if (!s->want_series)
+		return;
+	if (peak_rss >= s->series.peak_rss) {
+		s->series.peak_rss = peak_rss;
+		if (peak_t >= 0)
+			s->series.peak_t = peak_t;
+	}
+	for (size_t i = 0; i < nfuncs; i++)
+		mt_series_func(&s->series, funcs[i]);
+	mt_series_warn_bounds(&s->series, svg ? svg : mprof);
+	if (svg && mt_write_file(svg, mt_plot_svg, &s->series, err, sizeof(err))) {
+		mt_err("%s", err);
+		s->failed = true;
+	}
+	if (mprof && mt_write_file(mprof, mt_mprof_write, &s->series, err, sizeof(err))) {
+		mt_err("%s", err);
+		s->failed = true;
+	}
+}
+
+void mt_sink_close(struct mt_sink *s, bool failed)
+{
+	for (int i = 0; i < 2; i++) {
+		mt_json_free(s->out[i]);
+		s->out[i] = NULL;
+	}
+	/* A run that failed before tracing leaves no half-written stream behind. */
+	mt_out_close(&s->ofile, failed);
+	mt_series_free(&s->series);
+}

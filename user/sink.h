@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Where a trace's records go: the NDJSON stream on stdout (--json), the -o
+ * file, and the in-memory series behind --svg and --mprof. Every record of a
+ * run passes through here, in order, on the stream's clock ("t": seconds
+ * since the run began). A failed write stops tracing (see mt_sink_stopped()).
+ */
+#ifndef MT_SINK_H
+#define MT_SINK_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "env.h"
+#include "outfile.h"
+#include "records.h"
+#include "series.h"
+
+struct mt_sink {
+	struct mt_json *out[2];   /* stdout (--json) and the -o file; NULL when not written */
+	struct mt_outfile ofile;  /* the -o file */
+	const struct mt_env *env; /* the output names */
+	double t0;                /* CLOCK_MONOTONIC seconds at the run's start: t = 0 */
+	double last_t;            /* "t" of the latest call or sample written: t never goes back */
+	uint64_t lost_reported;   /* records already reported lost */
+	struct mt_series series;  /* kept only for --svg / --mprof */
+	bool want_series;
+	bool failed;              /* an output could not be written: memtrace exits 1 */
+	bool broken;              /* an output failed or its reader left: tracing must stop */
+	/* The run's stop request: a write cut short by it is a quiet stop, not a failure. */
+	const volatile sig_atomic_t *stop_signal;
+};
+
+/* Seconds since the run began (t0), and a bpf_ktime_get_ns() time on the same clock. */
+double mt_sink_now(const struct mt_sink *s);
+double mt_sink_ktime(const struct mt_sink *s, uint64_t ktime_ns);
+
+/*
+ * At the run's start (t = 0): the --json stream on stdout, so that errors
+ * from here on are "error" records too. 0 or -ENOMEM.
+ */
+int mt_sink_open(struct mt_sink *s, const struct mt_env *env, const volatile sig_atomic_t *stop_signal);
+/*
+ * Before tracing: every output name checked (user/outfile.c: no symbolic
+ * link, no directory) so a mistake costs no traced run. A -o FIFO or device
+ * is opened now (a FIFO waits for its reader); a regular -o file only by
+ * mt_sink_create(), the plots at the end. 0 or -errno with a reason in err.
+ */
+int mt_sink_check(struct mt_sink *s, char *err, size_t errlen);
+/*
+ * With every probe live, just before the start record: creates the -o file,
+ * so a run stopped or failed before tracing leaves no file behind.
+ */
+int mt_sink_create(struct mt_sink *s, char *err, size_t errlen);
+
+void mt_sink_start(struct mt_sink *s, struct mt_rec_start *r); /* sets r->t */
+void mt_sink_call(struct mt_sink *s, struct mt_call *c);     /* t clamped to the last record's */
+/* A sample now: its t is taken after the records before it. */
+void mt_sink_sample(struct mt_sink *s, struct mt_rec_sample *r);
+/* lost: the kernel's running total; writes the increase since the last call, if any. */
+void mt_sink_lost(struct mt_sink *s, uint64_t lost);
+void mt_sink_exit(struct mt_sink *s, pid_t pid, int status);
+void mt_sink_summary(struct mt_sink *s, pid_t pid, const struct mt_stats *stats);
+/* An "error" record on the --json stream (the -o file has none: it is cut back instead). */
+void mt_sink_error(struct mt_sink *s, const char *msg);
+/* hold: records of one ring-buffer drain go out together, flushed once when released. */
+void mt_sink_hold(struct mt_sink *s, bool hold);
+/* true once a write failed or stdout's reader left: tracing should stop. */
+bool mt_sink_stopped(const struct mt_sink *s);
+
+/*
+ * The plots, each written whole or not at all; peak_rss and peak_t are the
+ * kernel side's exact peak, which beats the nearest sample.
+ */
+void mt_sink_plots(struct mt_sink *s, int64_t peak_rss, double peak_t, const char *const *funcs,
+		   size_t nfuncs);
+/* failed: the run failed before tracing, and a created -o file is removed. */
+void mt_sink_close(struct mt_sink *s, bool failed);
+
+#endif

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The -f list as the targets a run traces: each spec resolved as a Python
+ * or a native function, the unsafe ones refused, duplicates dropped.
+ */
+#ifndef MT_TARGETS_H
+#define MT_TARGETS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include "env.h"
+#include "pytarget.h"
+#include "resolve.h"
+
+/*
+ * In process pid (attach mode) or for the executable exe (launch mode, pid
+ * 0): detects CPython into *py, then resolves env->specs into a malloc'd
+ * *out of *n targets (free each with mt_target_free(), then the array,
+ * also on failure). 0, or -errno with a reason in err (-ENOMEM without).
+ */
+int mt_targets_resolve(const struct mt_env *env, pid_t pid, const char *exe, struct mt_python *py,
+		       struct mt_target **out, size_t *n, char *err, size_t errlen);
+
+#endif
