@@ -1,27 +1,40 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-"""Strict lint for memtrace's NDJSON stream, schema 1 (shared/DESIGN.md).
+"""Strict lint for memtrace's NDJSON stream, schema 1, as docs/schema.md describes it.
 
-Knows every record type and every key with its type, and fails on anything
-else: unknown record types and unknown keys are errors on purpose, so a
-schema change has to come with a change here (like perf's
-perf_json_output_lint.py). Also checks the stream's shape: "start" first,
-"summary" last, one of each, "t" never going back.
+The rules are read from docs/schema.md, the one description of the stream:
+every table there with the columns key | type | required | unit | meaning
+lists the keys of the record (or nested object) its heading names in
+backticks, and the table under "Common keys" those of every record. Unknown
+record types and unknown keys are errors on purpose, so a schema change has
+to come with a change to docs/schema.md (like perf's
+perf_json_output_lint.py). Also checks the stream rules of docs/schema.md:
+"start" first, "summary" last, one of each, "t" never going back, and the
+relations between fields listed there (check_semantics()).
 
 Usage: jsonlint.py FILE|- [--allow-no-summary]
-Exit 0 when clean, 1 with one "FILE:LINE: problem" per problem, 2 on usage.
+Exit 0 when clean, 1 with one "FILE:LINE: problem" per problem, 2 on usage
+or when docs/schema.md cannot be read or parsed.
 """
 
 import json
 import math
+import os
+import re
 import sys
 
-# Field types. A tuple of them means "any of".
+SCHEMA_DOC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs", "schema.md")
+
+# Field types, named as docs/schema.md's type column names them. A tuple of them means "any of".
 INT = "integer"
+NN_INT = "non-negative integer"
 NUM = "number"  # float or int
+NN_NUM = "non-negative number"
 STR = "string"
 BOOL = "boolean"
 NULL = "null"
+BASE_TYPES = (INT, NN_INT, NUM, NN_NUM, STR, BOOL, NULL)
+NON_NEGATIVE = (NN_INT, NN_NUM)
 
 
 class Arr:
@@ -35,71 +48,127 @@ class Obj:
         self.optional = frozenset(optional)
 
 
-class Enum:
+class Literal:
+    """Exactly one of these JSON values: "native" or "python", 1, true."""
+
     def __init__(self, *values):
         self.values = values
 
 
-TARGET = Obj({
-    "spec": STR,
-    "func": STR,
-    "kind": Enum("native", "python"),
-    "object": STR,
-    "method": Enum("uprobe", "usdt", "frames"),
-})
+class SchemaError(Exception):
+    pass
 
-SUMMARY_FUNC = Obj({
-    "func": STR,
-    "file": STR,  # Python functions: the same name may live in several files
-    "kind": Enum("native", "python"),
-    "calls": (INT, NULL),  # null: the mode cannot count calls
-    "open": INT,
-    "growth": INT,
-    "growth_max": (INT, NULL),  # null: no completed call
-    "peak_max": (INT, NULL),
-    "thread_growth": INT,
-    "unwound": INT,  # of calls: ended without returning (longjmp, exception, thread exit)
-    "untimed": INT,  # calls not counted: more were open at once than the kernel table holds
-}, optional=("file",))
 
-SUMMARY_LINE = Obj({
-    "func": STR,
-    "file": STR,
-    "line": INT,
-    "mem": (INT, NULL),
-    "increment": INT,
-    "occurrences": (INT, NULL),
-    "source": (STR, NULL),
-})
+FIELD_HEADER = ["key", "type", "required", "unit", "meaning"]
+COMMON_HEADING = "Common keys"
 
-COMMON = {"type": STR, "t": NUM}
 
-RECORDS = {
-    "start": Obj({**COMMON,
-                  "schema": INT, "ts_unix": NUM, "pid": INT, "comm": STR,
-                  "cmdline": Arr(STR), "targets": Arr(TARGET), "page_size": INT}),
-    "call": Obj({**COMMON,
-                 "pid": INT, "tid": INT, "func": STR, "file": STR, "dur": NUM,
-                 "rss_entry": INT, "rss_exit": INT, "rss_peak": INT,
-                 "growth": INT, "thread_growth": INT, "open": BOOL,
-                 "ended": Enum("unwound", "thread_exit")},
-                optional=("open", "file", "ended")),
-    "sample": Obj({**COMMON,
-                   "pid": INT, "rss": INT, "anon": INT, "file": INT, "shmem": INT,
-                   "peak": INT}),
-    "lost": Obj({**COMMON, "count": INT}),
-    "exit": Obj({**COMMON, "pid": INT, "status": INT}),
-    "summary": Obj({**COMMON,
-                    "pid": INT, "duration": NUM, "peak_rss": INT,
-                    "functions": Arr(SUMMARY_FUNC), "lines": Arr(SUMMARY_LINE),
-                    "lost": INT}),
-    "error": Obj({**COMMON, "message": STR}),
-}
+def table_cells(line):
+    """The cells of a markdown table row ("\\|" is a pipe inside a cell)."""
+    return [c.strip() for c in re.split(r"(?<!\\)\|", line.strip())[1:-1]]
 
-# Integer fields that can never be negative (growth-like ones can).
-NON_NEGATIVE = {"schema", "pid", "tid", "page_size", "rss_entry", "rss_exit", "rss_peak",
-                "rss", "anon", "file", "shmem", "peak", "count", "calls", "open",
-                "peak_rss", "lost", "line", "mem", "occurrences"}
+
+def field_tables(text, where):
+    """{name: (lineno, [(lineno, key, type text, required text)])} of every field table."""
+    tables = {}
+    heading = None
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        i += 1
+        if line.startswith("#"):
+            heading = line.lstrip("#").strip()
+            continue
+        if not line.startswith("|") or table_cells(line) != FIELD_HEADER:
+            continue
+        start = i
+        named = re.search(r"`([^`]+)`", heading or "")
+        if heading == COMMON_HEADING:
+            name = ""
+        elif named:
+            name = named.group(1)
+        else:
+            raise SchemaError(f"{where}:{start}: field table under heading {heading!r}, "
+                              "which names no record in backticks")
+        if name in tables:
+            raise SchemaError(f"{where}:{start}: a second field table for {name or COMMON_HEADING!r}")
+        i += 1  # the |---| row
+        rows = []
+        while i < len(lines) and lines[i].startswith("|"):
+            cells = table_cells(lines[i])
+            i += 1
+            if len(cells) != len(FIELD_HEADER):
+                raise SchemaError(f"{where}:{i}: {len(cells)} cells, want {len(FIELD_HEADER)}")
+            rows.append((i, cells[0].strip("`"), cells[1].replace("`", ""), cells[2]))
+        tables[name] = (start, rows)
+    return tables
+
+
+def parse_type(text, objects, used, where):
+    """A type column's text as a type: "integer or null", "array of string", ...
+
+    objects: the object tables parsed so far; the names referred to are added to used.
+    """
+    alts, literals = [], []
+    for alt in text.split(" or "):
+        alt = alt.strip()
+        if alt.startswith("array of "):
+            item = parse_type(alt[len("array of "):], objects, used, where)
+            if isinstance(item, tuple):
+                raise SchemaError(f"{where}: write \"array of\" with one item type, not {alt!r}")
+            alts.append(Arr(item))
+        elif alt in BASE_TYPES:
+            alts.append(alt)
+        elif alt in objects:
+            alts.append(objects[alt])
+            used.add(alt)
+        elif re.fullmatch(r'"[^"\\]*"|-?[0-9]+|true|false', alt):
+            literals.append(json.loads(alt))
+        else:
+            raise SchemaError(f"{where}: unknown type {alt!r}")
+    if literals:
+        alts.append(Literal(*literals))
+    return alts[0] if len(alts) == 1 else tuple(alts)
+
+
+def load_schema(path):
+    """{record type: Obj} from docs/schema.md, common keys included; raises SchemaError."""
+    where = os.path.normpath(path)
+    try:
+        with open(path, encoding="utf-8") as f:
+            tables = field_tables(f.read(), where)
+    except OSError as e:
+        raise SchemaError(f"cannot read {where}: {e.strerror}")
+    except UnicodeDecodeError as e:
+        raise SchemaError(f"cannot read {where}: {e}")
+    # Nested objects first, as in "array of summary.functions[]": they name no top-level record.
+    objects, used = {}, set()
+    for name in sorted(tables, key=lambda n: -n.count(".")):
+        start, rows = tables[name]
+        fields, optional = {}, []
+        for lineno, key, typ, required in rows:
+            if key in fields:
+                raise SchemaError(f"{where}:{lineno}: {name}.{key} listed twice")
+            if required not in ("yes", "no"):
+                raise SchemaError(f"{where}:{lineno}: required is {required!r}, want yes or no")
+            fields[key] = parse_type(typ, objects, used, f"{where}:{lineno}")
+            if required == "no":
+                optional.append(key)
+        objects[name] = Obj(fields, optional)
+    if "" not in objects:
+        raise SchemaError(f"{where}: no field table under the heading {COMMON_HEADING!r}")
+    common = objects.pop("")
+    records = {}
+    for name, obj in objects.items():
+        if "." in name:
+            if name not in used:
+                raise SchemaError(f"{where}:{tables[name][0]}: table {name} is the type of no key")
+            continue
+        records[name] = Obj({**common.fields, **obj.fields}, common.optional | obj.optional)
+    if not records:
+        raise SchemaError(f"{where}: no record types")
+    return records
 
 
 def type_name(v):
@@ -125,8 +194,8 @@ def describe(t):
         return "array"
     if isinstance(t, Obj):
         return "object"
-    if isinstance(t, Enum):
-        return "one of " + ", ".join(t.values)
+    if isinstance(t, Literal):
+        return " or ".join(json.dumps(x) for x in t.values)
     return t
 
 
@@ -137,11 +206,14 @@ def matches(v, t):
         return isinstance(v, list)
     if isinstance(t, Obj):
         return isinstance(v, dict)
-    if isinstance(t, Enum):
-        return isinstance(v, str) and v in t.values
+    if isinstance(t, Literal):
+        # type() too: True == 1 and 1.0 == 1 in Python, not in the schema.
+        return any(type(v) is type(x) and v == x for x in t.values)
     tn = type_name(v)
-    if t == NUM:
+    if t in (NUM, NN_NUM):
         return tn in (INT, "float")
+    if t == NN_INT:
+        return tn == INT
     return tn == t
 
 
@@ -149,11 +221,10 @@ def check_value(v, t, path, problems):
     if not matches(v, t):
         problems.append(f"{path} is {type_name(v)} {json.dumps(v)[:40]}, want {describe(t)}")
         return
-    key = path.rsplit(".", 1)[-1]
-    if type_name(v) == INT and key in NON_NEGATIVE and v < 0:
-        problems.append(f"{path} is negative ({v})")
     if isinstance(t, tuple):
         t = next(x for x in t if matches(v, x))
+    if t in NON_NEGATIVE and v < 0:
+        problems.append(f"{path} is negative ({v})")
     if isinstance(t, Arr):
         for i, item in enumerate(v):
             check_value(item, t.item, f"{path}[{i}]", problems)
@@ -164,7 +235,7 @@ def check_value(v, t, path, problems):
 def check_object(v, spec, path, problems):
     for key in v:
         if key not in spec.fields:
-            problems.append(f"unknown key {path}.{key} (new key? update tests/jsonlint.py)")
+            problems.append(f"unknown key {path}.{key} (new key? add it to docs/schema.md)")
     for key, t in spec.fields.items():
         if key not in v:
             if key not in spec.optional:
@@ -174,7 +245,7 @@ def check_object(v, spec, path, problems):
 
 
 def check_semantics(rec, problems):
-    """Relations between fields that hold by construction."""
+    """Relations between fields that hold by construction (docs/schema.md, "Stream rules")."""
     typ = rec["type"]
     try:
         if typ == "call":
@@ -182,10 +253,6 @@ def check_semantics(rec, problems):
                 problems.append("call.growth != rss_exit - rss_entry")
             if rec["rss_peak"] < max(rec["rss_entry"], rec["rss_exit"]):
                 problems.append("call.rss_peak below rss_entry or rss_exit")
-            if rec["dur"] < 0:
-                problems.append("call.dur is negative")
-            if "open" in rec and rec["open"] is not True:
-                problems.append('call.open present but not true (write it only for open calls)')
         elif typ == "sample":
             if rec["rss"] != rec["anon"] + rec["file"] + rec["shmem"]:
                 problems.append("sample.rss != anon + file + shmem")
@@ -217,8 +284,8 @@ def no_duplicates(pairs):
     return obj
 
 
-def lint(lines, allow_no_summary):
-    """Returns a list of (line number, message)."""
+def lint(lines, schema, allow_no_summary):
+    """Returns a list of (line number, message); schema is load_schema()'s."""
     out = []
     records = []  # (lineno, type)
     last_t = None
@@ -244,20 +311,17 @@ def lint(lines, allow_no_summary):
             out.append((lineno, f"record is {type_name(rec)}, want object"))
             continue
         typ = rec.get("type")
-        if typ not in RECORDS:
+        if typ not in schema:
             out.append((lineno, f"unknown record type {json.dumps(typ)}"))
             continue
         problems = []
-        if typ == "start" and rec.get("schema") != 1:
-            problems.append(f"start.schema is {json.dumps(rec.get('schema'))}, "
-                            "this lint knows schema 1")
-        check_object(rec, RECORDS[typ], typ, problems)
+        check_object(rec, schema[typ], typ, problems)
         if not problems:  # relations only make sense between well-typed fields
             check_semantics(rec, problems)
         out.extend((lineno, p) for p in problems)
         t = rec.get("t")
         if matches(t, NUM):
-            if t < 0 or not math.isfinite(t):
+            if not math.isfinite(t):  # negative: a type problem above
                 out.append((lineno, f"t is {t}"))
             if last_t is not None and t < last_t:
                 out.append((lineno, f"t goes back: {t} after {last_t}"))
@@ -299,6 +363,11 @@ def main(argv):
     if len(args) != 1 or args[0] in ("-h", "--help"):
         print("usage: jsonlint.py FILE|- [--allow-no-summary]", file=sys.stderr)
         return 2
+    try:
+        schema = load_schema(SCHEMA_DOC)
+    except SchemaError as e:
+        print(f"jsonlint: {e}", file=sys.stderr)
+        return 2
     name = args[0]
     try:
         if name == "-":
@@ -313,7 +382,7 @@ def main(argv):
     # Split on "\n" only: bytes.splitlines() would also split on a raw "\r".
     parts = data.split(b"\n")
     lines = [p + b"\n" for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
-    problems = lint(lines, allow)
+    problems = lint(lines, schema, allow)
     for n, msg in problems:
         print(f"{name}:{n}: {msg}", file=sys.stderr)
     if problems:
