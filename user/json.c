@@ -12,6 +12,7 @@
 
 #include "array.h"
 #include "json.h"
+#include "utf8.h"
 
 struct mt_json {
 	FILE *f;
@@ -101,39 +102,6 @@ void mt_json_arr_begin(struct mt_json *j)
 void mt_json_arr_end(struct mt_json *j)
 {
 	pop(j, ']');
-}
-
-size_t mt_utf8_len(const unsigned char *s)
-{
-	unsigned char c = s[0];
-	size_t n, i;
-	unsigned char lo = 0x80, hi = 0xbf; /* allowed range of the second byte */
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 2;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		if (c == 0xe0)
-			lo = 0xa0; /* overlong */
-		else if (c == 0xed)
-			hi = 0x9f; /* surrogates */
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		if (c == 0xf0)
-			lo = 0x90; /* overlong */
-		else if (c == 0xf4)
-			hi = 0x8f; /* past U+10FFFF */
-	} else {
-		return 0;
-	}
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return n;
 }
 
 static void put_escaped(FILE *f, const char *str)

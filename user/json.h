@@ -43,12 +43,4 @@ int mt_json_flush(struct mt_json *j); /* 0 or -errno */
 /* Escape s into a JSON string literal with quotes, into out (malloc'd). For tests and tables. */
 char *mt_json_quote(const char *s);
 
-/*
- * Length of the valid UTF-8 sequence at s (1..4), or 0 when the bytes there
- * are not one: stray continuation bytes, overlong forms, UTF-16 surrogates,
- * code points past U+10FFFF and sequences cut short (also by the NUL).
- * Shared with the terminal escaping of user/log.c and user/report.c.
- */
-size_t mt_utf8_len(const unsigned char *s);
-
 #endif

@@ -60,3 +60,15 @@ void mt_set_err(char *err, size_t errlen, const char *fmt, ...)
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
 }
+
+void mt_add_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	size_t len = err && errlen ? strnlen(err, errlen) : errlen;
+	va_list ap;
+
+	if (len + 1 >= errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err + len, errlen - len, fmt, ap);
+	va_end(ap);
+}

@@ -12,7 +12,12 @@ void mt_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Printed with -v (level 1) or -vv (level 2). */
 void mt_info(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Format a one-line reason into a caller's buffer (the err/errlen convention). */
+/*
+ * The one way a function reports why it failed: it returns -errno and
+ * formats a one-line reason into its caller's err buffer of errlen bytes
+ * (NULL or 0: no reason wanted). mt_add_err() appends to the reason there.
+ */
 void mt_set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void mt_add_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

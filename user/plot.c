@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "plot.h"
+#include "utf8.h"
 
 #define W 1000
 #define H 560
@@ -65,10 +66,18 @@ static void xml_text(FILE *f, const char *s)
 		case '"': fputs("&quot;", f); break;
 		default:
 			/* Control bytes are not allowed in XML 1.0 at all. */
-			if ((unsigned char)*s < 0x20 && *s != '\t')
+			if ((unsigned char)*s < 0x20 && *s != '\t') {
 				fputc('?', f);
-			else
-				fputc(*s, f);
+			} else {
+				size_t n = mt_utf8_len((const unsigned char *)s);
+
+				/* Nor is invalid UTF-8: a name from a target may be any bytes. */
+				if (n)
+					fwrite(s, 1, n, f);
+				else
+					fputs("\xef\xbf\xbd", f); /* U+FFFD */
+				s += n ? n - 1 : 0;
+			}
 		}
 	}
 }

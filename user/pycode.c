@@ -6,6 +6,7 @@
 
 #include "pycode.h"
 #include "pyproc.h"
+#include "utf8.h"
 
 /* Bounds on what a sane code object holds; beyond them the address is not one. */
 #define NAME_MAX_CHARS	   1024
@@ -38,32 +39,6 @@ static int rd_u64(pid_t pid, uint64_t addr, uint64_t *v)
 }
 
 /* ---- strings ---- */
-
-static size_t put_utf8(char *o, uint32_t c)
-{
-	if (c < 0x80) {
-		o[0] = (char)c;
-		return 1;
-	}
-	if (c < 0x800) {
-		o[0] = (char)(0xc0 | (c >> 6));
-		o[1] = (char)(0x80 | (c & 0x3f));
-		return 2;
-	}
-	if (c < 0x10000) {
-		o[0] = (char)(0xe0 | (c >> 12));
-		o[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-		o[2] = (char)(0x80 | (c & 0x3f));
-		return 3;
-	}
-	if (c > 0x10ffff)
-		c = 0xfffd;
-	o[0] = (char)(0xf0 | (c >> 18));
-	o[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-	o[2] = (char)(0x80 | ((c >> 6) & 0x3f));
-	o[3] = (char)(0x80 | (c & 0x3f));
-	return 4;
-}
 
 char *mt_py_read_str(pid_t pid, const struct mt_py_offsets *off, uint64_t addr, size_t max)
 {
@@ -130,7 +105,7 @@ char *mt_py_read_str(pid_t pid, const struct mt_py_offsets *off, uint64_t addr, 
 		/* Lone surrogates (surrogateescape file names) are not valid UTF-8: show them as U+FFFD. */
 		if (c >= 0xd800 && c <= 0xdfff)
 			c = 0xfffd;
-		o += put_utf8(s + o, c);
+		o += mt_utf8_put(s + o, c);
 	}
 	s[o] = '\0';
 	free(raw);

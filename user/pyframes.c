@@ -40,7 +40,7 @@ int mt_pyframes_setup(struct mt_pyframes *pf, const struct mt_python *py, pid_t 
 		if (targets[i].kind != MT_KIND_PYTHON || strcmp(targets[i].method, "frames"))
 			continue;
 		if (pf->nmatch >= MT_PY_MAX_TARGETS) {
-			snprintf(err, errlen, "too many Python functions (at most %d)", MT_PY_MAX_TARGETS);
+			mt_set_err(err, errlen, "too many Python functions (at most %d)", MT_PY_MAX_TARGETS);
 			return -E2BIG;
 		}
 		names[pf->nmatch] = targets[i].func;
@@ -50,7 +50,7 @@ int mt_pyframes_setup(struct mt_pyframes *pf, const struct mt_python *py, pid_t 
 	if (!pf->nmatch)
 		return 0;
 	if (mt_py_match_build(names, files, pf->nmatch, pf->match, &bad)) {
-		snprintf(err, errlen,
+		mt_set_err(err, errlen,
 			 "'%s' cannot be matched by frame walking (ASCII names under %d bytes, file suffixes under %d); try --exact",
 			 bad >= 0 && bad < pf->nmatch ? names[bad] : "?", MT_PY_NAME_MAX, MT_PY_SUFFIX_MAX);
 		return -EINVAL;
@@ -62,7 +62,7 @@ int mt_pyframes_setup(struct mt_pyframes *pf, const struct mt_python *py, pid_t 
 	pf->runtime = py->proc.runtime_addr ? py->proc.runtime_addr : static_runtime(&py->proc);
 	e = mt_pycode_cache_new(pid, &pf->off, &pf->cache);
 	if (e) {
-		snprintf(err, errlen, "out of memory");
+		mt_set_err(err, errlen, "out of memory");
 		return e;
 	}
 	return 0;

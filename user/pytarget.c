@@ -6,6 +6,7 @@
 #include "pyoffsets.h"
 #include "pytarget.h"
 #include "usdt.h"
+#include "log.h"
 
 int mt_python_detect(pid_t pid, const char *exe, struct mt_python *py, char *err, size_t errlen)
 {
@@ -20,7 +21,7 @@ int mt_python_detect(pid_t pid, const char *exe, struct mt_python *py, char *err
 		return 0;
 	}
 	if (e) {
-		snprintf(err, errlen, "%s", py->what);
+		mt_set_err(err, errlen, "%s", py->what);
 		return e;
 	}
 	py->found = true;
@@ -61,10 +62,9 @@ static int version_error(const struct mt_python *py, char *err, size_t errlen)
 {
 	size_t n;
 	const struct mt_py_table *tabs = mt_py_tables(&n);
-	int len = snprintf(err, errlen, "CPython %d.%d (%s) is not supported for Python tracing; supported: ",
-			   py->proc.major, py->proc.minor, py->proc.object);
-
-	for (size_t i = 0; i < n && len > 0 && (size_t)len < errlen; i++) {
+	mt_set_err(err, errlen, "CPython %d.%d (%s) is not supported for Python tracing; supported: ",
+		   py->proc.major, py->proc.minor, py->proc.object);
+	for (size_t i = 0; i < n; i++) {
 		uint32_t hex = tabs[i].off.version_hex;
 		bool seen = false;
 
@@ -72,11 +72,10 @@ static int version_error(const struct mt_python *py, char *err, size_t errlen)
 		for (size_t j = 0; j < i; j++)
 			seen |= (tabs[j].off.version_hex >> 16) == (hex >> 16);
 		if (!seen)
-			len += snprintf(err + len, errlen - len, "%s%u.%u", i ? ", " : "", hex >> 24,
-					(hex >> 16) & 0xff);
+			mt_add_err(err, errlen, "%s%u.%u", i ? ", " : "", hex >> 24, (hex >> 16) & 0xff);
 	}
-	if (len > 0 && (size_t)len < errlen)
-		snprintf(err + len, errlen - len, "%s", py->has_usdt ? "; --exact works with this build's USDT probes" : "");
+	if (py->has_usdt)
+		mt_add_err(err, errlen, "; --exact works with this build's USDT probes");
 	return -EPROTONOSUPPORT;
 }
 
@@ -86,13 +85,13 @@ int mt_python_target(const struct mt_python *py, const struct mt_spec *spec, boo
 	memset(out, 0, sizeof(*out));
 	if (!py->found) {
 		if (py->unsupported)
-			snprintf(err, errlen, "%s", py->what);
+			mt_set_err(err, errlen, "%s", py->what);
 		else
-			snprintf(err, errlen, "'%s' names a Python function, but %s", spec->text, py->what);
+			mt_set_err(err, errlen, "'%s' names a Python function, but %s", spec->text, py->what);
 		return py->unsupported ? -EPROTONOSUPPORT : -ENOENT;
 	}
 	if (exact && !py->has_usdt) {
-		snprintf(err, errlen,
+		mt_set_err(err, errlen,
 			 "--exact needs CPython's USDT probes (python:function__entry, function__return, line), and %s has none; Debian's /usr/bin/python3.11 has them, or leave out --exact to walk frames",
 			 py->proc.object);
 		return -ENOTSUP;

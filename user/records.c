@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Schema 1 records (shared/DESIGN.md). Key order is fixed ("type", "t",
+ * Schema 1 records (docs/schema.md). Key order is fixed ("type", "t",
  * then the record's fields) so streams diff cleanly between runs.
- * tests/jsonlint.py knows every key written here: change both together.
+ * docs/schema.md lists every key written here (tests/jsonlint.py checks
+ * streams against it): change both together.
  */
 #include "json.h"
 #include "records.h"

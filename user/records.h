@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * The NDJSON stream, schema 1 (shared/DESIGN.md): one writer per output
+ * The NDJSON stream, schema 1 (docs/schema.md): one writer per output
  * (stdout with --json, the -o file); each record is one line, flushed.
  */
 #ifndef MT_RECORDS_H

@@ -18,6 +18,7 @@
 #include "termtext.h"
 #include "rowindex.h"
 #include "stream.h"
+#include "utf8.h"
 
 #define MIB 1048576
 /*
@@ -48,17 +49,6 @@ const char *mt_fmt_mib(char *buf, size_t len, int64_t bytes)
 		neg = false;
 	snprintf(buf, len, "%s%" PRIu64 ".%02" PRIu64, neg ? "-" : "", whole, cents);
 	return buf;
-}
-
-/* Terminal columns of a UTF-8 string, close enough: one per code point. */
-static size_t disp_width(const char *s)
-{
-	size_t w = 0;
-
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			w++;
-	return w;
 }
 
 static void put_text(FILE *f, const char *s)
@@ -117,9 +107,9 @@ static void put_row(FILE *f, const char *const cells[NCOLS], const size_t width[
 	int c;
 
 	fputs(cells[COL_FUNC], f);
-	pad(f, width[COL_FUNC] - disp_width(cells[COL_FUNC]));
+	pad(f, width[COL_FUNC] - mt_utf8_width(cells[COL_FUNC]));
 	for (c = 1; c < NCOLS; c++) {
-		pad(f, 3 + width[c] - disp_width(cells[c]));
+		pad(f, 3 + width[c] - mt_utf8_width(cells[c]));
 		fputs(cells[c], f);
 	}
 	fputc('\n', f);
@@ -194,10 +184,10 @@ void mt_report_functions(FILE *f, const struct mt_stats *in)
 	}
 
 	for (c = 0; c < NCOLS; c++)
-		width[c] = disp_width(col_title[c]);
+		width[c] = mt_utf8_width(col_title[c]);
 	for (i = 0; i < s->nfuncs; i++) {
 		for (c = 0; c < NCOLS; c++) {
-			w = disp_width(func_cell(&s->funcs[i], c, buf[c]));
+			w = mt_utf8_width(func_cell(&s->funcs[i], c, buf[c]));
 			if (w > width[c])
 				width[c] = w;
 		}
@@ -523,7 +513,7 @@ static int read_summary_func(struct reader *r, const json_t *funcs, size_t i)
 	json_t *o;
 	int idx;
 
-	/* "open" came after DESIGN.md's first list of keys: absent means none. */
+	/* "open" came later within schema 1 (docs/schema.md, Versioning): absent means none. */
 	if (mt_stream_obj_at(st, funcs, "functions", i, &o) || mt_stream_str(st, o, "func", &func) ||
 	    mt_stream_str_or_null(st, o, "kind", &kind) ||
 	    mt_stream_int_or_null(st, o, "calls", 0, MAX_COUNT, &calls, &calls_known) ||

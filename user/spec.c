@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "spec.h"
 
 /*
@@ -38,8 +39,7 @@ static bool has_lone_colon(const char *s)
 
 static int fail(char *err, unsigned long errlen, const char *fmt, const char *text)
 {
-	if (err && errlen)
-		snprintf(err, errlen, fmt, text);
+	mt_set_err(err, errlen, fmt, text);
 	return -EINVAL;
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * The one reader of saved NDJSON streams (memtrace -o FILE, --json > FILE;
- * schema in README.md, lint in tests/jsonlint.py), for `memtrace report`,
+ * schema in docs/schema.md, which tests/jsonlint.py reads), for `memtrace report`,
  * `memtrace plot` and every later reader. A stream is hostile input: lines
  * are read with a bound on their length (never the whole file at once), each
  * record is parsed strictly by jansson (valid UTF-8, no NaN, no duplicate

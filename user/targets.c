@@ -25,10 +25,7 @@ static int resolve_one(const struct mt_env *env, const struct mt_python *py,
 			mt_set_err(err, errlen, "%.600s; and '%.200s' is no native function either", py->what,
 				   spec.name);
 		} else if (e == -ENOENT && !spec.object && !py->found) {
-			size_t len = strlen(err);
-
-			mt_set_err(err + len, errlen - len,
-				   "; nor is it a Python function: the process is not CPython");
+			mt_add_err(err, errlen, "; nor is it a Python function: the process is not CPython");
 		}
 	}
 	mt_spec_free(&spec);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include "json.h"
 #include "termtext.h"
+#include "utf8.h"
 
 /* Length of the printable character at s (at most avail bytes), 0 if it must be escaped. */
 static size_t printable_len(const unsigned char *s, size_t avail, bool keep_tabs)
