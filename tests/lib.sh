@@ -697,14 +697,14 @@ py_check_frames()
 		"$(mtq "$json" "sorted(set(str(l['occurrences']) for l in ($(py_lines_of "$json" work $S)).values()))")" None
 	assert_eq "idle: growth and lines" \
 		"$(mtq "$json" "'%s %s' % (fn('idle')['growth'], len($(py_lines_of "$json" idle $S)))")" "0 0"
-	assert_py_tables "$MT_OUT" "$json"
-	read -r -a row <<<"$(table_row "$MT_OUT" work)"
+	assert_py_tables "$MT_ERR" "$json"
+	read -r -a row <<<"$(table_row "$MT_ERR" work)"
 	assert_eq "table calls" "${row[1]:-}" -
 	assert_table_mib "table growth" "${row[2]:-}" "$sum"
 	line=$(py_line "$PY_TARGETS/$S" bytes)
-	grep -Eq "^ +$line +[0-9.]+ MiB +[0-9.]+ MiB +- +   a = b\"a\"" "$MT_OUT" ||
-		fail "bytes line not shown with '-' occurrences: $(grep -E "^ +$line " "$MT_OUT")"
-	ok "table row: $(grep -E "^ +$line " "$MT_OUT")"
+	grep -Eq "^ +$line +[0-9.]+ MiB +[0-9.]+ MiB +- +   a = b\"a\"" "$MT_ERR" ||
+		fail "bytes line not shown with '-' occurrences: $(grep -E "^ +$line " "$MT_ERR")"
+	ok "table row: $(grep -E "^ +$line " "$MT_ERR")"
 
 	# Attach mode: the interpreter is already running when memtrace arrives.
 	py_start_target "$interp" $S --wait 8 4

@@ -29,7 +29,11 @@ void mt_usage(FILE *f)
 	      "Targets:\n"
 	      "  -p, --pid PID          attach to a running process\n"
 	      "  -- COMMAND [ARGS...]   launch COMMAND and trace it from its first instruction;\n"
-	      "                         memtrace then exits with the command's exit status\n"
+	      "                         memtrace then exits with the command's exit status.\n"
+	      "                         Its stdout stays the command's own: tables go to\n"
+	      "                         stderr, the stream to -o FILE. When tracing stops\n"
+	      "                         first (-d), the results print at once and the\n"
+	      "                         command runs on, untraced, to its end\n"
 	      "  -f, --func FUNC        function to trace; repeat for several. FUNC is NAME\n"
 	      "                         (searched in the executable, then its shared objects)\n"
 	      "                         or OBJECT:NAME (libc.so.6:malloc, /path/to/lib.so:f).\n"
@@ -52,6 +56,7 @@ void mt_usage(FILE *f)
 	      "\n"
 	      "Output:\n"
 	      "      --json             stream NDJSON records on stdout instead of tables\n"
+	      "                         (attach mode; with a COMMAND use -o)\n"
 	      "  -o, --output FILE      also save the NDJSON stream to FILE (read it back with\n"
 	      "                         'memtrace report FILE')\n"
 	      "  -d, --duration SECONDS stop tracing after SECONDS\n"
@@ -61,7 +66,7 @@ void mt_usage(FILE *f)
 	      "      --svg FILE         write a plot of RSS over time with the calls on it\n"
 	      "      --mprof FILE       write memory_profiler's mprofile format ('mprof plot')\n"
 	      "      --every SECONDS    print the function table every SECONDS, like top\n"
-	      "                         (on stderr with --json)\n"
+	      "                         (on stderr with --json or a COMMAND)\n"
 	      "  -v, --verbose          more diagnostics on stderr (-vvv: libbpf's own)\n"
 	      "  -h, --help             this help\n"
 	      "  -V, --version          print the version\n"
@@ -158,6 +163,10 @@ int mt_env_parse(int argc, char **argv, struct mt_env *env)
 	while ((c = getopt_long(argc, argv, "+:p:f:d:o:i:vhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
+			/* One process per run: a second -p would silently replace the first. */
+			if (env->pid)
+				return usage_error("-p given twice (%s after an earlier PID): memtrace traces one process; run one memtrace per process",
+						   optarg);
 			if (parse_pid(optarg, &env->pid))
 				return usage_error("-p takes a process id (a positive integer), not '%s'",
 						   optarg);
@@ -244,6 +253,10 @@ int mt_env_parse(int argc, char **argv, struct mt_env *env)
 				   env->cmd[0]);
 	if (!env->pid && !env->cmd)
 		return usage_error("no target: attach with -p PID or launch a command after --%s", "");
+	/* The command's stdout is its own (xz -c > out.xz): memtrace never writes there. */
+	if (env->json && env->cmd)
+		return usage_error("--json writes to stdout, which the launched command '%s' owns; name the stream's destination with -o FILE (-o /dev/stdout to share stdout with the command)",
+				   env->cmd[0]);
 	return 0;
 }
 

@@ -57,6 +57,12 @@ struct run {
 	int exit_status;         /* its wait status */
 	struct mt_stats stats;
 	struct mt_collect col;   /* kernel results -> calls and tables */
+	/*
+	 * Tables and the status line: stdout when attached; stderr with --json
+	 * (stdout is the stream) or a launched command (stdout is the command's,
+	 * as for perf stat, strace and time).
+	 */
+	FILE *tables;
 	bool live;               /* status line on a terminal */
 	struct mt_python py;     /* is the target CPython, and how it can be traced */
 	struct mt_pycodes codes; /* Python functions matched so far */
@@ -191,7 +197,7 @@ static uint64_t calls_so_far(struct run *r)
 static void live_clear(struct run *r)
 {
 	if (r->live)
-		mt_report_status_clear(stdout);
+		mt_report_status_clear(r->tables);
 }
 
 /* The tables from the kernel side's totals, with the run's figures. */
@@ -208,8 +214,7 @@ static int collect_stats(struct run *r, const struct mt_snapshot *snap)
 /* --every: the table so far, like top. */
 static void periodic_table(struct run *r, double now, const struct mt_snapshot *snap)
 {
-	/* With --json, stdout is the stream: the tables go to stderr. */
-	FILE *f = r->env.json ? stderr : stdout;
+	FILE *f = r->tables;
 
 	live_clear(r);
 	if (collect_stats(r, snap))
@@ -263,7 +268,7 @@ static void trace_loop(struct run *r)
 			next_table += r->env.every;
 		}
 		if (r->live && now >= next_live) {
-			mt_report_status(stdout, now, snap.rss, snap.peak, calls_so_far(r), snap.lost);
+			mt_report_status(r->tables, now, snap.rss, snap.peak, calls_so_far(r), snap.lost);
 			next_live = now + 0.25;
 		}
 		if (deadline && now >= deadline)
@@ -314,6 +319,17 @@ static void cleanup(struct run *r, bool failed)
 	mt_pyframes_free(&r->frames);
 	mt_launch_free(&r->child);
 	mt_env_free(&r->env);
+}
+
+/* Launch mode: the command's exit status becomes memtrace's. */
+static int wait_command(struct run *r)
+{
+	int rc = mt_launch_wait(&r->child, &stop_signal, &r->exit_status);
+
+	if (rc < 0)
+		return MT_EXIT_RUNTIME;
+	r->exited = true;
+	return rc;
 }
 
 /* msg NULL: already reported (a failed write, user/sink.c). */
@@ -384,7 +400,8 @@ static int run_trace(struct run *r)
 	if (mt_sink_check(&r->sink, err, sizeof(err)))
 		return fail(r, err[0] ? err : "out of memory");
 
-	r->live = !r->env.json && isatty(STDOUT_FILENO);
+	r->tables = r->env.json || r->env.cmd ? stderr : stdout;
+	r->live = !r->env.json && isatty(fileno(r->tables));
 	topts.pid = r->pid;
 	topts.launch = r->env.cmd != NULL;
 	topts.emit_calls = r->sink.out[0] || r->env.output || r->sink.want_series;
@@ -411,9 +428,6 @@ static int run_trace(struct run *r)
 	/* Not even the start record could be written: the command never runs. */
 	if (r->sink.failed)
 		return fail(r, NULL);
-	/* The command's own output would corrupt the NDJSON on stdout. */
-	if (r->env.cmd && r->env.json)
-		mt_launch_stdout_to_stderr(&r->child);
 	if (r->env.cmd && mt_launch_release(&r->child, r->env.cmd, err, sizeof(err)))
 		return fail(r, err);
 	mt_info(1, "tracing %d function%s in process %d; Ctrl-C to stop", (int)r->ntargets,
@@ -428,31 +442,35 @@ static int run_trace(struct run *r)
 	if (mt_collect_open_calls(&r->col, snap.rss, mt_sink_now(&r->sink), emit_open_call, &r->sink))
 		mt_warn("out of memory: calls still open at the stop are missing from the stream");
 	/*
-	 * A launched command still running (-d, a signal) runs on untraced while
-	 * we wait for it. Otherwise results come first: removing each probe
-	 * waits out an RCU grace period (~100 ms), which the user need not.
+	 * A launched command still running (-d, a signal) runs on untraced:
+	 * the results come first, then we wait for it. Otherwise, too, results
+	 * come first: removing each probe waits out an RCU grace period
+	 * (~100 ms), which the user need not.
 	 */
 	if (r->env.cmd && !r->exited) {
 		mt_tracer_free(r->tracer);
 		r->tracer = NULL;
-	}
-	if (r->env.cmd) {
-		rc = mt_launch_wait(&r->child, &stop_signal, &r->exit_status);
-		if (rc < 0)
-			rc = MT_EXIT_RUNTIME;
-		else
-			r->exited = true;
+	} else if (r->env.cmd) {
+		rc = wait_command(r); /* it has ended: its status is in the exit record */
 	}
 	if (r->exited)
 		mt_sink_exit(&r->sink, r->pid, mt_shell_status(r->exit_status));
 	mt_sink_summary(&r->sink, r->pid, &r->stats);
 	write_plots(r, &snap);
 	if (!r->env.json) {
-		mt_report_functions(stdout, &r->stats);
-		mt_report_lines(stdout, &r->stats);
-		fflush(stdout);
+		mt_report_functions(r->tables, &r->stats);
+		mt_report_lines(r->tables, &r->stats);
+		fflush(r->tables);
 	}
 	warn_incomplete(r, &snap);
+	mt_sink_close(&r->sink, false);
+	if (r->env.cmd && !r->exited) {
+		/* A stopping signal ends the command too (mt_launch_wait()); -d lets it run on. */
+		if (!stop_signal && !r->sink.failed)
+			mt_info(0, "tracing ended; %s (PID %d) runs on untraced, and memtrace exits with its status when it ends",
+				r->env.cmd[0], r->pid);
+		rc = wait_command(r);
+	}
 	cleanup(r, false);
 	/*
 	 * memtrace's own failure (an output it could not write: its results are

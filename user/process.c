@@ -114,9 +114,6 @@ static void child_main(int gate, int errfd, const char *path, char *const *cmd)
 	if (read(gate, &go, 1) != 1)
 		_exit(127);
 	close(gate);
-	/* 'o' = go, with the command's stdout on stderr. */
-	if (go == 'o' && dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
-		_exit(127);
 	execv(path, cmd);
 	e = errno;
 	if (write(errfd, &e, sizeof(e)) < 0)
@@ -187,7 +184,7 @@ int mt_launch_release(struct mt_child *c, char *const *cmd, char *err, size_t er
 	int e = 0;
 	ssize_t n;
 
-	if (write(c->gate_fd, c->stdout_fd == STDERR_FILENO ? "o" : "g", 1) != 1) {
+	if (write(c->gate_fd, "g", 1) != 1) {
 		e = errno;
 		mt_set_err(err, errlen, "cannot start '%s': %s", cmd[0], strerror(e));
 		return -e;
@@ -207,11 +204,6 @@ int mt_launch_release(struct mt_child *c, char *const *cmd, char *err, size_t er
 		return -e;
 	}
 	return 0;
-}
-
-void mt_launch_stdout_to_stderr(struct mt_child *c)
-{
-	c->stdout_fd = STDERR_FILENO;
 }
 
 void mt_launch_abort(struct mt_child *c)

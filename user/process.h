@@ -18,13 +18,10 @@ struct mt_child {
 	int err_fd;  /* the child's errno if execve failed; EOF once it succeeded */
 	char *exe;   /* the program that will run (an interpreter for #! scripts), absolute */
 	char *path;  /* the file execv() gets: the command found in PATH (pyenv shims resolved) */
-	int stdout_fd; /* where the command's stdout goes; 1 unless redirected */
 };
 
 /* Find the command, fork, hold the child. 0 or -errno with a reason in err. */
 int mt_launch_prepare(char *const *cmd, struct mt_child *c, char *err, size_t errlen);
-/* Before release: the command's stdout goes to our stderr (keeps a --json stdout pure). */
-void mt_launch_stdout_to_stderr(struct mt_child *c);
 /* Let the child exec; 0 once it has, or -errno (exec failed) with a reason in err. */
 int mt_launch_release(struct mt_child *c, char *const *cmd, char *err, size_t errlen);
 /* Kill and reap a child that never ran; NULL-safe on a zeroed struct. */

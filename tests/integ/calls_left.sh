@@ -8,7 +8,7 @@ require_jsonlint
 # 400 threads call pthread_exit() inside exit_inside(): their calls are closed
 # at the thread's exit, and normal(), called 100 times afterwards, is counted.
 log=$(new_log exit)
-run_memtrace --json -f exit_inside -f normal -- "$TARGETS/leave" --log "$log" exit 400
+run_memtrace -o /dev/stdout -f exit_inside -f normal -- "$TARGETS/leave" --log "$log" exit 400
 assert_rc 0 "launch leave exit"
 grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
 "$PY" "$JSONLINT" "$MT_OUT" || fail "stream fails the lint"
@@ -34,7 +34,7 @@ assert_ge "thread-caused growth of exit_inside, all calls" "$tg" $((400 * 256 * 
 # jumper() touches 10 MiB and longjmp()s out; the 8 MiB touched afterwards,
 # outside any traced function, is not its growth.
 log=$(new_log longjmp)
-run_memtrace --json -f jumper -- "$TARGETS/leave" --log "$log" longjmp
+run_memtrace -o /dev/stdout -f jumper -- "$TARGETS/leave" --log "$log" longjmp
 assert_rc 0 "launch leave longjmp"
 grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
 more=$(awk '/^rss_more / { m = $2 } /^rss_after / { a = $2 } END { print m - a }' "$log")
@@ -48,7 +48,7 @@ assert_eq "jumper's call ended unwound" "$(mtq "$MT_OUT" "calls('jumper')[0].get
 slots=$(awk '/^#define MT_MAX_ACTIVE / { print $3 }' "$ROOT/bpf/memtrace.h")
 n=$((slots + 200))
 log=$(new_log many)
-MT_TIMEOUT=100 run_memtrace --json -f hold -f normal -- "$TARGETS/leave" --log "$log" many "$n"
+MT_TIMEOUT=100 run_memtrace -o /dev/stdout -f hold -f normal -- "$TARGETS/leave" --log "$log" many "$n"
 assert_rc 0 "launch leave many $n"
 grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
 "$PY" "$JSONLINT" "$MT_OUT" || fail "stream fails the lint"

@@ -5,7 +5,7 @@
 require_env
 
 log=$(new_log concurrent)
-run_memtrace --json -f par_work -- "$TARGETS/concurrent" --log "$log" 8 24
+run_memtrace -o /dev/stdout -f par_work -- "$TARGETS/concurrent" --log "$log" 8 24
 assert_rc 0 "launch concurrent"
 grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
 

@@ -19,6 +19,7 @@ check()
 }
 
 check "no such pid" -p 999999999 -f grow_mib
-check "no such function" -f no_such_function -- "$TARGETS/grow" 1
-check "no such command" -f grow_mib -- /nonexistent/command
+start_target busy
+check "no such function" -p "$T_PID" -f no_such_function
+# (--json with a launched command is refused as a usage error: tests/integ/launch_output.sh.)
 exit 0

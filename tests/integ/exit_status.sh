@@ -14,6 +14,6 @@ for args in "3 7" "2 0" "2 5 inside"; do
 	grep -q "^exiting $2" "$log" || fail "target did not reach its exit: $(cat "$log")"
 	assert_eq "exiter $args: completed calls" "$(mtq "$json" "len(calls('exit_work'))")" "$1"
 	assert_eq "exiter $args: exit records" "$(mtq "$json" "len(of('exit'))")" 1
-	row=$(table_row "$MT_OUT" exit_work)
+	row=$(table_row "$MT_ERR" exit_work)
 	assert_eq "exiter $args: table calls" "$(echo "$row" | awk '{ print $2 }')" "$1"
 done

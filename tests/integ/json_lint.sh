@@ -15,18 +15,18 @@ $(head -c 4000 "$1")"
 }
 
 log=$(new_log grow)
-run_memtrace --json -f grow_mib -- "$TARGETS/grow" --log "$log" 8 4
+run_memtrace -o /dev/stdout -f grow_mib -- "$TARGETS/grow" --log "$log" 8 4
 assert_rc 0 "grow --json"
 lint "$MT_OUT" "grow --json"
 
 log=$(new_log threads)
-run_memtrace --json -f thread_work -f idle_work -- "$TARGETS/threads" --log "$log" 1
+run_memtrace -o /dev/stdout -f thread_work -f idle_work -- "$TARGETS/threads" --log "$log" 1
 assert_rc 0 "threads --json"
 lint "$MT_OUT" "threads --json (two targets, one never called)"
 
 # A call still open at the end ("open": true) and an exit record.
 log=$(new_log exiter)
-run_memtrace --json -f exit_work -- "$TARGETS/exiter" --log "$log" 2 0 inside
+run_memtrace -o /dev/stdout -f exit_work -- "$TARGETS/exiter" --log "$log" 2 0 inside
 assert_rc 0 "exiter --json"
 assert_eq "open calls" "$(mtq "$MT_OUT" "len(calls('exit_work', True))")" 1
 lint "$MT_OUT" "exiter --json (open call)"

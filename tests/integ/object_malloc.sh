@@ -19,13 +19,13 @@ assert_eq "target kind" "$(mtq "$json" "of('start')[0]['targets'][0]['kind']")" 
 
 # Launch mode: libc.so.6 is not mapped yet when the probes go in.
 log=$(new_log mallocs)
-run_memtrace --json -f libc.so.6:malloc -- "$TARGETS/mallocs" --log "$log" 1000
+run_memtrace -o /dev/stdout -f libc.so.6:malloc -- "$TARGETS/mallocs" --log "$log" 1000
 assert_rc 0 "launch, libc.so.6:malloc"
 grep -q '^mallocs 1000' "$log" || fail "target did not finish: $(cat "$log")"
 assert_ge "malloc call records (launch)" "$(mtq "$MT_OUT" "len(calls('malloc'))")" 1000
 
 # A path as OBJECT: the executable itself.
 log=$(new_log grow)
-run_memtrace --json -f "$TARGETS/grow:grow_mib" -- "$TARGETS/grow" --log "$log" 4 8
+run_memtrace -o /dev/stdout -f "$TARGETS/grow:grow_mib" -- "$TARGETS/grow" --log "$log" 4 8
 assert_rc 0 "launch, PATH:grow_mib"
 assert_calls_match "$MT_OUT" grow_mib "$log"

@@ -56,7 +56,10 @@ log=$(new_log grow)
 json=$full/launch.ndjson
 # shellcheck disable=SC2046 # 60 arguments "1"
 run_memtrace -f grow_mib -i 1 -o "$json" -- "$TARGETS/grow" --log "$log" $(seq 60 | sed 's/.*/1/')
-assert_error 1 "launch, -o on a full filesystem"
+# The tables go to stderr in launch mode: one line of memtrace's own before them.
+assert_rc 1 "launch, -o on a full filesystem"
+head -n 1 "$MT_ERR" | grep -q '^memtrace: cannot write ' || fail "launch, full: stderr does not begin with the error: $(cat "$MT_ERR")"
+assert_eq "launch, full: memtrace's lines on stderr" "$(grep -c '^memtrace: ' "$MT_ERR")" 1
 assert_whole_records "$json"
 grep -q '^done' "$log" || fail "the command did not run to its end: $(tail -n 3 "$log")"
 assert_eq "the command's calls" "$(grep -c '^rss_after' "$log")" 60

@@ -5,7 +5,7 @@
 require_env
 
 log=$(new_log peak)
-run_memtrace --json -f peak48 -- "$TARGETS/peak" --log "$log" 2
+run_memtrace -o /dev/stdout -f peak48 -- "$TARGETS/peak" --log "$log" 2
 assert_rc 0 "launch peak"
 grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
 

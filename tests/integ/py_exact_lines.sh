@@ -57,11 +57,11 @@ assert_eq "occurrences per line" \
 	"$(echo "$want" | sort -n | tr ' ' : | xargs)"
 
 # The table: memory_profiler's, the same rows as the JSON.
-assert_py_tables "$MT_OUT" "$json"
-read -r -a row <<<"$(table_row "$MT_OUT" work)"
+assert_py_tables "$MT_ERR" "$json"
+read -r -a row <<<"$(table_row "$MT_ERR" work)"
 assert_eq "table calls" "${row[1]}" 3
 assert_table_mib "table growth" "${row[2]}" "$(truth_growth "$log" | awk '{ s += $1 } END { print s }')"
 # idle() is never called: said so, and nothing invented for it.
-grep -q '^  idle: never called while tracing$' "$MT_OUT" || fail "no 'idle: never called' note: $(cat "$MT_OUT")"
+grep -q '^  idle: never called while tracing$' "$MT_ERR" || fail "no 'idle: never called' note: $(cat "$MT_ERR")"
 assert_eq "idle: summary calls, growth, lines" \
 	"$(mtq "$json" "str((fn('idle')['calls'], fn('idle')['growth'], len($(py_lines_of "$json" idle $S))))")" "(0, 0, 0)"

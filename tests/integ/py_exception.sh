@@ -32,7 +32,7 @@ if [ -x "$PY_USDT" ]; then
 		assert_eq "exact: occurrences of line $line (L:${tag%:*})" \
 			"$(py_line_field "$json" risky $S "$line" occurrences)" "${tag#*:}"
 	done
-	read -r -a row <<<"$(table_row "$MT_OUT" risky)"
+	read -r -a row <<<"$(table_row "$MT_ERR" risky)"
 	assert_eq "exact: table calls" "${row[1]:-}" 4
 else
 	echo "note: $PY_USDT is not installed: --exact not tested"

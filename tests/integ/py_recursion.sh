@@ -38,7 +38,7 @@ if [ -x "$PY_USDT" ]; then
 	assert_eq "exact: open calls" "$(mtq "$json" "fn('rec')['open']")" 0
 	assert_summary_sums "$json"
 	check_lines exact "$json" "$log"
-	read -r -a row <<<"$(table_row "$MT_OUT" rec)"
+	read -r -a row <<<"$(table_row "$MT_ERR" rec)"
 	assert_eq "exact: table calls" "${row[1]:-}" $CALLS
 else
 	echo "note: $PY_USDT is not installed: --exact not tested"

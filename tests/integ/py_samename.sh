@@ -38,7 +38,7 @@ if [ -x "$PY_USDT" ]; then
 	json=$TMP/exact.ndjson
 	run_memtrace --exact -o "$json" -f work -- "$PY_USDT" "$PY_TARGETS/$S" --log "$log" "${ARGS[@]}"
 	assert_rc 0 "launch $S --exact -f work"
-	both exact "$json" "$log" "$MT_OUT"
+	both exact "$json" "$log" "$MT_ERR"
 	assert_eq "exact: calls, a" "$(fn_of "$json" "work ($A)" calls)" 2
 	assert_eq "exact: calls, b" "$(fn_of "$json" "work ($B)" calls)" 1
 	exact_json=$json

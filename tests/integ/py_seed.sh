@@ -36,8 +36,8 @@ for mode in exact frames; do
 	assert_rc 0 "$mode: launch matrizinversa.py"
 	within10 "$mode: line $L_A increment (np.matrix)" "$(line_inc "$json" "$L_A")" "$MP_A"
 	within10 "$mode: line $L_I increment (a.I)" "$(line_inc "$json" "$L_I")" "$MP_I"
-	assert_py_tables "$MT_OUT" "$json"
-	read -r -a row <<<"$(table_row "$MT_OUT" Inversa)"
+	assert_py_tables "$MT_ERR" "$json"
+	read -r -a row <<<"$(table_row "$MT_ERR" Inversa)"
 	if [ $mode = exact ]; then
 		assert_eq "exact: calls" "$(mtq "$json" "len(calls('Inversa'))")" 12
 		assert_eq "exact: table calls" "${row[1]:-}" 12

@@ -42,7 +42,7 @@ check()
 	json=$TMP/$mode.ndjson
 	run_memtrace "$@" -o "$json" -f work -- "$interp" "$PY_TARGETS/$S" --log "$(new_log lines)" 8 4
 	assert_rc 0 "$mode: launch $S"
-	live=$MT_OUT
+	live=$MT_ERR
 	lint "$json" "$mode: -o stream"
 	assert_py_tables "$live" "$json"
 	# Two decimals and MiB in every size cell, the source after the cells.
@@ -50,8 +50,8 @@ check()
 		fail "$mode: no row for the bytes line in the expected shape: $(grep L:bytes "$live")"
 	ok "$mode: $(grep L:bytes "$live")"
 
-	# --json: the same rows, on stdout, nothing else there.
-	run_memtrace "$@" --json -f work -- "$interp" "$PY_TARGETS/$S" --log "$(new_log lines)" 8 4
+	# -o /dev/stdout: the same rows in the stream on stdout (the tables go to stderr).
+	run_memtrace "$@" -o /dev/stdout -f work -- "$interp" "$PY_TARGETS/$S" --log "$(new_log lines)" 8 4
 	assert_rc 0 "$mode: launch $S --json"
 	lint "$MT_OUT" "$mode: --json"
 	assert_eq "$mode: --json lines, by line number" \

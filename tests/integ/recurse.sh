@@ -5,7 +5,7 @@
 require_env
 
 log=$(new_log recurse)
-run_memtrace --json -f rec -- "$TARGETS/recurse" --log "$log" 3 10
+run_memtrace -o /dev/stdout -f rec -- "$TARGETS/recurse" --log "$log" 3 10
 assert_rc 0 "launch recurse"
 grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
 

@@ -8,7 +8,7 @@ log=$(new_log threads)
 json=$TMP/run.ndjson
 run_memtrace -o "$json" -f thread_work -f idle_work -- "$TARGETS/threads" --log "$log" 2
 assert_rc 0 "launch threads with -o"
-live=$MT_OUT
+live=$MT_ERR
 [ -s "$json" ] || fail "-o wrote nothing to $json"
 grep -q '"type": *"summary"' "$json" || fail "no summary record in $json"
 row=$(table_row "$live" thread_work)

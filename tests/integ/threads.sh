@@ -5,7 +5,7 @@
 require_env
 
 log=$(new_log threads)
-run_memtrace --json -f thread_work -- "$TARGETS/threads" --log "$log" 2
+run_memtrace -o /dev/stdout -f thread_work -- "$TARGETS/threads" --log "$log" 2
 assert_rc 0 "launch threads"
 grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
 

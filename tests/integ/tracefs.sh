@@ -28,7 +28,7 @@ else
 fi
 
 log=$(new_log grow)
-run_memtrace --json -f grow_mib -- "$TARGETS/grow" --log "$log" 8 4
+run_memtrace -o /dev/stdout -f grow_mib -- "$TARGETS/grow" --log "$log" 8 4
 assert_rc 0 "launch without tracefs"
 assert_calls_match "$MT_OUT" grow_mib "$log"
 if mountpoint -q "$dir"; then

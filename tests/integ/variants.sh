@@ -8,7 +8,7 @@ for bin in grow-nopie grow-cet; do
 	[ -x "$TARGETS/$bin" ] || fail "$TARGETS/$bin not built: run make targets"
 
 	log=$(new_log $bin)
-	run_memtrace --json -f grow_mib -- "$TARGETS/$bin" --log "$log" 8 16 4
+	run_memtrace -o /dev/stdout -f grow_mib -- "$TARGETS/$bin" --log "$log" 8 16 4
 	assert_rc 0 "launch $bin"
 	assert_calls_match "$MT_OUT" grow_mib "$log"
 	assert_summary_growth "$MT_OUT" grow_mib "$log"

@@ -296,7 +296,7 @@ static void check_code_dumps(const char *v, struct mt_pycode_cache *cache, const
 	for (i = 0; i < t->ncodes; i++) {
 		const struct code_dump *c = &t->codes[i];
 		const struct mt_pycode *pc = NULL;
-		int ret = mt_pycode_get(cache, c->addr, &pc), checked = 0, wrong = 0, off;
+		int ret = mt_pycode_read(cache, c->addr, &pc), checked = 0, wrong = 0, off;
 		char what[96];
 
 		snprintf(what, sizeof(what), "%s: resolve %s at 0x%llx", v, c->label,
@@ -387,7 +387,7 @@ static void check_frames(const char *v, const struct interp *in, struct mt_pycod
 		VCHECK_INT(line, mark_line("other"), "worker innermost line");
 		/* threading's bootstrap frames above it, in threading.py */
 		CHECK(w->nframes >= 2 &&
-			      mt_pycode_get(cache, w->frames[w->nframes - 1].code, &pc) == 0 &&
+			      mt_pycode_read(cache, w->frames[w->nframes - 1].code, &pc) == 0 &&
 			      strstr(pc->filename, "threading.py"),
 		      "%s: worker outermost frame is in threading.py", v);
 	}
@@ -507,8 +507,8 @@ static void test_interp(const struct interp *in)
 	if (t.ncodes) {
 		const struct mt_pycode *a = NULL, *b = NULL;
 
-		mt_pycode_get(cache, t.codes[0].addr, &a);
-		mt_pycode_get(cache, t.codes[0].addr, &b);
+		mt_pycode_read(cache, t.codes[0].addr, &a);
+		mt_pycode_read(cache, t.codes[0].addr, &b);
 		CHECK(a && a == b && mt_pycode_check(cache, t.codes[0].addr) == 0,
 		      "%s: cached code stays valid", v);
 	}
