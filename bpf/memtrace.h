@@ -27,7 +27,7 @@
 /*
  * Python names are matched on their first MT_PY_NAME_MAX - 1 bytes (the
  * USDT probes compare longer names on that prefix; frame walking does not
- * hash them), FILE.py filters as path suffixes of under MT_PY_SUFFIX_MAX
+ * hash them), and FILE.py filters (path suffixes) fit in MT_PY_SUFFIX_MAX
  * bytes; a file name reported to userspace is cut at MT_PY_PATH_LEN - 1.
  */
 #define MT_PY_NAME_MAX 64

@@ -244,22 +244,24 @@ int BPF_USDT(py_entry, void *file, void *name, int lineno)
 	return 0;
 }
 
+/* A traced thread's frame depth, or NULL: not traced, or no entry seen since tracing began. */
+static __always_inline __s32 *traced_depth(__u64 pid_tgid)
+{
+	__u32 tid = (__u32)pid_tgid;
+
+	return traced_call(pid_tgid) ? bpf_map_lookup_elem(&py_usdt_depths, &tid) : NULL;
+}
+
 SEC("usdt")
 int BPF_USDT(py_line, void *file, void *name, int lineno)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid;
+	__s32 *d = traced_depth(pid_tgid);
 	struct mt_active *a;
-	__s32 *d;
 	__s64 rss;
 
-	if (!traced_call(pid_tgid))
-		return 0;
-	d = bpf_map_lookup_elem(&py_usdt_depths, &tid);
-	if (!d)
-		return 0;
 	/* Only lines of the traced frame itself; callees' memory lands on the calling line. */
-	a = py_frame_call(tid, *d);
+	a = d ? py_frame_call((__u32)pid_tgid, *d) : NULL;
 	if (!a)
 		return 0;
 	rss = rss_total();
@@ -272,18 +274,14 @@ SEC("usdt")
 int BPF_USDT(py_return, void *file, void *name, int lineno)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid;
+	__s32 depth, *d = traced_depth(pid_tgid);
 	struct mt_active *a;
-	__s32 depth, *d;
 
-	if (!traced_call(pid_tgid))
-		return 0;
-	d = bpf_map_lookup_elem(&py_usdt_depths, &tid);
 	if (!d)
 		return 0;
 	depth = *d;
 	*d = depth - 1;
-	a = py_frame_call(tid, depth);
+	a = py_frame_call((__u32)pid_tgid, depth);
 	if (!a)
 		return 0;
 	close_call(a, 0, rss_total());
