@@ -6,6 +6,7 @@
  * bpf/python_usdt.bpf.c add the two ways of tracing Python functions.
  * Declarations and static inline helpers only: every map, variable and
  * function declared here is defined once, in the unit named beside it.
+ * Include after vmlinux.h and bpf/bpf_helpers.h.
  */
 #ifndef MT_MEMTRACE_BPF_H
 #define MT_MEMTRACE_BPF_H
