@@ -32,8 +32,18 @@ LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) \
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf \
 	-I$(MULTIARCH_INC) -Wall -Wno-unused-function -MMD -MP
 
+# The kernel side is three units, each compiled on its own and then linked
+# by bpftool (libbpf's static linker) into one object and one skeleton for
+# user/tracer.c: bpf/memtrace.bpf.c (RSS, call windows, the open-call
+# table), bpf/python_frames.bpf.c (frame walking) and bpf/python_usdt.bpf.c
+# (--exact). Linking, rather than one unit with the Python code in headers,
+# gives each part its own statics and an explicit interface,
+# bpf/memtrace.bpf.h: what one unit uses of another is declared there
+# (extern variables and maps, __hidden functions) and defined once, and the
+# linker checks that the declarations match the definitions.
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
-BPF_SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
+BPF_UNITS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.tmp.o,$(BPF_SRCS))
+BPF_SKELS := $(OUTPUT)/memtrace.skel.h
 USER_SRCS := $(wildcard user/*.c)
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
 # Everything but main(): linked into the unit tests too.
@@ -68,14 +78,15 @@ memtrace: $(USER_OBJS)
 $(OUTPUT) $(OUTPUT)/user $(OUTPUT)/bpf $(OUTPUT)/tests $(OUTPUT)/targets $(OUTPUT)/san/user:
 	$(Q)mkdir -p $@
 
-# .bpf.c -> .tmp.o (clang) -> .bpf.o (bpftool drops DWARF) -> .skel.h
+# each .bpf.c -> .tmp.o (clang); all of them -> memtrace.bpf.o (bpftool links,
+# drops DWARF) -> memtrace.skel.h
 $(OUTPUT)/bpf/%.tmp.o: bpf/%.bpf.c | $(OUTPUT)/bpf
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(OUTPUT)/bpf/%.bpf.o: $(OUTPUT)/bpf/%.tmp.o
+$(OUTPUT)/bpf/memtrace.bpf.o: $(BPF_UNITS)
 	$(call msg,GEN-OBJ,$@)
-	$(Q)$(BPFTOOL) gen object $@ $<
+	$(Q)$(BPFTOOL) gen object $@ $^
 
 $(OUTPUT)/%.skel.h: $(OUTPUT)/bpf/%.bpf.o | $(OUTPUT)
 	$(call msg,GEN-SKEL,$@)

@@ -2,15 +2,16 @@
 /*
  * memtrace kernel side: exact process RSS from kmem:rss_stat, call windows
  * from uprobe/uretprobe pairs, and the attribution of every RSS change to
- * the outermost open calls (see shared/DESIGN.md, "Attribution rules").
+ * the outermost open calls (see docs/design.md, "Attribution rules").
+ * Python functions are traced by bpf/python_frames.bpf.c and
+ * bpf/python_usdt.bpf.c, which share this unit's state through
+ * bpf/memtrace.bpf.h.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
-#include <bpf/usdt.bpf.h>
-#include "memtrace.h"
-#include "python.bpf.h"
+#include "memtrace.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -55,43 +56,9 @@ __u64 lost_tables;
 __u64 nr_rss_events;
 __u32 active_hiwater; /* slots at and above this index have never been used */
 struct mt_active active[MT_MAX_ACTIVE];
-struct mt_func_agg funcs[MT_MAX_FUNCS + MT_MAX_CODES];
+struct mt_func_agg funcs[MT_NR_FUNCS];
 
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 8 * 1024 * 1024);
-} events SEC(".maps");
-
-/* A call probe of the traced process, while tracing has not stopped. */
-static __always_inline bool traced_call(__u64 pid_tgid)
-{
-	return (pid_tgid >> 32) == targ_tgid && !stopped;
-}
-
-/* Something the tables need was dropped, not only a per-call record. */
-static __always_inline void lose_table_record(void)
-{
-	__sync_fetch_and_add(&lost, 1);
-	__sync_fetch_and_add(&lost_tables, 1);
-}
-
-static __always_inline __s64 rss_total(void)
-{
-	return rss[MT_RSS_FILE] + rss[MT_RSS_ANON] + rss[MT_RSS_SHMEM];
-}
-
-/* Racing updates only ever raise the value: retry a few times, then give up (a lost race is a tie). */
-static __always_inline void atomic_max(__s64 *p, __s64 v)
-{
-	for (int i = 0; i < 4; i++) {
-		__s64 old = *p;
-
-		if (v <= old)
-			return;
-		if (__sync_val_compare_and_swap(p, old, v) == old)
-			return;
-	}
-}
+struct mt_events_map events SEC(".maps");
 
 /*
  * Wake the consumer once per quarter of the buffer, when a record crosses
@@ -111,80 +78,15 @@ static __always_inline __u64 wakeup_flags(__u64 size)
 								   : BPF_RB_NO_WAKEUP;
 }
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, struct mt_pyframe_key);
-	__type(value, struct mt_pyframe_val);
-} py_frame_lines SEC(".maps");
-
-/* Code objects already announced to userspace. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u64);
-	__type(value, __u32);
-} py_frame_seen SEC(".maps");
-
-/*
- * Frame walking: charge an RSS change the thread caused to the instruction
- * its innermost traced Python frame is at. Costs a walk per RSS change,
- * and nothing at all while memory does not change.
- */
-static __always_inline void py_frames_account(__s64 delta, __s64 total)
-{
-	struct mt_pyframe_key k = {};
-	struct mt_pyframe_val *v;
-	struct mt_py_walk w;
-	__u32 one = 1;
-
-	if (mt_py_walk(MT_PY_WALK_MATCH, &w) || w.match_target < 0)
-		return;
-	k.code = w.match_code;
-	k.instr = w.match_instr;
-	v = bpf_map_lookup_elem(&py_frame_lines, &k);
-	if (!v) {
-		struct mt_pyframe_val zero = {};
-
-		bpf_map_update_elem(&py_frame_lines, &k, &zero, BPF_NOEXIST);
-		v = bpf_map_lookup_elem(&py_frame_lines, &k);
-		if (!v) {
-			lose_table_record();
-			return;
-		}
-	}
-	__sync_fetch_and_add(&v->increment, delta);
-	__sync_fetch_and_add(&v->events, 1);
-	atomic_max(&v->mem, total);
-
-	/* First sight of this code object: userspace reads it while the process lives. */
-	if (!bpf_map_update_elem(&py_frame_seen, &k.code, &one, BPF_NOEXIST)) {
-		struct mt_pyframe_rec *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
-
-		if (!r) {
-			lose_table_record();
-			return;
-		}
-		r->type = MT_REC_PYFRAME;
-		r->target = w.match_target;
-		r->code = k.code;
-		bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
-	}
-}
-
 /*
  * The open-call table. Slots live in .bss (userspace reads the calls still
  * open at the stop); an index finds a thread's call by function, or a
  * Python call by its frame depth, in O(1) whatever the number of threads;
  * free slots wait on a stack, so the lowest ones are reused first and the
  * high-water mark, which bounds the per-event walk, stays at the real
- * concurrency.
+ * concurrency. open_lookup(), start_call() and close_call() are inlined in
+ * this unit's probes; bpf/python_usdt.bpf.c calls their out-of-line copies.
  */
-enum open_key_kind {
-	OPEN_BY_FUNC = 0,  /* id: the function index */
-	OPEN_BY_DEPTH = 1, /* id: the Python frame depth (USDT mode) */
-};
-
 struct open_key {
 	__u32 tid;
 	__u32 kind;
@@ -205,10 +107,7 @@ struct {
 	__uint(value_size, sizeof(__u32));
 } free_slots SEC(".maps");
 
-/* Python USDT mode (bpf/python_usdt.bpf.h) ends the running line of a call it closes. */
-static __always_inline void py_line_end(struct mt_active *a, __s64 rss_now);
-
-static __always_inline struct mt_active *open_lookup(__u32 tid, __u32 kind, __s64 id)
+__always_inline __hidden struct mt_active *open_lookup(__u32 tid, __u32 kind, __s64 id)
 {
 	struct open_key k = { .tid = tid, .kind = kind, .id = id };
 	__u32 *slot = bpf_map_lookup_elem(&open_index, &k);
@@ -220,13 +119,6 @@ static __always_inline struct mt_active *open_lookup(__u32 tid, __u32 kind, __s6
 	return a->tid == tid ? a : NULL;
 }
 
-/* The open outermost call of this function in this thread, or NULL. */
-static __always_inline struct mt_active *open_call(__u32 tid, __u32 func)
-{
-	return open_lookup(tid, OPEN_BY_FUNC, func);
-}
-
-#define MT_NR_FUNCS (MT_MAX_FUNCS + MT_MAX_CODES)
 _Static_assert((MT_NR_FUNCS & (MT_NR_FUNCS - 1)) == 0, "func_agg() masks the index");
 
 /*
@@ -295,10 +187,11 @@ static __always_inline void emit_call(const struct mt_active *a, __u64 now, __s6
  * the slot: index entries first, tid cleared, then the slot back on the
  * free stack, so no lookup can find a slot that is being reused.
  */
-static __always_inline void close_call(struct mt_active *a, __u32 flags, __s64 rss_exit)
+__always_inline __hidden int close_call(struct mt_active *a, __u32 flags, __s64 rss_exit)
 {
 	struct open_key k = { .tid = a->tid, .kind = OPEN_BY_FUNC, .id = a->func };
-	__u32 slot = a - active;
+	/* Unsigned: BPF has no signed division, which a - active would take out of line. */
+	__u32 slot = ((__u64)a - (__u64)active) / sizeof(*a);
 
 	if (a->code != MT_NO_CODE)
 		py_line_end(a, rss_exit);
@@ -314,6 +207,7 @@ static __always_inline void close_call(struct mt_active *a, __u32 flags, __s64 r
 	__sync_lock_test_and_set(&a->tid, 0);
 	if (slot < MT_MAX_ACTIVE)
 		bpf_map_push_elem(&free_slots, &slot, 0);
+	return 0;
 }
 
 static __always_inline void raise_hiwater(__u32 n)
@@ -341,8 +235,8 @@ static __always_inline void count_untimed(__u32 func)
  * the outermost call's return from nested ones. NULL when every slot is
  * busy: the call is counted as untimed for its function, never guessed.
  */
-static __always_inline struct mt_active *start_call(__u32 tid, __u32 func, __u32 code,
-						    __u64 entry_sp)
+__always_inline __hidden struct mt_active *start_call(__u32 tid, __u32 func, __u32 code,
+						      __u64 entry_sp)
 {
 	struct open_key k = { .tid = tid, .kind = OPEN_BY_FUNC, .id = func };
 	struct mt_active *a;
@@ -591,7 +485,7 @@ int BPF_PROG(handle_exit, struct task_struct *p)
 		return 0;
 	/* glibc reuses thread control blocks, and the walker caches threads by them. */
 	if (py_frames)
-		mt_py_forget_thread();
+		py_frames_forget_thread();
 	if (BPF_CORE_READ(p, signal, live.counter) != 0) {
 		if (stopped)
 			return 0;
@@ -615,5 +509,3 @@ int BPF_PROG(handle_exit, struct task_struct *p)
 	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
 	return 0;
 }
-
-#include "python_usdt.bpf.h"

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * The one header shared by the BPF programs and the userspace loader:
- * record layouts sent through the ring buffer and the limits both sides
- * agree on. Fixed-width types only, so both compilers lay them out alike.
+ * Shared by the BPF programs and userspace: the record layouts sent through
+ * the ring buffer, and every limit both sides agree on, each under one name
+ * (bpf/python_offsets.h, the other shared header, holds CPython's layout).
+ * Fixed-width types only, so both compilers lay them out alike.
  */
 #ifndef MEMTRACE_H
 #define MEMTRACE_H
@@ -13,6 +14,25 @@
 
 /* Functions traced at once: each is one uprobe+uretprobe pair, its index the bpf_cookie. */
 #define MT_MAX_FUNCS 64
+/*
+ * Python functions traced at once, by either method, and the distinct code
+ * objects they may match (the same name in two files): each match gets a
+ * "code" index, and its totals live at funcs[MT_MAX_FUNCS + code], after
+ * the native targets. MT_NR_FUNCS indexes the kernel-side totals.
+ */
+#define MT_PY_MAX_TARGETS 16
+#define MT_MAX_CODES 64
+#define MT_NR_FUNCS (MT_MAX_FUNCS + MT_MAX_CODES)
+#define MT_NO_CODE 0xffffffffu
+/*
+ * Python names are matched on their first MT_PY_NAME_MAX - 1 bytes (the
+ * USDT probes compare longer names on that prefix; frame walking does not
+ * hash them), and FILE.py filters (path suffixes) fit in MT_PY_SUFFIX_MAX
+ * bytes; a file name reported to userspace is cut at MT_PY_PATH_LEN - 1.
+ */
+#define MT_PY_NAME_MAX 64
+#define MT_PY_SUFFIX_MAX 128
+#define MT_PY_PATH_LEN 256
 /*
  * Outermost calls open at the same time across all threads: sized for
  * servers with thousands of threads, each blocked inside a traced function.
@@ -49,7 +69,7 @@ enum mt_rec_type {
 /* Frame walking: the code object is resolved in userspace, from the target's memory. */
 struct mt_pyframe_rec {
 	__u32 type; /* MT_REC_PYFRAME */
-	__u32 target; /* the walker's target index (see bpf/python.bpf.h) */
+	__u32 target; /* the walker's target index (see bpf/python_frames.bpf.c) */
 	__u64 code;   /* code object address in the target */
 };
 
@@ -66,21 +86,10 @@ struct mt_pyframe_val {
 	__u64 events;
 };
 
-/*
- * Python functions. A -f target may match several code objects (the same
- * name in two files); each distinct match gets a "code" index, and its
- * totals live at funcs[MT_MAX_FUNCS + code], after the native targets.
- */
-#define MT_MAX_PY_TARGETS 16
-#define MT_MAX_CODES 64
-#define MT_PY_NAME_LEN 64   /* longer Python names are compared on this prefix */
-#define MT_PY_FILE_LEN 128  /* FILE.py filter: matched as a path suffix */
-#define MT_PY_PATH_LEN 256  /* file name reported to userspace */
-#define MT_NO_CODE 0xffffffffu
-
+/* A Python function traced through the USDT probes (bpf/python_usdt.bpf.c). */
 struct mt_py_target {
-	char name[MT_PY_NAME_LEN];
-	char file[MT_PY_FILE_LEN]; /* empty: any file */
+	char name[MT_PY_NAME_MAX];
+	char file[MT_PY_SUFFIX_MAX]; /* empty: any file */
 	__u32 target;              /* index into the userspace target table */
 	__u32 name_len, file_len;
 };
@@ -90,7 +99,7 @@ struct mt_code_rec {
 	__u32 code;
 	__u32 target;
 	__u32 firstlineno;
-	char name[MT_PY_NAME_LEN];
+	char name[MT_PY_NAME_MAX];
 	char file[MT_PY_PATH_LEN];
 };
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Where CPython keeps what a frame walk needs, for one interpreter version:
- * shared by the BPF walker (bpf/python.bpf.h, from rodata) and userspace
+ * shared by the BPF walker (bpf/python_frames.bpf.c, from rodata) and userspace
  * (user/pyoffsets.c fills it from the generated tables). Offsets are bytes
  * from the start of the named struct; MT_PY_NONE marks a field the version
  * does not have. Fixed-width types only, so both compilers lay it out alike.
@@ -9,9 +9,7 @@
 #ifndef MT_PYTHON_OFFSETS_H
 #define MT_PYTHON_OFFSETS_H
 
-#ifndef __VMLINUX_H__
-#include <linux/types.h>
-#endif
+#include "memtrace.h"
 
 #define MT_PY_NONE 0xffff
 
@@ -101,24 +99,21 @@ struct mt_py_offsets {
  * user asked for, so frames are matched without knowing code addresses in
  * advance. Only ASCII names up to MT_PY_NAME_MAX - 1 bytes are hashed.
  */
-#define MT_PY_NAME_MAX	 64
 #define MT_PY_FNV_OFFSET 0xcbf29ce484222325ULL
 #define MT_PY_FNV_PRIME	 0x100000001b3ULL
 
 /*
- * Matching code objects to traced functions (maps of bpf/python.bpf.h).
+ * Matching code objects to traced functions (maps of bpf/python_frames.bpf.c).
  *
- * mt_py_names: name hash -> first target index with that name.
- * mt_py_files: target index -> its file filter and the next target with the
- *   same name (a.py:f and b.py:f share one hash). A target matches when
+ * py_frame_names: name hash -> first target index with that name.
+ * py_frame_files: target index -> its file filter and the next target with
+ *   the same name (a.py:f and b.py:f share one hash). A target matches when
  *   co_qualname or co_name hashes to it and, if suffix_len > 0, co_filename
  *   ends with the suffix at a path boundary ("x.py" matches "/a/x.py" and
  *   "x.py", not "/a/yx.py"). Targets without a filter may be left out.
- * mt_py_codes: code object address -> struct mt_py_code_val, the verdict
- *   the walker caches; userspace may insert verdicts too.
+ * py_frame_verdicts: code object address -> struct mt_py_code_val, the
+ *   verdict the walker caches; userspace may insert verdicts too.
  */
-#define MT_PY_MAX_TARGETS 64
-#define MT_PY_SUFFIX_MAX  128
 
 struct mt_py_file_filter {
 	__u32 suffix_len; /* 0: any file */

@@ -202,7 +202,7 @@ int mt_collect_stats(struct mt_collect *col)
 
 	mt_stats_free(col->stats);
 	memset(col->stats, 0, sizeof(*col->stats));
-	for (size_t i = 0; i < MT_MAX_FUNCS + MT_MAX_CODES; i++)
+	for (size_t i = 0; i < MT_NR_FUNCS; i++)
 		col->row_of[i] = -1;
 	if (col->frames->nmatch)
 		e = mt_pyframes_lines(col->frames, col->tracer, &fl, &nfl);

@@ -75,9 +75,9 @@ uint64_t mt_py_name_hash(const char *name);
 
 /*
  * The BPF matcher's view of n traced functions (target index i = names[i],
- * files[i] a FILE.py suffix or NULL), for mt_py_names and mt_py_files:
+ * files[i] a FILE.py suffix or NULL), for py_frame_names and py_frame_files:
  * for each i, write files[i] -> out[i].filter, and, where out[i].head,
- * mt_py_names[out[i].hash] = i (same-name targets are chained from there).
+ * py_frame_names[out[i].hash] = i (same-name targets are chained from there).
  * Returns 0, or -EINVAL with *bad = the first index the BPF side cannot
  * match (name empty, non-ASCII or MT_PY_NAME_MAX bytes or longer; suffix
  * longer than MT_PY_SUFFIX_MAX; more than MT_PY_MAX_TARGETS targets).

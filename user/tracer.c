@@ -190,14 +190,14 @@ static int set_python_targets(struct memtrace_bpf *skel, const struct mt_tracer_
 
 		if (tg->kind != MT_KIND_PYTHON)
 			continue;
-		if (n >= MT_MAX_PY_TARGETS) {
-			mt_set_err(err, errlen, "too many Python functions (at most %d)", MT_MAX_PY_TARGETS);
+		if (n >= MT_PY_MAX_TARGETS) {
+			mt_set_err(err, errlen, "too many Python functions (at most %d)", MT_PY_MAX_TARGETS);
 			return -E2BIG;
 		}
-		if (strlen(name) >= MT_PY_NAME_LEN ||
-		    (tg->py_file && strlen(tg->py_file) >= MT_PY_FILE_LEN)) {
+		if (strlen(name) >= MT_PY_NAME_MAX ||
+		    (tg->py_file && strlen(tg->py_file) >= MT_PY_SUFFIX_MAX)) {
 			mt_set_err(err, errlen, "'%s' is too long to match (names up to %d, files up to %d bytes)",
-				tg->spec, MT_PY_NAME_LEN - 1, MT_PY_FILE_LEN - 1);
+				tg->spec, MT_PY_NAME_MAX - 1, MT_PY_SUFFIX_MAX - 1);
 			return -ENAMETOOLONG;
 		}
 		pt = (struct mt_py_target *)&skel->rodata->py_targets[n++];
@@ -241,8 +241,8 @@ static int attach_usdt(struct mt_tracer *t, pid_t pid, const struct mt_target *t
 static int set_frame_targets(struct mt_tracer *t, const struct mt_tracer_opts *o, char *err,
 			     size_t errlen)
 {
-	int names = bpf_map__fd(t->skel->maps.mt_py_names);
-	int files = bpf_map__fd(t->skel->maps.mt_py_files);
+	int names = bpf_map__fd(t->skel->maps.py_frame_names);
+	int files = bpf_map__fd(t->skel->maps.py_frame_files);
 
 	for (int i = 0; i < o->npy_match; i++) {
 		__u32 idx = i;
@@ -257,7 +257,7 @@ static int set_frame_targets(struct mt_tracer *t, const struct mt_tracer_opts *o
 		}
 	}
 	if (o->py_runtime)
-		t->skel->bss->mt_py_runtime = o->py_runtime;
+		t->skel->bss->py_frame_runtime = o->py_runtime;
 	return 0;
 }
 
@@ -349,7 +349,7 @@ int mt_tracer_start(const struct mt_tracer_opts *o, struct mt_tracer **out, char
 	set_usdt_autoload(t->skel, o);
 	if (o->npy_match) {
 		t->skel->rodata->py_frames = true;
-		t->skel->rodata->mt_py_off = *o->py_off;
+		t->skel->rodata->py_frame_offsets = *o->py_off;
 	}
 
 	if (memtrace_bpf__load(t->skel)) {
@@ -461,7 +461,7 @@ void mt_tracer_snapshot(struct mt_tracer *t, struct mt_snapshot *s, bool reset_s
 
 const struct mt_func_agg *mt_tracer_func(struct mt_tracer *t, size_t idx)
 {
-	return idx < MT_MAX_FUNCS + MT_MAX_CODES ? &t->skel->bss->funcs[idx] : NULL;
+	return idx < MT_NR_FUNCS ? &t->skel->bss->funcs[idx] : NULL;
 }
 
 /* Every entry of a hash map, in no particular order. */
@@ -501,7 +501,7 @@ int mt_tracer_lines(struct mt_tracer *t,
 {
 	struct lines_each le = { .fn = fn, .ctx = ctx };
 
-	map_each(bpf_map__fd(t->skel->maps.py_lines), sizeof(struct mt_line_key),
+	map_each(bpf_map__fd(t->skel->maps.py_usdt_lines), sizeof(struct mt_line_key),
 		 sizeof(struct mt_line_val), lines_each_one, &le);
 	return 0;
 }
@@ -521,7 +521,7 @@ int mt_tracer_open_calls(struct mt_tracer *t, struct mt_active *out, int max)
 
 void mt_tracer_set_py_runtime(struct mt_tracer *t, uint64_t addr)
 {
-	__atomic_store_n(&t->skel->bss->mt_py_runtime, addr, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->skel->bss->py_frame_runtime, addr, __ATOMIC_RELEASE);
 }
 
 struct frames_each {

@@ -1,108 +1,73 @@
-/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The CPython frame walker, BPF side. Find the thread state of the current
- * thread (or of the main thread), take its innermost Python frame (code
- * object, instruction offset), and walk up to MT_PY_MAX_DEPTH frames for
- * the innermost (or outermost) one whose code object is a traced function.
- * Userspace (user/pycode.c) turns the (code, offset) pairs into names and
+ * Python functions by frame walking (the default mode). On each RSS change
+ * a thread of the target causes, find the thread's state, walk up to
+ * MT_PY_MAX_DEPTH of its Python frames for the innermost one whose code
+ * object is a traced function, and charge the change to that (code object,
+ * instruction). Userspace (user/pycode.c) turns the pairs into names and
  * lines while the process lives.
  *
- * Include after vmlinux.h, bpf_helpers.h and bpf_core_read.h. x86_64 only:
- * a thread is recognised by fsbase == pthread_self() == tstate->thread_id,
- * which holds in any pid namespace (native_thread_id is namespace-relative).
+ * x86_64 only: a thread is recognised by fsbase == pthread_self() ==
+ * tstate->thread_id, which holds in any pid namespace (native_thread_id is
+ * namespace-relative).
  *
- * Usage:
- *	userspace, before load:	skel->rodata->mt_py_off = <mt_py_offsets_for()>;
- *	userspace, any time:	skel->bss->mt_py_runtime = <mt_pyproc.runtime_addr>;
- *				mt_py_names / mt_py_files from mt_py_match_build()
- *	BPF (e.g. kmem/rss_stat):
- *		struct mt_py_walk w;
- *		if (mt_py_walk(MT_PY_WALK_MATCH, &w) == 0 && w.match_depth >= 0)
- *			... w.match_target, w.match_code, w.match_instr ...
+ * Userspace sets py_frame_offsets (rodata, from mt_py_offsets_for()) before
+ * load, py_frame_runtime (.bss, _PyRuntime in the target) at any time, and
+ * fills py_frame_names / py_frame_files from mt_py_match_build().
  */
-#ifndef MT_PYTHON_BPF_H
-#define MT_PYTHON_BPF_H
-
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "memtrace.bpf.h"
 #include "python_offsets.h"
 
 #ifndef __TARGET_ARCH_x86
-#error "python.bpf.h matches threads by x86_64 fsbase"
-#endif
-
-/* vmlinux.h has no errno values; asm/errno.h may not be on the include path. */
-#ifndef ENOENT
-#define ENOENT 2
-#endif
-#ifndef ENODATA
-#define ENODATA 61
+#error "python_frames.bpf.c matches threads by x86_64 fsbase"
 #endif
 
 /* Thread states visited per lookup, across all interpreters (list walk on a cache miss). */
-#ifndef MT_PY_MAX_THREADS
 #define MT_PY_MAX_THREADS 64
-#endif
 /* Python frames examined per walk when looking for a traced function. */
-#ifndef MT_PY_MAX_DEPTH
 #define MT_PY_MAX_DEPTH 32
-#endif
-#ifndef MT_PY_CODE_ENTRIES
 #define MT_PY_CODE_ENTRIES 16384
-#endif
-#ifndef MT_PY_NAME_ENTRIES
 #define MT_PY_NAME_ENTRIES 64
-#endif
-#ifndef MT_PY_TSTATE_ENTRIES
 #define MT_PY_TSTATE_ENTRIES 4096
-#endif
 /*
  * How long a thread without a thread state is believed to stay so. Short:
  * the main thread faults pages before the interpreter creates its thread
  * state, and a program's first call follows within milliseconds; a list
  * walk (~1.5 us) every 2 ms for threads Python does not know costs nothing.
  */
-#ifndef MT_PY_NEG_TTL_NS
 #define MT_PY_NEG_TTL_NS 2000000ULL
-#endif
 /*
  * ... and only once it has gone that long without one: a new thread faults
  * its first pages before it binds its thread state (3.10 even marks the
  * state with the parent's id until then), so young threads always walk.
  */
-#ifndef MT_PY_NEG_GRACE_NS
 #define MT_PY_NEG_GRACE_NS 50000000ULL
-#endif
 
-/* mt_py_walk() flags */
-enum mt_py_walk_flags {
-	MT_PY_WALK_MATCH = 1,	 /* look for a traced code object up the stack */
-	MT_PY_WALK_NO_CACHE = 2, /* walk the thread list even if the thread is cached */
-	/* with MATCH: the outermost traced frame within MT_PY_MAX_DEPTH, not the innermost (recursion) */
-	MT_PY_WALK_OUTERMOST = 4,
-	/*
-	 * Walk the main thread (_PyRuntime.main_thread) instead of the current
-	 * one: where the program "is", memory_profiler-style, when any thread
-	 * (a BLAS worker, the kernel on its behalf) changes RSS.
-	 */
-	MT_PY_WALK_MAIN_THREAD = 8,
+/* The innermost traced frame of a walk. */
+struct py_frame_match {
+	__u64 code;   /* its code object */
+	__s32 instr;  /* code units; -1 before the frame's first instruction */
+	__s32 target; /* value from py_frame_names / py_frame_verdicts */
 };
 
-/* mt_py_walk.flags */
-enum mt_py_walk_result_flags {
-	MT_PY_W_TRUNCATED = 1, /* MT_PY_MAX_DEPTH frames examined without reaching the outermost */
-	MT_PY_W_CACHED = 2,    /* thread state (or its absence) came from mt_py_tstates */
-};
+/* RSS changes per (code object, instruction) of the traced frame: userspace reads them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct mt_pyframe_key);
+	__type(value, struct mt_pyframe_val);
+} py_frame_lines SEC(".maps");
 
-struct mt_py_walk {
-	__u64 tstate;
-	__u64 code;	  /* innermost Python frame's code object */
-	__u64 match_code; /* innermost traced frame's code object, 0 if none */
-	__s32 instr;	  /* code units; -1 before the frame's first instruction */
-	__s32 match_instr;
-	__s32 depth;	    /* Python frames examined */
-	__s32 match_depth;  /* 0 = innermost Python frame; -1 none */
-	__s32 match_target; /* value from mt_py_names / mt_py_codes; -1 none */
-	__u32 flags;	    /* enum mt_py_walk_result_flags */
-};
+/* Code objects already announced to userspace. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u32);
+} py_frame_announced SEC(".maps");
 
 /* code object address -> struct mt_py_code_val (python_offsets.h) */
 struct {
@@ -110,7 +75,7 @@ struct {
 	__uint(max_entries, MT_PY_CODE_ENTRIES);
 	__type(key, __u64);
 	__type(value, struct mt_py_code_val);
-} mt_py_codes SEC(".maps");
+} py_frame_verdicts SEC(".maps");
 
 /* FNV-1a of a traced name (co_qualname or co_name; mt_py_name_hash() in userspace) -> target index */
 struct {
@@ -118,7 +83,7 @@ struct {
 	__uint(max_entries, MT_PY_NAME_ENTRIES);
 	__type(key, __u64);
 	__type(value, __u32);
-} mt_py_names SEC(".maps");
+} py_frame_names SEC(".maps");
 
 /* target index -> struct mt_py_file_filter: FILE.py:NAME filters and same-name chains */
 struct {
@@ -126,14 +91,14 @@ struct {
 	__uint(max_entries, MT_PY_MAX_TARGETS);
 	__type(key, __u32);
 	__type(value, struct mt_py_file_filter);
-} mt_py_files SEC(".maps");
+} py_frame_files SEC(".maps");
 
 /*
  * Thread state per thread, keyed by fsbase (pthread_self()): skips the list
  * walk. tstate 0 remembers "no thread state" for MT_PY_NEG_TTL_NS, so
  * threads Python does not know (BLAS workers, ...) do not walk the list on
- * every page fault. Call mt_py_forget_thread() when a thread exits: glibc
- * reuses thread control blocks, and with them fsbase values.
+ * every page fault. Forgotten when a thread exits (py_frames_forget_thread()):
+ * glibc reuses thread control blocks, and with them fsbase values.
  */
 struct mt_py_tstate_val {
 	__u64 tstate;
@@ -146,7 +111,7 @@ struct {
 	__uint(max_entries, MT_PY_TSTATE_ENTRIES);
 	__type(key, __u64);
 	__type(value, struct mt_py_tstate_val);
-} mt_py_tstates SEC(".maps");
+} py_frame_tstates SEC(".maps");
 
 /*
  * The target's layout and its _PyRuntime: set by userspace through the
@@ -155,8 +120,8 @@ struct {
  * than arguments, the separately verified helpers below can read them, and
  * the verifier folds the rodata offsets into constants.
  */
-const volatile struct mt_py_offsets mt_py_off = {};
-__u64 mt_py_runtime = 0;
+const volatile struct mt_py_offsets py_frame_offsets = {};
+__u64 py_frame_runtime = 0;
 
 /*
  * Scratch for the structure images the walker reads in one go: a per-CPU
@@ -177,7 +142,7 @@ struct {
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct mt_py_scratch);
-} mt_py_scratch_map SEC(".maps");
+} py_frame_scratch SEC(".maps");
 
 static __always_inline __u64 mt_py_u64(const __u8 *buf, __u32 off, __u32 size)
 {
@@ -225,32 +190,24 @@ static __always_inline __u64 mt_py_current_fsbase(void)
  */
 static __always_inline __u64 mt_py_find_tstate(const volatile struct mt_py_offsets *off,
 					       __u64 runtime, __u64 fsbase, struct mt_py_scratch *s,
-					       __u32 len, __u32 flags, __u32 *wflags)
+					       __u32 len)
 {
 	struct mt_py_tstate_val *cached, val = {};
-	__u64 interp, tstate, id;
+	__u64 interp, tstate, id, now;
 	bool unbound = false;
 	__u32 i;
 
 	if (!fsbase || !len)
 		return 0;
-	if (!(flags & MT_PY_WALK_NO_CACHE)) {
-		__u64 now = bpf_ktime_get_ns();
-
-		cached = bpf_map_lookup_elem(&mt_py_tstates, &fsbase);
-		if (cached && !cached->tstate && now - cached->miss_ns < MT_PY_NEG_TTL_NS &&
-		    now - cached->first_ns > MT_PY_NEG_GRACE_NS) {
-			*wflags |= MT_PY_W_CACHED;
-			return 0;
-		}
-		if (cached && cached->tstate &&
-		    !bpf_probe_read_user(s->tstate, len & (MT_PY_SCRATCH - 1),
-					 (void *)cached->tstate) &&
-		    mt_py_u64(s->tstate, off->tstate_thread_id, MT_PY_SCRATCH) == fsbase) {
-			*wflags |= MT_PY_W_CACHED;
-			return cached->tstate;
-		}
-	}
+	now = bpf_ktime_get_ns();
+	cached = bpf_map_lookup_elem(&py_frame_tstates, &fsbase);
+	if (cached && !cached->tstate && now - cached->miss_ns < MT_PY_NEG_TTL_NS &&
+	    now - cached->first_ns > MT_PY_NEG_GRACE_NS)
+		return 0;
+	if (cached && cached->tstate &&
+	    !bpf_probe_read_user(s->tstate, len & (MT_PY_SCRATCH - 1), (void *)cached->tstate) &&
+	    mt_py_u64(s->tstate, off->tstate_thread_id, MT_PY_SCRATCH) == fsbase)
+		return cached->tstate;
 	interp = mt_py_read_ptr(runtime + off->runtime_interp_head);
 	tstate = mt_py_read_ptr(interp + off->interp_threads_head);
 	for (i = 0; i < MT_PY_MAX_THREADS; i++) {
@@ -267,7 +224,7 @@ static __always_inline __u64 mt_py_find_tstate(const volatile struct mt_py_offse
 		id = mt_py_u64(s->tstate, off->tstate_thread_id, MT_PY_SCRATCH);
 		if (id == fsbase) {
 			val.tstate = tstate;
-			bpf_map_update_elem(&mt_py_tstates, &fsbase, &val, BPF_ANY);
+			bpf_map_update_elem(&py_frame_tstates, &fsbase, &val, BPF_ANY);
 			return tstate;
 		}
 		/* Made by a parent for a thread that has not bound it yet: maybe ours. */
@@ -280,11 +237,11 @@ static __always_inline __u64 mt_py_find_tstate(const volatile struct mt_py_offse
 	 * for its thread (a new Python thread's first pages come before it binds).
 	 */
 	if (!tstate && interp == 0 && !unbound) {
-		cached = bpf_map_lookup_elem(&mt_py_tstates, &fsbase);
+		cached = bpf_map_lookup_elem(&py_frame_tstates, &fsbase);
 		val.miss_ns = bpf_ktime_get_ns();
 		val.first_ns = cached && !cached->tstate && cached->first_ns ? cached->first_ns
 									    : val.miss_ns;
-		bpf_map_update_elem(&mt_py_tstates, &fsbase, &val, BPF_ANY);
+		bpf_map_update_elem(&py_frame_tstates, &fsbase, &val, BPF_ANY);
 	}
 	return 0;
 }
@@ -301,7 +258,7 @@ __attribute__((noinline)) __u64 mt_py_hash_user(__u64 data, __u64 len)
 	__u64 h = MT_PY_FNV_OFFSET;
 	__u32 zero = 0, i;
 
-	s = bpf_map_lookup_elem(&mt_py_scratch_map, &zero);
+	s = bpf_map_lookup_elem(&py_frame_scratch, &zero);
 	if (!s || len == 0 || len >= MT_PY_NAME_MAX)
 		return 0;
 	if (bpf_probe_read_user(s->name, len & (MT_PY_NAME_MAX - 1), (void *)data))
@@ -339,8 +296,8 @@ static __always_inline __u64 mt_py_ascii(const volatile struct mt_py_offsets *of
  */
 __attribute__((noinline)) int mt_py_file_matches(__u64 filename, __u32 t)
 {
-	const volatile struct mt_py_offsets *off = &mt_py_off;
-	struct mt_py_file_filter *f = bpf_map_lookup_elem(&mt_py_files, &t);
+	const volatile struct mt_py_offsets *off = &py_frame_offsets;
+	struct mt_py_file_filter *f = bpf_map_lookup_elem(&py_frame_files, &t);
 	struct mt_py_scratch *s;
 	__u32 zero = 0, n, b, i;
 	__u64 data, len;
@@ -348,7 +305,7 @@ __attribute__((noinline)) int mt_py_file_matches(__u64 filename, __u32 t)
 	if (!f || f->suffix_len == 0)
 		return 1;
 	n = f->suffix_len;
-	s = bpf_map_lookup_elem(&mt_py_scratch_map, &zero);
+	s = bpf_map_lookup_elem(&py_frame_scratch, &zero);
 	data = mt_py_ascii(off, filename, &len);
 	if (!s || !data || n > MT_PY_SUFFIX_MAX || len < n)
 		return 0;
@@ -377,7 +334,7 @@ __attribute__((noinline)) int mt_py_file_matches(__u64 filename, __u32 t)
  */
 __attribute__((noinline)) int mt_py_code_target(__u64 code)
 {
-	const volatile struct mt_py_offsets *off = &mt_py_off;
+	const volatile struct mt_py_offsets *off = &py_frame_offsets;
 	struct mt_py_code_val val = { .target = -1 }, *v;
 	struct mt_py_file_filter *f;
 	__u64 name, str, data, h, len, filename = 0;
@@ -386,7 +343,7 @@ __attribute__((noinline)) int mt_py_code_target(__u64 code)
 	if (!code)
 		return -1;
 	name = mt_py_read_ptr(code + off->code_name);
-	v = bpf_map_lookup_elem(&mt_py_codes, &code);
+	v = bpf_map_lookup_elem(&py_frame_verdicts, &code);
 	if (v && v->name == name)
 		return v->target;
 	for (k = 0; k < 2 && val.target < 0; k++) {
@@ -396,7 +353,7 @@ __attribute__((noinline)) int mt_py_code_target(__u64 code)
 			     : name;
 		data = mt_py_ascii(off, str, &len);
 		h = data ? mt_py_hash_user(data, len) : 0;
-		tp = h ? bpf_map_lookup_elem(&mt_py_names, &h) : NULL;
+		tp = h ? bpf_map_lookup_elem(&py_frame_names, &h) : NULL;
 		if (!tp)
 			continue;
 		t = *tp;
@@ -408,66 +365,54 @@ __attribute__((noinline)) int mt_py_code_target(__u64 code)
 				val.target = (__s32)t;
 				break;
 			}
-			f = bpf_map_lookup_elem(&mt_py_files, &t);
+			f = bpf_map_lookup_elem(&py_frame_files, &t);
 			if (!f || f->next < 0)
 				break;
 			t = (__u32)f->next;
 		}
 	}
 	val.name = name;
-	bpf_map_update_elem(&mt_py_codes, &code, &val, BPF_ANY);
+	bpf_map_update_elem(&py_frame_verdicts, &code, &val, BPF_ANY);
 	return val.target;
 }
 
 /*
- * Walk the Python frames of the current thread (or, with
- * MT_PY_WALK_MAIN_THREAD, of the main thread) of the target described by
- * mt_py_off and mt_py_runtime. Returns 0 with out->code set when the thread
- * has a Python frame; -ENOENT when it has no thread state (not a Python
- * thread, not the target, or mt_py_runtime not set yet); -ENODATA when it
- * has one but no Python frame (idle, or running C with no Python above).
- * With MT_PY_WALK_MATCH, out->match_* name the innermost (or with
- * MT_PY_WALK_OUTERMOST the outermost) frame whose code object is traced,
- * among the first MT_PY_MAX_DEPTH Python frames.
+ * Walk the current thread's Python frames (of the target described by
+ * py_frame_offsets and py_frame_runtime) for the innermost one, among the
+ * first MT_PY_MAX_DEPTH, whose code object is traced. False when there is
+ * none, or no thread state (not a Python thread, or py_frame_runtime not
+ * set yet), or no Python frame (idle, or running C with no Python above).
  */
-static __always_inline int mt_py_walk(__u32 flags, struct mt_py_walk *out)
+static __always_inline bool py_frame_walk(struct py_frame_match *m)
 {
-	const volatile struct mt_py_offsets *off = &mt_py_off;
-	__u64 runtime = mt_py_runtime, fsbase, tstate, frame;
+	const volatile struct mt_py_offsets *off = &py_frame_offsets;
+	__u64 runtime = py_frame_runtime, tstate, frame;
 	struct mt_py_scratch *s;
 	__u32 zero = 0, tlen, flen, i;
 
-	__builtin_memset(out, 0, sizeof(*out));
-	out->match_depth = -1;
-	out->match_target = -1;
-	out->instr = -1;
-	out->match_instr = -1;
 	if (!runtime)
-		return -ENOENT;
-	s = bpf_map_lookup_elem(&mt_py_scratch_map, &zero);
+		return false;
+	s = bpf_map_lookup_elem(&py_frame_scratch, &zero);
 	if (!s)
-		return -ENOENT;
+		return false;
 	tlen = mt_py_span(off->tstate_next + 8, off->tstate_thread_id + 8, off->tstate_frame + 8, 8,
 			  MT_PY_SCRATCH);
 	flen = mt_py_span(off->frame_code + 8, off->frame_previous + 8, off->frame_instr + 8,
 			  off->frame_owner == MT_PY_NONE ? 8 : off->frame_owner + 1,
 			  sizeof(s->frame));
 
-	fsbase = flags & MT_PY_WALK_MAIN_THREAD ? mt_py_read_ptr(runtime + off->runtime_main_thread)
-						: mt_py_current_fsbase();
-	tstate = mt_py_find_tstate(off, runtime, fsbase, s, tlen, flags, &out->flags);
+	tstate = mt_py_find_tstate(off, runtime, mt_py_current_fsbase(), s, tlen);
 	if (!tstate)
-		return -ENOENT;
-	out->tstate = tstate;
+		return false;
 	frame = mt_py_u64(s->tstate, off->tstate_frame, MT_PY_SCRATCH);
 	if (off->cframe_current_frame != MT_PY_NONE)
 		frame = frame ? mt_py_read_ptr(frame + off->cframe_current_frame) : 0;
 	if (!flen)
-		return -ENODATA;
+		return false;
 
 	for (i = 0; i < MT_PY_MAX_DEPTH; i++) {
 		__u64 code, ip;
-		__s32 instr;
+		__s32 instr, t;
 
 		if (!frame)
 			break;
@@ -487,37 +432,64 @@ static __always_inline int mt_py_walk(__u32 flags, struct mt_py_walk *out)
 			/* No signed division before -mcpu=v4: a fresh 3.11 frame sits one unit before its code. */
 			instr = (__s64)ip < 0 ? -1 : (__s32)(ip >> 1);
 		}
-		if (!out->code) {
-			out->code = code;
-			out->instr = instr;
-		}
-		out->depth++;
-		if (flags & MT_PY_WALK_MATCH) {
-			__s32 t = mt_py_code_target(code);
-
-			if (t >= 0) {
-				out->match_code = code;
-				out->match_instr = instr;
-				out->match_depth = out->depth - 1;
-				out->match_target = t;
-				if (!(flags & MT_PY_WALK_OUTERMOST))
-					return 0;
-			}
-		} else {
-			return 0;
+		t = mt_py_code_target(code);
+		if (t >= 0) {
+			m->code = code;
+			m->instr = instr;
+			m->target = t;
+			return true;
 		}
 	}
-	if (frame && i == MT_PY_MAX_DEPTH)
-		out->flags |= MT_PY_W_TRUNCATED;
-	return out->code ? 0 : -ENODATA;
+	return false;
 }
 
-/* Drop the current thread's cached thread state: call from sched_process_exit. */
-static __always_inline void mt_py_forget_thread(void)
+/*
+ * Charge an RSS change the thread caused to the instruction its innermost
+ * traced Python frame is at. Costs a walk per RSS change, and nothing at
+ * all while memory does not change. Called by handle_rss_stat in
+ * bpf/memtrace.bpf.c.
+ */
+__hidden int py_frames_account(__s64 delta, __s64 total)
+{
+	struct mt_pyframe_val zero = {}, *v;
+	struct mt_pyframe_key k = {};
+	struct py_frame_match m;
+	__u32 one = 1;
+
+	if (!py_frame_walk(&m))
+		return 0;
+	k.code = m.code;
+	k.instr = m.instr;
+	v = map_lookup_or_init(&py_frame_lines, &k, &zero);
+	if (!v) {
+		lose_table_record();
+		return 0;
+	}
+	__sync_fetch_and_add(&v->increment, delta);
+	__sync_fetch_and_add(&v->events, 1);
+	atomic_max(&v->mem, total);
+
+	/* First sight of this code object: userspace reads it while the process lives. */
+	if (!bpf_map_update_elem(&py_frame_announced, &k.code, &one, BPF_NOEXIST)) {
+		struct mt_pyframe_rec *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+
+		if (!r) {
+			lose_table_record();
+			return 0;
+		}
+		r->type = MT_REC_PYFRAME;
+		r->target = m.target;
+		r->code = k.code;
+		bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
+	}
+	return 0;
+}
+
+/* Drop the current thread's cached thread state: called by handle_exit in bpf/memtrace.bpf.c. */
+__hidden int py_frames_forget_thread(void)
 {
 	__u64 fsbase = mt_py_current_fsbase();
 
-	bpf_map_delete_elem(&mt_py_tstates, &fsbase);
+	bpf_map_delete_elem(&py_frame_tstates, &fsbase);
+	return 0;
 }
-
-#endif /* MT_PYTHON_BPF_H */

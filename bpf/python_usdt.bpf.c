@@ -1,16 +1,20 @@
-/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * Exact Python call windows and memory_profiler's per-line figures, from
  * CPython's USDT probes (function__entry, function__return, line), the
- * --exact mode. Included by memtrace.bpf.c: it shares the open-call slots
- * and RSS state. Every Python call pays for these probes (~1 us), which is
- * why this is not the default.
+ * --exact mode. The call windows live in bpf/memtrace.bpf.c's open-call
+ * table, next to the native ones (see bpf/memtrace.bpf.h). Every Python
+ * call pays for these probes (~1 us), which is why this is not the default.
  */
-#ifndef MT_PYTHON_USDT_BPF_H
-#define MT_PYTHON_USDT_BPF_H
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/usdt.bpf.h>
+#include "memtrace.bpf.h"
 
+/* Set by userspace before load: the Python functions to trace. */
 const volatile __u32 py_ntargets = 0;
-const volatile struct mt_py_target py_targets[MT_MAX_PY_TARGETS] = {};
+const volatile struct mt_py_target py_targets[MT_PY_MAX_TARGETS] = {};
 __u32 py_ncodes; /* code indices handed out */
 
 /*
@@ -27,7 +31,7 @@ struct {
 	__uint(max_entries, 16384);
 	__type(key, struct py_code_key);
 	__type(value, __u32); /* code index, or MT_NO_CODE: not traced */
-} py_codes SEC(".maps");
+} py_usdt_codes SEC(".maps");
 
 /* Interpreter frame depth per thread, relative to when tracing began. */
 struct {
@@ -35,17 +39,18 @@ struct {
 	__uint(max_entries, 65536);
 	__type(key, __u32);
 	__type(value, __s32);
-} py_depth SEC(".maps");
+} py_usdt_depths SEC(".maps");
 
+/* memory_profiler's figures per (code, line): userspace reads them. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__type(key, struct mt_line_key);
 	__type(value, struct mt_line_val);
-} py_lines SEC(".maps");
+} py_usdt_lines SEC(".maps");
 
 struct py_strings {
-	char name[MT_PY_NAME_LEN];
+	char name[MT_PY_NAME_MAX];
 	char file[MT_PY_PATH_LEN];
 };
 
@@ -55,7 +60,7 @@ struct {
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct py_strings);
-} py_scratch SEC(".maps");
+} py_usdt_scratch SEC(".maps");
 
 struct py_match_ctx {
 	struct py_strings *s;
@@ -68,7 +73,7 @@ static __always_inline bool py_name_equal(const struct py_strings *s, __u32 len,
 {
 	if (len != t->name_len)
 		return false;
-	for (int j = 0; j < MT_PY_NAME_LEN; j++) {
+	for (int j = 0; j < MT_PY_NAME_MAX; j++) {
 		if (j >= len)
 			break;
 		if (s->name[j] != t->name[j])
@@ -85,12 +90,12 @@ static __always_inline bool py_file_matches(const struct py_strings *s, __u32 le
 
 	if (!flen)
 		return true;
-	if (flen > len || flen >= MT_PY_FILE_LEN)
+	if (flen > len || flen >= MT_PY_SUFFIX_MAX)
 		return false;
 	off = len - flen;
 	if (off && s->file[(off - 1) & (MT_PY_PATH_LEN - 1)] != '/')
 		return false;
-	for (int j = 0; j < MT_PY_FILE_LEN; j++) {
+	for (int j = 0; j < MT_PY_SUFFIX_MAX; j++) {
 		if (j >= flen)
 			break;
 		if (s->file[(off + j) & (MT_PY_PATH_LEN - 1)] != t->file[j])
@@ -103,7 +108,7 @@ static int py_match_target(__u32 i, struct py_match_ctx *m)
 {
 	const volatile struct mt_py_target *t;
 
-	if (i >= MT_MAX_PY_TARGETS)
+	if (i >= MT_PY_MAX_TARGETS)
 		return 1;
 	t = &py_targets[i];
 	if (py_name_equal(m->s, m->name_len, t) && py_file_matches(m->s, m->file_len, t)) {
@@ -139,10 +144,10 @@ static __always_inline __u32 py_code_of(void *file, void *name, int lineno)
 	__u32 zero = 0, code = MT_NO_CODE, *cached;
 	long nl, fl;
 
-	cached = bpf_map_lookup_elem(&py_codes, &k);
+	cached = bpf_map_lookup_elem(&py_usdt_codes, &k);
 	if (cached)
 		return *cached;
-	m.s = bpf_map_lookup_elem(&py_scratch, &zero);
+	m.s = bpf_map_lookup_elem(&py_usdt_scratch, &zero);
 	if (!m.s)
 		return MT_NO_CODE;
 	nl = bpf_probe_read_user_str(m.s->name, sizeof(m.s->name), name);
@@ -152,31 +157,25 @@ static __always_inline __u32 py_code_of(void *file, void *name, int lineno)
 	m.name_len = nl - 1;
 	m.file_len = fl - 1;
 	bpf_loop(py_ntargets, py_match_target, &m, 0);
-	if (m.found >= 0 && m.found < MT_MAX_PY_TARGETS) {
+	if (m.found >= 0 && m.found < MT_PY_MAX_TARGETS) {
 		code = __sync_fetch_and_add(&py_ncodes, 1);
 		if (code < MT_MAX_CODES)
 			py_announce(code, py_targets[m.found].target, lineno, m.s);
 		else
 			code = MT_NO_CODE; /* more matches than we can keep apart */
 	}
-	bpf_map_update_elem(&py_codes, &k, &code, BPF_ANY);
+	bpf_map_update_elem(&py_usdt_codes, &k, &code, BPF_ANY);
 	return code;
 }
 
 static __always_inline void py_line_add(__u32 code, __s32 line, __s64 inc, __s64 mem, __u64 occ)
 {
 	struct mt_line_key k = { .code = code, .line = line };
-	struct mt_line_val *v = bpf_map_lookup_elem(&py_lines, &k);
+	struct mt_line_val zero = {}, *v = map_lookup_or_init(&py_usdt_lines, &k, &zero);
 
 	if (!v) {
-		struct mt_line_val zero = {};
-
-		bpf_map_update_elem(&py_lines, &k, &zero, BPF_NOEXIST);
-		v = bpf_map_lookup_elem(&py_lines, &k);
-		if (!v) {
-			lose_table_record();
-			return;
-		}
+		lose_table_record();
+		return;
 	}
 	if (inc)
 		__sync_fetch_and_add(&v->increment, inc);
@@ -188,12 +187,14 @@ static __always_inline void py_line_add(__u32 code, __s32 line, __s64 inc, __s64
 
 /*
  * The line running in the traced frame ends: its increment is what RSS did
- * meanwhile. Called by close_call() in bpf/memtrace.bpf.c for every Python call.
+ * meanwhile. Called by close_call() in bpf/memtrace.bpf.c for every Python
+ * call, and inlined in this unit's probes.
  */
-static __always_inline void py_line_end(struct mt_active *a, __s64 rss_now)
+__always_inline __hidden int py_line_end(struct mt_active *a, __s64 rss_now)
 {
 	if (a->line > 0)
 		py_line_add(a->code, a->line, rss_now - a->rss_at_line, rss_now, 0);
+	return 0;
 }
 
 static __always_inline void py_line_start(struct mt_active *a, __s32 line, __s64 rss_now)
@@ -214,16 +215,14 @@ int BPF_USDT(py_entry, void *file, void *name, int lineno)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid, code, func;
-	__s32 depth = 1, *d;
+	__s32 depth = 1, zero = 0, *d;
 	struct mt_active *a;
 
 	if (!traced_call(pid_tgid))
 		return 0;
-	d = bpf_map_lookup_elem(&py_depth, &tid);
+	d = map_lookup_or_init(&py_usdt_depths, &tid, &zero);
 	if (d)
 		depth = ++*d;
-	else
-		bpf_map_update_elem(&py_depth, &tid, &depth, BPF_ANY);
 
 	code = py_code_of(file, name, lineno);
 	if (code >= MT_MAX_CODES)
@@ -245,22 +244,24 @@ int BPF_USDT(py_entry, void *file, void *name, int lineno)
 	return 0;
 }
 
+/* A traced thread's frame depth, or NULL: not traced, or no entry seen since tracing began. */
+static __always_inline __s32 *traced_depth(__u64 pid_tgid)
+{
+	__u32 tid = (__u32)pid_tgid;
+
+	return traced_call(pid_tgid) ? bpf_map_lookup_elem(&py_usdt_depths, &tid) : NULL;
+}
+
 SEC("usdt")
 int BPF_USDT(py_line, void *file, void *name, int lineno)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid;
+	__s32 *d = traced_depth(pid_tgid);
 	struct mt_active *a;
-	__s32 *d;
 	__s64 rss;
 
-	if (!traced_call(pid_tgid))
-		return 0;
-	d = bpf_map_lookup_elem(&py_depth, &tid);
-	if (!d)
-		return 0;
 	/* Only lines of the traced frame itself; callees' memory lands on the calling line. */
-	a = py_frame_call(tid, *d);
+	a = d ? py_frame_call((__u32)pid_tgid, *d) : NULL;
 	if (!a)
 		return 0;
 	rss = rss_total();
@@ -273,22 +274,16 @@ SEC("usdt")
 int BPF_USDT(py_return, void *file, void *name, int lineno)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid;
+	__s32 depth, *d = traced_depth(pid_tgid);
 	struct mt_active *a;
-	__s32 depth, *d;
 
-	if (!traced_call(pid_tgid))
-		return 0;
-	d = bpf_map_lookup_elem(&py_depth, &tid);
 	if (!d)
 		return 0;
 	depth = *d;
 	*d = depth - 1;
-	a = py_frame_call(tid, depth);
+	a = py_frame_call((__u32)pid_tgid, depth);
 	if (!a)
 		return 0;
 	close_call(a, 0, rss_total());
 	return 0;
 }
-
-#endif

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * What the kernel side's units share (see the Makefile for how they are
+ * linked into one object): bpf/memtrace.bpf.c owns the process's RSS, the
+ * ring buffer and the open-call table; bpf/python_frames.bpf.c and
+ * bpf/python_usdt.bpf.c add the two ways of tracing Python functions.
+ * Declarations and static inline helpers only: every map, variable and
+ * function declared here is defined once, in the unit named beside it.
+ * Include after vmlinux.h and bpf/bpf_helpers.h.
+ */
+#ifndef MT_MEMTRACE_BPF_H
+#define MT_MEMTRACE_BPF_H
+
+#include "memtrace.h"
+
+/* memtrace.bpf.c: set by userspace before load. */
+extern const volatile __u32 targ_tgid;
+/* memtrace.bpf.c: process RSS per counter, and the tracing-stopped flag (userspace sets it). */
+extern __s64 rss[MT_RSS_NR];
+extern __u32 stopped;
+/* memtrace.bpf.c: records dropped, and of those the ones the tables need. */
+extern __u64 lost, lost_tables;
+
+/*
+ * memtrace.bpf.c: records to userspace. A named type, so that the
+ * definition and this declaration are checked against each other.
+ */
+struct mt_events_map {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 * 1024 * 1024);
+};
+extern struct mt_events_map events SEC(".maps");
+
+/* A call probe of the traced process, while tracing has not stopped. */
+static __always_inline bool traced_call(__u64 pid_tgid)
+{
+	return (pid_tgid >> 32) == targ_tgid && !stopped;
+}
+
+/* Something the tables need was dropped, not only a per-call record. */
+static __always_inline void lose_table_record(void)
+{
+	__sync_fetch_and_add(&lost, 1);
+	__sync_fetch_and_add(&lost_tables, 1);
+}
+
+static __always_inline __s64 rss_total(void)
+{
+	return rss[MT_RSS_FILE] + rss[MT_RSS_ANON] + rss[MT_RSS_SHMEM];
+}
+
+/* Racing updates only ever raise the value: retry a few times, then give up (a lost race is a tie). */
+static __always_inline void atomic_max(__s64 *p, __s64 v)
+{
+	for (int i = 0; i < 4; i++) {
+		__s64 old = *p;
+
+		if (v <= old)
+			return;
+		if (__sync_val_compare_and_swap(p, old, v) == old)
+			return;
+	}
+}
+
+/*
+ * The value at key, inserted as init first if absent (libbpf-tools'
+ * bpf_map_lookup_or_try_init): NULL only if the map has no room. A racing
+ * insert of the same key is found by the second lookup.
+ */
+static __always_inline void *map_lookup_or_init(void *map, const void *key, const void *init)
+{
+	void *v = bpf_map_lookup_elem(map, key);
+
+	if (v)
+		return v;
+	bpf_map_update_elem(map, key, init, BPF_NOEXIST);
+	return bpf_map_lookup_elem(map, key);
+}
+
+/*
+ * memtrace.bpf.c: the open-call table. An open call is found by its
+ * function, or a Python call (USDT mode) by its interpreter frame depth.
+ * __hidden: verified as part of each caller, with its context, like a
+ * static function, rather than once on its own like a global one.
+ */
+enum open_key_kind {
+	OPEN_BY_FUNC = 0,  /* id: the function index */
+	OPEN_BY_DEPTH = 1, /* id: the Python frame depth (USDT mode) */
+};
+
+__hidden struct mt_active *open_lookup(__u32 tid, __u32 kind, __s64 id);
+__hidden struct mt_active *start_call(__u32 tid, __u32 func, __u32 code, __u64 entry_sp);
+__hidden int close_call(struct mt_active *a, __u32 flags, __s64 rss_exit);
+
+/* The open outermost call of this function in this thread, or NULL. */
+static __always_inline struct mt_active *open_call(__u32 tid, __u32 func)
+{
+	return open_lookup(tid, OPEN_BY_FUNC, func);
+}
+
+/* python_usdt.bpf.c: close_call() ends the running line of a Python call it closes. */
+__hidden int py_line_end(struct mt_active *a, __s64 rss_now);
+
+/* python_frames.bpf.c: frame walking, on each RSS change the thread caused and at its exit. */
+__hidden int py_frames_account(__s64 delta, __s64 total);
+__hidden int py_frames_forget_thread(void);
+
+#endif /* MT_MEMTRACE_BPF_H */
