@@ -156,23 +156,25 @@ static void test_pie(void)
 {
 	char *f = fixture("pie");
 	struct mt_elf *elf;
-	const char **needed, *sugg[8];
+	const struct mt_elf_dyn *dyn;
+	const char *sugg[8];
 	int n, i, has_libc = 0, ret;
 
 	ret = mt_elf_open(f, &elf);
 	CHECK_INT(ret, 0, "open PIE fixture");
 	if (ret)
 		goto out;
-	CHECK(mt_elf_is_pie(elf), "PIE fixture is ET_DYN");
+	CHECK(mt_elf_is_dyn(elf), "PIE fixture is ET_DYN");
 	CHECK(mt_elf_has_symtab(elf), "PIE fixture has .symtab");
 	check_func(elf, f, "Grow");
 	check_func(elf, f, "add_one");
 
-	CHECK_INT(mt_elf_needed(elf, &needed, &n), 0, "DT_NEEDED read");
-	for (i = 0; i < n; i++)
-		has_libc |= !strcmp(needed[i], "libc.so.6");
-	CHECK(has_libc, "DT_NEEDED lists libc.so.6 (%d entries)", n);
-	CHECK(mt_elf_runpath(elf) == NULL, "no DT_RUNPATH");
+	dyn = mt_elf_dynamic(elf);
+	CHECK(dyn != NULL, "DT_NEEDED read");
+	for (i = 0; dyn && i < dyn->nneeded; i++)
+		has_libc |= !strcmp(dyn->needed[i], "libc.so.6");
+	CHECK(has_libc, "DT_NEEDED lists libc.so.6 (%d entries)", dyn ? dyn->nneeded : -1);
+	CHECK(dyn && !dyn->runpath && !dyn->rpath, "no DT_RUNPATH, no DT_RPATH");
 
 	n = mt_elf_suggest(elf, "Grwo", sugg, 8);
 	CHECK(n >= 1 && !strcmp(sugg[0], "Grow"), "'Grwo' suggests 'Grow' first (got %s)",
@@ -202,7 +204,7 @@ static void test_nopie(void)
 
 	CHECK_INT(ret, 0, "open non-PIE fixture");
 	if (!ret) {
-		CHECK(!mt_elf_is_pie(elf), "non-PIE fixture is ET_EXEC");
+		CHECK(!mt_elf_is_dyn(elf), "non-PIE fixture is ET_EXEC");
 		check_func(elf, f, "Grow");
 		mt_elf_close(elf);
 	}
@@ -269,17 +271,17 @@ static void test_stripped(void)
 	char *f = fixture("stripped");
 	struct mt_elf *elf;
 	struct mt_sym s;
-	const char **needed;
-	int n, i, has_libc = 0, ret = mt_elf_open(f, &elf);
+	const struct mt_elf_dyn *dyn;
+	int i, has_libc = 0, ret = mt_elf_open(f, &elf);
 
 	CHECK_INT(ret, 0, "open stripped fixture");
 	if (ret)
 		goto out;
 	CHECK(!mt_elf_has_symtab(elf), "stripped fixture has no .symtab");
 	CHECK_INT(mt_elf_find_func(elf, "Grow", &s), -ENOENT, "Grow is gone when stripped");
-	mt_elf_needed(elf, &needed, &n);
-	for (i = 0; i < n; i++)
-		has_libc |= !strcmp(needed[i], "libc.so.6");
+	dyn = mt_elf_dynamic(elf);
+	for (i = 0; dyn && i < dyn->nneeded; i++)
+		has_libc |= !strcmp(dyn->needed[i], "libc.so.6");
 	CHECK(has_libc, "stripped fixture still lists libc.so.6");
 	mt_elf_close(elf);
 out:
@@ -331,7 +333,7 @@ static void test_libc(void)
 		CHECK(0, "open %s", path);
 		goto out;
 	}
-	CHECK(mt_elf_is_pie(elf), "libc is ET_DYN");
+	CHECK(mt_elf_is_dyn(elf), "libc is ET_DYN");
 	CHECK_INT(mt_elf_find_func(elf, "malloc", &s), 0, "malloc in libc");
 	CHECK(s.file_off == off, "malloc file_off 0x%" PRIx64 " == where this process runs it 0x%" PRIx64,
 	      s.file_off, off);
