@@ -128,7 +128,8 @@ static char *search_list(const char *list, const char *seps, const char *name, c
 	char *origin, *found = NULL;
 	size_t n;
 
-	if (!list)
+	/* ld.so ignores an empty LD_LIBRARY_PATH: it does not mean the current directory. */
+	if (!list || !*list)
 		return NULL;
 	origin = origin_of(from);
 	if (!origin)
