@@ -104,33 +104,50 @@ static int load_phdrs(struct mt_elf *elf)
 	return elf->nloads ? 0 : -ENOEXEC;
 }
 
-/* The GNU build-id note as lowercase hex (malloc'd), or NULL. */
-static char *build_id_hex(Elf *e)
+typedef bool (*note_fn)(const unsigned char *desc, size_t len, void *arg);
+
+/* Calls fn on the descriptor of each note of owner and type until it returns true. */
+static bool each_note(Elf *e, const char *owner, GElf_Word type, note_fn fn, void *arg)
 {
+	size_t off, noff, doff, olen = strlen(owner) + 1;
 	Elf_Scn *scn = NULL;
-	GElf_Shdr shdr;
+	GElf_Shdr sh;
 	GElf_Nhdr nh;
-	size_t off, noff, doff, i;
 	Elf_Data *d;
-	char *hex;
 
 	while ((scn = elf_nextscn(e, scn))) {
-		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_NOTE)
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
 			continue;
 		d = elf_getdata(scn, NULL);
 		for (off = 0; d && (off = gelf_getnote(d, off, &nh, &noff, &doff));) {
-			if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 ||
-			    memcmp((char *)d->d_buf + noff, "GNU", 4) || !nh.n_descsz)
-				continue;
-			hex = malloc(nh.n_descsz * 2 + 1);
-			if (!hex)
-				return NULL;
-			for (i = 0; i < nh.n_descsz; i++)
-				sprintf(hex + 2 * i, "%02x", ((unsigned char *)d->d_buf)[doff + i]);
-			return hex;
+			if (nh.n_type == type && nh.n_namesz == olen &&
+			    !memcmp((char *)d->d_buf + noff, owner, olen) &&
+			    fn((unsigned char *)d->d_buf + doff, nh.n_descsz, arg))
+				return true;
 		}
 	}
-	return NULL;
+	return false;
+}
+
+/* A build id's bytes as lowercase hex into *(char **)arg (malloc'd). */
+static bool hex_desc(const unsigned char *desc, size_t len, void *arg)
+{
+	char **hex = arg;
+
+	if (!len)
+		return false;
+	*hex = malloc(len * 2 + 1);
+	for (size_t i = 0; *hex && i < len; i++)
+		sprintf(*hex + 2 * i, "%02x", desc[i]);
+	return true;
+}
+
+static char *build_id_hex(Elf *e)
+{
+	char *hex = NULL;
+
+	each_note(e, "GNU", NT_GNU_BUILD_ID, hex_desc, &hex);
+	return hex;
 }
 
 static int open_elf(const char *path, int *fd, Elf **e)
@@ -759,6 +776,34 @@ bool mt_elf_mentions(const struct mt_elf *elf, const char *symbol)
 		}
 	}
 	return false;
+}
+
+#define NT_STAPSDT 3
+
+struct usdt_probe {
+	const char *provider, *name;
+};
+
+/* A SystemTap SDT note: pc, base and semaphore addresses, then "provider\0name\0args\0". */
+static bool usdt_matches(const unsigned char *desc, size_t len, void *arg)
+{
+	const struct usdt_probe *want = arg;
+	const char *s = (const char *)desc + 3 * sizeof(uint64_t);
+	size_t words = 3 * sizeof(uint64_t), plen;
+
+	if (len <= words)
+		return false;
+	plen = strnlen(s, len - words);
+	return plen + 1 < len - words && !strcmp(s, want->provider) &&
+	       !strncmp(s + plen + 1, want->name, len - words - plen - 1);
+}
+
+bool mt_elf_has_usdt(const struct mt_elf *elf, const char *provider, const char *name)
+{
+	struct usdt_probe want = { provider, name };
+
+	/* Owner "stapsdt" and type 3 are found in .note.stapsdt only. */
+	return each_note(elf->e, "stapsdt", NT_STAPSDT, usdt_matches, &want);
 }
 
 bool mt_elf_has_section(const struct mt_elf *elf, const char *section)

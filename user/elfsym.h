@@ -31,6 +31,8 @@ const char *mt_elf_build_id(const struct mt_elf *elf); /* NT_GNU_BUILD_ID in hex
 /* Defines or references symbol (in .symtab or .dynsym, undefined ones included). */
 bool mt_elf_mentions(const struct mt_elf *elf, const char *symbol);
 bool mt_elf_has_section(const struct mt_elf *elf, const char *section);
+/* Carries the USDT probe provider:name (.note.stapsdt). */
+bool mt_elf_has_usdt(const struct mt_elf *elf, const char *provider, const char *name);
 
 /*
  * Lookup of a function (STT_FUNC/STT_GNU_IFUNC) by exact name, .symtab first

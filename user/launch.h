@@ -18,6 +18,8 @@ struct mt_child {
 	int stdout_fd; /* where the command's stdout goes; 1 unless redirected */
 };
 
+/* The interpreter a "#!" script names (through "/usr/bin/env NAME" too): malloc'd real path, or NULL. */
+char *mt_script_interpreter(const char *exe);
 /* Find the command, fork, hold the child. 0 or -errno with a reason in err. */
 int mt_launch_prepare(char *const *cmd, struct mt_child *c, char *err, size_t errlen);
 /* Before release: the command's stdout goes to our stderr (keeps a --json stdout pure). */

@@ -62,12 +62,12 @@ static size_t dst_len(const char *s, size_t n, const char *tok)
 }
 
 /*
- * One search-list element with $ORIGIN, $LIB and $PLATFORM expanded as
- * ld.so does (unknown tokens stay as written); origin is the directory of
- * the object the list comes from. An empty element is the current
- * directory. Malloc'd, NULL when out of memory.
+ * dir/name if ld.so would load it (malloc'd), else NULL. dir is one element
+ * of a search list, its $ORIGIN, $LIB and $PLATFORM expanded as ld.so does
+ * (unknown tokens stay as written; origin: the directory of the object the
+ * list comes from); an empty element is the current directory.
  */
-static char *expand_dir(const char *dir, size_t len, const char *origin)
+static char *try_dir(const char *dir, size_t len, const char *origin, const char *name)
 {
 	static const struct {
 		const char *tok, *val;
@@ -88,58 +88,31 @@ static char *expand_dir(const char *dir, size_t len, const char *origin)
 		fputs(dsts[k - 1].val ? dsts[k - 1].val : origin, f);
 		i += 1 + t;
 	}
-	if (!len)
-		fputc('.', f);
-	if (fclose(f)) {
+	fprintf(f, "%s/%s", len ? "" : ".", name);
+	if (fclose(f) || !loadable(out)) {
 		free(out);
 		return NULL;
 	}
 	return out;
 }
 
-/* dir/name if ld.so would load it; malloc'd or NULL. */
-static char *try_dir(const char *dir, size_t len, const char *origin, const char *name)
-{
-	char *d = expand_dir(dir, len, origin), *cand = NULL;
-
-	if (d && asprintf(&cand, "%s/%s", d, name) < 0)
-		cand = NULL;
-	free(d);
-	if (cand && !loadable(cand)) {
-		free(cand);
-		cand = NULL;
-	}
-	return cand;
-}
-
-/* The directory of an object, for $ORIGIN; malloc'd. */
-static char *origin_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (!slash)
-		return strdup(".");
-	return strndup(path, slash == path ? 1 : (size_t)(slash - path));
-}
-
 /* The first directory of list (elements split at any of seps) that holds name. */
 static char *search_list(const char *list, const char *seps, const char *name, const char *from)
 {
+	const char *slash = strrchr(from, '/');
 	char *origin, *found = NULL;
 	size_t n;
 
 	/* ld.so ignores an empty LD_LIBRARY_PATH: it does not mean the current directory. */
 	if (!list || !*list)
 		return NULL;
-	origin = origin_of(from);
-	if (!origin)
-		return NULL;
-	for (;;) {
+	/* $ORIGIN: the directory of the object the list comes from. */
+	origin = slash ? strndup(from, slash == from ? 1 : (size_t)(slash - from)) : strdup(".");
+	for (; origin; list += n + 1) {
 		n = strcspn(list, seps);
 		found = try_dir(list, n, origin, name);
 		if (found || !list[n])
 			break;
-		list += n + 1;
 	}
 	free(origin);
 	return found;

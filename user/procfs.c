@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "log.h"
 #include "procfs.h"
 
 int mt_read_small_at(int dirfd, const char *name, size_t max, char **buf, size_t *len)
@@ -188,31 +189,44 @@ static bool cut_deleted(char *path)
 
 char *mt_proc_exe(pid_t pid, bool *deleted, int *err)
 {
-	char lnk[32], *buf;
-	size_t cap = 256;
-	ssize_t n;
+	char lnk[32], *buf = NULL;
+	size_t cap;
+	ssize_t n = 0;
 
 	snprintf(lnk, sizeof(lnk), "/proc/%d/exe", (int)pid);
-	/* readlink without a length limit. */
-	for (;; cap *= 2) {
+	/* No length limit: a larger buffer until the whole target fits. */
+	for (cap = 256; !buf || (size_t)n == cap; cap *= 2) {
+		free(buf);
 		buf = malloc(cap);
-		if (!buf) {
-			*err = -ENOMEM;
-			return NULL;
-		}
-		n = readlink(lnk, buf, cap);
+		n = buf ? readlink(lnk, buf, cap) : -1;
 		if (n < 0) {
-			*err = -errno;
+			*err = buf ? -errno : -ENOMEM;
 			free(buf);
 			return NULL;
 		}
-		if ((size_t)n < cap)
-			break;
-		free(buf);
 	}
 	buf[n] = '\0';
 	*deleted = cut_deleted(buf);
 	return buf;
+}
+
+int mt_proc_error(pid_t pid, const char *what, int e, char *err, size_t errlen)
+{
+	char dir[32];
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "/proc/%d", (int)pid);
+	if (stat(dir, &st) && errno == ENOENT) {
+		mt_set_err(err, errlen, "no process with pid %d", (int)pid);
+		return -ESRCH;
+	}
+	if (e == -ENOENT) {
+		mt_set_err(err, errlen, "process %d has no executable (a kernel thread, or exiting)", (int)pid);
+		return -ESRCH;
+	}
+	mt_set_err(err, errlen, "cannot read /proc/%d/%s: %s%s", (int)pid, what, strerror(-e),
+		   e == -EACCES || e == -EPERM ? "; run memtrace as root (or with CAP_SYS_PTRACE)" : "");
+	return e;
 }
 
 static bool same_file(const char *path, dev_t dev, ino_t ino)
@@ -246,20 +260,17 @@ char *mt_proc_object_path(pid_t pid, const char *path, dev_t dev, ino_t ino)
 /* One line (NUL-terminated) into m; false for a line that does not parse. */
 static bool parse_map(char *line, struct mt_map *m)
 {
-	unsigned long long start, end, off, ino;
+	unsigned long long ino;
 	unsigned int major, minor;
 	int pos = 0;
 	char *path;
 
 	memset(m, 0, sizeof(*m));
-	if (sscanf(line, "%llx-%llx %4s %llx %x:%x %llu%n", &start, &end, m->perms, &off, &major,
-		   &minor, &ino, &pos) < 7 || !pos)
+	if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64 " %x:%x %llu%n", &m->start, &m->end,
+		   m->perms, &m->offset, &major, &minor, &ino, &pos) < 7 || !pos)
 		return false;
 	path = line + pos + strspn(line + pos, " ");
 	m->deleted = cut_deleted(path);
-	m->start = start;
-	m->end = end;
-	m->offset = off;
 	m->dev = makedev(major, minor);
 	m->ino = (ino_t)ino;
 	m->path = strdup(path);

@@ -42,6 +42,12 @@ char *mt_proc_object_path(pid_t pid, const char *path, dev_t dev, ino_t ino);
  */
 char *mt_proc_exe(pid_t pid, bool *deleted, int *err);
 
+/*
+ * A failure (-errno e) on /proc/PID/<what> as the caller's errno (-ESRCH
+ * for a process that is gone) and a one-line message in err.
+ */
+int mt_proc_error(pid_t pid, const char *what, int e, char *err, size_t errlen);
+
 /* One line of /proc/PID/maps. */
 struct mt_map {
 	uint64_t start, end, offset;

@@ -3,7 +3,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include <unistd.h>
 
 #include "elfsym.h"
+#include "launch.h"
 #include "libsearch.h"
 #include "procfs.h"
 #include "pyproc.h"
@@ -80,12 +80,6 @@ int mt_pyproc_name_version(const char *path, int *major, int *minor)
 	*major = (int)ma;
 	*minor = (int)mi;
 	return 0;
-}
-
-static void pyelf_close(struct pyelf *pe)
-{
-	mt_elf_close(pe->elf);
-	pe->elf = NULL;
 }
 
 static int pyelf_open(const char *path, struct pyelf *pe)
@@ -226,21 +220,13 @@ out:
 	if (ret > 0)
 		memset(out, 0, sizeof(*out));
 	free(host);
-	pyelf_close(&pe);
-	return ret;
-}
-
-/* Reads /proc/PID/<what> failed: -ESRCH for a process that is gone. */
-static int proc_failed(pid_t pid, const char *what, int ret, char *err, size_t errlen)
-{
-	ret = ret == -ENOENT ? -ESRCH : ret;
-	mt_set_err(err, errlen, "cannot read /proc/%d/%s: %s", (int)pid, what, strerror(-ret));
+	mt_elf_close(pe.elf);
 	return ret;
 }
 
 int mt_pyproc_detect(pid_t pid, struct mt_pyproc *out, char *err, size_t errlen)
 {
-	const char *py2 = NULL, *old3 = NULL, *base, *old;
+	const char *py2 = NULL, *old3 = NULL, *done = "", *base, *old;
 	struct mt_map *maps = NULL;
 	size_t nmaps = 0, i;
 	int ret, major = 0, minor = 0;
@@ -250,18 +236,19 @@ int mt_pyproc_detect(pid_t pid, struct mt_pyproc *out, char *err, size_t errlen)
 	memset(out, 0, sizeof(*out));
 	exe = mt_proc_exe(pid, &deleted, &ret);
 	if (!exe)
-		return proc_failed(pid, "exe", ret, err, errlen);
+		return mt_proc_error(pid, "exe", ret, err, errlen);
 	ret = mt_proc_maps(pid, &maps, &nmaps);
 	if (ret) {
 		free(exe);
-		return proc_failed(pid, "maps", ret, err, errlen);
+		return mt_proc_error(pid, "maps", ret, err, errlen);
 	}
 	/*
 	 * The executable's own mappings come first when it defines _PyRuntime
 	 * (static builds); otherwise the first libpython3.X that does.
 	 */
 	for (i = 0, ret = NOT_HERE; i < nmaps && ret > 0; i++) {
-		if (!mt_map_is_file(&maps[i]))
+		/* Mappings of one file are neighbours: an ELF without _PyRuntime is read once. */
+		if (!mt_map_is_file(&maps[i]) || !strcmp(maps[i].path, done))
 			continue;
 		base = strrchr(maps[i].path, '/') + 1;
 		is_exe = !strcmp(maps[i].path, exe);
@@ -273,6 +260,8 @@ int mt_pyproc_detect(pid_t pid, struct mt_pyproc *out, char *err, size_t errlen)
 		/* CPython 3.6 and older have no _PyRuntime: known by name, not supported. */
 		if (ret == NO_RUNTIME && !is_exe)
 			old3 = maps[i].path;
+		if (ret == NO_RUNTIME)
+			done = maps[i].path;
 	}
 	if (ret > 0 && (py2 || old3)) {
 		old = py2 ? py2 : old3;
@@ -302,53 +291,6 @@ static void file_version(struct pyelf *pe, struct mt_pyproc *p)
 		set_version_hex(p, hex, MT_PYVER_PY_VERSION);
 }
 
-/* "#!/usr/bin/python3.11 -u" or "#!/usr/bin/env python3": the interpreter to look at. */
-static int shebang(const char *path, char *interp, size_t len)
-{
-	char buf[256], *p, *arg;
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n < 2 || buf[0] != '#' || buf[1] != '!')
-		return -ENOEXEC;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	for (p = buf + 2; *p == ' ' || *p == '\t'; p++)
-		;
-	arg = p + strcspn(p, " \t");
-	if (*arg)
-		*arg++ = '\0';
-	while (*arg == ' ' || *arg == '\t')
-		arg++;
-	arg[strcspn(arg, " \t")] = '\0';
-	if (strcmp(strrchr(p, '/') ? strrchr(p, '/') + 1 : p, "env") == 0 && *arg && *arg != '-') {
-		const char *path_env = getenv("PATH");
-		char *dirs, *d, *save = NULL;
-
-		if (!path_env)
-			path_env = "/usr/local/bin:/usr/bin:/bin";
-		dirs = strdup(path_env);
-		if (!dirs)
-			return -ENOMEM;
-		for (d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-			snprintf(interp, len, "%s/%s", d, arg);
-			if (access(interp, X_OK) == 0) {
-				free(dirs);
-				return 0;
-			}
-		}
-		free(dirs);
-		return -ENOENT;
-	}
-	snprintf(interp, len, "%s", p);
-	return 0;
-}
-
 /* The first DT_NEEDED libpython of an ELF, into buf ("" if none). */
 static void needed_libpython(struct pyelf *pe, char *buf, size_t len)
 {
@@ -360,20 +302,13 @@ static void needed_libpython(struct pyelf *pe, char *buf, size_t len)
 			snprintf(buf, len, "%s", dyn->needed[i]);
 }
 
-/* Where ld.so finds the executable's DT_NEEDED name (user/libsearch.c); malloc'd or NULL. */
-static char *find_library(struct pyelf *pe, const char *exe, const char *name)
-{
-	const struct mt_elf_dyn *dyn = mt_elf_dynamic(pe->elf);
-	struct mt_lib_needer me = { exe, dyn ? dyn->rpath : NULL, dyn ? dyn->runpath : NULL };
-
-	return mt_lib_search(name, &me, 1);
-}
-
 /* An executable without _PyRuntime: the libpython it links, found as ld.so would. */
 static int detect_lib(struct pyelf *pe, const char *path, struct mt_pyproc *out, char *err,
 		      size_t errlen)
 {
+	const struct mt_elf_dyn *dyn = mt_elf_dynamic(pe->elf);
 	int ret = -ENOENT, major = 0, minor = 0;
+	struct mt_lib_needer exe;
 	struct pyelf lpe;
 	char needed[64], *lib;
 
@@ -388,7 +323,9 @@ static int detect_lib(struct pyelf *pe, const char *path, struct mt_pyproc *out,
 			path, needed);
 		return -EPROTONOSUPPORT;
 	}
-	lib = find_library(pe, path, needed);
+	/* Where ld.so finds it (user/libsearch.c). */
+	exe = (struct mt_lib_needer){ path, dyn ? dyn->rpath : NULL, dyn ? dyn->runpath : NULL };
+	lib = mt_lib_search(needed, &exe, 1);
 	if (!lib) {
 		mt_set_err(err, errlen,
 			"%s needs %s, which ld.so would not find (runpath, LD_LIBRARY_PATH, ld.so.cache, system directories)",
@@ -401,7 +338,7 @@ static int detect_lib(struct pyelf *pe, const char *path, struct mt_pyproc *out,
 			file_version(&lpe, out);
 			ret = 0;
 		}
-		pyelf_close(&lpe);
+		mt_elf_close(lpe.elf);
 	}
 	/* CPython 3.6 and older have no _PyRuntime: say which version it is. */
 	if (ret && !mt_pyproc_name_version(lib, &major, &minor) && major == 3) {
@@ -418,7 +355,7 @@ static int detect_lib(struct pyelf *pe, const char *path, struct mt_pyproc *out,
 
 int mt_pyproc_detect_exe(const char *exe, struct mt_pyproc *out, char *err, size_t errlen)
 {
-	char path[PATH_MAX], interp[PATH_MAX];
+	char path[PATH_MAX], *interp;
 	struct pyelf pe;
 	int ret;
 
@@ -429,14 +366,10 @@ int mt_pyproc_detect_exe(const char *exe, struct mt_pyproc *out, char *err, size
 		return ret;
 	}
 	ret = pyelf_open(path, &pe);
-	if (ret == -ENOEXEC && shebang(path, interp, sizeof(interp)) == 0) {
-		if (!realpath(interp, path)) {
-			ret = -errno;
-			mt_set_err(err, errlen,
-				"%s names the interpreter %s, which cannot be opened: %s", exe,
-				interp, strerror(-ret));
-			return ret;
-		}
+	/* "#!/usr/bin/python3.11 -u" or "#!/usr/bin/env python3": the interpreter (user/launch.c). */
+	if (ret == -ENOEXEC && (interp = mt_script_interpreter(path))) {
+		snprintf(path, sizeof(path), "%s", interp);
+		free(interp);
 		ret = pyelf_open(path, &pe);
 	}
 	if (ret) {
@@ -453,7 +386,7 @@ int mt_pyproc_detect_exe(const char *exe, struct mt_pyproc *out, char *err, size
 	} else {
 		ret = detect_lib(&pe, path, out, err, errlen);
 	}
-	pyelf_close(&pe);
+	mt_elf_close(pe.elf);
 	if (ret)
 		return ret;
 	if (!out->major) {

@@ -159,25 +159,6 @@ static struct mt_elf *obj_elf(struct obj *o)
 
 /* ---- attach mode: /proc/PID/exe and /proc/PID/maps ---- */
 
-/* Turns a failure on /proc/PID/<what> into the caller's errno and message. */
-static int proc_error(pid_t pid, const char *what, int e, char *err, size_t errlen)
-{
-	char dir[32];
-	struct stat st;
-
-	snprintf(dir, sizeof(dir), "/proc/%d", (int)pid);
-	if (stat(dir, &st) && errno == ENOENT)
-		return set_err(err, errlen, -ESRCH, "no process with pid %d", (int)pid);
-	if (e == -EACCES || e == -EPERM)
-		return set_err(err, errlen, e,
-			       "cannot read /proc/%d/%s: %s; run memtrace as root (or with CAP_SYS_PTRACE)",
-			       (int)pid, what, strerror(-e));
-	if (e == -ENOENT)
-		return set_err(err, errlen, -ESRCH,
-			       "process %d has no executable (a kernel thread, or exiting)", (int)pid);
-	return set_err(err, errlen, e, "cannot read /proc/%d/%s: %s", (int)pid, what, strerror(-e));
-}
-
 static int add_exe(struct objs *l, char *err, size_t errlen)
 {
 	char lnk[32], *path, *host = NULL;
@@ -189,7 +170,7 @@ static int add_exe(struct objs *l, char *err, size_t errlen)
 	snprintf(lnk, sizeof(lnk), "/proc/%d/exe", (int)l->pid);
 	path = mt_proc_exe(l->pid, &deleted, &e);
 	if (!path)
-		return proc_error(l->pid, "exe", e, err, errlen);
+		return mt_proc_error(l->pid, "exe", e, err, errlen);
 	/* A rebuilt or removed binary: its path no longer names it, the magic link still does. */
 	if (deleted) {
 		host = strdup(lnk);
@@ -268,7 +249,7 @@ static int list_attach(struct objs *l, char *err, size_t errlen)
 		return ret;
 	ret = mt_proc_maps(l->pid, &maps, &n);
 	if (ret)
-		return proc_error(l->pid, "maps", ret, err, errlen);
+		return mt_proc_error(l->pid, "maps", ret, err, errlen);
 	for (i = 0; i < n && !ret; i++)
 		ret = add_mapping(l, &maps[i]);
 	mt_proc_maps_free(maps, n);
@@ -293,8 +274,8 @@ static void find_needed(struct objs *l, size_t from, const char *name)
 	/* The object, the one that loaded it, and so on up to the executable (index 0). */
 	for (i = from; n < sizeof(chain) / sizeof(chain[0]); i = l->v[i].loader) {
 		dyn = l->v[i].elf ? mt_elf_dynamic(l->v[i].elf) : NULL;
-		chain[n++] = (struct mt_lib_needer){ l->v[i].found, dyn ? dyn->rpath : NULL,
-						     dyn ? dyn->runpath : NULL };
+		chain[n++] = (struct mt_lib_needer){ l->v[i].found ? l->v[i].found : l->v[i].path,
+						     dyn ? dyn->rpath : NULL, dyn ? dyn->runpath : NULL };
 		if (!i)
 			break;
 	}
