@@ -35,3 +35,24 @@ $(OUTPUT)/targets/grow-cet: tests/targets/grow.c tests/targets/target.h | $(OUTP
 $(OUTPUT)/targets/grow-stripped: $(OUTPUT)/targets/grow
 	$(call msg,STRIP,$@)
 	$(Q)$(STRIP) -o $@ $<
+
+# The library search (tests/integ/runpath.sh): two copies of libmtgrow.so that
+# grow by different amounts (a/: 1x, b/: 3x), and libuser linked against it
+# with DT_RUNPATH=$ORIGIN/a, with DT_RPATH=$ORIGIN/a, or with no path at all.
+LIBSEARCH := $(OUTPUT)/targets/libsearch
+LIBSEARCH_LIBS := $(LIBSEARCH)/a/libmtgrow.so $(LIBSEARCH)/b/libmtgrow.so
+LIBSEARCH_BINS := $(addprefix $(LIBSEARCH)/,use-runpath use-rpath use-plain)
+targets: $(LIBSEARCH_LIBS) $(LIBSEARCH_BINS)
+
+$(LIBSEARCH_LIBS): $(LIBSEARCH)/%/libmtgrow.so: tests/targets/libsearch/libmtgrow.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(TARGET_CFLAGS) -fPIC -shared -Wl,-soname,libmtgrow.so \
+		-DMT_LIB_SCALE=$(if $(filter a,$*),1,3) $< -o $@
+
+LIBSEARCH_LINK = $(CC) $(TARGET_CFLAGS) $< -o $@ -L$(LIBSEARCH)/a -lmtgrow
+$(LIBSEARCH_BINS): tests/targets/libsearch/libuser.c tests/targets/target.h $(LIBSEARCH)/a/libmtgrow.so
+	$(call msg,CC,$@)
+	$(Q)$(LIBSEARCH_LINK) $(LIBSEARCH_PATH_$(notdir $@))
+LIBSEARCH_PATH_use-runpath := -Wl,--enable-new-dtags,-rpath,'$$ORIGIN/a'
+LIBSEARCH_PATH_use-rpath := -Wl,--disable-new-dtags,-rpath,'$$ORIGIN/a'

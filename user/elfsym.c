@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* ELF symbol lookup (libelf): function symbols, file offsets, attach points. */
+/*
+ * ELF objects (libelf): function and data symbols, segments, load bias,
+ * dynamic entries, build id, attach points.
+ */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +23,7 @@ struct fsym {
 	uint64_t size;
 	uint32_t seq;  /* load order: .symtab entries before .dynsym ones */
 	bool dyn;      /* from .dynsym */
+	bool data;     /* STT_OBJECT: a variable, not a function */
 	bool hidden;   /* a non-default symbol version ("f@V", not "f@@V") */
 	bool ifunc;
 };
@@ -29,7 +33,8 @@ struct mt_elf {
 	Elf *e;
 	int dbg_fd;        /* separate debug file found by build-id, or -1 */
 	Elf *dbg;
-	bool pie;
+	bool is_dyn;       /* ET_DYN: loaded at a bias (PIE or shared object) */
+	char *build_id;    /* NT_GNU_BUILD_ID as hex, NULL if none */
 	bool has_symtab;   /* .symtab in the file or in its debug file */
 	GElf_Phdr *loads;  /* PT_LOAD segments: vaddr -> file offset */
 	size_t nloads;
@@ -42,9 +47,7 @@ struct mt_elf {
 	size_t nowned, owned_cap;
 
 	bool dyn_loaded;
-	const char **needed;
-	int nneeded;
-	const char *runpath;
+	struct mt_elf_dyn dyn;
 };
 
 /* Grow *arr (of *cap elements of size sz) so that it holds at least n+1. */
@@ -101,33 +104,50 @@ static int load_phdrs(struct mt_elf *elf)
 	return elf->nloads ? 0 : -ENOEXEC;
 }
 
-/* The GNU build-id note as lowercase hex (malloc'd), or NULL. */
-static char *build_id_hex(Elf *e)
+typedef bool (*note_fn)(const unsigned char *desc, size_t len, void *arg);
+
+/* Calls fn on the descriptor of each note of owner and type until it returns true. */
+static bool each_note(Elf *e, const char *owner, GElf_Word type, note_fn fn, void *arg)
 {
+	size_t off, noff, doff, olen = strlen(owner) + 1;
 	Elf_Scn *scn = NULL;
-	GElf_Shdr shdr;
+	GElf_Shdr sh;
 	GElf_Nhdr nh;
-	size_t off, noff, doff, i;
 	Elf_Data *d;
-	char *hex;
 
 	while ((scn = elf_nextscn(e, scn))) {
-		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_NOTE)
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
 			continue;
 		d = elf_getdata(scn, NULL);
 		for (off = 0; d && (off = gelf_getnote(d, off, &nh, &noff, &doff));) {
-			if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 ||
-			    memcmp((char *)d->d_buf + noff, "GNU", 4) || !nh.n_descsz)
-				continue;
-			hex = malloc(nh.n_descsz * 2 + 1);
-			if (!hex)
-				return NULL;
-			for (i = 0; i < nh.n_descsz; i++)
-				sprintf(hex + 2 * i, "%02x", ((unsigned char *)d->d_buf)[doff + i]);
-			return hex;
+			if (nh.n_type == type && nh.n_namesz == olen &&
+			    !memcmp((char *)d->d_buf + noff, owner, olen) &&
+			    fn((unsigned char *)d->d_buf + doff, nh.n_descsz, arg))
+				return true;
 		}
 	}
-	return NULL;
+	return false;
+}
+
+/* A build id's bytes as lowercase hex into *(char **)arg (malloc'd). */
+static bool hex_desc(const unsigned char *desc, size_t len, void *arg)
+{
+	char **hex = arg;
+
+	if (!len)
+		return false;
+	*hex = malloc(len * 2 + 1);
+	for (size_t i = 0; *hex && i < len; i++)
+		sprintf(*hex + 2 * i, "%02x", desc[i]);
+	return true;
+}
+
+static char *build_id_hex(Elf *e)
+{
+	char *hex = NULL;
+
+	each_note(e, "GNU", NT_GNU_BUILD_ID, hex_desc, &hex);
+	return hex;
 }
 
 static int open_elf(const char *path, int *fd, Elf **e)
@@ -173,7 +193,8 @@ static bool try_debug_file(struct mt_elf *elf, const char *path)
  */
 static void find_debug_file(struct mt_elf *elf, const char *path)
 {
-	char *hex = build_id_hex(elf->e), *dbg = NULL;
+	const char *hex = elf->build_id;
+	char *dbg = NULL;
 	int rootlen = 0;
 
 	if (!hex || strlen(hex) < 3)
@@ -192,7 +213,6 @@ static void find_debug_file(struct mt_elf *elf, const char *path)
 		dbg = NULL;
 out:
 	free(dbg);
-	free(hex);
 }
 
 int mt_elf_open(const char *path, struct mt_elf **out)
@@ -217,10 +237,11 @@ int mt_elf_open(const char *path, struct mt_elf **out)
 		err = -ENOEXEC;
 		goto fail;
 	}
-	elf->pie = eh.e_type == ET_DYN;
+	elf->is_dyn = eh.e_type == ET_DYN;
 	err = load_phdrs(elf);
 	if (err)
 		goto fail;
+	elf->build_id = build_id_hex(elf->e);
 	elf->has_symtab = has_symtab_scn(elf->e);
 	if (!elf->has_symtab) {
 		find_debug_file(elf, path);
@@ -243,8 +264,9 @@ void mt_elf_close(struct mt_elf *elf)
 		free(elf->owned[i]);
 	free(elf->owned);
 	free(elf->syms);
-	free(elf->needed);
+	free(elf->dyn.needed);
 	free(elf->loads);
+	free(elf->build_id);
 	elf_end(elf->dbg);
 	if (elf->dbg_fd >= 0)
 		close(elf->dbg_fd);
@@ -259,20 +281,26 @@ bool mt_elf_has_symtab(const struct mt_elf *elf)
 	return elf->has_symtab;
 }
 
-bool mt_elf_is_pie(const struct mt_elf *elf)
+bool mt_elf_is_dyn(const struct mt_elf *elf)
 {
-	return elf->pie;
+	return elf->is_dyn;
 }
 
-/* Symbol value to file offset through the PT_LOAD segment whose file image holds it. */
-static int vaddr_to_off(const struct mt_elf *elf, uint64_t vaddr, uint64_t *off)
+const char *mt_elf_build_id(const struct mt_elf *elf)
+{
+	return elf->build_id;
+}
+
+/* [vaddr, vaddr + len) to a file offset through the PT_LOAD segment whose file image holds it. */
+static int vaddr_to_off(const struct mt_elf *elf, uint64_t vaddr, uint64_t len, uint64_t *off)
 {
 	const GElf_Phdr *ph;
 	size_t i;
 
 	for (i = 0; i < elf->nloads; i++) {
 		ph = &elf->loads[i];
-		if (vaddr >= ph->p_vaddr && vaddr - ph->p_vaddr < ph->p_filesz) {
+		if (vaddr >= ph->p_vaddr && vaddr - ph->p_vaddr < ph->p_filesz &&
+		    len <= ph->p_filesz - (vaddr - ph->p_vaddr)) {
 			*off = vaddr - ph->p_vaddr + ph->p_offset;
 			return 0;
 		}
@@ -332,7 +360,7 @@ static int add_syms(struct mt_elf *elf, Elf *e, GElf_Word type)
 		if (!gelf_getsym(d, (int)i, &sym) || sym.st_shndx == SHN_UNDEF)
 			continue;
 		st = GELF_ST_TYPE(sym.st_info);
-		if (st != STT_FUNC && st != STT_GNU_IFUNC)
+		if (st != STT_FUNC && st != STT_GNU_IFUNC && st != STT_OBJECT)
 			continue;
 		if (grow(&elf->syms, &elf->syms_cap, elf->nsyms, sizeof(*elf->syms)))
 			return -ENOMEM;
@@ -345,6 +373,7 @@ static int add_syms(struct mt_elf *elf, Elf *e, GElf_Word type)
 		s->seq = (uint32_t)elf->nsyms;
 		s->dyn = type == SHT_DYNSYM;
 		s->ifunc = st == STT_GNU_IFUNC;
+		s->data = st == STT_OBJECT;
 		s->hidden = vd && gelf_getversym(vd, (int)i, &vs) && (vs & 0x8000);
 		if (unversion(elf, s))
 			return -ENOMEM;
@@ -421,7 +450,7 @@ static int find_demangled(struct mt_elf *elf, const char *name, size_t *at)
 	for (size_t i = lower_bound(elf, "_Z"); i < elf->nsyms; i++) {
 		if (strncmp(elf->syms[i].name, "_Z", 2))
 			break;
-		if (demangled_matches(elf->syms[i].name, name)) {
+		if (!elf->syms[i].data && demangled_matches(elf->syms[i].name, name)) {
 			*at = i;
 			return 0;
 		}
@@ -429,31 +458,95 @@ static int find_demangled(struct mt_elf *elf, const char *name, size_t *at)
 	return -ENOENT;
 }
 
+/*
+ * The best symbol of that kind among those named name from index first on:
+ * default version, then .symtab before .dynsym. A function needs a file
+ * offset (its code); data in .bss has none (file_off 0).
+ */
+static int pick(struct mt_elf *elf, size_t first, const char *name, bool data, struct mt_sym *out)
+{
+	bool in_symtab = false;
+	const struct fsym *s;
+	size_t i;
+
+	for (i = first; i < elf->nsyms && !strcmp(elf->syms[i].name, name); i++)
+		in_symtab |= elf->syms[i].data == data && !elf->syms[i].dyn;
+	for (i = first; i < elf->nsyms && !strcmp(elf->syms[i].name, name); i++) {
+		s = &elf->syms[i];
+		if (s->data != data)
+			continue;
+		if (vaddr_to_off(elf, s->vaddr, 1, &out->file_off)) {
+			if (!data)
+				continue;
+			out->file_off = 0;
+		}
+		out->name = s->name;
+		out->vaddr = s->vaddr;
+		out->size = s->size;
+		out->ifunc = s->ifunc;
+		out->from_dynsym = !in_symtab;
+		return 0;
+	}
+	return -ENOENT;
+}
+
 int mt_elf_find_func(struct mt_elf *elf, const char *name, struct mt_sym *out)
 {
-	size_t i, first;
-	bool in_symtab = false;
+	size_t first;
 	int err = load_syms(elf);
 
 	if (err)
 		return err;
-	first = lower_bound(elf, name);
-	/* C++: "work" is _Z4worki in the symbol table. */
-	if ((first >= elf->nsyms || strcmp(elf->syms[first].name, name)) &&
-	    !find_demangled(elf, name, &first))
-		name = elf->syms[first].name;
-	out->name = name;
-	for (i = first; i < elf->nsyms && !strcmp(elf->syms[i].name, name); i++)
-		in_symtab |= !elf->syms[i].dyn;
-	/* Best first: default version, then .symtab before .dynsym. */
-	for (i = first; i < elf->nsyms && !strcmp(elf->syms[i].name, name); i++) {
-		if (vaddr_to_off(elf, elf->syms[i].vaddr, &out->file_off))
-			continue;
-		out->vaddr = elf->syms[i].vaddr;
-		out->size = elf->syms[i].size;
-		out->ifunc = elf->syms[i].ifunc;
-		out->from_dynsym = !in_symtab;
+	if (!pick(elf, lower_bound(elf, name), name, false, out))
 		return 0;
+	/* C++: "work" is _Z4worki in the symbol table. */
+	if (find_demangled(elf, name, &first))
+		return -ENOENT;
+	return pick(elf, first, elf->syms[first].name, false, out);
+}
+
+/* "" or ".N": what GCC appends to the name of a function-local static. */
+static bool static_suffix(const char *s)
+{
+	return !*s || (s[0] == '.' && s[1] && strspn(s + 1, "0123456789") == strlen(s + 1));
+}
+
+int mt_elf_find_data(struct mt_elf *elf, const char *name, uint64_t size, struct mt_sym *out)
+{
+	size_t n = strlen(name), i;
+	int err = load_syms(elf);
+
+	if (err)
+		return err;
+	for (i = lower_bound(elf, name); i < elf->nsyms && !strncmp(elf->syms[i].name, name, n); i++) {
+		if (elf->syms[i].data && static_suffix(elf->syms[i].name + n) &&
+		    (!size || elf->syms[i].size == size) &&
+		    !pick(elf, i, elf->syms[i].name, true, out))
+			return 0;
+	}
+	return -ENOENT;
+}
+
+int mt_elf_read(const struct mt_elf *elf, uint64_t vaddr, void *buf, size_t len)
+{
+	uint64_t off;
+
+	if (vaddr_to_off(elf, vaddr, len, &off))
+		return -ENOENT;
+	return pread(elf->fd, buf, len, (off_t)off) == (ssize_t)len ? 0 : -EIO;
+}
+
+int mt_elf_load_bias(const struct mt_elf *elf, uint64_t map_start, uint64_t map_off,
+		     uint64_t *bias)
+{
+	uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
+	size_t i;
+
+	for (i = 0; i < elf->nloads; i++) {
+		if ((elf->loads[i].p_offset & ~(pg - 1)) == map_off) {
+			*bias = map_start - (elf->loads[i].p_vaddr & ~(pg - 1));
+			return 0;
+		}
 	}
 	return -ENOENT;
 }
@@ -567,7 +660,7 @@ int mt_elf_suggest(struct mt_elf *elf, const char *name, const char **out, int m
 		/* Sorted: each distinct name once. */
 		if (i && !strcmp(elf->syms[i].name, elf->syms[i - 1].name))
 			continue;
-		if (!strcmp(elf->syms[i].name, name))
+		if (elf->syms[i].data || !strcmp(elf->syms[i].name, name))
 			continue;
 		sc = score_name(name, qlen, elf->syms[i].name, bound, rows);
 		if (sc < 0)
@@ -585,56 +678,40 @@ int mt_elf_suggest(struct mt_elf *elf, const char *name, const char **out, int m
 	return n;
 }
 
-static int load_dynamic(struct mt_elf *elf)
+const struct mt_elf_dyn *mt_elf_dynamic(struct mt_elf *elf)
 {
+	struct mt_elf_dyn *dyn = &elf->dyn;
+	size_t i, n, cap = 0;
 	GElf_Shdr shdr;
 	Elf_Scn *scn;
 	Elf_Data *d;
-	GElf_Dyn dyn;
-	const char *s, *rpath = NULL;
-	size_t i, n, cap = 0;
+	GElf_Dyn de;
+	const char *s;
 
 	if (elf->dyn_loaded)
-		return 0;
+		return dyn;
 	scn = find_scn(elf->e, SHT_DYNAMIC, &shdr);
 	d = scn ? elf_getdata(scn, NULL) : NULL;
 	n = d && shdr.sh_entsize ? shdr.sh_size / shdr.sh_entsize : 0;
 	for (i = 0; i < n; i++) {
-		if (!gelf_getdyn(d, (int)i, &dyn) || dyn.d_tag == DT_NULL)
+		if (!gelf_getdyn(d, (int)i, &de) || de.d_tag == DT_NULL)
 			break;
-		if (dyn.d_tag != DT_NEEDED && dyn.d_tag != DT_RUNPATH && dyn.d_tag != DT_RPATH)
+		if (de.d_tag != DT_NEEDED && de.d_tag != DT_RUNPATH && de.d_tag != DT_RPATH)
 			continue;
-		s = elf_strptr(elf->e, shdr.sh_link, dyn.d_un.d_val);
+		s = elf_strptr(elf->e, shdr.sh_link, de.d_un.d_val);
 		if (!s)
 			continue;
-		if (dyn.d_tag == DT_RUNPATH)
-			elf->runpath = s;
-		else if (dyn.d_tag == DT_RPATH)
-			rpath = s;
-		else if (grow(&elf->needed, &cap, (size_t)elf->nneeded, sizeof(*elf->needed)))
-			return -ENOMEM;
+		if (de.d_tag == DT_RUNPATH)
+			dyn->runpath = s;
+		else if (de.d_tag == DT_RPATH)
+			dyn->rpath = s;
+		else if (grow(&dyn->needed, &cap, (size_t)dyn->nneeded, sizeof(*dyn->needed)))
+			return dyn->nneeded = 0, NULL;
 		else
-			elf->needed[elf->nneeded++] = s;
+			dyn->needed[dyn->nneeded++] = s;
 	}
-	/* ld.so ignores DT_RPATH when DT_RUNPATH is present. */
-	if (!elf->runpath)
-		elf->runpath = rpath;
 	elf->dyn_loaded = true;
-	return 0;
-}
-
-int mt_elf_needed(struct mt_elf *elf, const char ***names, int *n)
-{
-	int err = load_dynamic(elf);
-
-	*names = err ? NULL : elf->needed;
-	*n = err ? 0 : elf->nneeded;
-	return err;
-}
-
-const char *mt_elf_runpath(struct mt_elf *elf)
-{
-	return load_dynamic(elf) ? NULL : elf->runpath;
+	return dyn;
 }
 
 /* push %reg (50+r) or push %r8-%r15 (41 50+r): emulated by the kernel's uprobe code. */
@@ -699,6 +776,34 @@ bool mt_elf_mentions(const struct mt_elf *elf, const char *symbol)
 		}
 	}
 	return false;
+}
+
+#define NT_STAPSDT 3
+
+struct usdt_probe {
+	const char *provider, *name;
+};
+
+/* A SystemTap SDT note: pc, base and semaphore addresses, then "provider\0name\0args\0". */
+static bool usdt_matches(const unsigned char *desc, size_t len, void *arg)
+{
+	const struct usdt_probe *want = arg;
+	const char *s = (const char *)desc + 3 * sizeof(uint64_t);
+	size_t words = 3 * sizeof(uint64_t), plen;
+
+	if (len <= words)
+		return false;
+	plen = strnlen(s, len - words);
+	return plen + 1 < len - words && !strcmp(s, want->provider) &&
+	       !strncmp(s + plen + 1, want->name, len - words - plen - 1);
+}
+
+bool mt_elf_has_usdt(const struct mt_elf *elf, const char *provider, const char *name)
+{
+	struct usdt_probe want = { provider, name };
+
+	/* Owner "stapsdt" and type 3 are found in .note.stapsdt only. */
+	return each_note(elf->e, "stapsdt", NT_STAPSDT, usdt_matches, &want);
 }
 
 bool mt_elf_has_section(const struct mt_elf *elf, const char *section)

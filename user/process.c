@@ -50,7 +50,7 @@ static char *search_path(const char *name)
  * For "#!/usr/bin/env python3" or "#!/usr/bin/python3.11 -u" the process
  * that runs, and whose functions are probed, is the interpreter.
  */
-static char *script_interpreter(const char *exe)
+char *mt_script_interpreter(const char *exe)
 {
 	char line[PATH_MAX + 3], *p, *end, *interp;
 	FILE *f = fopen(exe, "re");
@@ -148,7 +148,7 @@ int mt_launch_prepare(char *const *cmd, struct mt_child *c, char *err, size_t er
 		mt_set_err(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	interp = script_interpreter(c->exe);
+	interp = mt_script_interpreter(c->exe);
 	if (interp) {
 		free(c->exe);
 		c->exe = interp;

@@ -20,6 +20,8 @@ struct mt_child {
 	char *path;  /* the file execv() gets: the command found in PATH (pyenv shims resolved) */
 };
 
+/* The interpreter a "#!" script names (through "/usr/bin/env NAME" too): malloc'd real path, or NULL. */
+char *mt_script_interpreter(const char *exe);
 /* Find the command, fork, hold the child. 0 or -errno with a reason in err. */
 int mt_launch_prepare(char *const *cmd, struct mt_child *c, char *err, size_t errlen);
 /* Let the child exec; 0 once it has, or -errno (exec failed) with a reason in err. */

@@ -9,7 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
+#include "log.h"
 #include "procfs.h"
 
 int mt_read_small_at(int dirfd, const char *name, size_t max, char **buf, size_t *len)
@@ -172,6 +174,61 @@ void mt_proc_free_argv(char **argv)
 	free(argv);
 }
 
+#define DELETED_SUFFIX " (deleted)"
+
+/* Cuts " (deleted)" off a path the kernel shows; true if it was there. */
+static bool cut_deleted(char *path)
+{
+	size_t len = strlen(path), sl = strlen(DELETED_SUFFIX);
+
+	if (len <= sl || strcmp(path + len - sl, DELETED_SUFFIX))
+		return false;
+	path[len - sl] = '\0';
+	return true;
+}
+
+char *mt_proc_exe(pid_t pid, bool *deleted, int *err)
+{
+	char lnk[32], *buf = NULL;
+	size_t cap;
+	ssize_t n = 0;
+
+	snprintf(lnk, sizeof(lnk), "/proc/%d/exe", (int)pid);
+	/* No length limit: a larger buffer until the whole target fits. */
+	for (cap = 256; !buf || (size_t)n == cap; cap *= 2) {
+		free(buf);
+		buf = malloc(cap);
+		n = buf ? readlink(lnk, buf, cap) : -1;
+		if (n < 0) {
+			*err = buf ? -errno : -ENOMEM;
+			free(buf);
+			return NULL;
+		}
+	}
+	buf[n] = '\0';
+	*deleted = cut_deleted(buf);
+	return buf;
+}
+
+int mt_proc_error(pid_t pid, const char *what, int e, char *err, size_t errlen)
+{
+	char dir[32];
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "/proc/%d", (int)pid);
+	if (stat(dir, &st) && errno == ENOENT) {
+		mt_set_err(err, errlen, "no process with pid %d", (int)pid);
+		return -ESRCH;
+	}
+	if (e == -ENOENT) {
+		mt_set_err(err, errlen, "process %d has no executable (a kernel thread, or exiting)", (int)pid);
+		return -ESRCH;
+	}
+	mt_set_err(err, errlen, "cannot read /proc/%d/%s: %s%s", (int)pid, what, strerror(-e),
+		   e == -EACCES || e == -EPERM ? "; run memtrace as root (or with CAP_SYS_PTRACE)" : "");
+	return e;
+}
+
 static bool same_file(const char *path, dev_t dev, ino_t ino)
 {
 	struct stat st;
@@ -198,4 +255,87 @@ char *mt_proc_object_path(pid_t pid, const char *path, dev_t dev, ino_t ino)
 		return in_root;
 	free(in_root);
 	return strdup(path);
+}
+
+/* One line (NUL-terminated) into m; false for a line that does not parse. */
+static bool parse_map(char *line, struct mt_map *m)
+{
+	unsigned long long ino;
+	unsigned int major, minor;
+	int pos = 0;
+	char *path;
+
+	memset(m, 0, sizeof(*m));
+	if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64 " %x:%x %llu%n", &m->start, &m->end,
+		   m->perms, &m->offset, &major, &minor, &ino, &pos) < 7 || !pos)
+		return false;
+	path = line + pos + strspn(line + pos, " ");
+	m->deleted = cut_deleted(path);
+	m->dev = makedev(major, minor);
+	m->ino = (ino_t)ino;
+	m->path = strdup(path);
+	return true;
+}
+
+int mt_proc_maps(pid_t pid, struct mt_map **maps, size_t *n)
+{
+	char *buf, *line, *save = NULL;
+	struct mt_map *v = NULL, *nv;
+	size_t cnt = 0, cap = 0;
+	int err;
+
+	*maps = NULL;
+	*n = 0;
+	err = read_proc_file(pid, "maps", &buf, NULL);
+	if (err)
+		return err;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 64;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				err = -ENOMEM;
+				break;
+			}
+			v = nv;
+		}
+		if (!parse_map(line, &v[cnt]))
+			continue;
+		if (!v[cnt++].path) {
+			err = -ENOMEM;
+			break;
+		}
+	}
+	free(buf);
+	if (err) {
+		mt_proc_maps_free(v, cnt);
+		return err;
+	}
+	*maps = v;
+	*n = cnt;
+	return 0;
+}
+
+void mt_proc_maps_free(struct mt_map *maps, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(maps[i].path);
+	free(maps);
+}
+
+bool mt_map_is_file(const struct mt_map *m)
+{
+	return m->ino && m->path[0] == '/' && strncmp(m->path, "/dev/", 5);
+}
+
+char *mt_proc_map_path(pid_t pid, const struct mt_map *m)
+{
+	char *p;
+
+	if (!m->deleted)
+		return mt_proc_object_path(pid, m->path, m->dev, m->ino);
+	if (asprintf(&p, "/proc/%d/map_files/%llx-%llx", (int)pid, (unsigned long long)m->start,
+		     (unsigned long long)m->end) < 0)
+		return NULL;
+	return p;
 }

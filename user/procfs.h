@@ -3,6 +3,7 @@
 #ifndef MT_PROCFS_H
 #define MT_PROCFS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -33,5 +34,39 @@ void mt_proc_free_argv(char **argv);
  * NULL when out of memory. See the comment in user/procfs.c.
  */
 char *mt_proc_object_path(pid_t pid, const char *path, dev_t dev, ino_t ino);
+
+/*
+ * /proc/PID/exe's target (malloc'd), " (deleted)" cut off and *deleted set
+ * when the file was deleted or replaced since it started (then only the
+ * link itself names it). NULL with *err = -errno.
+ */
+char *mt_proc_exe(pid_t pid, bool *deleted, int *err);
+
+/*
+ * A failure (-errno e) on /proc/PID/<what> as the caller's errno (-ESRCH
+ * for a process that is gone) and a one-line message in err.
+ */
+int mt_proc_error(pid_t pid, const char *what, int e, char *err, size_t errlen);
+
+/* One line of /proc/PID/maps. */
+struct mt_map {
+	uint64_t start, end, offset;
+	char perms[5]; /* "r-xp" */
+	dev_t dev;
+	ino_t ino;     /* 0: no file ([heap], [vdso], anonymous memory) */
+	char *path;    /* as the kernel shows it, without " (deleted)"; "" if none */
+	bool deleted;  /* the file was deleted or replaced since it was mapped */
+};
+
+/* Every mapping of the process, in address order: 0 or -errno (-ENOENT: no such process). */
+int mt_proc_maps(pid_t pid, struct mt_map **maps, size_t *n);
+void mt_proc_maps_free(struct mt_map *maps, size_t n);
+/* A mapping of a file (not a device, not [vdso] and the like). */
+bool mt_map_is_file(const struct mt_map *m);
+/*
+ * The mapped file as memtrace can open it: mt_proc_object_path(), or
+ * /proc/PID/map_files/START-END once it is deleted. Malloc'd, NULL when out of memory.
+ */
+char *mt_proc_map_path(pid_t pid, const struct mt_map *m);
 
 #endif

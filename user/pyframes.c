@@ -22,7 +22,7 @@ static uint64_t static_runtime(const struct mt_pyproc *p)
 
 	if (p->shared || mt_elf_open(p->object_host, &elf))
 		return 0;
-	pie = mt_elf_is_pie(elf);
+	pie = mt_elf_is_dyn(elf);
 	mt_elf_close(elf);
 	return pie ? 0 : p->runtime_vaddr;
 }

@@ -47,9 +47,8 @@ int mt_pyproc_detect(pid_t pid, struct mt_pyproc *out, char *err, size_t errlen)
 
 /*
  * Launch mode: the same, for an executable that has not run yet. Follows one
- * "#!" line (and "/usr/bin/env NAME" through PATH), then finds libpython by
- * DT_NEEDED, DT_RUNPATH/DT_RPATH ($ORIGIN), LD_LIBRARY_PATH and the default
- * directories. runtime_addr is known only for a non-PIE executable that
+ * "#!" line (and "/usr/bin/env NAME" through PATH), then finds a DT_NEEDED
+ * libpython where ld.so would. runtime_addr is known only for a non-PIE executable that
  * holds _PyRuntime itself; otherwise it stays 0: call mt_pyproc_detect()
  * once the process has mapped the object (or learn the load bias from a
  * uprobe in it).

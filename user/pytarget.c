@@ -3,13 +3,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "elfsym.h"
 #include "pyoffsets.h"
 #include "pytarget.h"
-#include "usdt.h"
 #include "log.h"
 
 int mt_python_detect(pid_t pid, const char *exe, struct mt_python *py, char *err, size_t errlen)
 {
+	struct mt_elf *elf;
 	int e;
 
 	memset(py, 0, sizeof(*py));
@@ -26,9 +27,12 @@ int mt_python_detect(pid_t pid, const char *exe, struct mt_python *py, char *err
 	}
 	py->found = true;
 	/* The probes live in the object with the eval loop, which also holds _PyRuntime. */
-	py->has_usdt = mt_usdt_has_probe(py->proc.object_host, "python", "function__entry") &&
-		       mt_usdt_has_probe(py->proc.object_host, "python", "function__return") &&
-		       mt_usdt_has_probe(py->proc.object_host, "python", "line");
+	if (!mt_elf_open(py->proc.object_host, &elf)) {
+		py->has_usdt = mt_elf_has_usdt(elf, "python", "function__entry") &&
+			       mt_elf_has_usdt(elf, "python", "function__return") &&
+			       mt_elf_has_usdt(elf, "python", "line");
+		mt_elf_close(elf);
+	}
 	return 0;
 }
 

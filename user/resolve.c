@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "elfsym.h"
+#include "libsearch.h"
 #include "procfs.h"
 #include "resolve.h"
 #include "spec.h"
@@ -20,6 +20,8 @@ struct obj {
 	char *path;  /* as the target sees it */
 	char *host;  /* as memtrace opens it */
 	char *alias; /* launch mode: the DT_NEEDED name it was found by */
+	char *found; /* launch mode: the path ld.so opens it by (its directory is $ORIGIN) */
+	size_t loader; /* launch mode: the object that needed it first */
 	bool exec;   /* attach mode: has an executable mapping */
 	struct mt_elf *elf;
 	int err;     /* mt_elf_open's error, once tried */
@@ -92,6 +94,7 @@ static void obj_free(struct obj *o)
 	free(o->path);
 	free(o->host);
 	free(o->alias);
+	free(o->found);
 	mt_elf_close(o->elf);
 }
 
@@ -156,67 +159,20 @@ static struct mt_elf *obj_elf(struct obj *o)
 
 /* ---- attach mode: /proc/PID/exe and /proc/PID/maps ---- */
 
-/* readlink without a length limit. */
-static char *read_link(const char *path, int *err)
-{
-	size_t cap = 256;
-	ssize_t n;
-	char *buf;
-
-	for (;;) {
-		buf = malloc(cap);
-		if (!buf) {
-			*err = -ENOMEM;
-			return NULL;
-		}
-		n = readlink(path, buf, cap);
-		if (n < 0) {
-			*err = -errno;
-			free(buf);
-			return NULL;
-		}
-		if ((size_t)n < cap) {
-			buf[n] = '\0';
-			return buf;
-		}
-		free(buf);
-		cap *= 2;
-	}
-}
-
-/* Turns a failure on /proc/PID/<what> into the caller's errno and message. */
-static int proc_error(pid_t pid, const char *what, int e, char *err, size_t errlen)
-{
-	char dir[32];
-	struct stat st;
-
-	snprintf(dir, sizeof(dir), "/proc/%d", (int)pid);
-	if (stat(dir, &st) && errno == ENOENT)
-		return set_err(err, errlen, -ESRCH, "no process with pid %d", (int)pid);
-	if (e == -EACCES || e == -EPERM)
-		return set_err(err, errlen, e,
-			       "cannot read /proc/%d/%s: %s; run memtrace as root (or with CAP_SYS_PTRACE)",
-			       (int)pid, what, strerror(-e));
-	if (e == -ENOENT)
-		return set_err(err, errlen, -ESRCH,
-			       "process %d has no executable (a kernel thread, or exiting)", (int)pid);
-	return set_err(err, errlen, e, "cannot read /proc/%d/%s: %s", (int)pid, what, strerror(-e));
-}
-
 static int add_exe(struct objs *l, char *err, size_t errlen)
 {
 	char lnk[32], *path, *host = NULL;
+	bool deleted;
 	struct stat st;
 	struct obj *o;
 	int e = 0;
 
 	snprintf(lnk, sizeof(lnk), "/proc/%d/exe", (int)l->pid);
-	path = read_link(lnk, &e);
+	path = mt_proc_exe(l->pid, &deleted, &e);
 	if (!path)
-		return proc_error(l->pid, "exe", e, err, errlen);
+		return mt_proc_error(l->pid, "exe", e, err, errlen);
 	/* A rebuilt or removed binary: its path no longer names it, the magic link still does. */
-	if (ends_with(path, " (deleted)")) {
-		path[strlen(path) - strlen(" (deleted)")] = '\0';
+	if (deleted) {
 		host = strdup(lnk);
 	} else if (!stat(lnk, &st)) {
 		host = mt_proc_object_path(l->pid, path, st.st_dev, st.st_ino);
@@ -241,37 +197,28 @@ static void note_deleted(struct objs *l, const char *path)
 		l->deleted = strdup(path);
 }
 
-/* One /proc/PID/maps line: file-backed mappings of regular files only. */
-static int add_mapping(struct objs *l, char *line)
+/* One mapping of /proc/PID/maps: files only ([vdso], anonymous memory, devices have no code to probe). */
+static int add_mapping(struct objs *l, const struct mt_map *m)
 {
-	char perms[5], *path, *host;
-	unsigned long ino;
-	unsigned int major, minor;
-	int pos = 0;
 	struct obj *o;
+	char *host;
 
-	line[strcspn(line, "\n")] = '\0';
-	if (sscanf(line, "%*x-%*x %4s %*x %x:%x %lu %n", perms, &major, &minor, &ino, &pos) < 4 ||
-	    !pos)
+	if (!mt_map_is_file(m))
 		return 0;
-	path = line + pos;
-	/* [heap], [vdso], anonymous memory, device mappings: no code to probe. */
-	if (!ino || path[0] != '/' || !strncmp(path, "/dev/", 5))
-		return 0;
-	if (ends_with(path, " (deleted)")) {
-		if (strchr(perms, 'x') && !objs_find(l, path))
-			note_deleted(l, path);
+	if (m->deleted) {
+		if (strchr(m->perms, 'x') && !objs_find(l, m->path))
+			note_deleted(l, m->path);
 		return 0;
 	}
-	o = objs_find(l, path);
+	o = objs_find(l, m->path);
 	if (!o) {
-		host = mt_proc_object_path(l->pid, path, makedev(major, minor), ino);
-		o = host ? objs_add(l, path, host) : NULL;
+		host = mt_proc_object_path(l->pid, m->path, m->dev, m->ino);
+		o = host ? objs_add(l, m->path, host) : NULL;
 		free(host);
 	}
 	if (!o)
 		return -ENOMEM;
-	o->exec |= strchr(perms, 'x') != NULL;
+	o->exec |= strchr(m->perms, 'x') != NULL;
 	return 0;
 }
 
@@ -291,9 +238,8 @@ static void keep_exec(struct objs *l)
 
 static int list_attach(struct objs *l, char *err, size_t errlen)
 {
-	char maps[32], *line = NULL;
-	size_t cap = 0;
-	FILE *f;
+	struct mt_map *maps;
+	size_t n, i;
 	int ret;
 
 	if (l->pid <= 0)
@@ -301,153 +247,67 @@ static int list_attach(struct objs *l, char *err, size_t errlen)
 	ret = add_exe(l, err, errlen);
 	if (ret)
 		return ret;
-	snprintf(maps, sizeof(maps), "/proc/%d/maps", (int)l->pid);
-	f = fopen(maps, "re");
-	if (!f)
-		return proc_error(l->pid, "maps", -errno, err, errlen);
-	while (getline(&line, &cap, f) > 0) {
-		if (add_mapping(l, line)) {
-			ret = set_err(err, errlen, -ENOMEM, "out of memory");
-			break;
-		}
-	}
-	free(line);
-	fclose(f);
+	ret = mt_proc_maps(l->pid, &maps, &n);
+	if (ret)
+		return mt_proc_error(l->pid, "maps", ret, err, errlen);
+	for (i = 0; i < n && !ret; i++)
+		ret = add_mapping(l, &maps[i]);
+	mt_proc_maps_free(maps, n);
 	keep_exec(l);
-	return ret;
+	return ret ? set_err(err, errlen, ret, "out of memory") : 0;
 }
 
 /* ---- launch mode: the executable and its DT_NEEDED closure ---- */
 
-static const char *const default_dirs[] = {
-	/* /etc/ld.so.cache would be exact; Debian's multiarch dirs cover it in practice. */
-	"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib", "/lib",
-	"/usr/local/lib",
-};
-
-/* dir with $ORIGIN / $LIB expanded as ld.so would; malloc'd. */
-static char *expand_dir(const char *dir, size_t len, const char *origin)
+/* Adds the library ld.so loads for DT_NEEDED name of l->v[from] (an index: adding moves l->v). */
+static void find_needed(struct objs *l, size_t from, const char *name)
 {
-	static const struct {
-		const char *tok;
-		bool origin;
-	} toks[] = {
-		{ "${ORIGIN}", true }, { "$ORIGIN", true }, { "${LIB}", false }, { "$LIB", false },
-	};
-	struct msg m;
-	size_t i, k, tl;
-
-	if (msg_open(&m))
-		return NULL;
-	for (i = 0; i < len;) {
-		for (k = 0; k < sizeof(toks) / sizeof(toks[0]); k++) {
-			tl = strlen(toks[k].tok);
-			if (tl <= len - i && !strncmp(dir + i, toks[k].tok, tl))
-				break;
-		}
-		if (k == sizeof(toks) / sizeof(toks[0])) {
-			fputc(dir[i++], m.f);
-			continue;
-		}
-		fputs(toks[k].origin ? origin : "lib/x86_64-linux-gnu", m.f);
-		i += tl;
-	}
-	fclose(m.f);
-	return m.s;
-}
-
-/* Tries dir/name; on success adds the object under its real path. */
-static struct obj *try_lib(struct objs *l, const char *dir, size_t dlen, const char *name,
-			   const char *origin)
-{
-	char *d = expand_dir(dir, dlen, origin), *cand = NULL, *real = NULL;
-	struct mt_elf *elf = NULL;
-	struct obj *o = NULL;
-
-	/* A DT_NEEDED name with a '/' is a path: used as it is (dlen 0). */
-	if (!d || (dlen ? asprintf(&cand, "%s/%s", *d ? d : ".", name) : asprintf(&cand, "%s", name)) < 0)
-		cand = NULL;
-	/* Like ld.so, skip files that are not ELF and keep looking. */
-	if (cand && !mt_elf_open(cand, &elf) && (real = realpath(cand, NULL))) {
-		o = objs_find(l, real);
-		if (!o) {
-			o = objs_add(l, real, real);
-			if (o) {
-				o->elf = elf;
-				o->tried = true;
-				elf = NULL;
-			}
-		}
-		if (o && !o->alias)
-			o->alias = strdup(name);
-	}
-	mt_elf_close(elf);
-	free(real);
-	free(cand);
-	free(d);
-	return o;
-}
-
-/* Searches a ':'-separated path list (';' too, as ld.so accepts in LD_LIBRARY_PATH). */
-static struct obj *search_list(struct objs *l, const char *list, const char *name,
-			       const char *origin)
-{
+	struct mt_lib_needer chain[64];
+	const struct mt_elf_dyn *dyn;
+	char *found, *real = NULL;
 	struct obj *o;
-	size_t n;
-
-	while (list && *list) {
-		n = strcspn(list, ":;");
-		if (n) {
-			o = try_lib(l, list, n, name, origin);
-			if (o)
-				return o;
-		}
-		list += n;
-		list += *list != '\0';
-	}
-	return NULL;
-}
-
-/* from is an index: adding objects may move l->v. */
-static struct obj *find_needed(struct objs *l, size_t from, const char *name)
-{
-	const char *runpath = mt_elf_runpath(l->v[from].elf);
-	char *dir, *origin;
-	struct obj *o = NULL;
-	size_t i;
+	size_t i, n = 0;
 
 	for (i = 0; i < l->n; i++)
 		if (l->v[i].alias && !strcmp(l->v[i].alias, name))
-			return &l->v[i];
-	if (strchr(name, '/'))
-		return try_lib(l, "", 0, name, "");
-	dir = strdup(l->v[from].path);
-	if (!dir)
-		return NULL;
-	*(char *)base_name(dir) = '\0';
-	origin = realpath(*dir ? dir : ".", NULL);
-	o = search_list(l, runpath, name, origin ? origin : dir);
-	if (!o)
-		o = search_list(l, getenv("LD_LIBRARY_PATH"), name, origin ? origin : dir);
-	for (i = 0; !o && i < sizeof(default_dirs) / sizeof(default_dirs[0]); i++)
-		o = try_lib(l, default_dirs[i], strlen(default_dirs[i]), name, "");
-	free(origin);
-	free(dir);
-	return o;
+			return;
+	/* The object, the one that loaded it, and so on up to the executable (index 0). */
+	for (i = from; n < sizeof(chain) / sizeof(chain[0]); i = l->v[i].loader) {
+		dyn = l->v[i].elf ? mt_elf_dynamic(l->v[i].elf) : NULL;
+		chain[n++] = (struct mt_lib_needer){ l->v[i].found ? l->v[i].found : l->v[i].path,
+						     dyn ? dyn->rpath : NULL, dyn ? dyn->runpath : NULL };
+		if (!i)
+			break;
+	}
+	found = mt_lib_search(name, chain, n);
+	if (found)
+		real = realpath(found, NULL);
+	o = real ? objs_find(l, real) : NULL;
+	if (real && !o && (o = objs_add(l, real, real))) {
+		o->found = found;
+		o->loader = from;
+		found = NULL;
+	}
+	if (o && !o->alias)
+		o->alias = strdup(name);
+	free(found);
+	free(real);
 }
 
 static int list_launch(struct objs *l, const char *exe, char *err, size_t errlen)
 {
-	const char **needed;
+	const struct mt_elf_dyn *dyn;
 	struct obj *o;
 	size_t i;
-	int n, k;
+	int k;
 
 	if (!exe || !*exe)
 		return set_err(err, errlen, -EINVAL, "no executable to resolve symbols in");
 	o = objs_add(l, exe, exe);
 	if (!o)
 		return set_err(err, errlen, -ENOMEM, "out of memory");
+	/* ld.so knows the executable by its real path (/proc/self/exe). */
+	o->found = realpath(exe, NULL);
 	if (!obj_elf(o)) {
 		if (o->err == -ENOEXEC)
 			return set_err(err, errlen, -ENOEXEC, "%s is not an ELF executable", exe);
@@ -455,10 +315,9 @@ static int list_launch(struct objs *l, const char *exe, char *err, size_t errlen
 	}
 	/* Breadth first, like ld.so's load order; l->n grows as we go. */
 	for (i = 0; i < l->n; i++) {
-		if (!l->v[i].elf || mt_elf_needed(l->v[i].elf, &needed, &n))
-			continue;
-		for (k = 0; k < n; k++)
-			find_needed(l, i, needed[k]);
+		dyn = obj_elf(&l->v[i]) ? mt_elf_dynamic(l->v[i].elf) : NULL;
+		for (k = 0; dyn && k < dyn->nneeded; k++)
+			find_needed(l, i, dyn->needed[k]);
 	}
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "elfsym.h"
+#include "procfs.h"
 #include "unit.h"
 #include "fixture.h"
 
@@ -49,6 +50,10 @@ static const char fixture_src[] =
 	"		s += Grow(b + i) * c + d * e + i * s;\n"
 	"	return s;\n"
 	"}\n"
+	/* Data: in .rodata, in .bss, and a function-local static (GCC's "version.N"). */
+	"const unsigned int mt_version_hex = 0x030b07f0;\n"
+	"char mt_bss[4096];\n"
+	"__attribute__((noipa)) char *get_version(void) { static char version[250]; return version; }\n"
 	"int main(int argc, char **argv) { return grow_all(argc) + add_one(argc) > 0 ? 0 : 1; }\n";
 
 static char *fixture(const char *name)
@@ -156,23 +161,25 @@ static void test_pie(void)
 {
 	char *f = fixture("pie");
 	struct mt_elf *elf;
-	const char **needed, *sugg[8];
+	const struct mt_elf_dyn *dyn;
+	const char *sugg[8];
 	int n, i, has_libc = 0, ret;
 
 	ret = mt_elf_open(f, &elf);
 	CHECK_INT(ret, 0, "open PIE fixture");
 	if (ret)
 		goto out;
-	CHECK(mt_elf_is_pie(elf), "PIE fixture is ET_DYN");
+	CHECK(mt_elf_is_dyn(elf), "PIE fixture is ET_DYN");
 	CHECK(mt_elf_has_symtab(elf), "PIE fixture has .symtab");
 	check_func(elf, f, "Grow");
 	check_func(elf, f, "add_one");
 
-	CHECK_INT(mt_elf_needed(elf, &needed, &n), 0, "DT_NEEDED read");
-	for (i = 0; i < n; i++)
-		has_libc |= !strcmp(needed[i], "libc.so.6");
-	CHECK(has_libc, "DT_NEEDED lists libc.so.6 (%d entries)", n);
-	CHECK(mt_elf_runpath(elf) == NULL, "no DT_RUNPATH");
+	dyn = mt_elf_dynamic(elf);
+	CHECK(dyn != NULL, "DT_NEEDED read");
+	for (i = 0; dyn && i < dyn->nneeded; i++)
+		has_libc |= !strcmp(dyn->needed[i], "libc.so.6");
+	CHECK(has_libc, "DT_NEEDED lists libc.so.6 (%d entries)", dyn ? dyn->nneeded : -1);
+	CHECK(dyn && !dyn->runpath && !dyn->rpath, "no DT_RUNPATH, no DT_RPATH");
 
 	n = mt_elf_suggest(elf, "Grwo", sugg, 8);
 	CHECK(n >= 1 && !strcmp(sugg[0], "Grow"), "'Grwo' suggests 'Grow' first (got %s)",
@@ -202,7 +209,7 @@ static void test_nopie(void)
 
 	CHECK_INT(ret, 0, "open non-PIE fixture");
 	if (!ret) {
-		CHECK(!mt_elf_is_pie(elf), "non-PIE fixture is ET_EXEC");
+		CHECK(!mt_elf_is_dyn(elf), "non-PIE fixture is ET_EXEC");
 		check_func(elf, f, "Grow");
 		mt_elf_close(elf);
 	}
@@ -269,17 +276,17 @@ static void test_stripped(void)
 	char *f = fixture("stripped");
 	struct mt_elf *elf;
 	struct mt_sym s;
-	const char **needed;
-	int n, i, has_libc = 0, ret = mt_elf_open(f, &elf);
+	const struct mt_elf_dyn *dyn;
+	int i, has_libc = 0, ret = mt_elf_open(f, &elf);
 
 	CHECK_INT(ret, 0, "open stripped fixture");
 	if (ret)
 		goto out;
 	CHECK(!mt_elf_has_symtab(elf), "stripped fixture has no .symtab");
 	CHECK_INT(mt_elf_find_func(elf, "Grow", &s), -ENOENT, "Grow is gone when stripped");
-	mt_elf_needed(elf, &needed, &n);
-	for (i = 0; i < n; i++)
-		has_libc |= !strcmp(needed[i], "libc.so.6");
+	dyn = mt_elf_dynamic(elf);
+	for (i = 0; dyn && i < dyn->nneeded; i++)
+		has_libc |= !strcmp(dyn->needed[i], "libc.so.6");
 	CHECK(has_libc, "stripped fixture still lists libc.so.6");
 	mt_elf_close(elf);
 out:
@@ -331,7 +338,7 @@ static void test_libc(void)
 		CHECK(0, "open %s", path);
 		goto out;
 	}
-	CHECK(mt_elf_is_pie(elf), "libc is ET_DYN");
+	CHECK(mt_elf_is_dyn(elf), "libc is ET_DYN");
 	CHECK_INT(mt_elf_find_func(elf, "malloc", &s), 0, "malloc in libc");
 	CHECK(s.file_off == off, "malloc file_off 0x%" PRIx64 " == where this process runs it 0x%" PRIx64,
 	      s.file_off, off);
@@ -344,6 +351,92 @@ static void test_libc(void)
 	mt_elf_close(elf);
 out:
 	free(path);
+}
+
+/* Data symbols, file reads at link-time addresses, build id, DT_RPATH apart from DT_RUNPATH. */
+static void test_data(void)
+{
+	char *f = fixture("pie"), *cmd = NULL, want_id[128] = "";
+	const struct mt_elf_dyn *dyn;
+	struct mt_elf *elf, *rp = NULL, *rn = NULL;
+	struct mt_sym s;
+	uint32_t hex = 0;
+	FILE *p;
+
+	if (mt_elf_open(f, &elf)) {
+		CHECK(0, "open PIE fixture");
+		goto out;
+	}
+	CHECK_INT(mt_elf_find_data(elf, "mt_version_hex", 0, &s), 0, "data symbol in .rodata");
+	CHECK(s.size == 4 && !mt_elf_read(elf, s.vaddr, &hex, sizeof(hex)) && hex == 0x030b07f0,
+	      "its value read from the file: 0x%x", hex);
+	CHECK_INT(mt_elf_read(elf, s.vaddr, &hex, 1 << 30), -ENOENT, "a read past its segment");
+	CHECK_INT(mt_elf_find_data(elf, "mt_bss", 0, &s), 0, "data symbol in .bss");
+	CHECK(s.size == 4096 && s.file_off == 0, ".bss has no file offset (size %" PRIu64 ")", s.size);
+	CHECK_INT(mt_elf_read(elf, s.vaddr, &hex, sizeof(hex)), -ENOENT, ".bss is not in the file");
+	CHECK_INT(mt_elf_find_data(elf, "version", 250, &s), 0, "function-local static by name");
+	CHECK(!strncmp(s.name, "version.", 8) && s.size == 250, "as GCC names it (%s)", s.name);
+	CHECK_INT(mt_elf_find_data(elf, "version", 251, &s), -ENOENT, "the size must match");
+	CHECK_INT(mt_elf_find_func(elf, "mt_version_hex", &s), -ENOENT, "data is no function");
+	CHECK_INT(mt_elf_find_data(elf, "Grow", 0, &s), -ENOENT, "a function is no data");
+
+	if (asprintf(&cmd, "readelf -n '%s' | awk '/Build ID:/ { print $3 }'", f) > 0 &&
+	    (p = popen(cmd, "r"))) {
+		if (!fgets(want_id, sizeof(want_id), p))
+			want_id[0] = '\0';
+		want_id[strcspn(want_id, "\n")] = '\0';
+		pclose(p);
+	}
+	CHECK(want_id[0] && mt_elf_build_id(elf) && !strcmp(mt_elf_build_id(elf), want_id),
+	      "build id %s, readelf says %s", mt_elf_build_id(elf) ? mt_elf_build_id(elf) : "none",
+	      want_id);
+	mt_elf_close(elf);
+
+	free(f);
+	f = fixture("rpath");
+	dyn = mt_elf_open(f, &rp) ? NULL : mt_elf_dynamic(rp);
+	CHECK(dyn && dyn->rpath && !strcmp(dyn->rpath, "/r1") && !dyn->runpath, "DT_RPATH alone");
+	free(f);
+	f = fixture("runpath");
+	dyn = mt_elf_open(f, &rn) ? NULL : mt_elf_dynamic(rn);
+	CHECK(dyn && dyn->runpath && !strcmp(dyn->runpath, "/r2") && !dyn->rpath, "DT_RUNPATH alone");
+	mt_elf_close(rp);
+	mt_elf_close(rn);
+out:
+	free(cmd);
+	free(f);
+}
+
+/* Load bias from this process's own libc mapping (procfs.c's maps parser) against malloc's address. */
+static void test_load_bias(void)
+{
+	uintptr_t addr = (uintptr_t)libc_sym("malloc");
+	struct mt_map *maps = NULL;
+	struct mt_elf *elf = NULL;
+	struct mt_sym s;
+	size_t n = 0, i;
+	uint64_t bias = 0;
+	int found = 0;
+
+	CHECK_INT(mt_proc_maps(getpid(), &maps, &n), 0, "read own maps");
+	for (i = 0; i < n && !found; i++) {
+		const char *b = strrchr(maps[i].path, '/');
+
+		if (!mt_map_is_file(&maps[i]) || maps[i].offset || !b || strcmp(b, "/libc.so.6") ||
+		    mt_elf_open(maps[i].path, &elf))
+			continue;
+		found = 1;
+		CHECK(!maps[i].deleted && maps[i].perms[0] == 'r' && maps[i].ino, "libc mapping parsed");
+		CHECK_INT(mt_elf_load_bias(elf, maps[i].start, 0, &bias), 0, "load bias of libc");
+		CHECK(!mt_elf_find_func(elf, "malloc", &s) && s.vaddr + bias == addr,
+		      "malloc at link-time address + bias (0x%" PRIx64 " + 0x%" PRIx64 ")", s.vaddr, bias);
+		CHECK_INT(mt_elf_load_bias(elf, maps[i].start, 1, &bias), -ENOENT,
+			  "no PT_LOAD starts at file offset 1");
+		mt_elf_close(elf);
+	}
+	CHECK(found, "libc.so.6 mapped at file offset 0");
+	mt_proc_maps_free(maps, n);
+	CHECK(mt_proc_maps(-1, &maps, &n) < 0 && !maps && !n, "no maps for pid -1");
 }
 
 static void test_errors(void)
@@ -373,8 +466,10 @@ static int build_fixtures(void)
 	r = sh("cd %s && %s -O2 -g -fcf-protection=full -fPIE -pie fixture.c -o pie && "
 	       "%s -O2 -g -fcf-protection=full -fno-pie -no-pie fixture.c -o nopie && "
 	       "%s -O0 -fcf-protection=full fixture.c -o o0 && "
-	       "cp pie stripped && strip stripped",
-	       tmpdir, cc, cc, cc);
+	       "cp pie stripped && strip stripped && "
+	       "%s fixture.c -o rpath -Wl,--disable-new-dtags,-rpath,/r1 && "
+	       "%s fixture.c -o runpath -Wl,--enable-new-dtags,-rpath,/r2",
+	       tmpdir, cc, cc, cc, cc, cc);
 	free(src);
 	return r;
 }
@@ -391,6 +486,8 @@ int main(void)
 	test_probe_offset();
 	test_stripped();
 	test_libc();
+	test_data();
+	test_load_bias();
 	test_errors();
 	sh("rm -rf '%s'", tmpdir);
 	return unit_done();

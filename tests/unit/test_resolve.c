@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "elfsym.h"
+#include "libsearch.h"
 #include "procfs.h"
 #include "resolve.h"
 #include "unit.h"
@@ -420,6 +421,178 @@ static void test_launch(void)
 	free(lib);
 }
 
+/*
+ * ld.so's search order (user/libsearch.c): two copies of libfix.so, in A/
+ * and B/ (both with the soname libfix.so), and apps that need it through
+ * DT_RUNPATH=$ORIGIN/A or DT_RPATH=$ORIGIN/A.
+ */
+static int build_search_fixtures(void)
+{
+	const char *cc = getenv("CC") ? getenv("CC") : "cc";
+
+	return sh("cd %s && mkdir A B && %s -O2 -fPIC -shared -Wl,-soname,libfix.so lib.c -o A/libfix.so && "
+		  "cp A/libfix.so B/ && "
+		  "%s -O2 app.c -o app-runpath -LA -lfix -Wl,--enable-new-dtags,-rpath,'$ORIGIN/A' && "
+		  "%s -O2 app.c -o app-rpath -LA -lfix -Wl,--disable-new-dtags,-rpath,'$ORIGIN/A' && "
+		  "echo %s/A > ld.so.conf && ldconfig -X -C ld.so.cache -f ld.so.conf",
+		  realdir, cc, cc, cc, realdir);
+}
+
+/* The object mt_resolve() picks for fix_func in launch mode, relative to realdir. */
+static void check_fix_object(const char *app, const char *llp, const char *want)
+{
+	char *exe = fixture(app), *lib = fixture(want), err[1024];
+	struct mt_target t;
+	int ret;
+
+	if (llp)
+		setenv("LD_LIBRARY_PATH", llp, 1);
+	else
+		unsetenv("LD_LIBRARY_PATH");
+	ret = resolve(0, exe, "fix_func", &t, err, sizeof(err));
+	check_ok(ret, err, app);
+	CHECK(!ret && !strcmp(t.object, lib), "%s, LD_LIBRARY_PATH=%s: %s, want %s", app,
+	      llp ? llp : "(unset)", ret ? "-" : t.object, lib);
+	mt_target_free(&t);
+	unsetenv("LD_LIBRARY_PATH");
+	free(exe);
+	free(lib);
+}
+
+static void check_search(const char *what, const char *name, const struct mt_lib_needer *chain,
+			 size_t n, const char *want)
+{
+	char *got = mt_lib_search(name, chain, n);
+
+	CHECK((!got && !want) || (got && want && !strcmp(got, want)), "%s: %s, want %s", what,
+	      got ? got : "nothing", want ? want : "nothing");
+	free(got);
+}
+
+static void test_search_order(void)
+{
+	char *b = fixture("B"), *exe = fixture("app"), *liba = fixture("A/libfix.so");
+	char *libb = fixture("B/libfix.so"), *lib = fixture("lib/libfix.so");
+	struct mt_lib_needer chain[2] = { { lib, NULL, NULL }, { exe, "$ORIGIN/A", NULL } };
+
+	CHECK_INT(build_search_fixtures(), 0, "search fixtures compile (cc, ldconfig)");
+	/* LD_LIBRARY_PATH comes before DT_RUNPATH, after DT_RPATH. */
+	check_fix_object("app-runpath", b, "B/libfix.so");
+	check_fix_object("app-runpath", NULL, "A/libfix.so");
+	check_fix_object("app-runpath", "", "A/libfix.so");
+	check_fix_object("app-rpath", b, "A/libfix.so");
+
+	/* A library's DT_NEEDED: the executable's DT_RPATH counts, unless the library has a DT_RUNPATH. */
+	setenv("LD_LIBRARY_PATH", b, 1);
+	check_search("executable's DT_RPATH", "libfix.so", chain, 2, liba);
+	chain[0].runpath = "/nonexistent";
+	check_search("no DT_RPATH beside a DT_RUNPATH", "libfix.so", chain, 2, libb);
+	chain[0].runpath = NULL;
+	chain[1].runpath = "/nonexistent";
+	check_search("DT_RPATH ignored where DT_RUNPATH is", "libfix.so", chain, 2, libb);
+	unsetenv("LD_LIBRARY_PATH");
+	chain[1] = (struct mt_lib_needer){ exe, "/nonexistent:${ORIGIN}/B", NULL };
+	check_search("${ORIGIN}, second element", "libfix.so", chain, 2, libb);
+	chain[1].rpath = "$ORIGINAL/A";
+	check_search("$ORIGINAL is no $ORIGIN", "libfix.so", chain, 2, NULL);
+	check_search("a name with '/' is a path", liba, chain, 1, liba);
+	check_search("not found", "libnope.so.1", chain, 2, NULL);
+	free(b);
+	free(exe);
+	free(liba);
+	free(libb);
+	free(lib);
+}
+
+/* Writes the first len bytes of data to path. */
+static void write_bytes(const char *path, const char *data, size_t len)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f) {
+		fwrite(data, 1, len, f);
+		fclose(f);
+	}
+}
+
+static void test_ld_cache(void)
+{
+	char *cache = fixture("ld.so.cache"), *bad = fixture("bad.cache"), *liba = fixture("A/libfix.so");
+	char *exe = fixture("app"), *data = NULL, *got, *key;
+	struct mt_lib_needer plain = { exe, NULL, NULL };
+	const char *saved = mt_ld_cache_file;
+	size_t len = 0, cut;
+	bool all_null = true;
+	FILE *f;
+
+	got = mt_ld_cache_lookup(cache, "libfix.so");
+	CHECK(got && !strcmp(got, liba), "ldconfig's cache maps libfix.so to %s (%s)", liba,
+	      got ? got : "nothing");
+	free(got);
+	got = mt_ld_cache_lookup("/etc/ld.so.cache", "libc.so.6");
+	CHECK(got && !strcmp(strrchr(got, '/'), "/libc.so.6"), "the system cache knows libc.so.6 (%s)",
+	      got ? got : "nothing");
+	free(got);
+	CHECK(!mt_ld_cache_lookup(cache, "libnope.so.1"), "no entry, no path");
+
+	mt_ld_cache_file = cache;
+	check_search("a library only ld.so.cache knows", "libfix.so", &plain, 1, liba);
+
+	/* Truncated anywhere, or with offsets pointing out: nothing found, nothing read past the end. */
+	f = fopen(cache, "r");
+	if (f) {
+		data = malloc(1 << 20);
+		len = data ? fread(data, 1, 1 << 20, f) : 0;
+		fclose(f);
+	}
+	CHECK(len > 48, "read the test's cache (%zu bytes)", len);
+	for (cut = 0; len > 48 && cut < len; cut += cut < 64 ? 1 : 97) {
+		write_bytes(bad, data, cut);
+		got = mt_ld_cache_lookup(bad, "libfix.so");
+		all_null &= !got || !strcmp(got, liba);
+		free(got);
+	}
+	CHECK(all_null, "truncated caches give nothing or the right path");
+	if (len > 48) {
+		memset(data + 20, 0xff, 4); /* nlibs */
+		write_bytes(bad, data, len);
+		CHECK(!mt_ld_cache_lookup(bad, "libfix.so"), "an entry count past the end is refused");
+		memcpy(data + 20, "\x01\0\0\0", 4);
+		key = memmem(data, len, "libfix.so", 10);
+		CHECK(key != NULL, "libfix.so is in the cache's strings");
+		/* The one entry left: flags 0x0303, key "libfix.so", value out of bounds, hwcap 0. */
+		memset(data + 48, 0, 24);
+		memcpy(data + 48, "\x03\x03\0\0", 4);
+		memcpy(data + 52, &(uint32_t){ key ? (uint32_t)(key - data) : 0 }, 4);
+		memcpy(data + 56, &(uint32_t){ (uint32_t)len }, 4);
+		write_bytes(bad, data, len);
+		CHECK(!mt_ld_cache_lookup(bad, "libfix.so"), "a value offset at the end is refused");
+		memcpy(data + 56, &(uint32_t){ 0xffffffff }, 4);
+		write_bytes(bad, data, len);
+		CHECK(!mt_ld_cache_lookup(bad, "libfix.so"), "a value offset past the end is refused");
+		memcpy(data + 56, &(uint32_t){ key ? (uint32_t)(key - data) : 0 }, 4);
+		write_bytes(bad, data, len);
+		got = mt_ld_cache_lookup(bad, "libfix.so");
+		CHECK(got && !strcmp(got, "libfix.so"), "the same entry with offsets in bounds is read (%s)",
+		      got ? got : "nothing");
+		free(got);
+		memcpy(data, "glibc-ld.so.cache1.0", 20);
+		write_bytes(bad, data, len);
+		CHECK(!mt_ld_cache_lookup(bad, "libfix.so"), "another format version is refused");
+	}
+	/* A corrupt cache falls through to the system directories, as in ld.so. */
+	mt_ld_cache_file = bad;
+	check_search("corrupt cache: libfix.so is nowhere", "libfix.so", &plain, 1, NULL);
+	check_search("corrupt cache: libc.so.6 from the first system directory", "libc.so.6", &plain, 1,
+		     "/lib/x86_64-linux-gnu/libc.so.6");
+	mt_ld_cache_file = saved;
+	free(data);
+	free(cache);
+	free(bad);
+	free(liba);
+	free(exe);
+}
+
 /* procfs.c has no test binary of its own: its readers are checked here. */
 static void test_procfs(void)
 {
@@ -474,6 +647,8 @@ int main(void)
 	test_deleted();
 	test_no_process();
 	test_launch();
+	test_search_order();
+	test_ld_cache();
 	test_procfs();
 	sh("rm -rf '%s'", tmpdir);
 	free(realdir);
