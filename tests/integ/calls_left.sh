@@ -9,8 +9,7 @@ require_jsonlint
 # at the thread's exit, and normal(), called 100 times afterwards, is counted.
 log=$(new_log exit)
 run_memtrace --json -f exit_inside -f normal -- "$TARGETS/leave" --log "$log" exit 400
-assert_rc 0 "launch leave exit"
-grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
+assert_launched "launch leave exit" "$log"
 "$PY" "$JSONLINT" "$MT_OUT" || fail "stream fails the lint"
 assert_calls_match "$MT_OUT" normal "$log"
 assert_summary_growth "$MT_OUT" normal "$log"
@@ -35,8 +34,7 @@ assert_ge "thread-caused growth of exit_inside, all calls" "$tg" $((400 * 256 * 
 # outside any traced function, is not its growth.
 log=$(new_log longjmp)
 run_memtrace --json -f jumper -- "$TARGETS/leave" --log "$log" longjmp
-assert_rc 0 "launch leave longjmp"
-grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
+assert_launched "launch leave longjmp" "$log"
 more=$(awk '/^rss_more / { m = $2 } /^rss_after / { a = $2 } END { print m - a }' "$log")
 assert_close "the target touched 8 MiB after landing (else this proves nothing)" "$more" $((8 * MIB))
 assert_calls_match "$MT_OUT" jumper "$log"
@@ -49,8 +47,7 @@ slots=$(awk '/^#define MT_MAX_ACTIVE / { print $3 }' "$ROOT/bpf/memtrace.h")
 n=$((slots + 200))
 log=$(new_log many)
 MT_TIMEOUT=100 run_memtrace --json -f hold -f normal -- "$TARGETS/leave" --log "$log" many "$n"
-assert_rc 0 "launch leave many $n"
-grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
+assert_launched "launch leave many $n" "$log"
 "$PY" "$JSONLINT" "$MT_OUT" || fail "stream fails the lint"
 assert_eq "hold calls timed" "$(mtq "$MT_OUT" "fn('hold')['calls']")" "$slots"
 assert_eq "hold calls untimed" "$(mtq "$MT_OUT" "fn('hold')['untimed']")" 200

@@ -6,8 +6,7 @@ require_env
 
 log=$(new_log concurrent)
 run_memtrace --json -f par_work -- "$TARGETS/concurrent" --log "$log" 8 24
-assert_rc 0 "launch concurrent"
-grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
+assert_launched "launch concurrent" "$log"
 
 total=$(truth_growth "$log")
 assert_eq "par_work calls" "$(mtq "$MT_OUT" "len(calls('par_work'))")" 2

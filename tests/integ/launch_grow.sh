@@ -7,8 +7,7 @@ require_env
 log=$(new_log grow)
 # main too: launch mode traces from the first instruction, so main's one call is seen whole.
 run_memtrace --json -f grow_mib -f main -- "$TARGETS/grow" --log "$log" 8 16 4
-assert_rc 0 "launch grow"
-grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
+assert_launched "launch grow" "$log"
 pid=$(log_pid "$log")
 
 assert_calls_match "$MT_OUT" grow_mib "$log"

@@ -6,8 +6,7 @@ require_env
 
 log=$(new_log peak)
 run_memtrace --json -f peak48 -- "$TARGETS/peak" --log "$log" 2
-assert_rc 0 "launch peak"
-grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
+assert_launched "launch peak" "$log"
 
 assert_calls_match "$MT_OUT" peak48 "$log"
 mapfile -t truth < <(awk '/^peak_truth / { print $2 }' "$log")

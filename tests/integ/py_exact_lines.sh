@@ -9,8 +9,7 @@ S=lines.py
 log=$(new_log lines)
 json=$TMP/run.ndjson
 run_memtrace --exact -o "$json" -f work -f idle -- "$PY_USDT" "$PY_TARGETS/$S" --log "$log" 8 16 4
-assert_rc 0 "launch $S --exact"
-grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
+assert_launched "launch $S --exact" "$log"
 
 assert_eq "target kind and method" "$(mtq "$json" "[(t['func'], t['kind'], t['method']) for t in of('start')[0]['targets']]")" \
 	"('work', 'python', 'usdt')

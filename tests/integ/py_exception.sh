@@ -11,7 +11,7 @@ ARGS=(8:1 4:0 16:1 2:0)
 
 check_target()
 {
-	grep -q '^done' "$1" || fail "target did not finish: $(cat "$1")"
+	assert_finished "$1"
 	assert_eq "target: how each call ended" "$(grep -E '^(raised|returned)$' "$1" | xargs)" "raised returned raised returned"
 }
 

@@ -14,7 +14,7 @@ N=3 GEN_MIB=8 CONSUMER_MIB=16
 check()
 {
 	local mode=$1 json=$2 log=$3 own
-	grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
+	assert_finished "$log"
 	own=$(py_sum "$log" gen_own)
 	# The target did what it was designed to do.
 	assert_close "$mode: target's own generator growth" "$own" $((N * GEN_MIB * MIB))

@@ -11,7 +11,7 @@ CALLS=3 DEPTH=5 MIB_PER_LEVEL=2
 check_target()
 {
 	local want
-	grep -q '^done' "$1" || fail "target did not finish: $(cat "$1")"
+	assert_finished "$1"
 	for want in $(truth_growth "$1"); do
 		assert_close "target's own growth per outermost call" "$want" $((DEPTH * MIB_PER_LEVEL * MIB))
 	done

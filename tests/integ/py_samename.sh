@@ -18,7 +18,7 @@ fn_of() { mtq "$1" "[f for f in summary()['functions'] if label(f) == '$2'][0]['
 both()
 {
 	local mode=$1 json=$2 log=$3 out=$4 w
-	grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
+	assert_finished "$log"
 	assert_close "$mode: target's own growth, a" "$(truth "$log" a)" $((24 * MIB))
 	assert_close "$mode: target's own growth, b" "$(truth "$log" b)" $((8 * MIB))
 	assert_eq "$mode: summary rows" "$(mtq "$json" "' | '.join(sorted(label(f) for f in summary()['functions']))")" \
@@ -62,22 +62,12 @@ fi
 interp=${PY_INTERPS[0]}
 py_start_target "$interp" $S --wait "${ARGS[@]}"
 json=$TMP/frames.ndjson
-start_memtrace -p "$T_PID" -o "$json" -f work
-wait_start "$json"
-kill -USR1 "$T_PID"
-target_done "$T_LOG" "$T_PID" 0
-wait_memtrace 20
-assert_rc 0 "attach $interp $S -f work"
+trace_attached "$json" 0 "attach $interp $S -f work" -f work
 both "$interp" "$json" "$T_LOG" "$MT_OUT"
 
 py_start_target "$interp" $S --wait "${ARGS[@]}"
 json=$TMP/frames-b.ndjson
-start_memtrace -p "$T_PID" -o "$json" -f samename_b.py:work
-wait_start "$json"
-kill -USR1 "$T_PID"
-target_done "$T_LOG" "$T_PID" 0
-wait_memtrace 20
-assert_rc 0 "attach $interp $S -f samename_b.py:work"
+trace_attached "$json" 0 "attach $interp $S -f samename_b.py:work" -f samename_b.py:work
 assert_close "$interp, b only: growth" "$(mtq "$json" "summary()['functions'][0]['growth']")" "$(truth "$T_LOG" b)"
 assert_eq "$interp, b only: files of the lines" "$(mtq "$json" "sorted(set(l['file'] for l in summary()['lines']))")" "$B"
 

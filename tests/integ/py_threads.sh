@@ -26,7 +26,7 @@ own() { awk '/^own / { print $2, $3 }' "$1" | sort; }
 check_target()
 {
 	local log=$1
-	grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
+	assert_finished "$log"
 	# Every thread saw its own allocation (the lock kept the others out).
 	mapfile -t got < <(awk '/^own / { print $3 }' "$log" | sort -n)
 	mapfile -t want < <(for m in "${SIZES[@]}"; do for _ in $(seq $ROUNDS); do echo $((m * MIB)); done; done | sort -n)
@@ -91,8 +91,7 @@ if [ -x "$PY_USDT" ]; then
 	log=$(new_log threads)
 	json=$TMP/exact-cold.ndjson
 	run_memtrace --exact -o "$json" -f twork -- "$PY_USDT" "$PY_TARGETS/$S" --log "$log" cold 1 "${SIZES[@]}"
-	assert_rc 0 "launch $S --exact, cold threads"
-	grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
+	assert_launched "launch $S --exact, cold threads" "$log"
 	assert_eq "exact, cold: completed calls" "$(mtq "$json" "len(calls('twork'))")" ${#SIZES[@]}
 	TOL_ABS=$COLD_TOL assert_close "exact, cold: twork thread_growth" "$(mtq "$json" "fn('twork')['thread_growth']")" "$(py_sum "$log" own)"
 fi
@@ -100,7 +99,6 @@ for interp in "${PY_INTERPS[@]}"; do
 	log=$(new_log threads)
 	json=$TMP/frames-cold.$SEQ.ndjson
 	run_memtrace -o "$json" -f twork -- "$interp" "$PY_TARGETS/$S" --log "$log" cold 1 "${SIZES[@]}"
-	assert_rc 0 "launch $interp $S, cold threads"
-	grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
+	assert_launched "launch $interp $S, cold threads" "$log"
 	TOL_ABS=$COLD_TOL assert_close "$interp, cold: twork growth" "$(mtq "$json" "fn('twork')['growth']")" "$(py_sum "$log" own)"
 done

@@ -6,8 +6,7 @@ require_env
 
 log=$(new_log recurse)
 run_memtrace --json -f rec -- "$TARGETS/recurse" --log "$log" 3 10
-assert_rc 0 "launch recurse"
-grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
+assert_launched "launch recurse" "$log"
 
 assert_eq "call records of rec" "$(mtq "$MT_OUT" "len(calls('rec'))")" 3
 assert_eq "open calls of rec" "$(mtq "$MT_OUT" "len(calls('rec', True))")" 0

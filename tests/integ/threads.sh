@@ -6,8 +6,7 @@ require_env
 
 log=$(new_log threads)
 run_memtrace --json -f thread_work -- "$TARGETS/threads" --log "$log" 2
-assert_rc 0 "launch threads"
-grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
+assert_launched "launch threads" "$log"
 
 assert_calls_match "$MT_OUT" thread_work "$log"
 # Thread truth: the window's growth less helper B's, measured while the caller waited.
@@ -27,12 +26,7 @@ assert_close "summary thread_growth" "$(mtq "$MT_OUT" "fn('thread_work')['thread
 # Attach mode: helper thread B already exists when memtrace attaches.
 start_target threads --wait 1
 json=$TMP/run.ndjson
-start_memtrace -p "$T_PID" -o "$json" -f thread_work
-wait_start "$json"
-kill -USR1 "$T_PID"
-target_done "$T_LOG" "$T_PID" 0
-wait_memtrace 20
-assert_rc 0 "attach threads"
+trace_attached "$json" 0 "attach threads" -f thread_work
 assert_calls_match "$json" thread_work "$T_LOG"
 own=$(awk '/^rss_before / { b = $2 } /^rss_after / { a = $2 }
 	/^b_before / { bb = $2 } /^b_after / { print (a - b) - ($2 - bb) }' "$T_LOG")

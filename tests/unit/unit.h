@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Minimal unit-test helpers: each tests/unit/test_*.c is one binary that
- * prints one "ok"/"not ok" line per check and exits non-zero on any failure.
+ * speaks TAP (so `prove .output/tests/test_json` reads it): one "ok N - ..." or
+ * "not ok N - ..." line per check, the plan "1..N" last, and a non-zero exit
+ * status on any failure (what tests/run.sh and `make check` go by).
  */
 #ifndef MT_UNIT_H
 #define MT_UNIT_H
@@ -41,6 +43,7 @@ static int unit_failed, unit_run;
 static inline int unit_done(void)
 {
 	printf("# %d checks, %d failed\n", unit_run, unit_failed);
+	printf("1..%d\n", unit_run);
 	return unit_failed ? 1 : 0;
 }
 
