@@ -4,15 +4,13 @@
 . "$(dirname "$0")/../lib.sh"
 require_env
 
-log=$(new_log threads)
-run_memtrace --json -f thread_work -- "$TARGETS/threads" --log "$log" 2
-assert_launched "launch threads" "$log"
+launch_target threads --json -f thread_work -- 2
 
-assert_calls_match "$MT_OUT" thread_work "$log"
+assert_calls_match "$MT_OUT" thread_work "$T_LOG"
 # Thread truth: the window's growth less helper B's, measured while the caller waited.
 mapfile -t own < <(awk '/^rss_before / { b = $2 } /^rss_after / { a = $2 }
-	/^b_before / { bb = $2 } /^b_after / { print (a - b) - ($2 - bb) }' "$log")
-mapfile -t total < <(truth_growth "$log")
+	/^b_before / { bb = $2 } /^b_after / { print (a - b) - ($2 - bb) }' "$T_LOG")
+mapfile -t total < <(truth_growth "$T_LOG")
 mapfile -t got < <(mtq "$MT_OUT" "[c['thread_growth'] for c in calls('thread_work')]")
 for i in 0 1; do
 	# The target did what it was designed to do (else the test proves nothing).

@@ -14,11 +14,9 @@ spike_ms()
 {
 	awk '/^spike / { printf "%d\n", ($3 - $2) * 1000 + 1 }' "$1"
 }
-log=$(new_log ts_spike)
-run_memtrace -i 1000 -o "$TMP/measure.ndjson" -f ts_spike_map -- "$TARGETS/ts_spike" --log "$log" 200 0
-assert_launched "ts_spike, measuring run" "$log"
-ms=$(spike_ms "$log")
-[ -n "$ms" ] || fail "target reported no spike window: $(cat "$log")"
+launch_target ts_spike -i 1000 -o "$TMP/measure.ndjson" -f ts_spike_map -- 200 0
+ms=$(spike_ms "$T_LOG")
+[ -n "$ms" ] || fail "target reported no spike window: $(cat "$T_LOG")"
 iv=$((ms * 5 < 1000 ? 1000 : (ms * 5 + 99) / 100 * 100))
 ok "measuring run: the spike lasted $ms ms; interval $iv ms"
 

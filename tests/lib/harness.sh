@@ -238,6 +238,20 @@ assert_unharmed()
 	ok "target $1 alive, state $st"
 }
 
+# assert_ticking [WHEN]: the busy target ($T_PID, $T_LOG) is unharmed after
+# memtrace ended (WHEN says how, e.g. " on SIGINT") and still prints "tick" lines a second later:
+# an uprobe breakpoint left behind would have killed it.
+assert_ticking()
+{
+	local before after
+	assert_unharmed "$T_PID"
+	before=$(grep -c '^tick' "$T_LOG")
+	sleep 1
+	after=$(grep -c '^tick' "$T_LOG")
+	[ "$after" -gt "$before" ] || fail "target stopped making progress after memtrace ended${1:-} (ticks $before -> $after)"
+	assert_unharmed "$T_PID"
+}
+
 # --- running memtrace ----------------------------------------------------
 
 # run_memtrace ARGS...: in the foreground, with a time limit. Sets MT_RC,
@@ -286,6 +300,24 @@ trace_attached()
 	target_done "$T_LOG" "$T_PID" "$status"
 	wait_memtrace 20
 	assert_rc 0 "$what"
+}
+
+# launch_target NAME MT_ARGS... -- ARGS...: memtrace MT_ARGS -- $TARGETS/NAME
+# --log LOG ARGS in the foreground (run_memtrace); memtrace must exit 0 and
+# the target finish its work. Sets T_LOG (LOG) and what run_memtrace sets.
+launch_target()
+{
+	local name=$1 mt=()
+	shift
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		mt+=("$1")
+		shift
+	done
+	[ $# -gt 0 ] || fail "launch_target $name: no -- before the target's arguments"
+	shift
+	T_LOG=$(new_log "$name")
+	run_memtrace "${mt[@]}" -- "$TARGETS/$name" --log "$T_LOG" "$@"
+	assert_launched "launch $name $*" "$T_LOG"
 }
 
 # assert_launched WHAT LOG: memtrace, run in launch mode, exited 0 and its
