@@ -302,23 +302,29 @@ trace_attached()
 	assert_rc 0 "$what"
 }
 
-# launch_target NAME MT_ARGS... -- ARGS...: memtrace MT_ARGS -- $TARGETS/NAME
-# --log LOG ARGS in the foreground (run_memtrace); memtrace must exit 0 and
-# the target finish its work. Sets T_LOG (LOG) and what run_memtrace sets.
-launch_target()
+# launch_cmd LABEL N CMD... MT_ARGS... -- ARGS...: memtrace MT_ARGS -- CMD
+# --log LOG ARGS in the foreground (run_memtrace), CMD being N words (the
+# target, or an interpreter and a script); memtrace must exit 0 and the
+# target finish its work. Sets T_LOG (LOG) and what run_memtrace sets.
+launch_cmd()
 {
-	local name=$1 mt=()
-	shift
+	local label=$1 n=$2 cmd mt=()
+	shift 2
+	cmd=("${@:1:n}")
+	shift "$n"
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do
 		mt+=("$1")
 		shift
 	done
-	[ $# -gt 0 ] || fail "launch_target $name: no -- before the target's arguments"
+	[ $# -gt 0 ] || fail "launch $label: no -- before the target's arguments"
 	shift
-	T_LOG=$(new_log "$name")
-	run_memtrace "${mt[@]}" -- "$TARGETS/$name" --log "$T_LOG" "$@"
-	assert_launched "launch $name $*" "$T_LOG"
+	T_LOG=$(new_log "$label")
+	run_memtrace "${mt[@]}" -- "${cmd[@]}" --log "$T_LOG" "$@"
+	assert_launched "launch ${cmd[*]} $*" "$T_LOG"
 }
+
+# launch_target NAME MT_ARGS... -- ARGS...: launch_cmd of $TARGETS/NAME.
+launch_target() { launch_cmd "$1" 1 "$TARGETS/$1" "${@:2}"; }
 
 # assert_launched WHAT LOG: memtrace, run in launch mode, exited 0 and its
 # command (logging to LOG) finished its work.

@@ -81,6 +81,10 @@ py_start_target()
 	spawn_target "$script" 20 "$interp" "$PY_TARGETS/$script" "$@"
 }
 
+# py_launch INTERP SCRIPT MT_ARGS... -- ARGS...: launch_cmd (tests/lib/harness.sh)
+# of INTERP running tests/targets/py/SCRIPT. Sets T_LOG, MT_OUT, MT_ERR, MT_RC.
+py_launch() { launch_cmd "${2%.py}" 2 "$1" "$PY_TARGETS/$2" "${@:3}"; }
+
 # py_lines_of FILE FUNC SCRIPT: the summary.lines entries of FUNC in SCRIPT,
 # as a Python expression for mtq/mtpy (a dict: line number -> entry).
 py_lines_of()
@@ -123,21 +127,19 @@ assert_py_tables()
 # this mode, so null in JSON and "-" in the tables; no call records.
 py_check_frames()
 {
-	local interp=$1 S=lines.py log json row sum tag line
-	log=$(new_log lines)
+	local interp=$1 S=lines.py json row sum tag line
 	json=$TMP/launch.ndjson
-	run_memtrace -o "$json" -f work -f idle -- "$interp" "$PY_TARGETS/$S" --log "$log" 8 16 4
-	assert_launched "launch $interp $S" "$log"
+	py_launch "$interp" $S -o "$json" -f work -f idle -- 8 16 4
 	assert_eq "target kind and method" \
 		"$(mtq "$json" "' '.join('%s:%s:%s' % (t['func'], t['kind'], t['method']) for t in of('start')[0]['targets'])")" \
 		"work:python:frames idle:python:frames"
-	sum=$(truth_growth "$log" | awk '{ s += $1 } END { print s }')
+	sum=$(truth_growth "$T_LOG" | awk '{ s += $1 } END { print s }')
 	assert_close "target's own growth" "$sum" $(((28 + 9) * MIB))
 	assert_close "work: summary growth" "$(mtq "$json" "fn('work')['growth']")" "$sum"
 	assert_eq "work: summary calls" "$(mtq "$json" "fn('work')['calls']")" None
 	assert_eq "work: call records" "$(mtq "$json" "len(calls('work'))")" 0
 	for tag in bytes calloc loop; do
-		assert_py_line "work" "$json" work $S $tag "$(py_sum "$log" line $tag)"
+		assert_py_line "work" "$json" work $S $tag "$(py_sum "$T_LOG" line $tag)"
 	done
 	assert_close "sum of work's line increments" \
 		"$(mtq "$json" "sum(l['increment'] for l in ($(py_lines_of "$json" work $S)).values())")" "$sum"
