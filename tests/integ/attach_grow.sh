@@ -6,13 +6,8 @@ require_env
 
 start_target grow --wait 8 16 4
 json=$TMP/run.ndjson
-start_memtrace -p "$T_PID" -o "$json" -f grow_mib
-wait_start "$json"
-kill -USR1 "$T_PID"
-target_done "$T_LOG" "$T_PID" 0
 # The target's exit ends tracing.
-wait_memtrace 20
-assert_rc 0 "attach grow"
+trace_attached "$json" 0 "attach grow" -f grow_mib
 
 assert_calls_match "$json" grow_mib "$T_LOG"
 assert_summary_growth "$json" grow_mib "$T_LOG"

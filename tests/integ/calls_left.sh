@@ -7,13 +7,10 @@ require_jsonlint
 
 # 400 threads call pthread_exit() inside exit_inside(): their calls are closed
 # at the thread's exit, and normal(), called 100 times afterwards, is counted.
-log=$(new_log exit)
-run_memtrace -o /dev/stdout -f exit_inside -f normal -- "$TARGETS/leave" --log "$log" exit 400
-assert_rc 0 "launch leave exit"
-grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
+launch_target leave -o /dev/stdout -f exit_inside -f normal -- exit 400
 "$PY" "$JSONLINT" "$MT_OUT" || fail "stream fails the lint"
-assert_calls_match "$MT_OUT" normal "$log"
-assert_summary_growth "$MT_OUT" normal "$log"
+assert_calls_match "$MT_OUT" normal "$T_LOG"
+assert_summary_growth "$MT_OUT" normal "$T_LOG"
 assert_eq "exit_inside calls" "$(mtq "$MT_OUT" "fn('exit_inside')['calls']")" 400
 # pthread_exit() unwinds the stack before the thread exits: a call may be seen
 # as left by the unwinding (a memory event on the way) or at the exit.
@@ -33,13 +30,10 @@ assert_ge "thread-caused growth of exit_inside, all calls" "$tg" $((400 * 256 * 
 
 # jumper() touches 10 MiB and longjmp()s out; the 8 MiB touched afterwards,
 # outside any traced function, is not its growth.
-log=$(new_log longjmp)
-run_memtrace -o /dev/stdout -f jumper -- "$TARGETS/leave" --log "$log" longjmp
-assert_rc 0 "launch leave longjmp"
-grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
-more=$(awk '/^rss_more / { m = $2 } /^rss_after / { a = $2 } END { print m - a }' "$log")
+launch_target leave -o /dev/stdout -f jumper -- longjmp
+more=$(awk '/^rss_more / { m = $2 } /^rss_after / { a = $2 } END { print m - a }' "$T_LOG")
 assert_close "the target touched 8 MiB after landing (else this proves nothing)" "$more" $((8 * MIB))
-assert_calls_match "$MT_OUT" jumper "$log"
+assert_calls_match "$MT_OUT" jumper "$T_LOG"
 assert_eq "jumper's call ended unwound" "$(mtq "$MT_OUT" "calls('jumper')[0].get('ended')")" unwound
 
 # More threads inside hold() at once than the kernel table has slots
@@ -47,14 +41,11 @@ assert_eq "jumper's call ended unwound" "$(mtq "$MT_OUT" "calls('jumper')[0].get
 # per function, and later calls are still counted.
 slots=$(awk '/^#define MT_MAX_ACTIVE / { print $3 }' "$ROOT/bpf/memtrace.h")
 n=$((slots + 200))
-log=$(new_log many)
-MT_TIMEOUT=100 run_memtrace -o /dev/stdout -f hold -f normal -- "$TARGETS/leave" --log "$log" many "$n"
-assert_rc 0 "launch leave many $n"
-grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
+MT_TIMEOUT=100 launch_target leave -o /dev/stdout -f hold -f normal -- many "$n"
 "$PY" "$JSONLINT" "$MT_OUT" || fail "stream fails the lint"
 assert_eq "hold calls timed" "$(mtq "$MT_OUT" "fn('hold')['calls']")" "$slots"
 assert_eq "hold calls untimed" "$(mtq "$MT_OUT" "fn('hold')['untimed']")" 200
-assert_calls_match "$MT_OUT" normal "$log"
+assert_calls_match "$MT_OUT" normal "$T_LOG"
 grep -q "hold: 200 calls were not counted: more than $slots calls were open at once" "$MT_ERR" ||
 	fail "no line naming the untimed calls: $(cat "$MT_ERR")"
 if grep -q 'exact' "$MT_ERR"; then

@@ -4,15 +4,12 @@
 . "$(dirname "$0")/../lib.sh"
 require_env
 
-log=$(new_log concurrent)
-run_memtrace -o /dev/stdout -f par_work -- "$TARGETS/concurrent" --log "$log" 8 24
-assert_rc 0 "launch concurrent"
-grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
+launch_target concurrent -o /dev/stdout -f par_work -- 8 24
 
-total=$(truth_growth "$log")
+total=$(truth_growth "$T_LOG")
 assert_eq "par_work calls" "$(mtq "$MT_OUT" "len(calls('par_work'))")" 2
 for k in 1 2; do
-	read -r tid own < <(awk -v k="$k" '/^own / && ++n == k { print $2, $3 }' "$log")
+	read -r tid own < <(awk -v k="$k" '/^own / && ++n == k { print $2, $3 }' "$T_LOG")
 	got=$(mtq "$MT_OUT" "[c for c in calls('par_work') if c['tid'] == $tid][0]")
 	case $got in FAIL*) fail "no par_work call of thread $tid: $got" ;; esac
 	assert_close "thread $tid: growth (both threads' allocations)" \

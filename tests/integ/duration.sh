@@ -25,10 +25,4 @@ assert_ge "table calls of busy_work" "${calls:-none}" 10
 assert_eq "summary is the last record" "$(mtq "$json" "recs[-1]['type']")" summary
 assert_eq "no exit record (the target did not exit)" "$(mtq "$json" "len(of('exit'))")" 0
 
-assert_unharmed "$T_PID"
-# Still making progress (an uprobe breakpoint left behind would have killed it).
-before=$(grep -c '^tick' "$T_LOG")
-sleep 1
-after=$(grep -c '^tick' "$T_LOG")
-[ "$after" -gt "$before" ] || fail "target stopped making progress after memtrace ended (ticks $before -> $after)"
-assert_unharmed "$T_PID"
+assert_ticking

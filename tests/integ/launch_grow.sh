@@ -4,17 +4,14 @@
 . "$(dirname "$0")/../lib.sh"
 require_env
 
-log=$(new_log grow)
 # main too: launch mode traces from the first instruction, so main's one call is seen whole.
-run_memtrace -o /dev/stdout -f grow_mib -f main -- "$TARGETS/grow" --log "$log" 8 16 4
-assert_rc 0 "launch grow"
-grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
-pid=$(log_pid "$log")
+launch_target grow -o /dev/stdout -f grow_mib -f main -- 8 16 4
+pid=$(log_pid "$T_LOG")
 
-assert_calls_match "$MT_OUT" grow_mib "$log"
-assert_summary_growth "$MT_OUT" grow_mib "$log"
+assert_calls_match "$MT_OUT" grow_mib "$T_LOG"
+assert_summary_growth "$MT_OUT" grow_mib "$T_LOG"
 # One thread: everything in the window is the caller's.
-mapfile -t want < <(truth_growth "$log")
+mapfile -t want < <(truth_growth "$T_LOG")
 mapfile -t got < <(mtq "$MT_OUT" "[c['thread_growth'] for c in calls('grow_mib')]")
 for i in 0 1 2; do
 	assert_close "call $((i + 1)) thread_growth" "${got[i]}" "${want[i]}"
@@ -28,5 +25,5 @@ assert_eq "last record" "$(mtq "$MT_OUT" "recs[-1]['type']")" summary
 
 assert_eq "main: completed calls" "$(mtq "$MT_OUT" "len(calls('main'))")" 1
 # main encloses every grow_mib call.
-sum=$(truth_growth "$log" | awk '{ s += $1 } END { print s }')
+sum=$(truth_growth "$T_LOG" | awk '{ s += $1 } END { print s }')
 assert_ge "main: growth" "$(mtq "$MT_OUT" "calls('main')[0]['growth']")" $((sum - TOL_ABS))

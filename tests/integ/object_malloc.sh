@@ -7,12 +7,7 @@ require_env
 # Attach mode: libc is mapped already; the 1000 calls come after the go signal.
 start_target mallocs --wait 1000
 json=$TMP/run.ndjson
-start_memtrace -p "$T_PID" -o "$json" -f libc.so.6:malloc
-wait_start "$json"
-kill -USR1 "$T_PID"
-target_done "$T_LOG" "$T_PID" 0
-wait_memtrace 20
-assert_rc 0 "attach, libc.so.6:malloc"
+trace_attached "$json" 0 "attach, libc.so.6:malloc" -f libc.so.6:malloc
 assert_ge "malloc call records (attach)" "$(mtq "$json" "len(calls('malloc'))")" 1000
 assert_ge "summary calls of malloc (attach)" "$(mtq "$json" "fn('malloc')['calls']")" 1000
 assert_eq "target kind" "$(mtq "$json" "of('start')[0]['targets'][0]['kind']")" native

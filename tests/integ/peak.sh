@@ -4,13 +4,10 @@
 . "$(dirname "$0")/../lib.sh"
 require_env
 
-log=$(new_log peak)
-run_memtrace -o /dev/stdout -f peak48 -- "$TARGETS/peak" --log "$log" 2
-assert_rc 0 "launch peak"
-grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
+launch_target peak -o /dev/stdout -f peak48 -- 2
 
-assert_calls_match "$MT_OUT" peak48 "$log"
-mapfile -t truth < <(awk '/^peak_truth / { print $2 }' "$log")
+assert_calls_match "$MT_OUT" peak48 "$T_LOG"
+mapfile -t truth < <(awk '/^peak_truth / { print $2 }' "$T_LOG")
 mapfile -t got < <(mtq "$MT_OUT" "[c['rss_peak'] - c['rss_entry'] for c in calls('peak48')]")
 min=$((48 * MIB - TOL_ABS))
 for i in 0 1; do

@@ -8,16 +8,14 @@ require_py_usdt
 S=lines.py
 # Launch mode, --exact: Debian's 3.11 is an executable with the interpreter
 # linked in (no libpython), with USDT probes.
-log=$(new_log lines)
 json=$TMP/exact.ndjson
-run_memtrace -v --exact -o "$json" -f work -- "$PY_USDT" "$PY_TARGETS/$S" --log "$log" 4
-assert_rc 0 "launch $PY_USDT --exact"
+py_launch "$PY_USDT" $S -v --exact -o "$json" -f work -- 4
 grep -q "CPython 3\.11 in $PY_USDT (with USDT probes)" "$MT_ERR" ||
 	fail "-v does not say 'CPython 3.11 in $PY_USDT (with USDT probes)': $(cat "$MT_ERR")"
 ok "$(grep CPython "$MT_ERR" | head -n 1)"
 assert_eq "start targets" "$(mtq "$json" "' '.join('%s:%s:%s:%s' % (t['spec'], t['kind'], t['method'], t['object']) for t in of('start')[0]['targets'])")" \
 	"work:python:usdt:$PY_USDT"
-assert_calls_match "$json" work "$log"
+assert_calls_match "$json" work "$T_LOG"
 
 # Launch mode, default: each pyenv build runs from its libpython3.X.so.
 for v in $PY_FRAME_VERSIONS; do
@@ -37,10 +35,8 @@ for v in $PY_FRAME_VERSIONS; do
 done
 
 # A native function of the interpreter keeps its native meaning.
-log=$(new_log lines)
 json=$TMP/native.ndjson
-run_memtrace -o "$json" -f PyList_Append -f work -- "$PY_USDT" "$PY_TARGETS/$S" --log "$log" 4
-assert_rc 0 "launch with -f PyList_Append"
+py_launch "$PY_USDT" $S -o "$json" -f PyList_Append -f work -- 4
 assert_eq "PyList_Append is native, work is Python" \
 	"$(mtq "$json" "' '.join('%s:%s:%s' % (t['func'], t['kind'], t['method']) for t in of('start')[0]['targets'])")" \
 	"PyList_Append:native:uprobe work:python:frames"

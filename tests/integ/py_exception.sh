@@ -11,22 +11,20 @@ ARGS=(8:1 4:0 16:1 2:0)
 
 check_target()
 {
-	grep -q '^done' "$1" || fail "target did not finish: $(cat "$1")"
+	assert_finished "$1"
 	assert_eq "target: how each call ended" "$(grep -E '^(raised|returned)$' "$1" | xargs)" "raised returned raised returned"
 }
 
 if [ -x "$PY_USDT" ]; then
-	log=$(new_log exc)
 	json=$TMP/exact.ndjson
-	run_memtrace --exact -o "$json" -f risky -- "$PY_USDT" "$PY_TARGETS/$S" --log "$log" "${ARGS[@]}"
-	assert_rc 0 "launch $S --exact"
-	check_target "$log"
+	py_launch "$PY_USDT" $S --exact -o "$json" -f risky -- "${ARGS[@]}"
+	check_target "$T_LOG"
 	# Four completed calls, raised or not, each with its own growth.
-	assert_calls_match "$json" risky "$log"
-	assert_summary_growth "$json" risky "$log"
+	assert_calls_match "$json" risky "$T_LOG"
+	assert_summary_growth "$json" risky "$T_LOG"
 	assert_eq "exact: open calls" "$(mtq "$json" "fn('risky')['open']")" 0
 	assert_summary_sums "$json"
-	assert_py_line "exact: risky" "$json" risky $S alloc "$(truth_growth "$log" | awk '{ s += $1 } END { print s }')"
+	assert_py_line "exact: risky" "$json" risky $S alloc "$(truth_growth "$T_LOG" | awk '{ s += $1 } END { print s }')"
 	for tag in alloc:4 keep:4 if:4 boom:2 return:2; do
 		line=$(py_line "$PY_TARGETS/$S" "${tag%:*}")
 		assert_eq "exact: occurrences of line $line (L:${tag%:*})" \
@@ -39,12 +37,10 @@ else
 fi
 
 for interp in "${PY_INTERPS[@]}"; do
-	log=$(new_log exc)
 	json=$TMP/frames.$SEQ.ndjson
-	run_memtrace -o "$json" -f risky -- "$interp" "$PY_TARGETS/$S" --log "$log" "${ARGS[@]}"
-	assert_rc 0 "launch $interp $S"
-	check_target "$log"
-	sum=$(truth_growth "$log" | awk '{ s += $1 } END { print s }')
+	py_launch "$interp" $S -o "$json" -f risky -- "${ARGS[@]}"
+	check_target "$T_LOG"
+	sum=$(truth_growth "$T_LOG" | awk '{ s += $1 } END { print s }')
 	assert_close "$interp: risky growth" "$(mtq "$json" "fn('risky')['growth']")" "$sum"
 	assert_py_line "$interp: risky" "$json" risky $S alloc "$sum"
 done

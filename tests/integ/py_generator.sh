@@ -14,7 +14,7 @@ N=3 GEN_MIB=8 CONSUMER_MIB=16
 check()
 {
 	local mode=$1 json=$2 log=$3 own
-	grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
+	assert_finished "$log"
 	own=$(py_sum "$log" gen_own)
 	# The target did what it was designed to do.
 	assert_close "$mode: target's own generator growth" "$own" $((N * GEN_MIB * MIB))
@@ -27,11 +27,9 @@ check()
 }
 
 if [ -x "$PY_USDT" ]; then
-	log=$(new_log gen)
 	json=$TMP/exact.ndjson
-	run_memtrace --exact -o "$json" -f produce -- "$PY_USDT" "$PY_TARGETS/$S" --log "$log" $N $GEN_MIB $CONSUMER_MIB
-	assert_rc 0 "launch $S --exact"
-	check exact "$json" "$log"
+	py_launch "$PY_USDT" $S --exact -o "$json" -f produce -- $N $GEN_MIB $CONSUMER_MIB
+	check exact "$json" "$T_LOG"
 	# Each resumption runs until the next yield (or the end): a window each.
 	assert_eq "exact: open calls" "$(mtq "$json" "fn('produce')['open']")" 0
 	for g in $(mtq "$json" "[c['growth'] for c in calls('produce')]"); do
@@ -43,9 +41,7 @@ else
 fi
 
 for interp in "${PY_INTERPS[@]}"; do
-	log=$(new_log gen)
 	json=$TMP/frames.$SEQ.ndjson
-	run_memtrace -o "$json" -f produce -- "$interp" "$PY_TARGETS/$S" --log "$log" $N $GEN_MIB $CONSUMER_MIB
-	assert_rc 0 "launch $interp $S"
-	check "$interp" "$json" "$log"
+	py_launch "$interp" $S -o "$json" -f produce -- $N $GEN_MIB $CONSUMER_MIB
+	check "$interp" "$json" "$T_LOG"
 done

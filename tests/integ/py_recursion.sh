@@ -11,7 +11,7 @@ CALLS=3 DEPTH=5 MIB_PER_LEVEL=2
 check_target()
 {
 	local want
-	grep -q '^done' "$1" || fail "target did not finish: $(cat "$1")"
+	assert_finished "$1"
 	for want in $(truth_growth "$1"); do
 		assert_close "target's own growth per outermost call" "$want" $((DEPTH * MIB_PER_LEVEL * MIB))
 	done
@@ -27,17 +27,15 @@ check_lines()
 }
 
 if [ -x "$PY_USDT" ]; then
-	log=$(new_log rec)
 	json=$TMP/exact.ndjson
-	run_memtrace --exact -o "$json" -f rec -- "$PY_USDT" "$PY_TARGETS/$S" --log "$log" $CALLS $DEPTH $MIB_PER_LEVEL
-	assert_rc 0 "launch $S --exact"
-	check_target "$log"
+	py_launch "$PY_USDT" $S --exact -o "$json" -f rec -- $CALLS $DEPTH $MIB_PER_LEVEL
+	check_target "$T_LOG"
 	assert_eq "exact: call records (outermost calls)" "$(mtq "$json" "len(calls('rec'))")" $CALLS
-	assert_calls_match "$json" rec "$log"
-	assert_summary_growth "$json" rec "$log"
+	assert_calls_match "$json" rec "$T_LOG"
+	assert_summary_growth "$json" rec "$T_LOG"
 	assert_eq "exact: open calls" "$(mtq "$json" "fn('rec')['open']")" 0
 	assert_summary_sums "$json"
-	check_lines exact "$json" "$log"
+	check_lines exact "$json" "$T_LOG"
 	read -r -a row <<<"$(table_row "$MT_ERR" rec)"
 	assert_eq "exact: table calls" "${row[1]:-}" $CALLS
 else
@@ -45,12 +43,10 @@ else
 fi
 
 for interp in "${PY_INTERPS[@]}"; do
-	log=$(new_log rec)
 	json=$TMP/frames.$SEQ.ndjson
-	run_memtrace -o "$json" -f rec -- "$interp" "$PY_TARGETS/$S" --log "$log" $CALLS $DEPTH $MIB_PER_LEVEL
-	assert_rc 0 "launch $interp $S"
-	check_target "$log"
+	py_launch "$interp" $S -o "$json" -f rec -- $CALLS $DEPTH $MIB_PER_LEVEL
+	check_target "$T_LOG"
 	assert_close "$interp: rec growth" "$(mtq "$json" "fn('rec')['growth']")" \
-		"$(truth_growth "$log" | awk '{ s += $1 } END { print s }')"
-	check_lines "$interp" "$json" "$log"
+		"$(truth_growth "$T_LOG" | awk '{ s += $1 } END { print s }')"
+	check_lines "$interp" "$json" "$T_LOG"
 done

@@ -18,7 +18,7 @@ fn_of() { mtq "$1" "[f for f in summary()['functions'] if label(f) == '$2'][0]['
 both()
 {
 	local mode=$1 json=$2 log=$3 out=$4 w
-	grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
+	assert_finished "$log"
 	assert_close "$mode: target's own growth, a" "$(truth "$log" a)" $((24 * MIB))
 	assert_close "$mode: target's own growth, b" "$(truth "$log" b)" $((8 * MIB))
 	assert_eq "$mode: summary rows" "$(mtq "$json" "' | '.join(sorted(label(f) for f in summary()['functions']))")" \
@@ -34,25 +34,21 @@ both()
 }
 
 if [ -x "$PY_USDT" ]; then
-	log=$(new_log samename)
 	json=$TMP/exact.ndjson
-	run_memtrace --exact -o "$json" -f work -- "$PY_USDT" "$PY_TARGETS/$S" --log "$log" "${ARGS[@]}"
-	assert_rc 0 "launch $S --exact -f work"
-	both exact "$json" "$log" "$MT_ERR"
+	py_launch "$PY_USDT" $S --exact -o "$json" -f work -- "${ARGS[@]}"
+	both exact "$json" "$T_LOG" "$MT_ERR"
 	assert_eq "exact: calls, a" "$(fn_of "$json" "work ($A)" calls)" 2
 	assert_eq "exact: calls, b" "$(fn_of "$json" "work ($B)" calls)" 1
 	exact_json=$json
 
 	# FILE.py:NAME: only samename_a.py's work().
-	log=$(new_log samename)
 	json=$TMP/exact-a.ndjson
-	run_memtrace --exact -o "$json" -f samename_a.py:work -- "$PY_USDT" "$PY_TARGETS/$S" --log "$log" "${ARGS[@]}"
-	assert_rc 0 "launch $S --exact -f samename_a.py:work"
+	py_launch "$PY_USDT" $S --exact -o "$json" -f samename_a.py:work -- "${ARGS[@]}"
 	assert_eq "exact, a only: calls" "$(mtq "$json" "len(calls('work'))")" 2
-	mapfile -t want < <(awk '/^file / { f = $2 } /^rss_before / { b = $2 } /^rss_after / && f == "a" { print $2 - b }' "$log")
+	mapfile -t want < <(awk '/^file / { f = $2 } /^rss_before / { b = $2 } /^rss_after / && f == "a" { print $2 - b }' "$T_LOG")
 	mapfile -t got < <(mtq "$json" "[c['growth'] for c in calls('work')]")
 	for i in 0 1; do assert_close "exact, a only: call $((i + 1)) growth" "${got[i]}" "${want[i]}"; done
-	assert_close "exact, a only: summary growth" "$(mtq "$json" "summary()['functions'][0]['growth']")" "$(truth "$log" a)"
+	assert_close "exact, a only: summary growth" "$(mtq "$json" "summary()['functions'][0]['growth']")" "$(truth "$T_LOG" a)"
 	assert_eq "exact, a only: files of the lines" "$(mtq "$json" "sorted(set(l['file'] for l in summary()['lines']))")" "$A"
 else
 	echo "note: $PY_USDT is not installed: --exact not tested"
@@ -62,22 +58,12 @@ fi
 interp=${PY_INTERPS[0]}
 py_start_target "$interp" $S --wait "${ARGS[@]}"
 json=$TMP/frames.ndjson
-start_memtrace -p "$T_PID" -o "$json" -f work
-wait_start "$json"
-kill -USR1 "$T_PID"
-target_done "$T_LOG" "$T_PID" 0
-wait_memtrace 20
-assert_rc 0 "attach $interp $S -f work"
+trace_attached "$json" 0 "attach $interp $S -f work" -f work
 both "$interp" "$json" "$T_LOG" "$MT_OUT"
 
 py_start_target "$interp" $S --wait "${ARGS[@]}"
 json=$TMP/frames-b.ndjson
-start_memtrace -p "$T_PID" -o "$json" -f samename_b.py:work
-wait_start "$json"
-kill -USR1 "$T_PID"
-target_done "$T_LOG" "$T_PID" 0
-wait_memtrace 20
-assert_rc 0 "attach $interp $S -f samename_b.py:work"
+trace_attached "$json" 0 "attach $interp $S -f samename_b.py:work" -f samename_b.py:work
 assert_close "$interp, b only: growth" "$(mtq "$json" "summary()['functions'][0]['growth']")" "$(truth "$T_LOG" b)"
 assert_eq "$interp, b only: files of the lines" "$(mtq "$json" "sorted(set(l['file'] for l in summary()['lines']))")" "$B"
 

@@ -26,7 +26,7 @@ own() { awk '/^own / { print $2, $3 }' "$1" | sort; }
 check_target()
 {
 	local log=$1
-	grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
+	assert_finished "$log"
 	# Every thread saw its own allocation (the lock kept the others out).
 	mapfile -t got < <(awk '/^own / { print $3 }' "$log" | sort -n)
 	mapfile -t want < <(for m in "${SIZES[@]}"; do for _ in $(seq $ROUNDS); do echo $((m * MIB)); done; done | sort -n)
@@ -37,19 +37,17 @@ check_target()
 }
 
 if [ -x "$PY_USDT" ]; then
-	log=$(new_log threads)
 	json=$TMP/exact.ndjson
-	run_memtrace --exact -o "$json" -f twork -- "$PY_USDT" "$PY_TARGETS/$S" --log "$log" $ROUNDS "${SIZES[@]}"
-	assert_rc 0 "launch $S --exact"
-	check_target "$log"
+	py_launch "$PY_USDT" $S --exact -o "$json" -f twork -- $ROUNDS "${SIZES[@]}"
+	check_target "$T_LOG"
 	assert_eq "exact: completed calls" "$(mtq "$json" "len(calls('twork'))")" $((ROUNDS * 4))
 	assert_eq "exact: open calls" "$(mtq "$json" "len(calls('twork', True))")" 0
 	assert_eq "exact: summary calls" "$(mtq "$json" "fn('twork')['calls']")" $((ROUNDS * 4))
 	assert_eq "exact: calling threads" "$(mtq "$json" "' '.join(sorted(set(str(c['tid']) for c in calls('twork'))))")" \
-		"$(own "$log" | awk '{ print $1 }' | sort -u | xargs)"
+		"$(own "$T_LOG" | awk '{ print $1 }' | sort -u | xargs)"
 	# Per call, thread_growth is the calling thread's own allocation...
-	for tid in $(own "$log" | awk '{ print $1 }' | sort -u); do
-		mapfile -t want < <(awk -v t="$tid" '$1 == "own" && $2 == t { print $3 }' "$log")
+	for tid in $(own "$T_LOG" | awk '{ print $1 }' | sort -u); do
+		mapfile -t want < <(awk -v t="$tid" '$1 == "own" && $2 == t { print $3 }' "$T_LOG")
 		mapfile -t got < <(mtq "$json" "[c['thread_growth'] for c in calls('twork') if c['tid'] == $tid]")
 		assert_eq "exact: thread $tid: calls" "${#got[@]}" "${#want[@]}"
 		for i in "${!want[@]}"; do
@@ -61,24 +59,22 @@ if [ -x "$PY_USDT" ]; then
 	for g in $(mtq "$json" "[c['growth'] for c in calls('twork')]"); do
 		assert_ge "exact: call growth (all threads' allocations)" "$g" $((all - TOL_ABS))
 	done
-	assert_close_thread "exact: summary thread_growth" "$(mtq "$json" "fn('twork')['thread_growth']")" "$(py_sum "$log" own)"
-	TOL_ABS=$THREAD_TOL assert_py_line "exact: twork" "$json" twork $S alloc "$(py_sum "$log" own)"
+	assert_close_thread "exact: summary thread_growth" "$(mtq "$json" "fn('twork')['thread_growth']")" "$(py_sum "$T_LOG" own)"
+	TOL_ABS=$THREAD_TOL assert_py_line "exact: twork" "$json" twork $S alloc "$(py_sum "$T_LOG" own)"
 	assert_summary_sums "$json"
 else
 	echo "note: $PY_USDT is not installed: --exact not tested"
 fi
 
 for interp in "${PY_INTERPS[@]}"; do
-	log=$(new_log threads)
 	json=$TMP/frames.$SEQ.ndjson
-	run_memtrace -o "$json" -f twork -- "$interp" "$PY_TARGETS/$S" --log "$log" $ROUNDS "${SIZES[@]}"
-	assert_rc 0 "launch $interp $S"
-	check_target "$log"
+	py_launch "$interp" $S -o "$json" -f twork -- $ROUNDS "${SIZES[@]}"
+	check_target "$T_LOG"
 	# Frame walking charges each change to the thread that made it: twork
 	# grows by what its threads allocated inside it, nothing else.
-	assert_close_thread "$interp: twork growth" "$(mtq "$json" "fn('twork')['growth']")" "$(py_sum "$log" own)"
-	assert_close_thread "$interp: twork thread_growth" "$(mtq "$json" "fn('twork')['thread_growth']")" "$(py_sum "$log" own)"
-	TOL_ABS=$THREAD_TOL assert_py_line "$interp: twork" "$json" twork $S alloc "$(py_sum "$log" own)"
+	assert_close_thread "$interp: twork growth" "$(mtq "$json" "fn('twork')['growth']")" "$(py_sum "$T_LOG" own)"
+	assert_close_thread "$interp: twork thread_growth" "$(mtq "$json" "fn('twork')['thread_growth']")" "$(py_sum "$T_LOG" own)"
+	TOL_ABS=$THREAD_TOL assert_py_line "$interp: twork" "$json" twork $S alloc "$(py_sum "$T_LOG" own)"
 done
 
 # Cold threads: each calls twork first thing after it starts, while the
@@ -88,19 +84,13 @@ done
 # thread more is allowed on the sum.
 COLD_TOL=$((TOL_ABS + ${#SIZES[@]} * 65536))
 if [ -x "$PY_USDT" ]; then
-	log=$(new_log threads)
 	json=$TMP/exact-cold.ndjson
-	run_memtrace --exact -o "$json" -f twork -- "$PY_USDT" "$PY_TARGETS/$S" --log "$log" cold 1 "${SIZES[@]}"
-	assert_rc 0 "launch $S --exact, cold threads"
-	grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
+	py_launch "$PY_USDT" $S --exact -o "$json" -f twork -- cold 1 "${SIZES[@]}"
 	assert_eq "exact, cold: completed calls" "$(mtq "$json" "len(calls('twork'))")" ${#SIZES[@]}
-	TOL_ABS=$COLD_TOL assert_close "exact, cold: twork thread_growth" "$(mtq "$json" "fn('twork')['thread_growth']")" "$(py_sum "$log" own)"
+	TOL_ABS=$COLD_TOL assert_close "exact, cold: twork thread_growth" "$(mtq "$json" "fn('twork')['thread_growth']")" "$(py_sum "$T_LOG" own)"
 fi
 for interp in "${PY_INTERPS[@]}"; do
-	log=$(new_log threads)
 	json=$TMP/frames-cold.$SEQ.ndjson
-	run_memtrace -o "$json" -f twork -- "$interp" "$PY_TARGETS/$S" --log "$log" cold 1 "${SIZES[@]}"
-	assert_rc 0 "launch $interp $S, cold threads"
-	grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
-	TOL_ABS=$COLD_TOL assert_close "$interp, cold: twork growth" "$(mtq "$json" "fn('twork')['growth']")" "$(py_sum "$log" own)"
+	py_launch "$interp" $S -o "$json" -f twork -- cold 1 "${SIZES[@]}"
+	TOL_ABS=$COLD_TOL assert_close "$interp, cold: twork growth" "$(mtq "$json" "fn('twork')['growth']")" "$(py_sum "$T_LOG" own)"
 done

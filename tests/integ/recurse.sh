@@ -4,17 +4,14 @@
 . "$(dirname "$0")/../lib.sh"
 require_env
 
-log=$(new_log recurse)
-run_memtrace -o /dev/stdout -f rec -- "$TARGETS/recurse" --log "$log" 3 10
-assert_rc 0 "launch recurse"
-grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
+launch_target recurse -o /dev/stdout -f rec -- 3 10
 
 assert_eq "call records of rec" "$(mtq "$MT_OUT" "len(calls('rec'))")" 3
 assert_eq "open calls of rec" "$(mtq "$MT_OUT" "len(calls('rec', True))")" 0
 assert_eq "summary calls" "$(mtq "$MT_OUT" "fn('rec')['calls']")" 3
-mapfile -t want < <(truth_growth "$log")
+mapfile -t want < <(truth_growth "$T_LOG")
 for i in 0 1 2; do
 	assert_close "target's own growth, call $((i + 1))" "${want[i]}" $((10 * MIB))
 done
-assert_calls_match "$MT_OUT" rec "$log"
-assert_summary_growth "$MT_OUT" rec "$log"
+assert_calls_match "$MT_OUT" rec "$T_LOG"
+assert_summary_growth "$MT_OUT" rec "$T_LOG"

@@ -13,7 +13,7 @@ run_lib()
 {
 	local name=$1 exe=$2 llp=$3 scale=$4 log
 	log=$(new_log "$name")
-	LD_LIBRARY_PATH=$llp run_memtrace --json -f mt_lib_grow -- "$exe" --log "$log" 2 4
+	LD_LIBRARY_PATH=$llp run_memtrace -o /dev/stdout -f mt_lib_grow -- "$exe" --log "$log" 2 4
 	assert_rc 0 "$name"
 	grep -q '^done' "$log" || fail "$name: target did not finish: $(cat "$log")"
 	assert_eq "$name: the copy ld.so loaded" "$(awk '/^lib_scale / { print $2 }' "$log")" "$scale"
@@ -43,7 +43,7 @@ exec unshare --mount -- sh -c 'mount --bind "\$0" /etc/ld.so.cache && exec "\$@"
 NS
 chmod +x "$TMP/in-ns"
 log=$(new_log cache)
-MEMTRACE=$TMP/in-ns run_memtrace --json -f mt_lib_grow -- "$LIBS/use-plain" --log "$log" 2 4
+MEMTRACE=$TMP/in-ns run_memtrace -o /dev/stdout -f mt_lib_grow -- "$LIBS/use-plain" --log "$log" 2 4
 assert_rc 0 "ld.so.cache"
 grep -q '^done' "$log" || fail "ld.so.cache: target did not finish: $(cat "$log")"
 assert_eq "ld.so.cache: traced object" "$(mtq "$MT_OUT" "of('start')[0]['targets'][0]['object']")" \

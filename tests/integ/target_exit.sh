@@ -7,12 +7,7 @@ require_env
 # exit(3) from inside the 6th exit_work call.
 start_target exiter --wait 5 3 inside
 json=$TMP/run.ndjson
-start_memtrace -p "$T_PID" -o "$json" -f exit_work
-wait_start "$json"
-kill -USR1 "$T_PID"
-target_done "$T_LOG" "$T_PID" 3
-wait_memtrace 20
-assert_rc 0 "attach mode, target exited"
+trace_attached "$json" 3 "attach mode, target exited" -f exit_work
 
 assert_eq "exit records" "$(mtq "$json" "len(of('exit'))")" 1
 assert_eq "exit record pid" "$(mtq "$json" "of('exit')[0]['pid']")" "$T_PID"

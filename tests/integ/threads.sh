@@ -4,16 +4,13 @@
 . "$(dirname "$0")/../lib.sh"
 require_env
 
-log=$(new_log threads)
-run_memtrace -o /dev/stdout -f thread_work -- "$TARGETS/threads" --log "$log" 2
-assert_rc 0 "launch threads"
-grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
+launch_target threads -o /dev/stdout -f thread_work -- 2
 
-assert_calls_match "$MT_OUT" thread_work "$log"
+assert_calls_match "$MT_OUT" thread_work "$T_LOG"
 # Thread truth: the window's growth less helper B's, measured while the caller waited.
 mapfile -t own < <(awk '/^rss_before / { b = $2 } /^rss_after / { a = $2 }
-	/^b_before / { bb = $2 } /^b_after / { print (a - b) - ($2 - bb) }' "$log")
-mapfile -t total < <(truth_growth "$log")
+	/^b_before / { bb = $2 } /^b_after / { print (a - b) - ($2 - bb) }' "$T_LOG")
+mapfile -t total < <(truth_growth "$T_LOG")
 mapfile -t got < <(mtq "$MT_OUT" "[c['thread_growth'] for c in calls('thread_work')]")
 for i in 0 1; do
 	# The target did what it was designed to do (else the test proves nothing).
@@ -27,12 +24,7 @@ assert_close "summary thread_growth" "$(mtq "$MT_OUT" "fn('thread_work')['thread
 # Attach mode: helper thread B already exists when memtrace attaches.
 start_target threads --wait 1
 json=$TMP/run.ndjson
-start_memtrace -p "$T_PID" -o "$json" -f thread_work
-wait_start "$json"
-kill -USR1 "$T_PID"
-target_done "$T_LOG" "$T_PID" 0
-wait_memtrace 20
-assert_rc 0 "attach threads"
+trace_attached "$json" 0 "attach threads" -f thread_work
 assert_calls_match "$json" thread_work "$T_LOG"
 own=$(awk '/^rss_before / { b = $2 } /^rss_after / { a = $2 }
 	/^b_before / { bb = $2 } /^b_after / { print (a - b) - ($2 - bb) }' "$T_LOG")

@@ -8,13 +8,10 @@ require_env
 # move), calls it again. Its own wall clock says when it was idle; a record's
 # wall-clock time is start.ts_unix + (t - start.t).
 for iv in 20 100; do
-	log=$(new_log ts_idle)
 	json=$TMP/idle-$iv.ndjson
-	run_memtrace -i "$iv" -o "$json" -f ts_tick -- "$TARGETS/ts_idle" --log "$log" 1000
-	assert_rc 0 "ts_idle with -i $iv"
-	grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
-	read -r from to < <(awk '/^idle / { print $2, $3 }' "$log")
-	[ -n "${to:-}" ] || fail "target reported no idle window: $(cat "$log")"
+	launch_target ts_idle -i "$iv" -o "$json" -f ts_tick -- 1000
+	read -r from to < <(awk '/^idle / { print $2, $3 }' "$T_LOG")
+	[ -n "${to:-}" ] || fail "target reported no idle window: $(cat "$T_LOG")"
 	mtpy "$json" "
 import statistics
 iv = $iv / 1000.0

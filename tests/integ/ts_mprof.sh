@@ -13,8 +13,7 @@ dat=$TMP/run.dat
 t0=$(date +%s.%N)
 run_memtrace -o "$json" --mprof "$dat" -f ts_keep -f ts_burst -- "$TARGETS/ts_calls" --log "$log" 4
 t1=$(date +%s.%N)
-assert_rc 0 "ts_calls with --mprof"
-grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
+assert_launched "ts_calls with --mprof" "$log"
 [ -s "$dat" ] || fail "--mprof wrote nothing to $dat"
 
 # memory_profiler's own plot reads it.

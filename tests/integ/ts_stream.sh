@@ -10,11 +10,8 @@ as_nobody true || skip "cannot switch to uid 65534"
 as_nobody test -x "$MEMTRACE" || skip "$MEMTRACE not executable by nobody"
 
 # One run writes the stream...
-log=$(new_log ts_calls)
 json=$TMP/run.ndjson
-run_memtrace -o "$json" -f ts_keep -f ts_burst -- "$TARGETS/ts_calls" --log "$log" 4
-assert_rc 0 "ts_calls with -o"
-grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
+launch_target ts_calls -o "$json" -f ts_keep -f ts_burst -- 4
 chmod 644 "$json"
 out=$TMP/nobody
 mkdir "$out" && chown 65534:65534 "$out" || fail "cannot make $out for nobody"
@@ -36,16 +33,16 @@ assert_rc 0 "memtrace report (as nobody)"
 for f in ts_keep ts_burst; do
 	row=$(table_row "$MT_OUT" "$f")
 	[ -n "$row" ] || fail "report has no $f row: $(cat "$MT_OUT")"
-	assert_eq "report: $f calls" "$(echo "$row" | awk '{ print $2 }')" "$(grep -c "^call $f " "$log")"
+	assert_eq "report: $f calls" "$(echo "$row" | awk '{ print $2 }')" "$(grep -c "^call $f " "$T_LOG")"
 	assert_table_mib "report: $f growth" "$(echo "$row" | awk '{ print $3 }')" \
-		"$(awk -v f="$f" '$1 == "call" && $2 == f { s += $4 - $3 } END { print s + 0 }' "$log")"
+		"$(awk -v f="$f" '$1 == "call" && $2 == f { s += $4 - $3 } END { print s + 0 }' "$T_LOG")"
 done
 
 # plot: an SVG and an mprof file, one FUNC line per call.
 nobody_memtrace plot "$json" -o "$out/run.svg" --mprof "$out/run.dat"
 assert_rc 0 "memtrace plot (as nobody)"
 assert_svg "$out/run.svg" ts_keep ts_burst
-assert_eq "plot --mprof: FUNC lines" "$(grep -c '^FUNC ' "$out/run.dat")" "$(grep -c '^call ' "$log")"
+assert_eq "plot --mprof: FUNC lines" "$(grep -c '^FUNC ' "$out/run.dat")" "$(grep -c '^call ' "$T_LOG")"
 assert_eq "plot --mprof: first line" "$(head -n 1 "$out/run.dat" | cut -d' ' -f1)" CMDLINE
 
 # A stream cut in the middle of a line (memtrace killed while writing): cut

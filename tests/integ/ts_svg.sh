@@ -5,12 +5,9 @@
 require_env
 require_svg_tools
 
-log=$(new_log ts_calls)
 json=$TMP/run.ndjson
 svg=$TMP/run.svg
-run_memtrace -o "$json" --svg "$svg" -f ts_keep -f ts_burst -- "$TARGETS/ts_calls" --log "$log" 4
-assert_rc 0 "ts_calls with --svg"
-grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
+launch_target ts_calls -o "$json" --svg "$svg" -f ts_keep -f ts_burst -- 4
 assert_svg "$svg" ts_keep ts_burst
 
 # The overall peak is labelled with the run's peak (summary.peak_rss, MiB).

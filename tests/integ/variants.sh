@@ -15,12 +15,7 @@ for bin in grow-nopie grow-cet; do
 
 	start_target $bin --wait 4 12
 	json=$TMP/run.$bin.ndjson
-	start_memtrace -p "$T_PID" -o "$json" -f grow_mib
-	wait_start "$json"
-	kill -USR1 "$T_PID"
-	target_done "$T_LOG" "$T_PID" 0
-	wait_memtrace 20
-	assert_rc 0 "attach $bin"
+	trace_attached "$json" 0 "attach $bin" -f grow_mib
 	assert_calls_match "$json" grow_mib "$T_LOG"
 done
 

@@ -43,15 +43,9 @@ int main(int argc, char **argv)
 		t_say("caught");
 	}
 	for (int first = i; i < argc; i++) {
-		long before, after;
-
 		if (i > first)
 			t_sleep_ms(50);
-		before = t_rss();
-		g.grow(atoi(argv[i]));
-		after = t_rss();
-		t_say("rss_before %ld", before);
-		t_say("rss_after %ld", after);
+		T_MEASURED(g.grow(atoi(argv[i])));
 	}
 	t_say("done");
 	return 0;

@@ -9,17 +9,9 @@
  */
 #include "target.h"
 
-static void *volatile kept[1024];
-static unsigned int nkept;
-
 TRACED int exit_work(int exit_status)
 {
-	char *p = malloc(1UL << 20);
-
-	if (!p)
-		abort();
-	t_touch(p, 1UL << 20);
-	kept[nkept++ % 1024] = p;
+	t_keep(1UL << 20);
 	if (exit_status >= 0) {
 		long inside = t_rss();
 
@@ -38,15 +30,9 @@ int main(int argc, char **argv)
 	int inside = i + 2 < argc && !strcmp(argv[i + 2], "inside");
 
 	for (long k = 0; k < n; k++) {
-		long before, after;
-
 		if (k)
 			t_sleep_ms(20);
-		before = t_rss();
-		exit_work(-1);
-		after = t_rss();
-		t_say("rss_before %ld", before);
-		t_say("rss_after %ld", after);
+		T_MEASURED(exit_work(-1));
 	}
 	if (inside) {
 		long before;

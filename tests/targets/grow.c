@@ -7,18 +7,9 @@
  */
 #include "target.h"
 
-static void *volatile kept[256];
-static unsigned int nkept;
-
 TRACED int grow_mib(int mib)
 {
-	size_t len = (size_t)mib << 20;
-	char *p = malloc(len);
-
-	if (!p)
-		return -1;
-	t_touch(p, len);
-	kept[nkept++ % 256] = p;
+	t_keep((size_t)mib << 20);
 	return 0;
 }
 
@@ -27,16 +18,9 @@ int main(int argc, char **argv)
 	int i = t_init(argc, argv);
 
 	for (int first = i; i < argc; i++) {
-		int mib = atoi(argv[i]);
-		long before, after;
-
 		if (i > first)
 			t_sleep_ms(50);
-		before = t_rss();
-		grow_mib(mib);
-		after = t_rss();
-		t_say("rss_before %ld", before);
-		t_say("rss_after %ld", after);
+		T_MEASURED(grow_mib(atoi(argv[i])));
 	}
 	t_say("done");
 	return 0;

@@ -22,30 +22,15 @@
 
 static pthread_barrier_t all_in;
 static jmp_buf landing;
-static void *volatile kept[4096];
-static unsigned int nkept;
-static pthread_mutex_t kept_mu = PTHREAD_MUTEX_INITIALIZER;
-
-static void keep_touched(size_t len)
-{
-	char *p = malloc(len);
-
-	if (!p)
-		abort();
-	t_touch(p, len);
-	pthread_mutex_lock(&kept_mu);
-	kept[nkept++ % 4096] = p;
-	pthread_mutex_unlock(&kept_mu);
-}
 
 TRACED void normal(void)
 {
-	keep_touched(64 << 10);
+	t_keep(64 << 10);
 }
 
 TRACED void exit_inside(void)
 {
-	keep_touched(256 << 10);
+	t_keep(256 << 10);
 	pthread_exit(NULL);
 }
 
@@ -56,7 +41,7 @@ TRACED void hold(void)
 
 TRACED void jumper(void)
 {
-	keep_touched(10 << 20);
+	t_keep(10 << 20);
 	longjmp(landing, 1);
 }
 
@@ -94,13 +79,8 @@ static void run_threads(long n, void *(*fn)(void *))
 
 static void normal_calls(int n)
 {
-	for (int i = 0; i < n; i++) {
-		long before = t_rss();
-
-		normal();
-		t_say("rss_before %ld", before);
-		t_say("rss_after %ld", t_rss());
-	}
+	for (int i = 0; i < n; i++)
+		T_MEASURED(normal());
 }
 
 int main(int argc, char **argv)
@@ -117,10 +97,10 @@ int main(int argc, char **argv)
 
 		if (!setjmp(landing))
 			jumper();
-		/* Landed: nothing below faults a page before keep_touched(). */
+		/* Landed: nothing below faults a page before t_keep(). */
 		t_say("rss_before %ld", before);
 		t_say("rss_after %ld", t_rss());
-		keep_touched(8 << 20);
+		t_keep(8 << 20);
 		t_say("rss_more %ld", t_rss());
 	} else if (!strcmp(mode, "many")) {
 		pthread_barrier_init(&all_in, NULL, n);

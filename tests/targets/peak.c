@@ -6,7 +6,6 @@
  * Reports "rss_before", "rss_after" per call, and "peak_truth" (the RSS
  * peak48 saw with every page touched, minus rss_before).
  */
-#include <sys/mman.h>
 #include "target.h"
 
 #define PEAK_LEN (48UL << 20)
@@ -15,13 +14,8 @@ static volatile long peak_seen;
 
 TRACED int peak48(void)
 {
-	long page = sysconf(_SC_PAGESIZE);
-	char *p = mmap(NULL, PEAK_LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *p = t_map_touched(PEAK_LEN);
 
-	if (p == MAP_FAILED)
-		return -1;
-	for (size_t off = 0; off < PEAK_LEN; off += page)
-		p[off] = 1;
 	peak_seen = t_rss();
 	munmap(p, PEAK_LEN);
 	return 0;
@@ -33,15 +27,11 @@ int main(int argc, char **argv)
 	long n = t_arg(argc, argv, i, 1);
 
 	for (long k = 0; k < n; k++) {
-		long before, after;
+		long before;
 
 		if (k)
 			t_sleep_ms(50);
-		before = t_rss();
-		peak48();
-		after = t_rss();
-		t_say("rss_before %ld", before);
-		t_say("rss_after %ld", after);
+		before = T_MEASURED(peak48());
 		t_say("peak_truth %ld", peak_seen - before);
 	}
 	t_say("done");

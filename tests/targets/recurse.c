@@ -7,22 +7,15 @@
  */
 #include "target.h"
 
-static void *volatile kept[1024];
-static unsigned int nkept;
 static volatile int sink;
 
 TRACED int rec(int depth)
 {
-	char *p;
 	int r;
 
 	if (depth <= 0)
 		return 0;
-	p = malloc(1UL << 20);
-	if (!p)
-		abort();
-	t_touch(p, 1UL << 20);
-	kept[nkept++ % 1024] = p;
+	t_keep(1UL << 20);
 	r = rec(depth - 1);
 	/* A store after the call keeps it a real call: no tail-call or loop rewrite. */
 	sink = r;
@@ -36,15 +29,9 @@ int main(int argc, char **argv)
 	long depth = t_arg(argc, argv, i + 1, 10);
 
 	for (long k = 0; k < calls; k++) {
-		long before, after;
-
 		if (k)
 			t_sleep_ms(50);
-		before = t_rss();
-		rec((int)depth);
-		after = t_rss();
-		t_say("rss_before %ld", before);
-		t_say("rss_after %ld", after);
+		T_MEASURED(rec((int)depth));
 	}
 	t_say("done");
 	return 0;

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,11 +42,9 @@ static FILE *t_log;
  * Reads /proc/self/status into a static buffer with raw syscalls: no malloc,
  * no stdio, so measuring does not itself move the RSS it measures.
  */
-static long t_rss(void)
+static const char *t_status(void)
 {
 	static char buf[8192];
-	static const char *const keys[] = { "RssAnon:", "RssFile:", "RssShmem:" };
-	long total = 0;
 	ssize_t n, len = 0;
 	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
 
@@ -57,16 +56,27 @@ static long t_rss(void)
 		len += n;
 	close(fd);
 	buf[len] = '\0';
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		const char *p = strstr(buf, keys[i]);
+	return buf;
+}
 
-		if (!p) {
-			fprintf(stderr, "target: no %s in /proc/self/status\n", keys[i]);
-			exit(99);
-		}
-		total += strtol(p + strlen(keys[i]), NULL, 10) * 1024;
+/* One "Key:   N kB" field of STATUS (t_status()), in bytes. */
+static long t_status_bytes(const char *status, const char *key)
+{
+	const char *p = strstr(status, key);
+
+	if (!p) {
+		fprintf(stderr, "target: no %s in /proc/self/status\n", key);
+		exit(99);
 	}
-	return total;
+	return strtol(p + strlen(key), NULL, 10) * 1024;
+}
+
+static long t_rss(void)
+{
+	const char *status = t_status();
+
+	return t_status_bytes(status, "RssAnon:") + t_status_bytes(status, "RssFile:") +
+	       t_status_bytes(status, "RssShmem:");
 }
 
 /* One report line, flushed at once so a test tailing the log sees it. */
@@ -95,6 +105,68 @@ static __attribute__((unused)) void t_touch(void *p, size_t len)
 	/* Non-zero: a zero memset after malloc may be folded into calloc, which touches nothing. */
 	memset(p, 0x5a, len);
 }
+
+/* Wall-clock time (CLOCK_REALTIME), seconds: what a test compares with memtrace's ts_unix. */
+static __attribute__((unused)) double t_wall(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * Mallocs LEN bytes, touches them and keeps them for the life of the process:
+ * growth that stays. Thread-safe; exits 99 if malloc fails.
+ */
+/* The blocks are never freed; the ring only keeps the compiler from dropping them. */
+static void *volatile t_kept[256];
+static unsigned int t_nkept;
+
+static __attribute__((unused)) void t_keep(size_t len)
+{
+	char *p = (char *)malloc(len);
+
+	if (!p) {
+		perror("target: malloc");
+		exit(99);
+	}
+	t_touch(p, len);
+	t_kept[__atomic_fetch_add(&t_nkept, 1, __ATOMIC_RELAXED) % 256] = p;
+}
+
+/*
+ * Maps LEN bytes of anonymous memory and touches every page: the caller
+ * munmap()s it for a peak that does not stay. Exits 99 if mmap fails.
+ */
+static __attribute__((unused)) char *t_map_touched(size_t len)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	char *p = (char *)mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED) {
+		perror("target: mmap");
+		exit(99);
+	}
+	for (size_t off = 0; off < len; off += page)
+		p[off] = 1;
+	return p;
+}
+
+/*
+ * Runs CALL between two readings of the RSS and reports them, "rss_before B"
+ * then "rss_after A": A - B is the ground truth for the call's growth.
+ * Evaluates to B.
+ */
+#define T_MEASURED(call)                                                        \
+	({                                                                      \
+		long t_before_ = t_rss(), t_after_;                             \
+		call;                                                           \
+		t_after_ = t_rss();                                             \
+		t_say("rss_before %ld", t_before_);                             \
+		t_say("rss_after %ld", t_after_);                               \
+		t_before_;                                                      \
+	})
 
 /*
  * Parses the common options, prints "ready PID" and waits for the go signal

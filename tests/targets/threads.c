@@ -17,20 +17,6 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static int b_requests, b_done;
 static long b_before, b_after;
-static void *volatile kept[64];
-static unsigned int nkept;
-
-static void alloc_touch(size_t len)
-{
-	char *p = malloc(len);
-
-	if (!p)
-		abort();
-	t_touch(p, len);
-	pthread_mutex_lock(&mu);
-	kept[nkept++ % 64] = p;
-	pthread_mutex_unlock(&mu);
-}
 
 static void *thread_b(void *arg __attribute__((unused)))
 {
@@ -43,7 +29,7 @@ static void *thread_b(void *arg __attribute__((unused)))
 			pthread_cond_wait(&cv, &mu);
 		pthread_mutex_unlock(&mu);
 		b_before = t_rss();
-		alloc_touch(32UL << 20);
+		t_keep(32UL << 20);
 		b_after = t_rss();
 		pthread_mutex_lock(&mu);
 		b_done++;
@@ -61,14 +47,14 @@ TRACED int thread_work(void)
 {
 	int want;
 
-	alloc_touch(8UL << 20);
+	t_keep(8UL << 20);
 	pthread_mutex_lock(&mu);
 	want = ++b_requests;
 	pthread_cond_broadcast(&cv);
 	while (b_done < want)
 		pthread_cond_wait(&cv, &mu);
 	pthread_mutex_unlock(&mu);
-	alloc_touch(8UL << 20);
+	t_keep(8UL << 20);
 	return 0;
 }
 
@@ -83,15 +69,9 @@ int main(int argc, char **argv)
 	free(malloc(64));
 	t_sleep_ms(20); /* let B finish its warm-up before the first window */
 	for (long k = 0; k < n; k++) {
-		long before, after;
-
 		if (k)
 			t_sleep_ms(50);
-		before = t_rss();
-		thread_work();
-		after = t_rss();
-		t_say("rss_before %ld", before);
-		t_say("rss_after %ld", after);
+		T_MEASURED(thread_work());
 		t_say("b_before %ld", b_before);
 		t_say("b_after %ld", b_after);
 	}

@@ -8,27 +8,10 @@
  */
 #include "target.h"
 
-static void *volatile kept[2];
-static unsigned int nkept;
-
 TRACED int ts_tick(void)
 {
-	size_t len = 1UL << 20;
-	char *p = malloc(len);
-
-	if (!p)
-		return -1;
-	t_touch(p, len);
-	kept[nkept++ % 2] = p;
+	t_keep(1UL << 20);
 	return 0;
-}
-
-static double wall(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 int main(int argc, char **argv)
@@ -38,9 +21,9 @@ int main(int argc, char **argv)
 	double a, b;
 
 	ts_tick();
-	a = wall();
+	a = t_wall();
 	t_sleep_ms(idle);
-	b = wall();
+	b = t_wall();
 	ts_tick();
 	t_say("idle %.6f %.6f", a, b);
 	t_say("done");

@@ -28,7 +28,7 @@
 #define RUN_SECONDS 20 /* per input, under the sanitizers on a slow machine */
 #define MIB 1048576LL
 
-static char tmpdir[] = "/tmp/mt-fuzz.XXXXXX";
+static char *tmpdir;
 static uint64_t rng = SEED;
 
 /* xorshift64*: small, and the same sequence everywhere. */
@@ -423,8 +423,6 @@ static void test_fuzz(void)
 	      rejected);
 	unlink(path);
 	unlink(errpath);
-	if (!failed)
-		rmdir(tmpdir);
 }
 
 /* The fuzz test can fail: a reader that crashes or overflows is caught. */
@@ -448,11 +446,8 @@ static void test_catches(void)
 
 int main(void)
 {
-	if (!mkdtemp(tmpdir)) {
-		perror("mkdtemp");
-		return 1;
-	}
+	tmpdir = unit_tmpdir("fuzz");
 	test_fuzz();
 	test_catches();
-	return unit_done();
+	return unit_finish(tmpdir);
 }

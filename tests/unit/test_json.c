@@ -392,6 +392,21 @@ static void check_key_int(const json_t *o, const char *key, int64_t want, const 
 	      ok ? "" : " (missing or not an integer)", want);
 }
 
+struct want_int {
+	const char *key;
+	int64_t want;
+};
+
+/* check_key_int for each { key, value } of a list. */
+#define CHECK_KEY_INTS(o, what, ...)                                                 \
+	check_key_ints(o, what, (const struct want_int[]){ __VA_ARGS__, { NULL, 0 } })
+
+static void check_key_ints(const json_t *o, const char *what, const struct want_int *w)
+{
+	for (; w->key; w++)
+		check_key_int(o, w->key, w->want, what);
+}
+
 static void check_key_num(const json_t *o, const char *key, double want, const char *what)
 {
 	double got = NAN;
@@ -476,11 +491,8 @@ static void test_rec_call(void)
 	check_key_int(v, "tid", 11, "call");
 	check_key_str(v, "func", "Inversa", "call");
 	check_key_num(v, "dur", 0.000000123, "call (nanoseconds kept)");
-	check_key_int(v, "rss_entry", 1000, "call");
-	check_key_int(v, "rss_exit", 900, "call");
-	check_key_int(v, "rss_peak", 5000, "call");
-	check_key_int(v, "growth", -100, "call");
-	check_key_int(v, "thread_growth", -50, "call");
+	CHECK_KEY_INTS(v, "call", { "rss_entry", 1000 }, { "rss_exit", 900 }, { "rss_peak", 5000 },
+		       { "growth", -100 }, { "thread_growth", -50 });
 	CHECK(json_object_get(v, "open") == NULL, "completed call has no \"open\"");
 	CHECK_INT(json_object_size(v), 11, "call has exactly 11 keys");
 	json_decref(v);
@@ -505,12 +517,8 @@ static void test_rec_small(void)
 	v = read_back(j, "sample");
 	check_key_str(v, "type", "sample", "sample");
 	check_key_num(v, "t", 2.25, "sample");
-	check_key_int(v, "pid", 7, "sample");
-	check_key_int(v, "rss", 300, "sample");
-	check_key_int(v, "anon", 100, "sample");
-	check_key_int(v, "file", 150, "sample");
-	check_key_int(v, "shmem", 50, "sample");
-	check_key_int(v, "peak", 400, "sample");
+	CHECK_KEY_INTS(v, "sample", { "pid", 7 }, { "rss", 300 }, { "anon", 100 }, { "file", 150 },
+		       { "shmem", 50 }, { "peak", 400 });
 	json_decref(v);
 
 	j = rec_open();
@@ -575,14 +583,10 @@ static void test_rec_summary(void)
 		o = json_array_get(a, 0);
 		check_key_str(o, "func", "Inversa", "functions[0]");
 		check_key_str(o, "kind", "python", "functions[0]");
-		check_key_int(o, "calls", 12, "functions[0]");
-		check_key_int(o, "open", 1, "functions[0]");
-		check_key_int(o, "growth", 79157821, "functions[0]");
-		check_key_int(o, "growth_max", 67643146, "functions[0]");
-		check_key_int(o, "peak_max", 178469273, "functions[0]");
-		check_key_int(o, "thread_growth", 79157821, "functions[0]");
-		check_key_int(o, "unwound", 2, "functions[0]");
-		check_key_int(o, "untimed", 5, "functions[0]");
+		CHECK_KEY_INTS(o, "functions[0]", { "calls", 12 }, { "open", 1 },
+			       { "growth", 79157821 }, { "growth_max", 67643146 },
+			       { "peak_max", 178469273 }, { "thread_growth", 79157821 },
+			       { "unwound", 2 }, { "untimed", 5 });
 		CHECK_INT(json_object_size(o), 10, "functions[0] has exactly 10 keys");
 		o = json_array_get(a, 1);
 		check_key_int(o, "calls", 0, "functions[1] (never called)");
@@ -599,10 +603,8 @@ static void test_rec_summary(void)
 		o = json_array_get(a, 0);
 		check_key_str(o, "func", "Inversa", "lines[0]");
 		check_key_str(o, "file", "m.py", "lines[0]");
-		check_key_int(o, "line", 10, "lines[0]");
-		check_key_int(o, "mem", 47053045, "lines[0]");
-		check_key_int(o, "increment", 44805652, "lines[0]");
-		check_key_int(o, "occurrences", 12, "lines[0]");
+		CHECK_KEY_INTS(o, "lines[0]", { "line", 10 }, { "mem", 47053045 },
+			       { "increment", 44805652 }, { "occurrences", 12 });
 		check_key_str(o, "source", "    a = 1", "lines[0]");
 		CHECK_INT(json_object_size(o), 7, "lines[0] has exactly 7 keys");
 		o = json_array_get(a, 1);

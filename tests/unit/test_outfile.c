@@ -13,7 +13,7 @@
 #include "outfile.h"
 #include "unit.h"
 
-static char dir[] = "/tmp/memtrace-test_outfile.XXXXXX";
+static char *dir;
 
 static char *in_dir(const char *name)
 {
@@ -199,21 +199,11 @@ static void test_messages(void)
 
 int main(void)
 {
-	if (!mkdtemp(dir)) {
-		perror("mkdtemp");
-		return 1;
-	}
+	dir = unit_tmpdir("outfile");
 	test_classify();
 	test_replace();
 	test_cut();
 	test_whole();
 	test_messages();
-	if (!unit_failed) {
-		char cmd[128];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-		if (system(cmd))
-			printf("# could not remove %s\n", dir);
-	}
-	return unit_done();
+	return unit_finish(dir);
 }

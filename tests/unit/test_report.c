@@ -337,39 +337,43 @@ static char *write_stream(const char *name, enum stream_kind kind)
 	return path;
 }
 
-static char *expected_report(const struct mt_stats *s)
+/*
+ * What the live run prints for the calls of write_stream(): the function
+ * table, and the line table when WITH_LINES (a whole stream's summary has it).
+ */
+static char *expected_report(bool with_lines)
 {
+	struct mt_stats s;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
+	expected_stats(&s);
+	if (with_lines) {
+		s.lines = lines;
+		s.nlines = 2;
+	}
 	fprintf(f, "memtrace report: pid 4242 (app), 3 functions, 12.3 s\n\n");
-	mt_report_functions(f, s);
-	mt_report_lines(f, s);
+	mt_report_functions(f, &s);
+	mt_report_lines(f, &s);
 	fclose(f);
+	s.lines = NULL;
+	s.nlines = 0;
+	mt_stats_free(&s);
 	return buf;
 }
 
 static void test_round_trip(void)
 {
 	char *path = write_stream("whole.ndjson", WHOLE);
-	struct mt_stats s;
-	struct run r;
-	char *want;
+	struct run r = report_file(path);
+	char *want = expected_report(true);
 
-	r = report_file(path);
 	CHECK_INT(r.rc, 0, "report of a whole stream exits 0");
 	CHECK_STR(r.err, "", "report of a whole stream is quiet on stderr");
-	expected_stats(&s);
-	s.lines = lines;
-	s.nlines = 2;
-	want = expected_report(&s);
 	check_text(r.out, want, "report reproduces the live tables from the summary");
 	CHECK(has(r.out, "Filename: m.py") && has(r.out, "    10    31.00 MiB    20.00 MiB"),
 	      "line table read back from the summary");
-	s.lines = NULL;
-	s.nlines = 0;
-	mt_stats_free(&s);
 	free(want);
 	free_run(&r);
 	free(path);
@@ -378,22 +382,17 @@ static void test_round_trip(void)
 static void test_cut_short(void)
 {
 	char *path = write_stream("cut.ndjson", CUT_MID_LINE);
-	struct mt_stats s;
-	struct run r;
-	char *want;
+	struct run r = report_file(path);
+	char *want = expected_report(false);
 
-	r = report_file(path);
 	CHECK_INT(r.rc, 0, "a stream cut short still reports");
 	CHECK(has(r.err, "(no summary record: stream was cut short; totals rebuilt from 4 call "
 		  "records)"), "says the totals were rebuilt");
 	CHECK(has(r.err, ":8: last line is incomplete (stream cut short); ignored"),
 	      "says the torn last line was ignored");
-	expected_stats(&s);
-	want = expected_report(&s);
 	check_text(r.out, want, "tables rebuilt from call records match live aggregation");
 	CHECK(has(r.out, "grow       2 (+1 open)"), "open call shown from a cut stream");
 	CHECK(has(r.out, "  idle: never called while tracing"), "target never called");
-	mt_stats_free(&s);
 	free(want);
 	free_run(&r);
 	free(path);
@@ -599,15 +598,7 @@ static void test_jsonlint(void)
 
 int main(void)
 {
-	const char *base = getenv("TMPDIR");
-	char *cmd;
-	int rc;
-
-	if (asprintf(&tmpdir, "%s/mtunit-report.XXXXXX", base && *base ? base : "/tmp") < 0 ||
-	    !mkdtemp(tmpdir)) {
-		perror("mkdtemp");
-		return 1;
-	}
+	tmpdir = unit_tmpdir("report");
 	test_fmt_mib();
 	test_function_table();
 	test_line_table();
@@ -617,14 +608,5 @@ int main(void)
 	test_lenient();
 	test_stdin();
 	test_jsonlint();
-	rc = unit_done();
-	if (asprintf(&cmd, "rm -rf '%s'", tmpdir) < 0) {
-		cmd = NULL;
-		fprintf(stderr, "could not remove %s\n", tmpdir);
-	} else if (system(cmd)) {
-		fprintf(stderr, "could not remove %s\n", tmpdir);
-	}
-	free(cmd);
-	free(tmpdir);
-	return rc;
+	return unit_finish(tmpdir);
 }

@@ -9,7 +9,7 @@
 #include "stream.h"
 #include "unit.h"
 
-static char tmpdir[] = "/tmp/mt-stream-test.XXXXXX";
+static char *tmpdir;
 static char errbuf[1024];
 static int nfile;
 
@@ -218,16 +218,12 @@ static void test_fields(void)
 
 int main(void)
 {
-	if (!mkdtemp(tmpdir)) {
-		perror("mkdtemp");
-		return 1;
-	}
+	tmpdir = unit_tmpdir("stream");
 	test_records();
 	test_syntax();
 	test_nesting();
 	test_tree_budget();
 	test_line_bound();
 	test_fields();
-	rmdir(tmpdir);
-	return unit_done();
+	return unit_finish(tmpdir);
 }

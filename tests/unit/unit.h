@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Minimal unit-test helpers: each tests/unit/test_*.c is one binary that
- * prints one "ok"/"not ok" line per check and exits non-zero on any failure.
+ * speaks TAP (so `prove .output/tests/test_json` reads it): one "ok N - ..." or
+ * "not ok N - ..." line per check, the plan "1..N" last, and a non-zero exit
+ * status on any failure (what tests/run.sh and `make check` go by).
  */
 #ifndef MT_UNIT_H
 #define MT_UNIT_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <inttypes.h>
 
@@ -41,7 +44,46 @@ static int unit_failed, unit_run;
 static inline int unit_done(void)
 {
 	printf("# %d checks, %d failed\n", unit_run, unit_failed);
+	printf("1..%d\n", unit_run);
 	return unit_failed ? 1 : 0;
+}
+
+/*
+ * A private directory for the test's files, $TMPDIR/mtunit-NAME.XXXXXX (in
+ * /tmp without TMPDIR); exits 1 if it cannot be made. unit_finish removes it.
+ */
+static __attribute__((unused)) char *unit_tmpdir(const char *name)
+{
+	const char *base = getenv("TMPDIR");
+	char *dir;
+
+	if (asprintf(&dir, "%s/mtunit-%s.XXXXXX", base && *base ? base : "/tmp", name) < 0 ||
+	    !mkdtemp(dir)) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	return dir;
+}
+
+/*
+ * Ends a test that used unit_tmpdir(): removes DIR with all in it, or keeps it
+ * for a look when a check failed. Returns unit_done()'s exit status.
+ */
+static __attribute__((unused)) int unit_finish(char *dir)
+{
+	char *cmd;
+
+	if (unit_failed) {
+		printf("# files kept in %s\n", dir);
+	} else if (asprintf(&cmd, "rm -rf '%s'", dir) < 0) {
+		printf("# could not remove %s\n", dir);
+	} else {
+		if (system(cmd))
+			printf("# could not remove %s\n", dir);
+		free(cmd);
+	}
+	free(dir);
+	return unit_done();
 }
 
 #endif
