@@ -36,9 +36,11 @@ static const char *table_unit(void)
 	return mt_report_bytes ? "B" : "MiB";
 }
 
-/* mag in units of unit, rounded half away from zero to hundredths: no binary-fraction surprises at .xx5. */
-static uint64_t hundredths(uint64_t mag, uint64_t unit)
+/* |bytes| in units of unit, in hundredths rounded half away from zero: exact at .xx5. */
+static uint64_t hundredths(int64_t bytes, uint64_t unit)
 {
+	uint64_t mag = bytes < 0 ? -(uint64_t)bytes : (uint64_t)bytes;
+
 	return mag / unit * 100 + ((mag % unit) * 100 + unit / 2) / unit;
 }
 
@@ -49,39 +51,24 @@ static const char *put_hundredths(char *buf, size_t len, bool neg, uint64_t h)
 	return buf;
 }
 
-static uint64_t magnitude(int64_t v)
-{
-	return v < 0 ? -(uint64_t)v : (uint64_t)v;
-}
-
 const char *mt_fmt_mib(char *buf, size_t len, int64_t bytes)
 {
 	if (bytes == INT64_MIN) {
 		snprintf(buf, len, "-");
 		return buf;
 	}
-	return put_hundredths(buf, len, bytes < 0, hundredths(magnitude(bytes), MIB));
+	return put_hundredths(buf, len, bytes < 0, hundredths(bytes, MIB));
 }
 
 const char *mt_fmt_size(char *buf, size_t len, int64_t bytes, const char **unit)
 {
-	uint64_t mag = magnitude(bytes);
-
 	*unit = table_unit();
-	if (bytes == INT64_MIN) {
-		snprintf(buf, len, "-");
-		return buf;
-	}
-	if (mt_report_bytes) {
-		snprintf(buf, len, "%" PRId64, bytes);
-		return buf;
-	}
-	if (bytes == 0 || hundredths(mag, MIB))
+	if (bytes == INT64_MIN || (!mt_report_bytes && (!bytes || hundredths(bytes, MIB))))
 		return mt_fmt_mib(buf, len, bytes);
 	/* Not zero, yet 0.00 in MiB: a page or two must not read as "nothing". */
-	if (mag >= KIB) {
+	if (!mt_report_bytes && (bytes >= KIB || bytes <= -KIB)) {
 		*unit = "KiB";
-		return put_hundredths(buf, len, bytes < 0, hundredths(mag, KIB));
+		return put_hundredths(buf, len, bytes < 0, hundredths(bytes, KIB));
 	}
 	*unit = "B";
 	snprintf(buf, len, "%" PRId64, bytes);
@@ -96,9 +83,8 @@ static const char *size_cell(char *buf, int64_t bytes)
 
 	mt_fmt_size(num, sizeof(num), bytes, &unit);
 	if (!strcmp(unit, table_unit()))
-		snprintf(buf, CELL_LEN, "%s", num);
-	else
-		snprintf(buf, CELL_LEN, "%s %s", num, unit);
+		unit = "";
+	snprintf(buf, CELL_LEN, "%s%s%s", num, *unit ? " " : "", unit);
 	return buf;
 }
 
