@@ -10,6 +10,7 @@
 #include "array.h"
 #include "env.h"
 #include "log.h"
+#include "report.h"
 #include "spec.h"
 #include "memtrace.h"
 
@@ -17,7 +18,7 @@ void mt_usage(FILE *f)
 {
 	fputs("Usage: memtrace [OPTIONS] -p PID -f FUNC [-f FUNC...]\n"
 	      "       memtrace [OPTIONS] -f FUNC [-f FUNC...] -- COMMAND [ARGS...]\n"
-	      "       memtrace report FILE\n"
+	      "       memtrace report [--bytes] FILE\n"
 	      "       memtrace plot FILE [-o OUT.svg] [--mprof OUT.dat]\n"
 	      "\n"
 	      "Attribute the memory growth (RSS) of a process to the functions that caused it,\n"
@@ -67,6 +68,9 @@ void mt_usage(FILE *f)
 	      "      --mprof FILE       write memory_profiler's mprofile format ('mprof plot')\n"
 	      "      --every SECONDS    print the function table every SECONDS, like top\n"
 	      "                         (on stderr with --json or a COMMAND)\n"
+	      "      --bytes            sizes in the tables as exact bytes; by default MiB\n"
+	      "                         with two decimals, KiB (or bytes) for a change that\n"
+	      "                         would show as 0.00 MiB\n"
 	      "  -v, --verbose          more diagnostics on stderr (-vvv: libbpf's own)\n"
 	      "  -h, --help             this help\n"
 	      "  -V, --version          print the version\n"
@@ -136,7 +140,7 @@ static int parse_seconds(const char *s, double max, double *out)
 
 int mt_env_parse(int argc, char **argv, struct mt_env *env)
 {
-	enum { OPT_JSON = 256, OPT_SVG, OPT_MPROF, OPT_EVERY, OPT_EXACT, OPT_CXX_NOEXCEPT };
+	enum { OPT_JSON = 256, OPT_SVG, OPT_MPROF, OPT_EVERY, OPT_EXACT, OPT_CXX_NOEXCEPT, OPT_BYTES };
 	static const struct option opts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "func", required_argument, NULL, 'f' },
@@ -149,6 +153,7 @@ int mt_env_parse(int argc, char **argv, struct mt_env *env)
 		{ "every", required_argument, NULL, OPT_EVERY },
 		{ "exact", no_argument, NULL, OPT_EXACT },
 		{ "cxx-noexcept", no_argument, NULL, OPT_CXX_NOEXCEPT },
+		{ "bytes", no_argument, NULL, OPT_BYTES },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -209,6 +214,10 @@ int mt_env_parse(int argc, char **argv, struct mt_env *env)
 			break;
 		case OPT_JSON:
 			env->json = true;
+			break;
+		case OPT_BYTES:
+			/* Only the tables change: the report module's setting, not main.c's. */
+			mt_report_bytes = true;
 			break;
 		case 'o':
 			if (!*optarg)

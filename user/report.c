@@ -21,33 +21,70 @@
 #include "utf8.h"
 
 #define MIB 1048576
+#define KIB 1024
 /*
- * Large enough for any mt_fmt_mib() result ("-8796093022208.00") and for
+ * Large enough for any size cell ("-9223372036854775807 B") and for
  * "18446744073709551615 (+18446744073709551615 open)": cells never truncate.
  */
 #define CELL_LEN 64
 
+bool mt_report_bytes;
+
+/* The unit the headers name; a cell in another unit carries its own. */
+static const char *table_unit(void)
+{
+	return mt_report_bytes ? "B" : "MiB";
+}
+
+/* |bytes| in units of unit, in hundredths rounded half away from zero: exact at .xx5. */
+static uint64_t hundredths(int64_t bytes, uint64_t unit)
+{
+	uint64_t mag = bytes < 0 ? -(uint64_t)bytes : (uint64_t)bytes;
+
+	return mag / unit * 100 + ((mag % unit) * 100 + unit / 2) / unit;
+}
+
+/* "75.49", "-0.25"; a shrink that rounds to nothing prints as 0.00, not -0.00. */
+static const char *put_hundredths(char *buf, size_t len, bool neg, uint64_t h)
+{
+	snprintf(buf, len, "%s%" PRIu64 ".%02" PRIu64, neg && h ? "-" : "", h / 100, h % 100);
+	return buf;
+}
+
 const char *mt_fmt_mib(char *buf, size_t len, int64_t bytes)
 {
-	uint64_t mag, whole, cents;
-	bool neg = bytes < 0;
-
 	if (bytes == INT64_MIN) {
 		snprintf(buf, len, "-");
 		return buf;
 	}
-	/* Integer rounding (half away from zero): no binary-fraction surprises at .xx5. */
-	mag = neg ? (uint64_t)-bytes : (uint64_t)bytes;
-	whole = mag / MIB;
-	cents = ((mag % MIB) * 100 + MIB / 2) / MIB;
-	if (cents == 100) {
-		whole++;
-		cents = 0;
+	return put_hundredths(buf, len, bytes < 0, hundredths(bytes, MIB));
+}
+
+const char *mt_fmt_size(char *buf, size_t len, int64_t bytes, const char **unit)
+{
+	*unit = table_unit();
+	if (bytes == INT64_MIN || (!mt_report_bytes && (!bytes || hundredths(bytes, MIB))))
+		return mt_fmt_mib(buf, len, bytes);
+	/* Not zero, yet 0.00 in MiB: a page or two must not read as "nothing". */
+	if (!mt_report_bytes && (bytes >= KIB || bytes <= -KIB)) {
+		*unit = "KiB";
+		return put_hundredths(buf, len, bytes < 0, hundredths(bytes, KIB));
 	}
-	/* A shrink that rounds to nothing prints as 0.00, not -0.00. */
-	if (whole == 0 && cents == 0)
-		neg = false;
-	snprintf(buf, len, "%s%" PRIu64 ".%02" PRIu64, neg ? "-" : "", whole, cents);
+	*unit = "B";
+	snprintf(buf, len, "%" PRId64, bytes);
+	return buf;
+}
+
+/* A function table cell: bare in the header's unit, "4.00 KiB" in another. */
+static const char *size_cell(char *buf, int64_t bytes)
+{
+	char num[32]; /* "-9223372036854775807" at most */
+	const char *unit;
+
+	mt_fmt_size(num, sizeof(num), bytes, &unit);
+	if (!strcmp(unit, table_unit()))
+		unit = "";
+	snprintf(buf, CELL_LEN, "%s%s%s", num, *unit ? " " : "", unit);
 	return buf;
 }
 
@@ -90,13 +127,13 @@ static const char *func_cell(const struct mt_func_stats *fs, int col, char *buf)
 			snprintf(buf, CELL_LEN, "%" PRIu64, fs->calls);
 		return buf;
 	case COL_GROWTH:
-		return mt_fmt_mib(buf, CELL_LEN, fs->growth);
+		return size_cell(buf, fs->growth);
 	case COL_GMAX:
-		return mt_fmt_mib(buf, CELL_LEN, per_call ? fs->growth_max : INT64_MIN);
+		return size_cell(buf, per_call ? fs->growth_max : INT64_MIN);
 	case COL_PEAK:
-		return mt_fmt_mib(buf, CELL_LEN, per_call ? fs->peak_max : INT64_MIN);
+		return size_cell(buf, per_call ? fs->peak_max : INT64_MIN);
 	case COL_THREAD:
-		return mt_fmt_mib(buf, CELL_LEN, fs->thread_growth);
+		return size_cell(buf, fs->thread_growth);
 	}
 	return "";
 }
@@ -167,7 +204,8 @@ void mt_report_functions(FILE *f, const struct mt_stats *in)
 {
 	size_t width[NCOLS], i, w;
 	char buf[NCOLS][CELL_LEN];
-	const char *cells[NCOLS];
+	const char *cells[NCOLS], *title[NCOLS];
+	const char *unit;
 	struct mt_stats copy = *in, *s = &copy;
 	bool *shared = shared_names(in);
 	int c;
@@ -183,8 +221,10 @@ void mt_report_functions(FILE *f, const struct mt_stats *in)
 			goto out;
 	}
 
-	for (c = 0; c < NCOLS; c++)
-		width[c] = mt_utf8_width(col_title[c]);
+	for (c = 0; c < NCOLS; c++) {
+		title[c] = c == COL_GROWTH && mt_report_bytes ? "Growth (B)" : col_title[c];
+		width[c] = mt_utf8_width(title[c]);
+	}
 	for (i = 0; i < s->nfuncs; i++) {
 		for (c = 0; c < NCOLS; c++) {
 			w = mt_utf8_width(func_cell(&s->funcs[i], c, buf[c]));
@@ -193,7 +233,7 @@ void mt_report_functions(FILE *f, const struct mt_stats *in)
 		}
 	}
 
-	put_row(f, col_title, width);
+	put_row(f, title, width);
 	for (i = 0; i < s->nfuncs; i++) {
 		for (c = 0; c < NCOLS; c++)
 			cells[c] = func_cell(&s->funcs[i], c, buf[c]);
@@ -212,8 +252,8 @@ void mt_report_functions(FILE *f, const struct mt_stats *in)
 		}
 	}
 
-	fprintf(f, "\nPeak RSS: %s MiB over %.1f s\n", mt_fmt_mib(buf[0], CELL_LEN, s->peak_rss),
-		s->duration);
+	mt_fmt_size(buf[0], CELL_LEN, s->peak_rss, &unit);
+	fprintf(f, "\nPeak RSS: %s %s over %.1f s\n", buf[0], unit, s->duration);
 	if (s->lost > 0)
 		fprintf(f, "Lost records: %" PRIu64 " (ring buffer full)\n", s->lost);
 out:
@@ -237,21 +277,29 @@ static bool same_group(const struct mt_line_stats *a, const struct mt_line_stats
 	return same_str(a->func, b->func) && same_str(a->file, b->file);
 }
 
-/*
- * memory_profiler's row: '{0:>6} {1:>12} {2:>12}  {3:>10}   {4:<}', with
- * sizes as '{:6.2f} MiB' (its precision + 4 wide, here precision 2).
- */
+/* A line table cell: memory_profiler's '{:6.2f} MiB' (its precision + 4 wide, here precision 2). */
+static const char *line_size_cell(char *buf, int64_t bytes)
+{
+	char num[32]; /* "-9223372036854775807" at most */
+	const char *unit;
+
+	mt_fmt_size(num, sizeof(num), bytes, &unit);
+	snprintf(buf, CELL_LEN, "%6s %s", num, unit);
+	return buf;
+}
+
+/* memory_profiler's row: '{0:>6} {1:>12} {2:>12}  {3:>10}   {4:<}'. */
 static void put_line_row(FILE *f, const struct mt_line_stats *l)
 {
-	char mem[CELL_LEN], inc[CELL_LEN], occ[CELL_LEN], num[CELL_LEN], *esc;
+	char mem[CELL_LEN], inc[CELL_LEN], occ[CELL_LEN], *esc;
 	const char *src = l->source ? l->source : "";
 	size_t n = strlen(src);
 
 	if (l->mem < 0)
 		snprintf(mem, sizeof(mem), "-");
 	else
-		snprintf(mem, sizeof(mem), "%6s MiB", mt_fmt_mib(num, sizeof(num), l->mem));
-	snprintf(inc, sizeof(inc), "%6s MiB", mt_fmt_mib(num, sizeof(num), l->increment));
+		line_size_cell(mem, l->mem);
+	line_size_cell(inc, l->increment);
 	if (l->occurrences < 0)
 		snprintf(occ, sizeof(occ), "-");
 	else
@@ -677,12 +725,13 @@ static void print_report(struct reader *r)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: memtrace report FILE\n"
+		"Usage: memtrace report [--bytes] FILE\n"
 		"Print the tables again from a stream saved with `memtrace -o FILE` or\n"
 		"`memtrace --json > FILE` (NDJSON, schema %d). FILE - reads stdin.\n"
 		"No root needed. A stream cut short (no summary record) is still reported,\n"
 		"its totals rebuilt from the call records.\n"
 		"\n"
+		"      --bytes  sizes in the tables as exact bytes, not MiB\n"
 		"  -h, --help   this help\n"
 		"\n"
 		"EXAMPLES:\n"
@@ -693,7 +742,9 @@ static void usage(FILE *f)
 /* Returns the file argument, or NULL after a usage message (*rc set). */
 static const char *parse_args(int argc, char **argv, int *rc)
 {
+	enum { OPT_BYTES = 256 };
 	static const struct option opts[] = {
+		{ "bytes", no_argument, NULL, OPT_BYTES },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -703,6 +754,10 @@ static const char *parse_args(int argc, char **argv, int *rc)
 	optind = 1;
 	/* "+": options end at FILE, as they did before getopt_long. */
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		if (c == OPT_BYTES) {
+			mt_report_bytes = true;
+			continue;
+		}
 		if (c == 'h') {
 			usage(stdout);
 			*rc = 0;

@@ -6,8 +6,17 @@
 #include <stdio.h>
 #include "stats.h"
 
+/* --bytes (user/env.c, `memtrace report --bytes`): the tables show exact bytes, not MiB. */
+extern bool mt_report_bytes;
+
 /* Bytes to MiB with two decimals, e.g. "75.49"; "-" where unknown. Returns buf. */
 const char *mt_fmt_mib(char *buf, size_t len, int64_t bytes);
+/*
+ * A size for the tables: mt_fmt_mib()'s, except that a value not zero but 0.00
+ * in MiB shows in KiB ("4.00") or, below 1 KiB, in bytes; with mt_report_bytes,
+ * exact bytes. *unit: "MiB", "KiB" or "B". Returns buf.
+ */
+const char *mt_fmt_size(char *buf, size_t len, int64_t bytes, const char **unit);
 
 /* Function table: Function, Calls, Growth (MiB), Max growth/call, Peak in call, Thread-caused. */
 void mt_report_functions(FILE *f, const struct mt_stats *s);

@@ -8,16 +8,16 @@ summ = [r for r in recs if r["type"] == "summary"][-1]
 HEADER = "Line #    Mem usage    Increment  Occurrences   Line Contents"
 MIB = 1 << 20
 
-def mib(b):
-    # memtrace rounds half away from zero in integers; so does this.
+def mib(b, unit=MIB, name="MiB"):
+    # memtrace rounds half away from zero in integers; so does this. A size
+    # that is not zero but 0.00 MiB shows in KiB, below 1 KiB in bytes.
     if b is None:
         return "-"
     mag = abs(b)
-    whole, cents = mag // MIB, ((mag % MIB) * 100 + MIB // 2) // MIB
-    if cents == 100:
-        whole, cents = whole + 1, 0
-    sign = "-" if b < 0 and (whole or cents) else ""
-    return "%6s MiB" % ("%s%d.%02d" % (sign, whole, cents))
+    h = mag // unit * 100 + ((mag % unit) * 100 + unit // 2) // unit
+    if b and not h:
+        return mib(b, 1024, "KiB") if mag >= 1024 else "%6d B" % b
+    return "%6s %s" % ("%s%d.%02d" % ("-" if b < 0 and h else "", h // 100, h % 100), name)
 
 def row(l):
     occ = "-" if l["occurrences"] is None else str(l["occurrences"])

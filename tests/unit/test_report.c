@@ -46,6 +46,46 @@ static void test_fmt_mib(void)
 	check_mib(INT64_MIN, "-");
 }
 
+static void check_size(int64_t bytes, const char *want, const char *want_unit)
+{
+	char buf[32], what[80];
+	const char *unit = NULL;
+
+	snprintf(what, sizeof(what), "mt_fmt_size(%" PRId64 ")%s", bytes,
+		 mt_report_bytes ? " --bytes" : "");
+	CHECK_STR(mt_fmt_size(buf, sizeof(buf), bytes, &unit), want, what);
+	CHECK_STR(unit, want_unit, what);
+}
+
+/* No value that is not zero shows as 0.00; --bytes shows every value exactly. */
+static void test_fmt_size(void)
+{
+	check_size(0, "0.00", "MiB");
+	check_size(4096, "4.00", "KiB"); /* one page: 0.00 MiB before */
+	check_size(-4096, "-4.00", "KiB");
+	check_size(-12288, "-0.01", "MiB");
+	check_size(5242, "5.12", "KiB"); /* the largest 0.00 MiB */
+	check_size(5243, "0.01", "MiB");
+	check_size(1024, "1.00", "KiB");
+	check_size(1023, "1023", "B");
+	check_size(-1, "-1", "B");
+	check_size(7600000, "7.25", "MiB"); /* 7.6 MB */
+	check_size(1000 * MIB, "1000.00", "MiB");
+	check_size(INT64_MAX, "8796093022208.00", "MiB");
+	check_size(INT64_MIN + 1, "-8796093022208.00", "MiB");
+	check_size(INT64_MIN, "-", "MiB");
+
+	mt_report_bytes = true;
+	check_size(0, "0", "B");
+	check_size(4096, "4096", "B");
+	check_size(-4096, "-4096", "B");
+	check_size(7600000, "7600000", "B");
+	check_size(INT64_MAX, "9223372036854775807", "B");
+	check_size(INT64_MIN + 1, "-9223372036854775807", "B");
+	check_size(INT64_MIN, "-", "B");
+	mt_report_bytes = false;
+}
+
 static char *capture(void (*fn)(FILE *f, const struct mt_stats *s), const struct mt_stats *s)
 {
 	char *buf = NULL;
@@ -101,7 +141,7 @@ static void test_function_table(void)
 	got = capture(mt_report_functions, &s);
 	check_text(got,
 		   "Function                            Calls   Growth (MiB)   Max growth/call   Peak in call   Thread-caused\n"
-		   "a_rather_long_function_name   3 (+1 open)          -0.25              0.00           2.00            1.50\n"
+		   "a_rather_long_function_name   3 (+1 open)          -0.25         -1.00 KiB           2.00            1.50\n"
 		   "Grow                                    0           0.00                 -              -            0.00\n"
 		   "walked                                  -        1000.00                 -              -           10.00\n"
 		   "  Grow: never called while tracing\n"
@@ -118,11 +158,38 @@ static void test_function_table(void)
 	got = capture(mt_report_functions, &s);
 	check_text(got,
 		   "Function           Calls   Growth (MiB)   Max growth/call   Peak in call   Thread-caused\n"
-		   "f\\x1b[31m\xc3\xa9   3 (+1 open)          -0.25              0.00           2.00            1.50\n"
+		   "f\\x1b[31m\xc3\xa9   3 (+1 open)          -0.25         -1.00 KiB           2.00            1.50\n"
 		   "\n"
 		   "Peak RSS: 2048.00 MiB over 12.3 s\n",
 		   "escape sequences neutralised, UTF-8 counted as one column");
 	free(got);
+
+	/* A page of growth is not "0.00"; --bytes: exact integers, the header says so. */
+	mixed[0].func = "a_rather_long_function_name";
+	mixed[1].growth = mixed[1].thread_growth = 4096;
+	s.nfuncs = 2;
+	got = capture(mt_report_functions, &s);
+	check_text(got,
+		   "Function                            Calls   Growth (MiB)   Max growth/call   Peak in call   Thread-caused\n"
+		   "a_rather_long_function_name   3 (+1 open)          -0.25         -1.00 KiB           2.00            1.50\n"
+		   "Grow                                    0       4.00 KiB                 -              -        4.00 KiB\n"
+		   "  Grow: never called while tracing\n"
+		   "\n"
+		   "Peak RSS: 2048.00 MiB over 12.3 s\n",
+		   "sizes that round to 0.00 MiB in KiB, columns still aligned");
+	free(got);
+	mt_report_bytes = true;
+	got = capture(mt_report_functions, &s);
+	check_text(got,
+		   "Function                            Calls   Growth (B)   Max growth/call   Peak in call   Thread-caused\n"
+		   "a_rather_long_function_name   3 (+1 open)      -262144             -1024        2097152         1572864\n"
+		   "Grow                                    0         4096                 -              -            4096\n"
+		   "  Grow: never called while tracing\n"
+		   "\n"
+		   "Peak RSS: 2147483648 B over 12.3 s\n",
+		   "--bytes: exact integers");
+	free(got);
+	mt_report_bytes = false;
 }
 
 static void test_line_table(void)
@@ -134,11 +201,13 @@ static void test_line_table(void)
 		  .increment = 0, .occurrences = 12, .source = "def Inversa(n):" },
 		{ .func = "other", .file = "o.py", .line = 3, .mem = -1, .increment = -262144,
 		  .occurrences = -1, .source = NULL },
+		{ .func = "other", .file = "o.py", .line = 4, .mem = 5 * MIB, .increment = 4096,
+		  .occurrences = -1, .source = "x = 1" },
 		{ .func = "Inversa", .file = "matrizinversa.py", .line = 10, .mem = 47049195,
 		  .increment = 44805652, .occurrences = 12,
 		  .source = "    a = np.matrix(np.random.rand(n, n))" },
 	};
-	struct mt_stats s = { .lines = lines, .nlines = 4 };
+	struct mt_stats s = { .lines = lines, .nlines = 5 };
 	char *got;
 
 	got = capture(mt_report_lines, &s);
@@ -156,9 +225,27 @@ static void test_line_table(void)
 		   "\n"
 		   "Line #    Mem usage    Increment  Occurrences   Line Contents\n"
 		   "=============================================================\n"
-		   "     3            -    -0.25 MiB           -   \n",
-		   "memory_profiler layout, grouped per (function, file), sorted by line, '-' unknown");
+		   "     3            -    -0.25 MiB           -   \n"
+		   "     4     5.00 MiB     4.00 KiB           -   x = 1\n",
+		   "memory_profiler layout, grouped per (function, file), sorted by line, '-' unknown, "
+		   "KiB where MiB would show 0.00");
 	free(got);
+
+	mt_report_bytes = true;
+	s.lines = &lines[2];
+	s.nlines = 2;
+	got = capture(mt_report_lines, &s);
+	check_text(got,
+		   "\n"
+		   "Filename: o.py\n"
+		   "\n"
+		   "Line #    Mem usage    Increment  Occurrences   Line Contents\n"
+		   "=============================================================\n"
+		   "     3            -    -262144 B           -   \n"
+		   "     4    5242880 B       4096 B           -   x = 1\n",
+		   "--bytes: line table sizes in exact bytes");
+	free(got);
+	mt_report_bytes = false;
 
 	s.nlines = 0;
 	got = capture(mt_report_lines, &s);
@@ -376,6 +463,16 @@ static void test_round_trip(void)
 	      "line table read back from the summary");
 	free(want);
 	free_run(&r);
+
+	r = run_report(3, (char *[]){ "report", "--bytes", path, NULL });
+	want = expected_report(true);
+	CHECK_INT(r.rc, 0, "report --bytes exits 0");
+	check_text(r.out, want, "report --bytes: the tables in bytes");
+	CHECK(has(r.out, "Growth (B)") && has(r.out, "    10   32505856 B   20971520 B"),
+	      "report --bytes: function and line tables in bytes");
+	mt_report_bytes = false;
+	free(want);
+	free_run(&r);
 	free(path);
 }
 
@@ -490,7 +587,7 @@ static void test_errors(void)
 	argv[1] = "--help";
 	r = run_report(2, argv);
 	CHECK_INT(r.rc, 0, "--help exits 0");
-	CHECK(starts(r.out, "Usage: memtrace report FILE"), "--help prints usage on stdout");
+	CHECK(starts(r.out, "Usage: memtrace report [--bytes] FILE"), "--help prints usage on stdout");
 	free_run(&r);
 }
 
@@ -600,6 +697,7 @@ int main(void)
 {
 	tmpdir = unit_tmpdir("report");
 	test_fmt_mib();
+	test_fmt_size();
 	test_function_table();
 	test_line_table();
 	test_round_trip();
