@@ -79,7 +79,7 @@ int mt_collect_open_calls(struct mt_collect *col, int64_t rss_now, double t_now,
 		};
 
 		fn(ctx, &c);
-		if (a->func < MT_MAX_FUNCS + MT_MAX_CODES && col->row_of[a->func] >= 0)
+		if (a->func < MT_NR_FUNCS && col->row_of[a->func] >= 0)
 			col->stats->funcs[col->row_of[a->func]].open++;
 	}
 	free(open);
@@ -144,7 +144,7 @@ static int add_python_rows(struct mt_collect *col, size_t target, const struct m
 
 		if (!ci || ci->target != target)
 			continue;
-		if (!strcmp(t->method, "frames"))
+		if (t->method == MT_METHOD_FRAMES)
 			e = add_frames_row(col, c, t->func, ci->file, lines, nlines);
 		else
 			e = add_row(col, MT_MAX_FUNCS + c, t->func, ci->file, "python");
@@ -153,14 +153,14 @@ static int add_python_rows(struct mt_collect *col, size_t target, const struct m
 		rows++;
 	}
 	/* Never called: still a row, so the table says so. */
-	if (!rows && mt_stats_func(col->stats, t->func, "python", strcmp(t->method, "frames")) < 0)
+	if (!rows && mt_stats_func(col->stats, t->func, "python", t->method != MT_METHOD_FRAMES) < 0)
 		return -ENOMEM;
 	return 0;
 }
 
 static bool is_frames(const struct mt_collect *col, const struct mt_pycode_info *ci)
 {
-	return ci->target < col->ntargets && !strcmp(col->targets[ci->target].method, "frames");
+	return ci->target < col->ntargets && col->targets[ci->target].method == MT_METHOD_FRAMES;
 }
 
 struct line_ctx {

@@ -24,7 +24,7 @@ struct mt_collect {
 	struct mt_pyframes *frames;
 	struct mt_stats *stats; /* rebuilt */
 	/* out: kernel-side function index (target, or MT_MAX_FUNCS + code) -> stats row, -1 none */
-	int row_of[MT_MAX_FUNCS + MT_MAX_CODES];
+	int row_of[MT_NR_FUNCS];
 };
 
 /* Rebuild c->stats (functions and lines) from the tracer's totals. 0 or -ENOMEM. */

@@ -604,8 +604,8 @@ static int osa(const char *a, size_t n, const char *b, size_t m, int *rows)
 	return p[m];
 }
 
-/* Where a name may end a word: "grow" is a word of "grow_all" and "growAll". */
-static bool word_end(const char *s, size_t i)
+/* Does a new word begin at s[i]? "grow" is a word of "grow_all" and "growAll". */
+static bool word_starts_at(const char *s, size_t i)
 {
 	return s[i] == '_' || s[i] == '.' || isupper((unsigned char)s[i]) ||
 	       isdigit((unsigned char)s[i]);
@@ -621,7 +621,7 @@ static int score_name(const char *q, size_t qlen, const char *name, int bound, i
 		if (d <= bound)
 			return d;
 	}
-	if (nlen > qlen && word_end(name, qlen)) {
+	if (nlen > qlen && word_starts_at(name, qlen)) {
 		d = osa(q, qlen, name, qlen, rows);
 		if (d <= bound)
 			return SCORE_PREFIX + d;

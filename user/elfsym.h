@@ -77,7 +77,7 @@ const struct mt_elf_dyn *mt_elf_dynamic(struct mt_elf *elf);
 /*
  * The cheapest correct probe point for a function: its first byte, or just
  * past a leading endbr64 when the next instruction is one the kernel
- * emulates (push) instead of single-stepping (see shared/FACTS.md).
+ * emulates (push) instead of single-stepping (docs/design.md, "Probe placement").
  * Sets *why to a short static description ("entry", "after endbr64").
  */
 int mt_elf_probe_offset(struct mt_elf *elf, const struct mt_sym *sym, uint64_t *file_off, const char **why);

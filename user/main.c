@@ -143,7 +143,7 @@ static void write_start(struct run *r)
 		tg[i].func = r->targets[i].func;
 		tg[i].kind = r->targets[i].kind == MT_KIND_PYTHON ? "python" : "native";
 		tg[i].object = r->targets[i].object;
-		tg[i].method = r->targets[i].method;
+		tg[i].method = mt_method_name(r->targets[i].method);
 	}
 	if (r->env.cmd) {
 		/* Not exec'd yet: its name and arguments are the ones it is about to run with. */

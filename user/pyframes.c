@@ -37,7 +37,7 @@ int mt_pyframes_setup(struct mt_pyframes *pf, const struct mt_python *py, pid_t 
 	memset(pf, 0, sizeof(*pf));
 	pf->pid = pid;
 	for (size_t i = 0; i < ntargets; i++) {
-		if (targets[i].kind != MT_KIND_PYTHON || strcmp(targets[i].method, "frames"))
+		if (targets[i].kind != MT_KIND_PYTHON || targets[i].method != MT_METHOD_FRAMES)
 			continue;
 		if (pf->nmatch >= MT_PY_MAX_TARGETS) {
 			mt_set_err(err, errlen, "too many Python functions (at most %d)", MT_PY_MAX_TARGETS);

@@ -113,7 +113,7 @@ int mt_python_target(const struct mt_python *py, const struct mt_spec *spec, boo
 		return -ENOMEM;
 	}
 	out->kind = MT_KIND_PYTHON;
-	out->method = exact ? "usdt" : "frames";
+	out->method = exact ? MT_METHOD_USDT : MT_METHOD_FRAMES;
 	out->attach_note = exact ? "USDT function__entry/return/line" : "frame walk on RSS changes";
 	return 0;
 }

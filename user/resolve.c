@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* From -f specs to probe points in the target's objects. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 
 #include "elfsym.h"
 #include "libsearch.h"
+#include "log.h"
 #include "procfs.h"
 #include "resolve.h"
 #include "spec.h"
@@ -54,24 +54,8 @@ static int msg_open(struct msg *m)
 static int msg_close(struct msg *m, char *err, size_t errlen, int ret)
 {
 	fclose(m->f);
-	if (err && errlen)
-		snprintf(err, errlen, "%s", m->s ? m->s : "out of memory");
+	mt_set_err(err, errlen, "%s", m->s ? m->s : "out of memory");
 	free(m->s);
-	return ret;
-}
-
-static int set_err(char *err, size_t errlen, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int set_err(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
 	return ret;
 }
 
@@ -178,15 +162,18 @@ static int add_exe(struct objs *l, char *err, size_t errlen)
 		host = mt_proc_object_path(l->pid, path, st.st_dev, st.st_ino);
 		if (!host) {
 			free(path);
-			return set_err(err, errlen, -ENOMEM, "out of memory");
+			mt_set_err(err, errlen, "out of memory");
+			return -ENOMEM;
 		}
 	}
 	/* No host: the exe could not be looked at; objs_add() takes it through the target's root. */
 	o = objs_add(l, path, host);
 	free(path);
 	free(host);
-	if (!o)
-		return set_err(err, errlen, -ENOMEM, "out of memory");
+	if (!o) {
+		mt_set_err(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
 	o->exec = true;
 	return 0;
 }
@@ -242,8 +229,10 @@ static int list_attach(struct objs *l, char *err, size_t errlen)
 	size_t n, i;
 	int ret;
 
-	if (l->pid <= 0)
-		return set_err(err, errlen, -ESRCH, "no process with pid %d", (int)l->pid);
+	if (l->pid <= 0) {
+		mt_set_err(err, errlen, "no process with pid %d", (int)l->pid);
+		return -ESRCH;
+	}
 	ret = add_exe(l, err, errlen);
 	if (ret)
 		return ret;
@@ -254,7 +243,9 @@ static int list_attach(struct objs *l, char *err, size_t errlen)
 		ret = add_mapping(l, &maps[i]);
 	mt_proc_maps_free(maps, n);
 	keep_exec(l);
-	return ret ? set_err(err, errlen, ret, "out of memory") : 0;
+	if (ret)
+		mt_set_err(err, errlen, "out of memory");
+	return ret;
 }
 
 /* ---- launch mode: the executable and its DT_NEEDED closure ---- */
@@ -301,17 +292,24 @@ static int list_launch(struct objs *l, const char *exe, char *err, size_t errlen
 	size_t i;
 	int k;
 
-	if (!exe || !*exe)
-		return set_err(err, errlen, -EINVAL, "no executable to resolve symbols in");
+	if (!exe || !*exe) {
+		mt_set_err(err, errlen, "no executable to resolve symbols in");
+		return -EINVAL;
+	}
 	o = objs_add(l, exe, exe);
-	if (!o)
-		return set_err(err, errlen, -ENOMEM, "out of memory");
+	if (!o) {
+		mt_set_err(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
 	/* ld.so knows the executable by its real path (/proc/self/exe). */
 	o->found = realpath(exe, NULL);
 	if (!obj_elf(o)) {
-		if (o->err == -ENOEXEC)
-			return set_err(err, errlen, -ENOEXEC, "%s is not an ELF executable", exe);
-		return set_err(err, errlen, o->err, "cannot read %s: %s", exe, strerror(-o->err));
+		if (o->err == -ENOEXEC) {
+			mt_set_err(err, errlen, "%s is not an ELF executable", exe);
+			return -ENOEXEC;
+		}
+		mt_set_err(err, errlen, "cannot read %s: %s", exe, strerror(-o->err));
+		return o->err;
 	}
 	/* Breadth first, like ld.so's load order; l->n grows as we go. */
 	for (i = 0; i < l->n; i++) {
@@ -379,8 +377,10 @@ static int no_object(const struct objs *l, const char *want, char *err, size_t e
 {
 	struct msg m;
 
-	if (msg_open(&m))
-		return set_err(err, errlen, -ENOMEM, "out of memory");
+	if (msg_open(&m)) {
+		mt_set_err(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
 	if (l->pid) {
 		fprintf(m.f, "no object '%s' is mapped by process %d; mapped: ", want, (int)l->pid);
 		print_objects(m.f, l, 0, 8);
@@ -490,18 +490,21 @@ static int ifunc_error(struct mt_elf *elf, const char *path, const char *name, c
 	if (!best)
 		best = ifunc_impl_any(elf, name);
 	if (best) {
-		set_err(err, errlen, -EINVAL,
-			"'%s' in %s is an IFUNC resolver; name one of its implementations, e.g. %s",
-			name, path, best);
+		mt_set_err(err, errlen,
+			   "'%s' in %s is an IFUNC resolver; name one of its implementations, e.g. %s",
+			   name, path, best);
 		free(best);
 		return -EINVAL;
 	}
-	if (!mt_elf_has_symtab(elf))
-		return set_err(err, errlen, -EINVAL,
+	if (!mt_elf_has_symtab(elf)) {
+		mt_set_err(err, errlen,
 			       "'%s' in %s is an IFUNC resolver and its implementations are not in .dynsym; install its debug symbols (libc6-dbg for libc) and name one of them",
 			       name, path);
-	return set_err(err, errlen, -EINVAL,
+		return -EINVAL;
+	}
+	mt_set_err(err, errlen,
 		       "'%s' in %s is an IFUNC resolver; name one of its implementations", name, path);
+	return -EINVAL;
 }
 
 /* Close names from the searched objects, the user's own object first; deduplicated. */
@@ -556,8 +559,10 @@ static int not_found(struct objs *l, size_t from, size_t to, const char *name, c
 		else if (!bad)
 			bad = &l->v[i];
 	}
-	if (msg_open(&m))
-		return set_err(err, errlen, -ENOMEM, "out of memory");
+	if (msg_open(&m)) {
+		mt_set_err(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
 	if (to - from < l->n)
 		other = defined_elsewhere(l, from, to, name);
 	ns = other ? 0 : collect_suggestions(l, from, to, name, sugg, 3);
@@ -613,7 +618,7 @@ static int fill_target(struct mt_target *t, const char *spec, const char *name, 
 	t->go_runtime = mt_elf_has_section(o->elf, ".go.buildinfo") ||
 			mt_elf_has_section(o->elf, ".gopclntab");
 	t->kind = MT_KIND_NATIVE;
-	t->method = "uprobe";
+	t->method = MT_METHOD_UPROBE;
 	if (!t->spec || !t->func || !t->object || !t->object_host) {
 		mt_target_free(t);
 		return -ENOMEM;
@@ -637,9 +642,11 @@ static int search(struct objs *l, size_t from, size_t to, const char *spec, cons
 		if (s.ifunc)
 			return ifunc_error(o->elf, o->path, name, err, errlen);
 		ret = fill_target(out, spec, name, o, &s);
-		if (ret)
-			return set_err(err, errlen, ret, "cannot read '%s' in %s: %s", name, o->path,
+		if (ret) {
+			mt_set_err(err, errlen, "cannot read '%s' in %s: %s", name, o->path,
 				       strerror(-ret));
+			return ret;
+		}
 		return 0;
 	}
 	return not_found(l, from, to, name, err, errlen);
@@ -663,8 +670,9 @@ int mt_resolve(const struct mt_resolve_ctx *ctx, const char *spec, struct mt_tar
 	if (ret)
 		return ret;
 	if (sp.object && is_python_file(sp.object)) {
-		ret = set_err(err, errlen, -EOPNOTSUPP,
-			      "'%s' names a Python function; it has no native symbol to probe", spec);
+		mt_set_err(err, errlen, "'%s' names a Python function; it has no native symbol to probe",
+			   spec);
+		ret = -EOPNOTSUPP;
 		goto out;
 	}
 	ret = ctx->pid ? list_attach(&l, err, errlen) : list_launch(&l, ctx->exe, err, errlen);
@@ -698,4 +706,9 @@ void mt_target_free(struct mt_target *t)
 	free(t->object_host);
 	free(t->py_file);
 	t->spec = t->func = t->object = t->object_host = t->py_file = NULL;
+}
+
+const char *mt_method_name(enum mt_method m)
+{
+	return m == MT_METHOD_USDT ? "usdt" : m == MT_METHOD_FRAMES ? "frames" : "uprobe";
 }

@@ -9,6 +9,14 @@
 
 enum mt_kind { MT_KIND_NATIVE = 0, MT_KIND_PYTHON = 1 };
 
+/* How a target's calls are seen; its name is the stream's "method" (docs/schema.md). */
+enum mt_method {
+	MT_METHOD_UPROBE, /* native: a uprobe and a uretprobe */
+	MT_METHOD_USDT,   /* Python --exact: CPython's function and line probes */
+	MT_METHOD_FRAMES, /* Python default: frames walked at each memory change */
+};
+const char *mt_method_name(enum mt_method m);
+
 struct mt_target {
 	char *spec;        /* as the user wrote it */
 	char *func;        /* name shown in tables and JSON */
@@ -18,7 +26,7 @@ struct mt_target {
 	uint64_t sym_offset; /* file offset of the function's first byte */
 	const char *attach_note; /* static: why this probe point */
 	enum mt_kind kind;
-	const char *method; /* static: "uprobe", "usdt" or "frames" */
+	enum mt_method method;
 	char *py_file;     /* Python: FILE.py filter (a path suffix), NULL for any file */
 	bool cxx_exceptions; /* the object is C++ code that may throw: see --cxx-noexcept */
 	bool go_runtime;     /* the object is a Go program: return probes would break it */

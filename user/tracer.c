@@ -272,7 +272,7 @@ static void set_usdt_autoload(struct memtrace_bpf *skel, const struct mt_tracer_
 	bool usdt = false;
 
 	for (size_t i = 0; i < o->ntargets; i++)
-		usdt |= o->targets[i].kind == MT_KIND_PYTHON && !strcmp(o->targets[i].method, "usdt");
+		usdt |= o->targets[i].kind == MT_KIND_PYTHON && o->targets[i].method == MT_METHOD_USDT;
 	bpf_program__set_autoload(skel->progs.py_entry, usdt);
 	bpf_program__set_autoload(skel->progs.py_line, usdt);
 	bpf_program__set_autoload(skel->progs.py_return, usdt);
@@ -385,7 +385,7 @@ int mt_tracer_start(const struct mt_tracer_opts *o, struct mt_tracer **out, char
 		e = 0;
 		if (tg->kind == MT_KIND_NATIVE)
 			e = -attach_target(t, o->pid, tg, i, err, errlen);
-		else if (!strcmp(tg->method, "usdt") && !usdt_done++)
+		else if (tg->method == MT_METHOD_USDT && !usdt_done++)
 			e = -attach_usdt(t, o->pid, tg, err, errlen);
 		if (e)
 			goto fail;

@@ -489,7 +489,7 @@ static void test_interp(const struct interp *in)
 	{
 		uint64_t main_thread = 0;
 
-		/* What MT_PY_WALK_MAIN_THREAD reads in BPF. */
+		/* The main thread as _PyRuntime records it (runtime_main_thread). */
 		CHECK(mt_py_read(t.pid, p.runtime_addr + off.runtime_main_thread, &main_thread,
 				 8) == 0 &&
 			      main_thread == t.ident_main,

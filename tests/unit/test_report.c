@@ -131,7 +131,7 @@ static void test_function_table(void)
 		   "Inversa       12          75.49             64.51         170.20           75.49\n"
 		   "\n"
 		   "Peak RSS: 170.20 MiB over 12.3 s\n",
-		   "function table as in DESIGN.md");
+		   "function table as in README.md");
 	free(got);
 
 	s.funcs = mixed;

@@ -145,7 +145,7 @@ static void check_native(const struct mt_target *t, const char *spec, const char
 	CHECK_STR(t->spec, spec, "spec kept");
 	CHECK_STR(t->func, func, "func");
 	CHECK_INT(t->kind, MT_KIND_NATIVE, "kind");
-	CHECK_STR(t->method, "uprobe", "method");
+	CHECK_STR(mt_method_name(t->method), "uprobe", "method");
 	CHECK(t->attach_note && *t->attach_note, "attach_note set (%s)", t->attach_note);
 	CHECK(t->offset == t->sym_offset || t->offset == t->sym_offset + 4,
 	      "probe at entry or after endbr64");
