@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "elfsym.h"
 
 /* One function symbol; names point into libelf's data or into elf->owned. */
@@ -49,24 +50,6 @@ struct mt_elf {
 	bool dyn_loaded;
 	struct mt_elf_dyn dyn;
 };
-
-/* Grow *arr (of *cap elements of size sz) so that it holds at least n+1. */
-static int grow(void *arr, size_t *cap, size_t n, size_t sz)
-{
-	void **p = arr;
-	size_t ncap;
-	void *q;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 64;
-	q = realloc(*p, ncap * sz);
-	if (!q)
-		return -ENOMEM;
-	*p = q;
-	*cap = ncap;
-	return 0;
-}
 
 static Elf_Scn *find_scn(Elf *e, GElf_Word type, GElf_Shdr *shdr)
 {
@@ -317,7 +300,7 @@ static int unversion(struct mt_elf *elf, struct fsym *s)
 	if (!at || at == s->name)
 		return 0;
 	s->hidden = at[1] != '@';
-	if (grow(&elf->owned, &elf->owned_cap, elf->nowned, sizeof(*elf->owned)))
+	if (mt_grow(&elf->owned, &elf->owned_cap, elf->nowned + 1, sizeof(*elf->owned)))
 		return -ENOMEM;
 	copy = strndup(s->name, (size_t)(at - s->name));
 	if (!copy)
@@ -362,7 +345,7 @@ static int add_syms(struct mt_elf *elf, Elf *e, GElf_Word type)
 		st = GELF_ST_TYPE(sym.st_info);
 		if (st != STT_FUNC && st != STT_GNU_IFUNC && st != STT_OBJECT)
 			continue;
-		if (grow(&elf->syms, &elf->syms_cap, elf->nsyms, sizeof(*elf->syms)))
+		if (mt_grow(&elf->syms, &elf->syms_cap, elf->nsyms + 1, sizeof(*elf->syms)))
 			return -ENOMEM;
 		s = &elf->syms[elf->nsyms];
 		s->name = elf_strptr(e, shdr.sh_link, sym.st_name);
@@ -665,7 +648,7 @@ int mt_elf_suggest(struct mt_elf *elf, const char *name, const char **out, int m
 		sc = score_name(name, qlen, elf->syms[i].name, bound, rows);
 		if (sc < 0)
 			continue;
-		if (grow(&c, &cap, nc, sizeof(*c)))
+		if (mt_grow(&c, &cap, nc + 1, sizeof(*c)))
 			break;
 		c[nc++] = (struct cand){ elf->syms[i].name, sc, strlen(elf->syms[i].name) };
 	}
@@ -705,7 +688,7 @@ const struct mt_elf_dyn *mt_elf_dynamic(struct mt_elf *elf)
 			dyn->runpath = s;
 		else if (de.d_tag == DT_RPATH)
 			dyn->rpath = s;
-		else if (grow(&dyn->needed, &cap, (size_t)dyn->nneeded, sizeof(*dyn->needed)))
+		else if (mt_grow(&dyn->needed, &cap, (size_t)dyn->nneeded + 1, sizeof(*dyn->needed)))
 			return dyn->nneeded = 0, NULL;
 		else
 			dyn->needed[dyn->nneeded++] = s;

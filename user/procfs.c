@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "array.h"
 #include "log.h"
 #include "procfs.h"
 
@@ -280,7 +281,7 @@ static bool parse_map(char *line, struct mt_map *m)
 int mt_proc_maps(pid_t pid, struct mt_map **maps, size_t *n)
 {
 	char *buf, *line, *save = NULL;
-	struct mt_map *v = NULL, *nv;
+	struct mt_map *v = NULL;
 	size_t cnt = 0, cap = 0;
 	int err;
 
@@ -290,14 +291,9 @@ int mt_proc_maps(pid_t pid, struct mt_map **maps, size_t *n)
 	if (err)
 		return err;
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 64;
-			nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				err = -ENOMEM;
-				break;
-			}
-			v = nv;
+		if (mt_grow(&v, &cap, cnt + 1, sizeof(*v))) {
+			err = -ENOMEM;
+			break;
 		}
 		if (!parse_map(line, &v[cnt]))
 			continue;

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "elfsym.h"
 #include "libsearch.h"
 #include "log.h"
@@ -105,19 +106,13 @@ static struct obj *objs_find(struct objs *l, const char *path)
 /* Appends path (deduplicated); host NULL means "open through /proc/PID/root". */
 static struct obj *objs_add(struct objs *l, const char *path, const char *host)
 {
-	struct obj *o = objs_find(l, path), *nv;
+	struct obj *o = objs_find(l, path);
 
 	if (o)
 		return o;
-	if (l->n == l->cap) {
-		nv = realloc(l->v, (l->cap ? l->cap * 2 : 16) * sizeof(*nv));
-		if (!nv)
-			return NULL;
-		l->v = nv;
-		l->cap = l->cap ? l->cap * 2 : 16;
-	}
+	if (mt_grow(&l->v, &l->cap, l->n + 1, sizeof(*l->v)))
+		return NULL;
 	o = &l->v[l->n];
-	memset(o, 0, sizeof(*o));
 	o->path = strdup(path);
 	if (host)
 		o->host = strdup(host);
