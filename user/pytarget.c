@@ -43,23 +43,15 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= m && !strcmp(s + n - m, suffix);
 }
 
-bool mt_python_wants(const struct mt_python *py, const struct mt_spec *spec,
-		     const struct mt_resolve_ctx *rc)
+bool mt_python_wants(const struct mt_python *py, struct mt_elf *interp, const struct mt_spec *spec)
 {
-	struct mt_target t = {};
-	char err[512], *native;
-	bool is_native;
+	struct mt_sym s;
 
 	if (spec->object && ends_with(spec->object, ".py"))
 		return true;
 	if (!py->found || spec->object)
 		return false;
-	if (asprintf(&native, "%s:%s", py->proc.object, spec->name) < 0)
-		return false;
-	is_native = mt_resolve(rc, native, &t, err, sizeof(err)) == 0;
-	mt_target_free(&t);
-	free(native);
-	return !is_native;
+	return !interp || mt_elf_find_func(interp, spec->name, &s);
 }
 
 static int version_error(const struct mt_python *py, char *err, size_t errlen)

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include "elfsym.h"
 #include "pyproc.h"
 #include "resolve.h"
 #include "spec.h"
@@ -27,11 +28,11 @@ int mt_python_detect(pid_t pid, const char *exe, struct mt_python *py, char *err
 /*
  * Does spec name a Python function? FILE.py:NAME always does. In a CPython
  * process a bare NAME does unless the interpreter itself (python3.X or
- * libpython) has a native function of that name; other native functions
- * are named as OBJECT:NAME.
+ * libpython: interp, py->proc.object_host opened by the caller, once for all
+ * specs, as loading its symbols takes up to 20 ms) has a native function of
+ * that name; other native functions are named as OBJECT:NAME.
  */
-bool mt_python_wants(const struct mt_python *py, const struct mt_spec *spec,
-		     const struct mt_resolve_ctx *rc);
+bool mt_python_wants(const struct mt_python *py, struct mt_elf *interp, const struct mt_spec *spec);
 
 /*
  * Fill a Python target for spec. exact: the USDT path (fails where the

@@ -7,7 +7,7 @@
 #include "spec.h"
 #include "targets.h"
 
-static int resolve_one(const struct mt_env *env, const struct mt_python *py,
+static int resolve_one(const struct mt_env *env, const struct mt_python *py, struct mt_elf *interp,
 		       const struct mt_resolve_ctx *rc, const char *text, struct mt_target *t, char *err,
 		       size_t errlen)
 {
@@ -16,7 +16,7 @@ static int resolve_one(const struct mt_env *env, const struct mt_python *py,
 
 	if (e)
 		return e;
-	if (mt_python_wants(py, &spec, rc)) {
+	if (mt_python_wants(py, interp, &spec)) {
 		e = mt_python_target(py, &spec, env->exact, t, err, errlen);
 	} else {
 		e = mt_resolve(rc, text, t, err, errlen);
@@ -72,6 +72,7 @@ int mt_targets_resolve(const struct mt_env *env, pid_t pid, const char *exe, str
 		       struct mt_target **out, size_t *n, char *err, size_t errlen)
 {
 	struct mt_resolve_ctx rc = { .pid = pid, .exe = exe };
+	struct mt_elf *interp = NULL;
 	struct mt_target *targets;
 	int e = mt_python_detect(pid, exe, py, err, errlen);
 
@@ -86,16 +87,19 @@ int mt_targets_resolve(const struct mt_env *env, pid_t pid, const char *exe, str
 	if (!targets)
 		return -ENOMEM;
 	*out = targets;
+	/* Unreadable, it defines no native function: every bare name is Python then. */
+	if (py->found && mt_elf_open(py->proc.object_host, &interp))
+		interp = NULL;
 	for (int i = 0; i < env->nspecs; i++) {
 		struct mt_target *t = &targets[*n];
 		bool dup = false;
 
-		e = resolve_one(env, py, &rc, env->specs[i], t, err, errlen);
+		e = resolve_one(env, py, interp, &rc, env->specs[i], t, err, errlen);
 		if (!e)
 			e = refuse_unsafe(env, t, err, errlen);
 		if (e) {
 			mt_target_free(t);
-			return e;
+			break;
 		}
 		/* The same function named twice would be counted twice: keep the first. */
 		for (size_t j = 0; j < *n; j++)
@@ -108,5 +112,6 @@ int mt_targets_resolve(const struct mt_env *env, pid_t pid, const char *exe, str
 		}
 		(*n)++;
 	}
-	return 0;
+	mt_elf_close(interp);
+	return e;
 }
