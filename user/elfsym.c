@@ -425,19 +425,40 @@ static size_t lower_bound(const struct mt_elf *elf, const char *name)
 /* libstdc++'s demangler; its C ABI needs no C++ on our side. */
 extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
 
+/* Is the demangled d the function name: all of it, or all but its parameter list? */
+static bool names_function(const char *d, const char *name)
+{
+	size_t n = strlen(name);
+
+	return !strcmp(d, name) || (!strncmp(d, name, n) && d[n] == '(');
+}
+
+/* Removes every ABI tag ("[abi:cxx11]", which GCC adds to functions returning std::string). */
+static void strip_abi_tags(char *d)
+{
+	char *tag, *end;
+
+	while ((tag = strstr(d, "[abi:")) && (end = strchr(tag, ']')))
+		memmove(tag, end + 1, strlen(end + 1) + 1);
+}
+
 /*
  * Does the C++ symbol mangled name the function the user wrote? "work",
  * "ns::Class::method" (any overload: the first wins) or the full
- * signature "work(int)".
+ * signature "work(int)"; with its ABI tags ("load[abi:cxx11]") or without.
  */
 static bool demangled_matches(const char *mangled, const char *name)
 {
 	char *d = __cxa_demangle(mangled, NULL, NULL, NULL);
-	size_t n = strlen(name);
 	bool match = false;
 
-	if (d)
-		match = !strcmp(d, name) || (!strncmp(d, name, n) && d[n] == '(');
+	if (d) {
+		match = names_function(d, name);
+		if (!match && strstr(d, "[abi:")) {
+			strip_abi_tags(d);
+			match = names_function(d, name);
+		}
+	}
 	free(d);
 	return match;
 }

@@ -42,6 +42,9 @@ static const char fixture_src[] =
 	"	return (int)s;\n"
 	"}\n"
 	"__attribute__((noipa)) int add_one(int x) { return x + 1; }\n"
+	/* C++'s load_words[abi:cxx11](), as g++ names a function returning std::string. */
+	"__attribute__((noipa, used)) int load_words(void) __asm__(\"_Z10load_wordsB5cxx11v\");\n"
+	"int load_words(void) { return 7; }\n"
 	/* Six values live across a call: the prologue starts with push %r15 (41 57). */
 	"__attribute__((noipa)) long many(long a, long b, long c, long d, long e)\n"
 	"{\n"
@@ -157,6 +160,22 @@ static void check_func(struct mt_elf *elf, const char *file, const char *name)
 	      "%s starts with endbr64 in the file (-fcf-protection=full)", name);
 }
 
+/* A demangled name with an ABI tag is found by its plain name and by its tagged one. */
+static void check_abi_tag(struct mt_elf *elf)
+{
+	static const char *const names[] = { "load_words", "load_words()", "load_words[abi:cxx11]",
+					     "load_words[abi:cxx11]()" };
+	struct mt_sym s;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		CHECK_INT(mt_elf_find_func(elf, names[i], &s), 0, names[i]);
+		CHECK(!strcmp(s.name, "_Z10load_wordsB5cxx11v"), "'%s' is _Z10load_wordsB5cxx11v (got %s)",
+		      names[i], s.name);
+	}
+	CHECK_INT(mt_elf_find_func(elf, "load_words[abi:cxx1]", &s), -ENOENT, "another ABI tag");
+	CHECK_INT(mt_elf_find_func(elf, "load_word", &s), -ENOENT, "a prefix of the name");
+}
+
 static void test_pie(void)
 {
 	char *f = fixture("pie");
@@ -196,6 +215,7 @@ static void test_pie(void)
 	for (i = 0; i < n; i++)
 		CHECK(strcmp(sugg[i], "Grow"), "an exact name is not its own suggestion");
 	CHECK_INT(mt_elf_find_func(elf, "Grwo", &(struct mt_sym){ 0 }), -ENOENT, "misspelt name");
+	check_abi_tag(elf);
 	mt_elf_close(elf);
 out:
 	free(f);
