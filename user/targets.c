@@ -147,6 +147,16 @@ static void read_script(struct mt_pycodes *codes, const char *script)
 	}
 }
 
+/*
+ * Is t a Python target no source read so far defines? "<module>",
+ * "<lambda>" and the like are made by no def: the sources cannot tell.
+ */
+static bool undefined_python(struct mt_pycodes *codes, const struct mt_target *t)
+{
+	return t->kind == MT_KIND_PYTHON && !strchr(t->func, '<') &&
+	       !mt_pycodes_defines(codes, t->func);
+}
+
 void mt_targets_check_python(char *const *cmd, pid_t pid, const struct mt_target *targets,
 			     size_t n, struct mt_pycodes *codes)
 {
@@ -172,7 +182,7 @@ void mt_targets_check_python(char *const *cmd, pid_t pid, const struct mt_target
 		return;
 	describe_sources(codes, what, sizeof(what));
 	for (i = 0; i < n; i++)
-		if (targets[i].kind == MT_KIND_PYTHON && !mt_pycodes_defines(codes, targets[i].func))
+		if (undefined_python(codes, &targets[i]))
 			mt_warn("no Python function '%s' in process %d yet (none in %s); tracing it when it appears",
 				targets[i].func, (int)pid, what);
 }
@@ -196,8 +206,7 @@ void mt_targets_suggest_python(pid_t pid, const struct mt_target *targets, size_
 	int ns, k;
 
 	for (size_t i = 0; i < n; i++) {
-		if (targets[i].kind != MT_KIND_PYTHON || python_target_seen(codes, i) ||
-		    mt_pycodes_defines(codes, targets[i].func))
+		if (!undefined_python(codes, &targets[i]) || python_target_seen(codes, i))
 			continue;
 		/* A name close to none the sources define may be another module's: say nothing. */
 		ns = mt_pycodes_suggest(codes, targets[i].func, sugg, 3);
