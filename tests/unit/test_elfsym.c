@@ -17,7 +17,7 @@
 #include "unit.h"
 #include "fixture.h"
 
-static char tmpdir[] = "/tmp/mt_elfsym.XXXXXX";
+static char *tmpdir;
 
 static const char fixture_src[] =
 	"#include <stdlib.h>\n"
@@ -313,32 +313,26 @@ out:
 	free(f);
 }
 
-/* libc as this process maps it: path, and file offset of a runtime address. */
+/* libc as this process maps it (procfs.c's maps parser): path, and file offset of a runtime address. */
 static int libc_mapping(const void *addr, char **path, uint64_t *off)
 {
-	unsigned long start, end, moff;
-	char *line = NULL, *p;
-	size_t cap = 0;
-	int pos, found = -1;
-	FILE *f = fopen("/proc/self/maps", "r");
+	struct mt_map *maps = NULL;
+	size_t n = 0, i;
+	int found = -1;
 
-	while (f && found && getline(&line, &cap, f) > 0) {
-		pos = 0;
-		if (sscanf(line, "%lx-%lx %*s %lx %*s %*u %n", &start, &end, &moff, &pos) < 3 || !pos)
+	if (mt_proc_maps(getpid(), &maps, &n))
+		return -1;
+	for (i = 0; i < n && found; i++) {
+		const char *b = strrchr(maps[i].path, '/');
+
+		if (!b || strcmp(b, "/libc.so.6") || (uintptr_t)addr < maps[i].start ||
+		    (uintptr_t)addr >= maps[i].end)
 			continue;
-		p = line + pos;
-		p[strcspn(p, "\n")] = '\0';
-		if (strcmp(strrchr(p, '/') ? strrchr(p, '/') + 1 : p, "libc.so.6"))
-			continue;
-		if ((uintptr_t)addr >= start && (uintptr_t)addr < end) {
-			*path = strdup(p);
-			*off = (uintptr_t)addr - start + moff;
-			found = 0;
-		}
+		*path = strdup(maps[i].path);
+		*off = (uintptr_t)addr - maps[i].start + maps[i].offset;
+		found = *path ? 0 : -1;
 	}
-	free(line);
-	if (f)
-		fclose(f);
+	mt_proc_maps_free(maps, n);
 	return found;
 }
 
@@ -496,10 +490,7 @@ static int build_fixtures(void)
 
 int main(void)
 {
-	if (!mkdtemp(tmpdir)) {
-		CHECK(0, "mkdtemp: %s", strerror(errno));
-		return unit_done();
-	}
+	tmpdir = unit_tmpdir("elfsym");
 	CHECK_INT(build_fixtures(), 0, "fixtures compile (cc, strip)");
 	test_pie();
 	test_nopie();
@@ -509,6 +500,5 @@ int main(void)
 	test_data();
 	test_load_bias();
 	test_errors();
-	sh("rm -rf '%s'", tmpdir);
-	return unit_done();
+	return unit_finish(tmpdir);
 }
