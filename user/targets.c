@@ -157,10 +157,30 @@ static bool undefined_python(struct mt_pycodes *codes, const struct mt_target *t
 	       !mt_pycodes_defines(codes, t->func);
 }
 
+/*
+ * Close names the sources define for t, "'a', 'b'", into list; how many.
+ * Only then is a name worth a word: one close to none may be made where
+ * no source shows it (exec(), another package), correctly.
+ */
+static int close_names(struct mt_pycodes *codes, const struct mt_target *t, char *list,
+		       size_t len)
+{
+	const char *sugg[3];
+	int n, k;
+
+	if (!undefined_python(codes, t))
+		return 0;
+	n = mt_pycodes_suggest(codes, t->func, sugg, 3);
+	list[0] = '\0';
+	for (k = 0; k < n; k++)
+		mt_add_err(list, len, "%s'%s'", k ? ", " : "", sugg[k]);
+	return n;
+}
+
 void mt_targets_check_python(char *const *cmd, pid_t pid, const struct mt_target *targets,
 			     size_t n, struct mt_pycodes *codes)
 {
-	char **argv = NULL, what[512];
+	char **argv = NULL, what[512], list[256];
 	const char *script;
 	bool any = false;
 	int argc;
@@ -182,9 +202,9 @@ void mt_targets_check_python(char *const *cmd, pid_t pid, const struct mt_target
 		return;
 	describe_sources(codes, what, sizeof(what));
 	for (i = 0; i < n; i++)
-		if (undefined_python(codes, &targets[i]))
-			mt_warn("no Python function '%s' in process %d yet (none in %s); tracing it when it appears",
-				targets[i].func, (int)pid, what);
+		if (close_names(codes, &targets[i], list, sizeof(list)))
+			mt_warn("no Python function '%s' in process %d yet, only %s in %s; tracing it when it appears",
+				targets[i].func, (int)pid, list, what);
 }
 
 static bool python_target_seen(const struct mt_pycodes *codes, size_t target)
@@ -201,21 +221,12 @@ static bool python_target_seen(const struct mt_pycodes *codes, size_t target)
 void mt_targets_suggest_python(pid_t pid, const struct mt_target *targets, size_t n,
 			       struct mt_pycodes *codes)
 {
-	const char *sugg[3];
 	char what[512], list[256];
-	int ns, k;
 
 	for (size_t i = 0; i < n; i++) {
-		if (!undefined_python(codes, &targets[i]) || python_target_seen(codes, i))
-			continue;
-		/* A name close to none the sources define may be another module's: say nothing. */
-		ns = mt_pycodes_suggest(codes, targets[i].func, sugg, 3);
-		if (!ns)
+		if (python_target_seen(codes, i) || !close_names(codes, &targets[i], list, sizeof(list)))
 			continue;
 		describe_sources(codes, what, sizeof(what));
-		list[0] = '\0';
-		for (k = 0; k < ns; k++)
-			mt_add_err(list, sizeof(list), "%s'%s'", k ? ", " : "", sugg[k]);
 		mt_warn("no Python function '%s' was seen in process %d (none in %s); did you mean %s?",
 			targets[i].func, (int)pid, what, list);
 	}

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Python names: a misspelt -f name is warned of at attach (no such function in the script or its own modules yet) and, never seen, gets the close names at the end; a right one is silent
+# Python names: a misspelt -f name is warned of at attach (not in the script or its own modules yet, a close name is) and, never seen, gets the close names at the end; a right one is silent
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 . "$(dirname "$0")/../lib.sh"
 require_env
@@ -21,7 +21,7 @@ lacks()
 	ok "$1: stderr lacks \"$2\""
 }
 suggestion() { echo "no Python function 'make_dco' was seen in process $1 (none in"; }
-later() { echo "no Python function '$1' in process $2 yet (none in $PY_TARGETS/$S"; }
+later() { echo "no Python function '$1' in process $2 yet, only 'make_doc' in $PY_TARGETS/$S"; }
 
 # Attach: the warning comes at attach, before the target runs; the suggestion at the end.
 py_start_target "$INTERP" $S --wait 8 4
@@ -41,15 +41,17 @@ assert_eq "attach: warnings" "$(grep -c warning "$MT_ERR")" 2
 assert_close "attach: make_doc growth" "$(mtq "$json" "fn('make_doc')['growth']")" \
 	"$(truth_growth "$T_LOG" | awk '{ s += $1 } END { print s }')"
 
-# A right name alone: not a word on stderr.
+# A right name: not a word on stderr; nor for one close to nothing the
+# sources define (exec() or another package may make it).
 py_start_target "$INTERP" $S --wait 4
-trace_attached "$TMP/right.ndjson" 0 "attach -f make_doc" -f make_doc
-assert_eq "attach -f make_doc: stderr" "$(cat "$MT_ERR")" ""
+trace_attached "$TMP/right.ndjson" 0 "attach -f make_doc -f render_all" -f make_doc -f render_all
+assert_eq "attach -f make_doc -f render_all: stderr" "$(cat "$MT_ERR")" ""
 
-# A function of a module the script imports from its directory is loaded too.
+# The modules the script imports from its directory count: work() is samename_a.py's.
 py_start_target "$INTERP" samename.py --wait a:4
-trace_attached "$TMP/imported.ndjson" 0 "attach -f work (samename.py)" -f work
-assert_eq "attach -f work, defined in imported samename_a.py: stderr" "$(cat "$MT_ERR")" ""
+trace_attached "$TMP/imported.ndjson" 0 "attach -f work -f wrok (samename.py)" -f work -f wrok
+has "attach samename.py" "no Python function 'wrok' in process $T_PID yet, only 'work' in $PY_TARGETS/samename.py and"
+lacks "attach samename.py" "'work' in process"
 
 # Launch: nothing is loaded at the start, so no warning then; the suggestion at the end.
 py_launch "$INTERP" $S -o "$TMP/launch.ndjson" -f make_dco -- 4
