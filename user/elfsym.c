@@ -3,7 +3,6 @@
  * ELF objects (libelf): function and data symbols, segments, load bias,
  * dynamic entries, build id, attach points.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -16,6 +15,7 @@
 
 #include "array.h"
 #include "elfsym.h"
+#include "suggest.h"
 
 /* One function symbol; names point into libelf's data or into elf->owned. */
 struct fsym {
@@ -408,19 +408,40 @@ static size_t lower_bound(const struct mt_elf *elf, const char *name)
 /* libstdc++'s demangler; its C ABI needs no C++ on our side. */
 extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
 
+/* Is the demangled d the function name: all of it, or all but its parameter list? */
+static bool names_function(const char *d, const char *name)
+{
+	size_t n = strlen(name);
+
+	return !strcmp(d, name) || (!strncmp(d, name, n) && d[n] == '(');
+}
+
+/* Removes every ABI tag ("[abi:cxx11]", which GCC adds to functions returning std::string). */
+static void strip_abi_tags(char *d)
+{
+	char *tag, *end;
+
+	while ((tag = strstr(d, "[abi:")) && (end = strchr(tag, ']')))
+		memmove(tag, end + 1, strlen(end + 1) + 1);
+}
+
 /*
  * Does the C++ symbol mangled name the function the user wrote? "work",
  * "ns::Class::method" (any overload: the first wins) or the full
- * signature "work(int)".
+ * signature "work(int)"; with its ABI tags ("load[abi:cxx11]") or without.
  */
 static bool demangled_matches(const char *mangled, const char *name)
 {
 	char *d = __cxa_demangle(mangled, NULL, NULL, NULL);
-	size_t n = strlen(name);
 	bool match = false;
 
-	if (d)
-		match = !strcmp(d, name) || (!strncmp(d, name, n) && d[n] == '(');
+	if (d) {
+		match = names_function(d, name);
+		if (!match && strstr(d, "[abi:")) {
+			strip_abi_tags(d);
+			match = names_function(d, name);
+		}
+	}
 	free(d);
 	return match;
 }
@@ -534,131 +555,21 @@ int mt_elf_load_bias(const struct mt_elf *elf, uint64_t map_start, uint64_t map_
 	return -ENOENT;
 }
 
-/*
- * Suggestions. Scores in half-edits: a case-only difference costs 1, any
- * other edit (including swapping two neighbours) 2. Whole-name matches
- * rank first, then names that start with something close to the query
- * ("grow" -> "grow_all"), then names merely containing it.
- */
-#define SCORE_PREFIX 1000
-#define SCORE_SUBSTR 2000
-
-struct cand {
-	const char *name;
-	int score;
-	size_t len;
-};
-
-static int min3(int a, int b, int c)
-{
-	int m = a < b ? a : b;
-
-	return m < c ? m : c;
-}
-
-static int sub_cost(char a, char b)
-{
-	if (a == b)
-		return 0;
-	return tolower((unsigned char)a) == tolower((unsigned char)b) ? 1 : 2;
-}
-
-/* Optimal string alignment distance of a[0..n) and b[0..m), rows: 3 x (m+1) ints. */
-static int osa(const char *a, size_t n, const char *b, size_t m, int *rows)
-{
-	int *pp = rows, *p = rows + m + 1, *c = rows + 2 * (m + 1), *t;
-	size_t i, j;
-
-	for (j = 0; j <= m; j++)
-		p[j] = 2 * (int)j;
-	for (i = 1; i <= n; i++) {
-		c[0] = 2 * (int)i;
-		for (j = 1; j <= m; j++) {
-			c[j] = min3(p[j] + 2, c[j - 1] + 2, p[j - 1] + sub_cost(a[i - 1], b[j - 1]));
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-			    pp[j - 2] + 2 < c[j])
-				c[j] = pp[j - 2] + 2;
-		}
-		t = pp;
-		pp = p;
-		p = c;
-		c = t;
-	}
-	return p[m];
-}
-
-/* Does a new word begin at s[i]? "grow" is a word of "grow_all" and "growAll". */
-static bool word_starts_at(const char *s, size_t i)
-{
-	return s[i] == '_' || s[i] == '.' || isupper((unsigned char)s[i]) ||
-	       isdigit((unsigned char)s[i]);
-}
-
-static int score_name(const char *q, size_t qlen, const char *name, int bound, int *rows)
-{
-	size_t nlen = strlen(name);
-	int d;
-
-	if (nlen + bound / 2 >= qlen && nlen <= qlen + bound / 2) {
-		d = osa(q, qlen, name, nlen, rows);
-		if (d <= bound)
-			return d;
-	}
-	if (nlen > qlen && word_starts_at(name, qlen)) {
-		d = osa(q, qlen, name, qlen, rows);
-		if (d <= bound)
-			return SCORE_PREFIX + d;
-	}
-	/* Containing the query is weak evidence in a long name: cap the length. */
-	if (qlen >= 3 && nlen <= 2 * qlen + 6 && strcasestr(name, q))
-		return SCORE_SUBSTR + (int)(nlen - qlen);
-	return -1;
-}
-
-static int cand_cmp(const void *a, const void *b)
-{
-	const struct cand *x = a, *y = b;
-
-	if (x->score != y->score)
-		return x->score - y->score;
-	if (x->len != y->len)
-		return x->len < y->len ? -1 : 1;
-	return strcmp(x->name, y->name);
-}
-
 int mt_elf_suggest(struct mt_elf *elf, const char *name, const char **out, int max)
 {
-	size_t qlen = strlen(name), i, nc = 0, cap = 0;
-	/* Up to 1, 2, 3 edits by length: looser bounds suggest unrelated names. */
-	int bound = qlen <= 4 ? 2 : qlen <= 8 ? 4 : 6;
-	struct cand *c = NULL;
-	int *rows, sc, n = 0;
+	struct mt_suggest s;
+	size_t i;
 
-	if (max <= 0 || !qlen || load_syms(elf))
-		return 0;
-	rows = malloc(3 * (qlen + (size_t)bound + 2) * sizeof(*rows));
-	if (!rows)
+	if (load_syms(elf) || mt_suggest_init(&s, name))
 		return 0;
 	for (i = 0; i < elf->nsyms; i++) {
 		/* Sorted: each distinct name once. */
 		if (i && !strcmp(elf->syms[i].name, elf->syms[i - 1].name))
 			continue;
-		if (elf->syms[i].data || !strcmp(elf->syms[i].name, name))
-			continue;
-		sc = score_name(name, qlen, elf->syms[i].name, bound, rows);
-		if (sc < 0)
-			continue;
-		if (mt_grow(&c, &cap, nc + 1, sizeof(*c)))
-			break;
-		c[nc++] = (struct cand){ elf->syms[i].name, sc, strlen(elf->syms[i].name) };
+		if (!elf->syms[i].data)
+			mt_suggest_offer(&s, elf->syms[i].name);
 	}
-	if (nc)
-		qsort(c, nc, sizeof(*c), cand_cmp);
-	for (; n < max && (size_t)n < nc; n++)
-		out[n] = c[n].name;
-	free(c);
-	free(rows);
-	return n;
+	return mt_suggest_best(&s, out, max);
 }
 
 const struct mt_elf_dyn *mt_elf_dynamic(struct mt_elf *elf)

@@ -394,6 +394,7 @@ static int run_trace(struct run *r)
 			       &r->ntargets, err, sizeof(err));
 	if (e)
 		return fail(r, e == -ENOMEM ? "out of memory" : err);
+	mt_targets_check_python(r->env.cmd, r->pid, r->targets, r->ntargets, &r->codes);
 	e = mt_pyframes_setup(&r->frames, &r->py, r->pid, r->targets, r->ntargets, err, sizeof(err));
 	if (e)
 		return fail(r, e == -ENOMEM ? "out of memory" : err);
@@ -463,6 +464,7 @@ static int run_trace(struct run *r)
 		fflush(r->tables);
 	}
 	warn_incomplete(r, &snap);
+	mt_targets_suggest_python(r->pid, r->targets, r->ntargets, &r->codes);
 	mt_sink_close(&r->sink, false);
 	if (r->env.cmd && !r->exited) {
 		/* A stopping signal ends the command too (mt_launch_wait()); -d lets it run on. */

@@ -9,9 +9,14 @@
 #include "asuser.h"
 #include "log.h"
 #include "pysource.h"
+#include "suggest.h"
 
 /* Python sources are small; a bigger "source" is not one worth holding. */
 #define SOURCE_MAX (16u << 20)
+/* Names kept for suggestions: a hostile "source" of a million defs costs no more. */
+#define DEFS_MAX 65536
+/* Modules followed from a script: its own, not the whole standard library. */
+#define IMPORTS_MAX 64
 
 /* "<stdin>", "<string>", frozen modules: names, not files. */
 static bool names_a_file(const char *file)
@@ -137,6 +142,73 @@ static const struct mt_pycode_info *same_file(const struct mt_pycodes *pc, uint3
 	return NULL;
 }
 
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* s starts with keyword word, then a blank: the text after the blanks, else NULL. */
+static const char *after_keyword(const char *s, const char *word)
+{
+	size_t n = strlen(word);
+
+	if (strncmp(s, word, n) || !is_blank(s[n]))
+		return NULL;
+	return s + n + strspn(s + n, " \t");
+}
+
+/*
+ * The name a line defines ("def NAME", "async def NAME", "class NAME", at
+ * any indentation): its length, 0 for none. ASCII identifiers only, as the
+ * kernel side matches (user/pycode.c mt_py_match_build), so every name is
+ * safe to print.
+ */
+static size_t defined_name(const char *line, const char **name)
+{
+	const char *p = line + strspn(line, " \t"), *q;
+	size_t n = 0;
+
+	if ((q = after_keyword(p, "async")))
+		p = q;
+	if (!(q = after_keyword(p, "def")) && !(q = after_keyword(p, "class")))
+		return 0;
+	if (*q >= '0' && *q <= '9')
+		return 0;
+	while ((q[n] >= 'a' && q[n] <= 'z') || (q[n] >= 'A' && q[n] <= 'Z') ||
+	       (q[n] >= '0' && q[n] <= '9') || q[n] == '_')
+		n++;
+	*name = q;
+	return n;
+}
+
+static int add_defs(struct mt_pycodes *pc, char *const *lines, size_t nlines, const char *file)
+{
+	const char *name;
+	size_t i, n;
+
+	for (i = 0; i < pc->ndefs_files; i++)
+		if (!strcmp(pc->defs_files[i], file))
+			return 0;
+	if (mt_grow(&pc->defs_files, &pc->defs_files_cap, pc->ndefs_files + 1,
+		    sizeof(*pc->defs_files)) ||
+	    !(pc->defs_files[pc->ndefs_files] = strdup(file)))
+		return -ENOMEM;
+	pc->ndefs_files++;
+	for (i = 0; i < nlines && pc->ndefs < DEFS_MAX; i++) {
+		n = defined_name(lines[i], &name);
+		if (!n)
+			continue;
+		if (mt_grow(&pc->defs, &pc->defs_cap, pc->ndefs + 1, sizeof(*pc->defs)))
+			return -ENOMEM;
+		pc->defs[pc->ndefs] = strndup(name, n);
+		if (!pc->defs[pc->ndefs])
+			return -ENOMEM;
+		pc->ndefs++;
+		pc->defs_sorted = false;
+	}
+	return 0;
+}
+
 static int add_source(struct mt_pycodes *pc, uint32_t code)
 {
 	struct mt_pycode_info *ci = &pc->codes[code];
@@ -155,7 +227,8 @@ static int add_source(struct mt_pycodes *pc, uint32_t code)
 		mt_warn("cannot show source of %s: %s", name, why);
 		return 0;
 	}
-	return split_lines(ci, text, len);
+	e = split_lines(ci, text, len);
+	return e ? e : add_defs(pc, ci->lines, ci->nlines, ci->file);
 }
 
 int mt_pycodes_add(struct mt_pycodes *pc, uint32_t code, uint32_t target, const char *name,
@@ -180,6 +253,134 @@ int mt_pycodes_add(struct mt_pycodes *pc, uint32_t code, uint32_t target, const 
 	return names_a_file(file) ? add_source(pc, code) : 0;
 }
 
+/* A dotted module name at s ("pkg.mod") as a path ("pkg/mod"), malloc'd; NULL for none. */
+static char *module_path(const char *s)
+{
+	size_t n = 0;
+	char *path;
+
+	while ((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z') ||
+	       (s[n] >= '0' && s[n] <= '9') || s[n] == '_' || (n && s[n] == '.'))
+		n++;
+	if (!n || s[n - 1] == '.')
+		return NULL;
+	path = strndup(s, n);
+	for (char *d = path; d && (d = strchr(d, '.')); d++)
+		*d = '/';
+	return path;
+}
+
+static int add_import(struct mt_pycodes *pc, const char *s)
+{
+	char *path = module_path(s);
+	size_t i;
+
+	if (!path)
+		return 0;
+	for (i = 0; i < pc->nimports && strcmp(pc->imports[i], path); i++)
+		;
+	if (i < pc->nimports || pc->nimports >= IMPORTS_MAX ||
+	    mt_grow(&pc->imports, &pc->imports_cap, pc->nimports + 1, sizeof(*pc->imports))) {
+		free(path);
+		return 0;
+	}
+	pc->imports[pc->nimports++] = path;
+	return 0;
+}
+
+/* "import a.b, c as d", "from a.b import c" (not relative ones: "from . import c"). */
+static void add_imports(struct mt_pycodes *pc, char *const *lines, size_t nlines)
+{
+	const char *p, *q;
+
+	for (size_t i = 0; i < nlines; i++) {
+		p = lines[i] + strspn(lines[i], " \t");
+		if ((q = after_keyword(p, "from"))) {
+			add_import(pc, q);
+			continue;
+		}
+		if (!(q = after_keyword(p, "import")))
+			continue;
+		for (; q; q = strchr(q, ',')) {
+			q += strspn(q, ", \t");
+			add_import(pc, q);
+		}
+	}
+}
+
+int mt_pycodes_read_defs(struct mt_pycodes *pc, const char *file)
+{
+	struct mt_pycode_info src = {};
+	char why[512], *text;
+	size_t len;
+	int e;
+
+	if (!names_a_file(file))
+		return -ENOENT;
+	e = read_source(pc, file, &text, &len, why, sizeof(why));
+	if (!e)
+		e = split_lines(&src, text, len);
+	if (!e)
+		e = add_defs(pc, src.lines, src.nlines, file);
+	if (!e)
+		add_imports(pc, src.lines, src.nlines);
+	free(src.lines);
+	free(src.text);
+	return e;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted, each name once. */
+static void sort_defs(struct mt_pycodes *pc)
+{
+	size_t i, n = 0;
+
+	if (pc->defs_sorted)
+		return;
+	if (pc->ndefs)
+		qsort(pc->defs, pc->ndefs, sizeof(*pc->defs), str_cmp);
+	for (i = 0; i < pc->ndefs; i++) {
+		if (n && !strcmp(pc->defs[n - 1], pc->defs[i]))
+			free(pc->defs[i]);
+		else
+			pc->defs[n++] = pc->defs[i];
+	}
+	pc->ndefs = n;
+	pc->defs_sorted = true;
+}
+
+/* A qualname's own name: "Class.method" -> "method". */
+static const char *last_part(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+
+	return dot ? dot + 1 : name;
+}
+
+bool mt_pycodes_defines(struct mt_pycodes *pc, const char *name)
+{
+	const char *key = last_part(name);
+
+	sort_defs(pc);
+	return pc->ndefs && bsearch(&key, pc->defs, pc->ndefs, sizeof(*pc->defs), str_cmp);
+}
+
+int mt_pycodes_suggest(struct mt_pycodes *pc, const char *name, const char **out, int max)
+{
+	struct mt_suggest s;
+
+	sort_defs(pc);
+	if (mt_suggest_init(&s, last_part(name)))
+		return 0;
+	for (size_t i = 0; i < pc->ndefs; i++)
+		mt_suggest_offer(&s, pc->defs[i]);
+	return mt_suggest_best(&s, out, max);
+}
+
 const struct mt_pycode_info *mt_pycodes_at(const struct mt_pycodes *pc, uint32_t code)
 {
 	return code < pc->ncodes && pc->codes[code].name ? &pc->codes[code] : NULL;
@@ -199,6 +400,15 @@ void mt_pycodes_free(struct mt_pycodes *pc)
 		free(pc->codes[i].file);
 	}
 	free(pc->codes);
+	for (size_t i = 0; i < pc->ndefs; i++)
+		free(pc->defs[i]);
+	free(pc->defs);
+	for (size_t i = 0; i < pc->ndefs_files; i++)
+		free(pc->defs_files[i]);
+	free(pc->defs_files);
+	for (size_t i = 0; i < pc->nimports; i++)
+		free(pc->imports[i]);
+	free(pc->imports);
 	if (pc->proc_opened) {
 		if (pc->rootfd >= 0)
 			close(pc->rootfd);

@@ -35,6 +35,17 @@ struct mt_pycodes {
 	bool proc_opened;
 	int procfd, rootfd;
 	bool read_timed_out; /* then its file system hangs: no more reads of this target's files */
+	/*
+	 * The functions (and classes) the sources read so far define, by name:
+	 * what a -f name that matches nothing may have meant. Sorted on demand.
+	 */
+	char **defs;
+	size_t ndefs, defs_cap;
+	bool defs_sorted;
+	char **defs_files;    /* the sources they come from, each once, as first named */
+	size_t ndefs_files, defs_files_cap;
+	char **imports;       /* modules those sources import, as paths: "pkg/mod" */
+	size_t nimports, imports_cap;
 };
 
 /*
@@ -44,6 +55,17 @@ struct mt_pycodes {
  */
 int mt_pycodes_add(struct mt_pycodes *pc, uint32_t code, uint32_t target, const char *name,
 		   const char *file, int firstlineno);
+/*
+ * Read file (relative to the target's working directory, as the target
+ * could read it) for the names it defines, and the modules it imports (added
+ * to pc->imports, each once, up to a bound). 0, or -errno (unreadable: not
+ * said).
+ */
+int mt_pycodes_read_defs(struct mt_pycodes *pc, const char *file);
+/* Does a source read so far define name (a qualname "C.m": its last part)? */
+bool mt_pycodes_defines(struct mt_pycodes *pc, const char *name);
+/* Up to max defined names close to name, best first (user/suggest.h); they belong to pc. */
+int mt_pycodes_suggest(struct mt_pycodes *pc, const char *name, const char **out, int max);
 const struct mt_pycode_info *mt_pycodes_at(const struct mt_pycodes *pc, uint32_t code);
 /* The text of a line, or NULL. */
 const char *mt_pycode_source(const struct mt_pycode_info *ci, int line);

@@ -54,6 +54,61 @@ bool mt_python_wants(const struct mt_python *py, struct mt_elf *interp, const st
 	return !interp || mt_elf_find_func(interp, spec->name, &s);
 }
 
+/* An interpreter's word of a command line: "python3.11", "/usr/bin/python3", "env". */
+static bool interpreter_word(const char *arg)
+{
+	const char *base = strrchr(arg, '/');
+
+	base = base ? base + 1 : arg;
+	return !strncmp(base, "python", 6) || !strcmp(base, "env");
+}
+
+/* After the options of the interpreter (python3 --help): the script, or NULL. */
+static const char *script_after_options(char *const *argv)
+{
+	for (; *argv; argv++) {
+		const char *a = *argv;
+
+		if (!strcmp(a, "--"))
+			return argv[1];
+		if (a[0] != '-' || !a[1])
+			return a[0] == '-' ? NULL : a; /* "-": stdin */
+		if (!strcmp(a, "--check-hash-based-pycs") && argv[1]) {
+			argv++;
+			continue;
+		}
+		if (a[1] == '-')
+			continue;
+		/* A cluster of one-letter options ("-uW", "-Wignore"): -c, -m end the options. */
+		for (a++; *a; a++) {
+			if (*a == 'c' || *a == 'm')
+				return NULL;
+			if (*a == 'W' || *a == 'X') {
+				if (!a[1] && argv[1])
+					argv++;
+				break;
+			}
+		}
+	}
+	return NULL;
+}
+
+const char *mt_python_script(char *const *argv)
+{
+	const char *script;
+
+	if (!argv || !argv[0])
+		return NULL;
+	if (ends_with(argv[0], ".py")) {
+		script = argv[0];
+	} else {
+		while (*argv && interpreter_word(*argv))
+			argv++;
+		script = script_after_options(argv);
+	}
+	return script && ends_with(script, ".py") ? script : NULL;
+}
+
 static int version_error(const struct mt_python *py, char *err, size_t errlen)
 {
 	size_t n;

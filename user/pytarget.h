@@ -35,6 +35,14 @@ int mt_python_detect(pid_t pid, const char *exe, struct mt_python *py, char *err
 bool mt_python_wants(const struct mt_python *py, struct mt_elf *interp, const struct mt_spec *spec);
 
 /*
+ * The script a command line (argv, NULL-terminated) has CPython run:
+ * "python3 -u app.py", "env python3 app.py", or "./app.py" itself (a "#!"
+ * script). NULL for -c, -m, stdin, or a script whose name does not end in
+ * ".py" (nothing says it is Python). Points into argv.
+ */
+const char *mt_python_script(char *const *argv);
+
+/*
  * Fill a Python target for spec. exact: the USDT path (fails where the
  * interpreter has no probes), else frame walking. 0 or -errno with err set
  * (not CPython, unsupported version, no probes for --exact).

@@ -13,12 +13,19 @@
  * Index of the OBJECT/NAME separator, or -1. Colons come in runs: a run of
  * even length is C++ scoping ("ns::f"); in a run of odd length the first
  * colon separates, so "lib:::f" is object "lib", name "::f" (global scope).
+ * Brackets hold no separator: a demangled ABI tag, "load[abi:cxx11]", is
+ * part of the name.
  */
 static long find_separator(const char *s)
 {
 	size_t i = 0, run;
+	const char *close;
 
 	while (s[i]) {
+		if (s[i] == '[' && (close = strchr(s + i, ']'))) {
+			i = (size_t)(close - s) + 1;
+			continue;
+		}
 		if (s[i] != ':') {
 			i++;
 			continue;

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "log.h"
+#include "procfs.h"
 #include "spec.h"
 #include "targets.h"
+#include "termtext.h"
 
 static int resolve_one(const struct mt_env *env, const struct mt_python *py, struct mt_elf *interp,
 		       const struct mt_resolve_ctx *rc, const char *text, struct mt_target *t, char *err,
@@ -114,4 +117,122 @@ int mt_targets_resolve(const struct mt_env *env, pid_t pid, const char *exe, str
 	}
 	mt_elf_close(interp);
 	return e;
+}
+
+/* The sources the names are checked against: how messages name them. */
+static void describe_sources(const struct mt_pycodes *codes, char *out, size_t len)
+{
+	const char *first = codes->defs_files[0];
+	char *file = mt_term_escape(first, strlen(first), false);
+	size_t more = codes->ndefs_files - 1;
+
+	mt_set_err(out, len, "%s", file ? file : "?");
+	if (more)
+		mt_add_err(out, len, " and %zu more source%s", more, more == 1 ? "" : "s");
+	free(file);
+}
+
+/*
+ * The script and the modules it imports from its own directory (the first
+ * entry of sys.path), theirs too: where a program's own functions are.
+ */
+static void read_script(struct mt_pycodes *codes, const char *script)
+{
+	const char *slash = strrchr(script, '/');
+	int dirlen = slash ? (int)(slash - script + 1) : 0;
+	char *path;
+
+	if (mt_pycodes_read_defs(codes, script))
+		return;
+	for (size_t i = 0; i < codes->nimports; i++) {
+		if (asprintf(&path, "%.*s%s.py", dirlen, script, codes->imports[i]) < 0)
+			return;
+		mt_pycodes_read_defs(codes, path);
+		free(path);
+	}
+}
+
+/*
+ * Is t a Python target no source read so far defines? "<module>",
+ * "<lambda>" and the like are made by no def: the sources cannot tell.
+ */
+static bool undefined_python(struct mt_pycodes *codes, const struct mt_target *t)
+{
+	return t->kind == MT_KIND_PYTHON && !strchr(t->func, '<') &&
+	       !mt_pycodes_defines(codes, t->func);
+}
+
+/*
+ * Close names the sources define for t, "'a', 'b'", into list; how many.
+ * Only then is a name worth a word: one close to none may be made where
+ * no source shows it (exec(), another package), correctly.
+ */
+static int close_names(struct mt_pycodes *codes, const struct mt_target *t, char *list,
+		       size_t len)
+{
+	const char *sugg[3];
+	int n, k;
+
+	if (!undefined_python(codes, t))
+		return 0;
+	n = mt_pycodes_suggest(codes, t->func, sugg, 3);
+	list[0] = '\0';
+	for (k = 0; k < n; k++)
+		mt_add_err(list, len, "%s'%s'", k ? ", " : "", sugg[k]);
+	return n;
+}
+
+void mt_targets_check_python(char *const *cmd, pid_t pid, const struct mt_target *targets,
+			     size_t n, struct mt_pycodes *codes)
+{
+	char **argv = NULL, what[512], list[256];
+	const char *script;
+	bool any = false;
+	int argc;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		any |= targets[i].kind == MT_KIND_PYTHON;
+	if (!any || (!cmd && mt_proc_cmdline(pid, &argv, &argc)))
+		return;
+	script = mt_python_script(cmd ? cmd : argv);
+	if (script)
+		read_script(codes, script);
+	for (i = 0; i < n; i++)
+		if (targets[i].py_file)
+			mt_pycodes_read_defs(codes, targets[i].py_file);
+	mt_proc_free_argv(argv);
+	/* Launch mode: nothing is loaded yet; the end of the run says what was never seen. */
+	if (cmd || !codes->ndefs_files)
+		return;
+	describe_sources(codes, what, sizeof(what));
+	for (i = 0; i < n; i++)
+		if (close_names(codes, &targets[i], list, sizeof(list)))
+			mt_warn("no Python function '%s' in process %d yet, only %s in %s; tracing it when it appears",
+				targets[i].func, (int)pid, list, what);
+}
+
+static bool python_target_seen(const struct mt_pycodes *codes, size_t target)
+{
+	for (uint32_t c = 0; c < codes->ncodes; c++) {
+		const struct mt_pycode_info *ci = mt_pycodes_at(codes, c);
+
+		if (ci && ci->target == target)
+			return true;
+	}
+	return false;
+}
+
+void mt_targets_suggest_python(pid_t pid, const struct mt_target *targets, size_t n,
+			       struct mt_pycodes *codes)
+{
+	char what[512], list[256];
+
+	for (size_t i = 0; i < n; i++) {
+		if (python_target_seen(codes, i) || !close_names(codes, &targets[i], list, sizeof(list)))
+			continue;
+		describe_sources(codes, what, sizeof(what));
+		mt_warn("no Python function '%s' was seen in process %d (none in %s); did you mean %s?",
+			targets[i].func, (int)pid, what, list);
+	}
 }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include "env.h"
+#include "pysource.h"
 #include "pytarget.h"
 #include "resolve.h"
 
@@ -20,5 +21,19 @@
  */
 int mt_targets_resolve(const struct mt_env *env, pid_t pid, const char *exe, struct mt_python *py,
 		       struct mt_target **out, size_t *n, char *err, size_t errlen);
+
+/*
+ * Python names, checked against the sources the process runs (its script,
+ * and the FILE.py of FILE.py:NAME specs), read into codes as the target
+ * could read them. Attach mode (cmd NULL): warns of each Python target that
+ * no source read defines yet, as it may still appear (an import, exec), but
+ * that a close name they define may be meant.
+ */
+void mt_targets_check_python(char *const *cmd, pid_t pid, const struct mt_target *targets,
+			     size_t n, struct mt_pycodes *codes);
+
+/* At the end: for each Python target never seen, the close names the sources define. */
+void mt_targets_suggest_python(pid_t pid, const struct mt_target *targets, size_t n,
+			       struct mt_pycodes *codes);
 
 #endif

@@ -1,5 +1,5 @@
 #!/bin/bash
-# C++: functions by demangled name; C++ code is refused without --cxx-noexcept (a throw through a probed frame kills the process)
+# C++: functions by demangled name, ABI tags optional; C++ code is refused without --cxx-noexcept (a throw through a probed frame kills the process)
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 . "$(dirname "$0")/../lib.sh"
 require_env
@@ -20,6 +20,16 @@ for name in 'ns::Grower::grow' 'ns::Grower::grow(int)'; do
 	run_memtrace --cxx-noexcept -o "$json" -f "$name" -- "$TARGETS/cxx_grow" --log "$log" 8 4
 	assert_rc 0 "--cxx-noexcept -f '$name'"
 	grep -q '^caught' "$log" || fail "the target's own exception was not caught: $(cat "$log")"
+	assert_calls_match "$json" "$name" "$log"
+done
+
+# A function returning std::string has an ABI tag, load_words[abi:cxx11](int):
+# its plain name finds it, the tagged one too, and the tag's ':' separates nothing.
+for name in 'load_words' 'load_words[abi:cxx11]' 'cxx_grow:load_words[abi:cxx11]'; do
+	log=$(new_log cxx)
+	json=$TMP/cxx.$SEQ.ndjson
+	run_memtrace --cxx-noexcept -o "$json" -f "$name" -- "$TARGETS/cxx_grow" --log "$log" --words 8 4
+	assert_rc 0 "--cxx-noexcept -f '$name'"
 	assert_calls_match "$json" "$name" "$log"
 done
 exit 0

@@ -17,7 +17,7 @@
 #include "unit.h"
 #include "fixture.h"
 
-static char tmpdir[] = "/tmp/mt_elfsym.XXXXXX";
+static char *tmpdir;
 
 static const char fixture_src[] =
 	"#include <stdlib.h>\n"
@@ -42,6 +42,9 @@ static const char fixture_src[] =
 	"	return (int)s;\n"
 	"}\n"
 	"__attribute__((noipa)) int add_one(int x) { return x + 1; }\n"
+	/* C++'s load_words[abi:cxx11](), as g++ names a function returning std::string. */
+	"__attribute__((noipa, used)) int load_words(void) __asm__(\"_Z10load_wordsB5cxx11v\");\n"
+	"int load_words(void) { return 7; }\n"
 	/* Six values live across a call: the prologue starts with push %r15 (41 57). */
 	"__attribute__((noipa)) long many(long a, long b, long c, long d, long e)\n"
 	"{\n"
@@ -157,6 +160,22 @@ static void check_func(struct mt_elf *elf, const char *file, const char *name)
 	      "%s starts with endbr64 in the file (-fcf-protection=full)", name);
 }
 
+/* A demangled name with an ABI tag is found by its plain name and by its tagged one. */
+static void check_abi_tag(struct mt_elf *elf)
+{
+	static const char *const names[] = { "load_words", "load_words()", "load_words[abi:cxx11]",
+					     "load_words[abi:cxx11]()" };
+	struct mt_sym s;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		CHECK_INT(mt_elf_find_func(elf, names[i], &s), 0, names[i]);
+		CHECK(!strcmp(s.name, "_Z10load_wordsB5cxx11v"), "'%s' is _Z10load_wordsB5cxx11v (got %s)",
+		      names[i], s.name);
+	}
+	CHECK_INT(mt_elf_find_func(elf, "load_words[abi:cxx1]", &s), -ENOENT, "another ABI tag");
+	CHECK_INT(mt_elf_find_func(elf, "load_word", &s), -ENOENT, "a prefix of the name");
+}
+
 static void test_pie(void)
 {
 	char *f = fixture("pie");
@@ -196,6 +215,7 @@ static void test_pie(void)
 	for (i = 0; i < n; i++)
 		CHECK(strcmp(sugg[i], "Grow"), "an exact name is not its own suggestion");
 	CHECK_INT(mt_elf_find_func(elf, "Grwo", &(struct mt_sym){ 0 }), -ENOENT, "misspelt name");
+	check_abi_tag(elf);
 	mt_elf_close(elf);
 out:
 	free(f);
@@ -293,32 +313,26 @@ out:
 	free(f);
 }
 
-/* libc as this process maps it: path, and file offset of a runtime address. */
+/* libc as this process maps it (procfs.c's maps parser): path, and file offset of a runtime address. */
 static int libc_mapping(const void *addr, char **path, uint64_t *off)
 {
-	unsigned long start, end, moff;
-	char *line = NULL, *p;
-	size_t cap = 0;
-	int pos, found = -1;
-	FILE *f = fopen("/proc/self/maps", "r");
+	struct mt_map *maps = NULL;
+	size_t n = 0, i;
+	int found = -1;
 
-	while (f && found && getline(&line, &cap, f) > 0) {
-		pos = 0;
-		if (sscanf(line, "%lx-%lx %*s %lx %*s %*u %n", &start, &end, &moff, &pos) < 3 || !pos)
+	if (mt_proc_maps(getpid(), &maps, &n))
+		return -1;
+	for (i = 0; i < n && found; i++) {
+		const char *b = strrchr(maps[i].path, '/');
+
+		if (!b || strcmp(b, "/libc.so.6") || (uintptr_t)addr < maps[i].start ||
+		    (uintptr_t)addr >= maps[i].end)
 			continue;
-		p = line + pos;
-		p[strcspn(p, "\n")] = '\0';
-		if (strcmp(strrchr(p, '/') ? strrchr(p, '/') + 1 : p, "libc.so.6"))
-			continue;
-		if ((uintptr_t)addr >= start && (uintptr_t)addr < end) {
-			*path = strdup(p);
-			*off = (uintptr_t)addr - start + moff;
-			found = 0;
-		}
+		*path = strdup(maps[i].path);
+		*off = (uintptr_t)addr - maps[i].start + maps[i].offset;
+		found = *path ? 0 : -1;
 	}
-	free(line);
-	if (f)
-		fclose(f);
+	mt_proc_maps_free(maps, n);
 	return found;
 }
 
@@ -476,10 +490,7 @@ static int build_fixtures(void)
 
 int main(void)
 {
-	if (!mkdtemp(tmpdir)) {
-		CHECK(0, "mkdtemp: %s", strerror(errno));
-		return unit_done();
-	}
+	tmpdir = unit_tmpdir("elfsym");
 	CHECK_INT(build_fixtures(), 0, "fixtures compile (cc, strip)");
 	test_pie();
 	test_nopie();
@@ -489,6 +500,5 @@ int main(void)
 	test_data();
 	test_load_bias();
 	test_errors();
-	sh("rm -rf '%s'", tmpdir);
-	return unit_done();
+	return unit_finish(tmpdir);
 }

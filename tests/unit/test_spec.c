@@ -53,12 +53,18 @@ int main(void)
 	ok_case("/usr/lib/x86_64-linux-gnu/libc.so.6:malloc", "/usr/lib/x86_64-linux-gnu/libc.so.6",
 		"malloc");
 	ok_case("main:build_index", "main", "build_index");
+	/* A demangled ABI tag is part of the name, its ':' no separator. */
+	ok_case("load_words[abi:cxx11]", NULL, "load_words[abi:cxx11]");
+	ok_case("ns::load_words[abi:cxx11](int)", NULL, "ns::load_words[abi:cxx11](int)");
+	ok_case("app:load_words[abi:cxx11]", "app", "load_words[abi:cxx11]");
+	ok_case("ns::Vec::operator[]", NULL, "ns::Vec::operator[]");
 
 	bad_case("", "empty");
 	bad_case(":f", "empty object");
 	bad_case("lib:", "no function name");
 	bad_case("a:b:c", "more than one");
 	bad_case("lib:ns::f:g", "more than one");
+	bad_case("a:load[abi:cxx11]:b", "more than one");
 
 	/* NULL err buffer is allowed; free is NULL-safe and idempotent. */
 	CHECK_INT(mt_spec_parse("x:", &s, NULL, 0), -EINVAL, "NULL err buffer");
