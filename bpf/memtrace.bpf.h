@@ -44,6 +44,16 @@ static __always_inline void lose_table_record(void)
 	__sync_fetch_and_add(&lost_tables, 1);
 }
 
+/* Room in the ring buffer for a record the tables need: NULL, the loss counted, when full. */
+static __always_inline void *reserve_table_record(__u64 size)
+{
+	void *r = bpf_ringbuf_reserve(&events, size, 0);
+
+	if (!r)
+		lose_table_record();
+	return r;
+}
+
 static __always_inline __s64 rss_total(void)
 {
 	return rss[MT_RSS_FILE] + rss[MT_RSS_ANON] + rss[MT_RSS_SHMEM];

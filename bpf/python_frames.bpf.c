@@ -2,10 +2,14 @@
 /*
  * Python functions by frame walking (the default mode). On each RSS change
  * a thread of the target causes, find the thread's state, walk up to
- * MT_PY_MAX_DEPTH of its Python frames for the innermost one whose code
- * object is a traced function, and charge the change to that (code object,
- * instruction). Userspace (user/pycode.c) turns the pairs into names and
- * lines while the process lives.
+ * MT_PY_MAX_DEPTH of its Python frames and charge the change to every
+ * frame whose code object is a traced function, at the (code object,
+ * instruction) it is running: the innermost at the instruction that changed
+ * memory, an outer one at its call. A code object on the stack more than
+ * once (recursion) is charged once, at its innermost frame. So a traced
+ * function's growth includes its callees', traced or not, as
+ * memory_profiler's does. Userspace (user/pycode.c) turns the pairs into
+ * names and lines while the process lives.
  *
  * x86_64 only: a thread is recognised by fsbase == pthread_self() ==
  * tstate->thread_id, which holds in any pid namespace (native_thread_id is
@@ -46,14 +50,7 @@
  */
 #define MT_PY_NEG_GRACE_NS 50000000ULL
 
-/* The innermost traced frame of a walk. */
-struct py_frame_match {
-	__u64 code;   /* its code object */
-	__s32 instr;  /* code units; -1 before the frame's first instruction */
-	__s32 target; /* value from py_frame_names / py_frame_verdicts */
-};
-
-/* RSS changes per (code object, instruction) of the traced frame: userspace reads them. */
+/* RSS changes per (code object, instruction) of a traced frame: userspace reads them. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
@@ -135,6 +132,9 @@ struct mt_py_scratch {
 	char name[MT_PY_NAME_MAX];
 	char file[2 *
 		  MT_PY_SUFFIX_MAX]; /* a suffix and the '/' before it; power of two for masking */
+	/* The code objects the current walk has charged: at most one per frame. */
+	__u64 charged[MT_PY_MAX_DEPTH];
+	__u32 ncharged;
 };
 
 struct {
@@ -377,13 +377,82 @@ __attribute__((noinline)) int mt_py_code_target(__u64 code)
 }
 
 /*
- * Walk the current thread's Python frames (of the target described by
- * py_frame_offsets and py_frame_runtime) for the innermost one, among the
- * first MT_PY_MAX_DEPTH, whose code object is traced. False when there is
- * none, or no thread state (not a Python thread, or py_frame_runtime not
- * set yet), or no Python frame (idle, or running C with no Python above).
+ * Has the current walk charged this code object already? If not, remember
+ * it: a recursing function is charged once per change, so its growth is not
+ * multiplied by its depth. Global, so its loop is verified once rather than
+ * once per frame of the walk.
  */
-static __always_inline bool py_frame_walk(struct py_frame_match *m)
+__attribute__((noinline)) int mt_py_first_sight(__u64 code)
+{
+	struct mt_py_scratch *s;
+	__u32 zero = 0, n, i;
+
+	s = bpf_map_lookup_elem(&py_frame_scratch, &zero);
+	if (!s)
+		return 0;
+	n = s->ncharged;
+	for (i = 0; i < MT_PY_MAX_DEPTH; i++) {
+		if (i >= n)
+			break;
+		if (s->charged[i] == code)
+			return 0;
+	}
+	/* One per frame of a walk bounded by MT_PY_MAX_DEPTH: the array cannot fill. */
+	if (n >= MT_PY_MAX_DEPTH)
+		return 0;
+	s->charged[n] = code;
+	s->ncharged = n + 1;
+	return 1;
+}
+
+/*
+ * Charge an RSS change (delta, leaving the process at total) to a traced
+ * frame's (code object, instruction), and announce a code object seen for
+ * the first time: userspace reads it while the process lives. Global,
+ * verified once rather than once per frame of the walk.
+ */
+__attribute__((noinline)) int mt_py_charge(__u64 code, __s32 instr, __s32 target, __s64 delta,
+					   __s64 total)
+{
+	struct mt_pyframe_key k = { .code = code, .instr = instr };
+	struct mt_pyframe_val zero = {}, *v;
+	struct mt_pyframe_rec *r;
+	__u32 one = 1;
+
+	v = map_lookup_or_init(&py_frame_lines, &k, &zero);
+	if (!v) {
+		lose_table_record();
+		return 0;
+	}
+	__sync_fetch_and_add(&v->increment, delta);
+	__sync_fetch_and_add(&v->events, 1);
+	atomic_max(&v->mem, total);
+
+	/* A lookup first: it takes no lock, and the code is almost always announced already. */
+	if (bpf_map_lookup_elem(&py_frame_announced, &k.code) ||
+	    bpf_map_update_elem(&py_frame_announced, &k.code, &one, BPF_NOEXIST))
+		return 0;
+	r = reserve_table_record(sizeof(*r));
+	if (!r)
+		return 0;
+	r->type = MT_REC_PYFRAME;
+	r->target = target;
+	r->code = code;
+	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
+	return 0;
+}
+
+/*
+ * Charge an RSS change the thread caused to each traced code object among
+ * the first MT_PY_MAX_DEPTH of its Python frames (of the target described
+ * by py_frame_offsets and py_frame_runtime), once each, at the instruction
+ * its innermost frame is at. Nothing without a thread state (not a Python
+ * thread, or py_frame_runtime not set yet) or a Python frame (idle, or
+ * running C with no Python above). Costs a walk per RSS change, and nothing
+ * at all while memory does not change. Called by handle_rss_stat in
+ * bpf/memtrace.bpf.c.
+ */
+__hidden int py_frames_account(__s64 delta, __s64 total)
 {
 	const volatile struct mt_py_offsets *off = &py_frame_offsets;
 	__u64 runtime = py_frame_runtime, tstate, frame;
@@ -391,10 +460,11 @@ static __always_inline bool py_frame_walk(struct py_frame_match *m)
 	__u32 zero = 0, tlen, flen, i;
 
 	if (!runtime)
-		return false;
+		return 0;
 	s = bpf_map_lookup_elem(&py_frame_scratch, &zero);
 	if (!s)
-		return false;
+		return 0;
+	s->ncharged = 0;
 	tlen = mt_py_span(off->tstate_next + 8, off->tstate_thread_id + 8, off->tstate_frame + 8, 8,
 			  MT_PY_SCRATCH);
 	flen = mt_py_span(off->frame_code + 8, off->frame_previous + 8, off->frame_instr + 8,
@@ -403,12 +473,12 @@ static __always_inline bool py_frame_walk(struct py_frame_match *m)
 
 	tstate = mt_py_find_tstate(off, runtime, mt_py_current_fsbase(), s, tlen);
 	if (!tstate)
-		return false;
+		return 0;
 	frame = mt_py_u64(s->tstate, off->tstate_frame, MT_PY_SCRATCH);
 	if (off->cframe_current_frame != MT_PY_NONE)
 		frame = frame ? mt_py_read_ptr(frame + off->cframe_current_frame) : 0;
 	if (!flen)
-		return false;
+		return 0;
 
 	for (i = 0; i < MT_PY_MAX_DEPTH; i++) {
 		__u64 code, ip;
@@ -433,54 +503,8 @@ static __always_inline bool py_frame_walk(struct py_frame_match *m)
 			instr = (__s64)ip < 0 ? -1 : (__s32)(ip >> 1);
 		}
 		t = mt_py_code_target(code);
-		if (t >= 0) {
-			m->code = code;
-			m->instr = instr;
-			m->target = t;
-			return true;
-		}
-	}
-	return false;
-}
-
-/*
- * Charge an RSS change the thread caused to the instruction its innermost
- * traced Python frame is at. Costs a walk per RSS change, and nothing at
- * all while memory does not change. Called by handle_rss_stat in
- * bpf/memtrace.bpf.c.
- */
-__hidden int py_frames_account(__s64 delta, __s64 total)
-{
-	struct mt_pyframe_val zero = {}, *v;
-	struct mt_pyframe_key k = {};
-	struct py_frame_match m;
-	__u32 one = 1;
-
-	if (!py_frame_walk(&m))
-		return 0;
-	k.code = m.code;
-	k.instr = m.instr;
-	v = map_lookup_or_init(&py_frame_lines, &k, &zero);
-	if (!v) {
-		lose_table_record();
-		return 0;
-	}
-	__sync_fetch_and_add(&v->increment, delta);
-	__sync_fetch_and_add(&v->events, 1);
-	atomic_max(&v->mem, total);
-
-	/* First sight of this code object: userspace reads it while the process lives. */
-	if (!bpf_map_update_elem(&py_frame_announced, &k.code, &one, BPF_NOEXIST)) {
-		struct mt_pyframe_rec *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
-
-		if (!r) {
-			lose_table_record();
-			return 0;
-		}
-		r->type = MT_REC_PYFRAME;
-		r->target = m.target;
-		r->code = k.code;
-		bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
+		if (t >= 0 && mt_py_first_sight(code))
+			mt_py_charge(code, instr, t, delta, total);
 	}
 	return 0;
 }

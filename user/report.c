@@ -200,6 +200,27 @@ static char *display_name(const struct mt_func_stats *fs, bool shared)
 	return esc;
 }
 
+static bool same_str(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return !strcmp(a, b);
+}
+
+/*
+ * Frame walking lists a line for every place it saw memory change in a
+ * function, even when the changes summed to nothing there: a function
+ * without lines is one it never saw memory change in.
+ */
+static bool has_lines(const struct mt_stats *s, const struct mt_func_stats *fs)
+{
+	for (size_t i = 0; i < s->nlines; i++) {
+		if (same_str(s->lines[i].func, fs->func) && same_str(s->lines[i].file, fs->file))
+			return true;
+	}
+	return false;
+}
+
 void mt_report_functions(FILE *f, const struct mt_stats *in)
 {
 	size_t width[NCOLS], i, w;
@@ -245,7 +266,8 @@ void mt_report_functions(FILE *f, const struct mt_stats *in)
 		/* Tells "no call seen" apart from "calls that did not grow memory". */
 		if (fs->calls_known && fs->calls == 0 && fs->open == 0) {
 			fprintf(f, "  %s: never called while tracing\n", fs->func);
-		} else if (!fs->calls_known && fs->growth == 0 && fs->thread_growth == 0) {
+		} else if (!fs->calls_known && fs->growth == 0 && fs->thread_growth == 0 &&
+			   !has_lines(in, &in->funcs[i])) {
 			/* Frame walking sees a function only when memory changes inside it. */
 			fprintf(f, "  %s: no memory change seen inside it while tracing (calls are "
 				"counted with --exact)\n", fs->func);
@@ -264,13 +286,6 @@ out:
 }
 
 /* Line tables */
-
-static bool same_str(const char *a, const char *b)
-{
-	if (!a || !b)
-		return a == b;
-	return !strcmp(a, b);
-}
 
 static bool same_group(const struct mt_line_stats *a, const struct mt_line_stats *b)
 {
