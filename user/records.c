@@ -116,6 +116,11 @@ int mt_rec_call(struct mt_json *j, const struct mt_call *c)
 		mt_json_key(j, "open");
 		mt_json_bool(j, true);
 	}
+	/* Only when true: most calls begin while traced. */
+	if (c->partial) {
+		mt_json_key(j, "partial");
+		mt_json_bool(j, true);
+	}
 	return end(j);
 }
 
@@ -164,6 +169,7 @@ static void summary_func(struct mt_json *j, const struct mt_func_stats *f)
 	kv_int(j, "thread_growth", f->thread_growth);
 	kv_uint(j, "unwound", f->unwound);
 	kv_uint(j, "untimed", f->untimed);
+	kv_uint(j, "partial", f->partial);
 	mt_json_obj_end(j);
 }
 
