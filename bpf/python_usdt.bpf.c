@@ -16,6 +16,13 @@
 const volatile __u32 py_ntargets = 0;
 const volatile struct mt_py_target py_targets[MT_PY_MAX_TARGETS] = {};
 __u32 py_ncodes; /* code indices handed out */
+/*
+ * When every probe was live, and the RSS then: set by userspace (0 until
+ * then). A call found running that began before tracing is measured from
+ * here (py_early_call()).
+ */
+__u64 trace_start_ts;
+__s64 trace_start_rss;
 
 /*
  * The probes pass UTF-8 buffers owned by the code object's name and
@@ -266,10 +273,29 @@ int BPF_USDT(py_entry, void *file, void *name, int lineno)
 }
 
 /*
+ * A call that began before tracing ran through all of it: its window
+ * starts when tracing began, and its peak so far is the process's peak
+ * since then. What the thread itself caused is known only from now on.
+ */
+static __always_inline void py_partial_from_start(struct mt_active *a)
+{
+	/* Each 0 until userspace sets it (a live process's RSS is never 0): whatever the order seen. */
+	__u64 ts = *(volatile __u64 *)&trace_start_ts;
+	__s64 rss_then = *(volatile __s64 *)&trace_start_rss;
+
+	if (!ts || !rss_then)
+		return;
+	a->ts_entry = ts;
+	a->rss_entry = rss_then;
+	atomic_max(&a->rss_peak, rss_peak);
+	atomic_max(&a->rss_peak, a->rss_entry);
+}
+
+/*
  * The frame at the thread's lowest depth began before tracing did. The
  * first time it shows (a line or its return), if it is a traced function
- * with no open call of its own, open one flagged partial from now: its
- * entry was never seen, and its figures cover only what follows. Checked
+ * with no open call of its own, open one flagged partial: its entry was
+ * never seen, so its figures cover it from when tracing began. Checked
  * once per frame, so that a long-running caller (the module, main())
  * costs one lookup, not one per line.
  */
@@ -286,8 +312,10 @@ static __always_inline struct mt_active *py_early_call(__u32 tid, struct py_thre
 	if (code >= MT_MAX_CODES || open_call(tid, MT_MAX_FUNCS + code))
 		return NULL;
 	a = start_call(tid, MT_MAX_FUNCS + code, code, pt->depth);
-	if (a)
+	if (a) {
 		a->flags = MT_CALL_PARTIAL;
+		py_partial_from_start(a);
+	}
 	return a;
 }
 

@@ -836,7 +836,7 @@ void mt_report_incomplete(const struct mt_stats *s)
 	for (size_t i = 0; i < s->nfuncs; i++)
 		partial += s->funcs[i].partial;
 	if (partial)
-		mt_warn("%" PRIu64 " call%s began before tracing and ended while traced: counted apart as partial, not in Calls, Growth or the per-call maxima (their call records cover only what followed)",
+		mt_warn("%" PRIu64 " call%s began before tracing and ended while traced: counted apart as partial, not in Calls, Growth or the per-call maxima (their call records cover them from when tracing began)",
 			partial, partial == 1 ? "" : "s");
 	for (size_t i = 0; i < s->nfuncs; i++) {
 		const struct mt_func_stats *f = &s->funcs[i];
