@@ -142,6 +142,11 @@ static __always_inline void account_call(const struct mt_active *a, __s64 rss_ex
 
 	if (!agg)
 		return;
+	/* Only part of it was seen: its growth is not the call's, so it is counted apart. */
+	if (flags & MT_CALL_PARTIAL) {
+		__sync_fetch_and_add(&agg->partial, 1);
+		return;
+	}
 	before = __sync_fetch_and_add(&agg->calls, 1);
 	__sync_fetch_and_add(&agg->growth, growth);
 	__sync_fetch_and_add(&agg->thread_growth, a->thread_growth);
@@ -195,6 +200,7 @@ __always_inline __hidden int close_call(struct mt_active *a, __u32 flags, __s64 
 
 	if (a->code != MT_NO_CODE)
 		py_line_end(a, rss_exit);
+	flags |= a->flags;
 	atomic_max(&a->rss_peak, rss_exit);
 	account_call(a, rss_exit, flags);
 	emit_call(a, bpf_ktime_get_ns(), rss_exit, flags);
@@ -257,6 +263,7 @@ __always_inline __hidden struct mt_active *start_call(__u32 tid, __u32 func, __u
 	a->line = 0;
 	a->rss_at_line = 0;
 	a->ret_word = 0;
+	a->flags = 0;
 	/* Published last: walkers skip slots whose tid is 0. */
 	__sync_lock_test_and_set(&a->tid, tid);
 	raise_hiwater(slot + 1);

@@ -18,6 +18,8 @@ extern const volatile __u32 targ_tgid;
 /* memtrace.bpf.c: process RSS per counter, and the tracing-stopped flag (userspace sets it). */
 extern __s64 rss[MT_RSS_NR];
 extern __u32 stopped;
+/* memtrace.bpf.c: the largest RSS since tracing began. */
+extern __s64 rss_peak;
 /* memtrace.bpf.c: records dropped, and of those the ones the tables need. */
 extern __u64 lost, lost_tables;
 

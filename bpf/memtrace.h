@@ -121,6 +121,12 @@ enum mt_call_flags {
 	MT_CALL_UNWOUND = 1,
 	/* The thread exited inside the call (pthread_exit): closed at its exit. */
 	MT_CALL_THREAD_EXIT = 2,
+	/*
+	 * The call began before tracing did (Python, --exact: its frame was
+	 * running when first seen): the record covers it from then on only,
+	 * and it stays out of the function's calls and maxima (mt_func_agg.partial).
+	 */
+	MT_CALL_PARTIAL = 4,
 };
 
 struct mt_call_rec {
@@ -166,6 +172,8 @@ struct mt_active {
 	 * frame is gone (see rss_walk_slot in bpf/memtrace.bpf.c).
 	 */
 	__u64 ret_word;
+	__u32 flags; /* MT_CALL_PARTIAL for a call that began before tracing, else 0 */
+	__u32 pad;
 };
 
 /*
@@ -180,6 +188,7 @@ struct mt_func_agg {
 	__s64 thread_growth;
 	__u64 unwound; /* of calls: ended without returning (MT_CALL_UNWOUND, MT_CALL_THREAD_EXIT) */
 	__u64 untimed; /* calls not counted at all: every open-call slot was busy */
+	__u64 partial; /* not in calls: began before tracing, ended while traced (MT_CALL_PARTIAL) */
 };
 
 #endif /* MEMTRACE_H */

@@ -16,6 +16,13 @@
 const volatile __u32 py_ntargets = 0;
 const volatile struct mt_py_target py_targets[MT_PY_MAX_TARGETS] = {};
 __u32 py_ncodes; /* code indices handed out */
+/*
+ * When every probe was live, and the RSS then: set by userspace (0 until
+ * then). A call found running that began before tracing is measured from
+ * here (py_early_call()).
+ */
+__u64 trace_start_ts;
+__s64 trace_start_rss;
 
 /*
  * The probes pass UTF-8 buffers owned by the code object's name and
@@ -33,12 +40,24 @@ struct {
 	__type(value, __u32); /* code index, or MT_NO_CODE: not traced */
 } py_usdt_codes SEC(".maps");
 
-/* Interpreter frame depth per thread, relative to when tracing began. */
+/*
+ * A thread's interpreter frame depth, 0 at its first event after tracing
+ * began. Frames that were running then sit at 0 and below, and the counter
+ * has never gone below the one that runs now: "low" is the lowest it has
+ * been, so a line or return at depth == low is a frame entered before
+ * tracing (every frame entered since is above the depth at its entry).
+ */
+struct py_thread {
+	__s32 depth;
+	__s32 low;
+	__u32 low_checked; /* the frame at "low" was checked: see py_early_call() */
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
 	__type(key, __u32);
-	__type(value, __s32);
+	__type(value, struct py_thread);
 } py_usdt_depths SEC(".maps");
 
 /* memory_profiler's figures per (code, line): userspace reads them. */
@@ -223,19 +242,28 @@ static __always_inline struct mt_active *py_frame_call(__u32 tid, __s32 depth)
 	return open_lookup(tid, OPEN_BY_DEPTH, depth);
 }
 
+/* The thread's frame depth state, created at its first event since tracing began (NULL: no room). */
+static __always_inline struct py_thread *py_thread_of(__u32 tid)
+{
+	struct py_thread zero = {};
+
+	return map_lookup_or_init(&py_usdt_depths, &tid, &zero);
+}
+
 SEC("usdt")
 int BPF_USDT(py_entry, void *file, void *name, int lineno)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid, code, func;
-	__s32 depth = 1, zero = 0, *d;
+	__s32 depth = 1;
+	struct py_thread *pt;
 	struct mt_active *a;
 
 	if (!traced_call(pid_tgid))
 		return 0;
-	d = map_lookup_or_init(&py_usdt_depths, &tid, &zero);
-	if (d)
-		depth = ++*d;
+	pt = py_thread_of(tid);
+	if (pt)
+		depth = ++pt->depth;
 
 	code = py_code_of(file, name, lineno);
 	if (code >= MT_MAX_CODES)
@@ -257,24 +285,77 @@ int BPF_USDT(py_entry, void *file, void *name, int lineno)
 	return 0;
 }
 
-/* A traced thread's frame depth, or NULL: not traced, or no entry seen since tracing began. */
-static __always_inline __s32 *traced_depth(__u64 pid_tgid)
+/*
+ * A call that began before tracing ran through all of it: its window
+ * starts when tracing began, and its peak so far is the process's peak
+ * since then. What the thread itself caused is known only from now on.
+ */
+static __always_inline void py_partial_from_start(struct mt_active *a)
+{
+	/* Each 0 until userspace sets it (a live process's RSS is never 0): whatever the order seen. */
+	__u64 ts = *(volatile __u64 *)&trace_start_ts;
+	__s64 rss_then = *(volatile __s64 *)&trace_start_rss;
+
+	if (!ts || !rss_then)
+		return;
+	a->ts_entry = ts;
+	a->rss_entry = rss_then;
+	atomic_max(&a->rss_peak, rss_peak);
+	atomic_max(&a->rss_peak, a->rss_entry);
+}
+
+/*
+ * The frame at the thread's lowest depth began before tracing did. The
+ * first time it shows (a line or its return), if it is a traced function
+ * with no open call of its own, open one flagged partial: its entry was
+ * never seen, so its figures cover it from when tracing began. Checked
+ * once per frame, so that a long-running caller (the module, main())
+ * costs one lookup, not one per line.
+ */
+static __always_inline struct mt_active *py_early_call(__u32 tid, struct py_thread *pt,
+						       void *file, void *name, int lineno)
+{
+	struct mt_active *a;
+	__u32 code;
+
+	if (pt->depth != pt->low || pt->low_checked)
+		return NULL;
+	pt->low_checked = 1;
+	code = py_code_of(file, name, lineno);
+	if (code >= MT_MAX_CODES || open_call(tid, MT_MAX_FUNCS + code))
+		return NULL;
+	a = start_call(tid, MT_MAX_FUNCS + code, code, pt->depth);
+	if (a) {
+		a->flags = MT_CALL_PARTIAL;
+		py_partial_from_start(a);
+	}
+	return a;
+}
+
+/* The open traced call running at the thread's depth, opening a partial one if it began before tracing. */
+static __always_inline struct mt_active *py_running_call(__u64 pid_tgid, struct py_thread **ptp,
+							 void *file, void *name, int lineno)
 {
 	__u32 tid = (__u32)pid_tgid;
+	struct py_thread *pt;
+	struct mt_active *a;
 
-	return traced_call(pid_tgid) ? bpf_map_lookup_elem(&py_usdt_depths, &tid) : NULL;
+	*ptp = pt = traced_call(pid_tgid) ? py_thread_of(tid) : NULL;
+	if (!pt)
+		return NULL;
+	a = py_frame_call(tid, pt->depth);
+	return a ? a : py_early_call(tid, pt, file, name, lineno);
 }
 
 SEC("usdt")
 int BPF_USDT(py_line, void *file, void *name, int lineno)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__s32 *d = traced_depth(pid_tgid);
+	struct py_thread *pt;
 	struct mt_active *a;
 	__s64 rss;
 
 	/* Only lines of the traced frame itself; callees' memory lands on the calling line. */
-	a = d ? py_frame_call((__u32)pid_tgid, *d) : NULL;
+	a = py_running_call(bpf_get_current_pid_tgid(), &pt, file, name, lineno);
 	if (!a)
 		return 0;
 	rss = rss_total();
@@ -286,17 +367,18 @@ int BPF_USDT(py_line, void *file, void *name, int lineno)
 SEC("usdt")
 int BPF_USDT(py_return, void *file, void *name, int lineno)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__s32 depth, *d = traced_depth(pid_tgid);
+	struct py_thread *pt;
 	struct mt_active *a;
 
-	if (!d)
+	a = py_running_call(bpf_get_current_pid_tgid(), &pt, file, name, lineno);
+	if (!pt)
 		return 0;
-	depth = *d;
-	*d = depth - 1;
-	a = py_frame_call((__u32)pid_tgid, depth);
-	if (!a)
-		return 0;
-	close_call(a, 0, rss_total());
+	/* Below the lowest depth so far: the frame there began before tracing too, unchecked. */
+	if (pt->depth-- == pt->low) {
+		pt->low = pt->depth;
+		pt->low_checked = 0;
+	}
+	if (a)
+		close_call(a, 0, rss_total());
 	return 0;
 }

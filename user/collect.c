@@ -50,6 +50,7 @@ void mt_collect_call(const struct mt_collect *col, const struct mt_call_rec *r, 
 		.ended = r->flags & MT_CALL_THREAD_EXIT ? "thread_exit"
 			 : r->flags & MT_CALL_UNWOUND   ? "unwound"
 							  : NULL,
+		.partial = r->flags & MT_CALL_PARTIAL,
 	};
 }
 
@@ -76,6 +77,7 @@ int mt_collect_open_calls(struct mt_collect *col, int64_t rss_now, double t_now,
 			.growth = rss_now - a->rss_entry,
 			.thread_growth = a->thread_growth,
 			.open = true,
+			.partial = a->flags & MT_CALL_PARTIAL,
 		};
 
 		fn(ctx, &c);
@@ -105,6 +107,7 @@ static int add_row(struct mt_collect *col, size_t func, const char *name, const 
 	f->thread_growth = a->thread_growth;
 	f->unwound = a->unwound;
 	f->untimed = a->untimed;
+	f->partial = a->partial;
 	return row;
 }
 

@@ -51,6 +51,15 @@ static void kv_double(struct mt_json *j, const char *key, double v, int decimals
 	mt_json_double(j, v, decimals);
 }
 
+/* A flag written only when set ("key": true): the common case stays short. */
+static void kv_flag(struct mt_json *j, const char *key, bool set)
+{
+	if (!set)
+		return;
+	mt_json_key(j, key);
+	mt_json_bool(j, true);
+}
+
 /* memory_profiler's unknowns (negative) are null, not invented zeros. */
 static void kv_int_or_null(struct mt_json *j, const char *key, int64_t v, bool known)
 {
@@ -111,11 +120,8 @@ int mt_rec_call(struct mt_json *j, const struct mt_call *c)
 	/* Only for calls that did not return: the common case stays short. */
 	if (c->ended)
 		kv_str(j, "ended", c->ended);
-	/* Only when true: completed calls, by far the most, stay short. */
-	if (c->open) {
-		mt_json_key(j, "open");
-		mt_json_bool(j, true);
-	}
+	kv_flag(j, "open", c->open);
+	kv_flag(j, "partial", c->partial);
 	return end(j);
 }
 
@@ -164,6 +170,7 @@ static void summary_func(struct mt_json *j, const struct mt_func_stats *f)
 	kv_int(j, "thread_growth", f->thread_growth);
 	kv_uint(j, "unwound", f->unwound);
 	kv_uint(j, "untimed", f->untimed);
+	kv_uint(j, "partial", f->partial);
 	mt_json_obj_end(j);
 }
 

@@ -24,9 +24,10 @@
 #define KIB 1024
 /*
  * Large enough for any size cell ("-9223372036854775807 B") and for
- * "18446744073709551615 (+18446744073709551615 open)": cells never truncate.
+ * "18446744073709551615 (+18446744073709551615 open, +18446744073709551615
+ * partial)": cells never truncate.
  */
-#define CELL_LEN 64
+#define CELL_LEN 96
 
 bool mt_report_bytes;
 
@@ -110,6 +111,20 @@ static const char *const col_title[NCOLS] = {
 	"Function", "Calls", "Growth (MiB)", "Max growth/call", "Peak in call", "Thread-caused",
 };
 
+/* "3", "3 (+1 open)", "3 (+1 partial)", "3 (+1 open, +1 partial)": the counted calls first. */
+static const char *calls_cell(char *buf, const struct mt_func_stats *fs)
+{
+	int n = snprintf(buf, CELL_LEN, "%" PRIu64, fs->calls);
+
+	if (fs->open && fs->partial)
+		snprintf(buf + n, CELL_LEN - n, " (+%" PRIu64 " open, +%" PRIu64 " partial)", fs->open,
+			 fs->partial);
+	else if (fs->open || fs->partial)
+		snprintf(buf + n, CELL_LEN - n, " (+%" PRIu64 " %s)", fs->open ? fs->open : fs->partial,
+			 fs->open ? "open" : "partial");
+	return buf;
+}
+
 static const char *func_cell(const struct mt_func_stats *fs, int col, char *buf)
 {
 	/* Per-call maxima need at least one counted call. */
@@ -121,11 +136,7 @@ static const char *func_cell(const struct mt_func_stats *fs, int col, char *buf)
 	case COL_CALLS:
 		if (!fs->calls_known)
 			return "-";
-		if (fs->open)
-			snprintf(buf, CELL_LEN, "%" PRIu64 " (+%" PRIu64 " open)", fs->calls, fs->open);
-		else
-			snprintf(buf, CELL_LEN, "%" PRIu64, fs->calls);
-		return buf;
+		return calls_cell(buf, fs);
 	case COL_GROWTH:
 		return size_cell(buf, fs->growth);
 	case COL_GMAX:
@@ -264,7 +275,7 @@ void mt_report_functions(FILE *f, const struct mt_stats *in)
 		const struct mt_func_stats *fs = &s->funcs[i];
 
 		/* Tells "no call seen" apart from "calls that did not grow memory". */
-		if (fs->calls_known && fs->calls == 0 && fs->open == 0) {
+		if (fs->calls_known && fs->calls == 0 && fs->open == 0 && fs->partial == 0) {
 			fprintf(f, "  %s: never called while tracing\n", fs->func);
 		} else if (!fs->calls_known && fs->growth == 0 && fs->thread_growth == 0 &&
 			   !has_lines(in, &in->funcs[i])) {
@@ -500,7 +511,8 @@ static int call_row(struct reader *r, const struct mt_call *c)
 	int idx = c->file ? mt_stats_find_in(s, c->func, c->file) : -1;
 
 	if (idx < 0 && c->file && (idx = mt_stats_find_in(s, c->func, NULL)) >= 0 &&
-	    !s->funcs[idx].file && !s->funcs[idx].calls && !s->funcs[idx].open) {
+	    !s->funcs[idx].file && !s->funcs[idx].calls && !s->funcs[idx].open &&
+	    !s->funcs[idx].partial) {
 		/* The start record's row for this target, not yet tied to a file: tie it. */
 		int e = mt_stats_set_file(s, idx, c->file);
 
@@ -528,7 +540,8 @@ static int read_call(struct reader *r, const json_t *o, double t)
 	    mt_stream_bytes(st, o, "rss_peak", false, &c.rss_peak) ||
 	    mt_stream_bytes(st, o, "growth", true, &c.growth) ||
 	    mt_stream_bytes(st, o, "thread_growth", true, &c.thread_growth) ||
-	    mt_stream_opt_bool(st, o, "open", &c.open) || mt_stream_opt_str(st, o, "file", &c.file))
+	    mt_stream_opt_bool(st, o, "open", &c.open) || mt_stream_opt_str(st, o, "file", &c.file) ||
+	    mt_stream_opt_bool(st, o, "partial", &c.partial))
 		return -1;
 	c.pid = pid;
 	c.tid = tid;
@@ -571,7 +584,7 @@ static int read_summary_func(struct reader *r, const json_t *funcs, size_t i)
 	struct mt_stream *st = &r->st;
 	struct mt_func_stats *f;
 	const char *func, *kind, *file = NULL;
-	int64_t calls, open = 0, gmax, pmax, growth, thread, unwound = 0, untimed = 0;
+	int64_t calls, open = 0, gmax, pmax, growth, thread, unwound = 0, untimed = 0, partial = 0;
 	bool calls_known, known;
 	json_t *o;
 	int idx;
@@ -589,7 +602,8 @@ static int read_summary_func(struct reader *r, const json_t *funcs, size_t i)
 	    mt_stream_bytes(st, o, "growth", true, &growth) ||
 	    mt_stream_bytes(st, o, "thread_growth", true, &thread) ||
 	    mt_stream_opt_int(st, o, "unwound", 0, MAX_COUNT, &unwound) ||
-	    mt_stream_opt_int(st, o, "untimed", 0, MAX_COUNT, &untimed))
+	    mt_stream_opt_int(st, o, "untimed", 0, MAX_COUNT, &untimed) ||
+	    mt_stream_opt_int(st, o, "partial", 0, MAX_COUNT, &partial))
 		return -1;
 	idx = mt_stats_func_in(&r->summary, func, file, kind, calls_known);
 	if (idx < 0)
@@ -603,6 +617,7 @@ static int read_summary_func(struct reader *r, const json_t *funcs, size_t i)
 	f->thread_growth = thread;
 	f->unwound = unwound;
 	f->untimed = untimed;
+	f->partial = partial;
 	return 0;
 }
 
@@ -831,6 +846,13 @@ out:
 
 void mt_report_incomplete(const struct mt_stats *s)
 {
+	uint64_t partial = 0;
+
+	for (size_t i = 0; i < s->nfuncs; i++)
+		partial += s->funcs[i].partial;
+	if (partial)
+		mt_warn("%" PRIu64 " call%s began before tracing and ended while traced: counted apart as partial, not in Calls, Growth or the per-call maxima (their call records cover them from when tracing began)",
+			partial, partial == 1 ? "" : "s");
 	for (size_t i = 0; i < s->nfuncs; i++) {
 		const struct mt_func_stats *f = &s->funcs[i];
 

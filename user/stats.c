@@ -175,6 +175,11 @@ void mt_stats_add_call(struct mt_stats *s, size_t func_idx, const struct mt_call
 		f->open++;
 		return;
 	}
+	/* Only its end was seen: not a call's growth, kept out of the sums and maxima. */
+	if (c->partial) {
+		f->partial++;
+		return;
+	}
 	peak = sat_sub(c->rss_peak, c->rss_entry);
 	/* The maxima start at the first call, not at 0: every call may shrink memory. */
 	if (f->calls == 0 || c->growth > f->growth_max)

@@ -27,6 +27,7 @@ struct mt_call {
 	double dur; /* seconds */
 	int64_t rss_entry, rss_exit, rss_peak, growth, thread_growth;
 	bool open;  /* still running when tracing stopped */
+	bool partial; /* began before tracing: entry is when memtrace first saw it running */
 	const char *ended; /* NULL: it returned; "unwound" (longjmp, exception) or "thread_exit" */
 };
 
@@ -43,6 +44,7 @@ struct mt_func_stats {
 	int64_t thread_growth;
 	uint64_t unwound;    /* of calls: ended without returning (longjmp, exception, thread exit) */
 	uint64_t untimed;    /* calls not counted at all: too many were open at once */
+	uint64_t partial;    /* not in calls: began before tracing, ended while traced */
 };
 
 /* memory_profiler's per-line row. mem < 0 / occurrences < 0: unknown ("-"). */

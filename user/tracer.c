@@ -122,6 +122,22 @@ static void seed_rss(struct memtrace_bpf *skel, pid_t pid, bool launch)
 	skel->bss->sample_peak = skel->bss->rss_peak;
 }
 
+/*
+ * Every probe is live: a Python call found running from now on, with no
+ * entry seen, began before this moment, which starts its window
+ * (py_early_call() in bpf/python_usdt.bpf.c).
+ */
+static void mark_trace_start(struct memtrace_bpf *skel)
+{
+	const __s64 *rss = skel->bss->rss;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* bpf_ktime_get_ns()'s clock */
+	skel->bss->trace_start_rss = rss[MT_RSS_ANON] + rss[MT_RSS_FILE] + rss[MT_RSS_SHMEM];
+	__atomic_store_n(&skel->bss->trace_start_ts, ts.tv_sec * 1000000000ULL + ts.tv_nsec,
+			 __ATOMIC_RELEASE);
+}
+
 /* Every open-call slot starts free, the lowest on top: see free_slots in bpf/memtrace.bpf.c. */
 static int fill_free_slots(struct memtrace_bpf *skel, char *err, size_t errlen)
 {
@@ -390,6 +406,7 @@ int mt_tracer_start(const struct mt_tracer_opts *o, struct mt_tracer **out, char
 		if (e)
 			goto fail;
 	}
+	mark_trace_start(t->skel);
 
 	t->events = o->events;
 	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), dispatch_record, t, NULL);

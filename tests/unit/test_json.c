@@ -494,6 +494,7 @@ static void test_rec_call(void)
 	CHECK_KEY_INTS(v, "call", { "rss_entry", 1000 }, { "rss_exit", 900 }, { "rss_peak", 5000 },
 		       { "growth", -100 }, { "thread_growth", -50 });
 	CHECK(json_object_get(v, "open") == NULL, "completed call has no \"open\"");
+	CHECK(json_object_get(v, "partial") == NULL, "call seen whole has no \"partial\"");
 	CHECK_INT(json_object_size(v), 11, "call has exactly 11 keys");
 	json_decref(v);
 
@@ -502,6 +503,14 @@ static void test_rec_call(void)
 	mt_rec_call(j, &c);
 	v = read_back(j, "open call");
 	CHECK(json_is_true(json_object_get(v, "open")), "open call has \"open\": true");
+	json_decref(v);
+
+	j = rec_open();
+	c.open = false;
+	c.partial = true;
+	mt_rec_call(j, &c);
+	v = read_back(j, "partial call");
+	CHECK(json_is_true(json_object_get(v, "partial")), "partial call has \"partial\": true");
 	json_decref(v);
 }
 
@@ -552,7 +561,7 @@ static void test_rec_summary(void)
 	struct mt_func_stats funcs[] = {
 		{ .func = "Inversa", .kind = "python", .calls_known = true, .calls = 12, .open = 1,
 		  .growth = 79157821, .growth_max = 67643146, .peak_max = 178469273,
-		  .thread_growth = 79157821, .unwound = 2, .untimed = 5 },
+		  .thread_growth = 79157821, .unwound = 2, .untimed = 5, .partial = 3 },
 		{ .func = "grow", .kind = "native", .calls_known = true },
 		{ .func = "walked", .kind = "python", .calls_known = false, .growth = 4096,
 		  .growth_max = 99, .thread_growth = 4096 },
@@ -586,8 +595,8 @@ static void test_rec_summary(void)
 		CHECK_KEY_INTS(o, "functions[0]", { "calls", 12 }, { "open", 1 },
 			       { "growth", 79157821 }, { "growth_max", 67643146 },
 			       { "peak_max", 178469273 }, { "thread_growth", 79157821 },
-			       { "unwound", 2 }, { "untimed", 5 });
-		CHECK_INT(json_object_size(o), 10, "functions[0] has exactly 10 keys");
+			       { "unwound", 2 }, { "untimed", 5 }, { "partial", 3 });
+		CHECK_INT(json_object_size(o), 11, "functions[0] has exactly 11 keys");
 		o = json_array_get(a, 1);
 		check_key_int(o, "calls", 0, "functions[1] (never called)");
 		check_key_null(o, "growth_max", "functions[1] (never called)");

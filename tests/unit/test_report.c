@@ -190,6 +190,19 @@ static void test_function_table(void)
 		   "--bytes: exact integers");
 	free(got);
 	mt_report_bytes = false;
+
+	/* Calls that began before tracing: counted apart, next to the open ones. */
+	mixed[0].partial = 2;
+	s.nfuncs = 1;
+	got = capture(mt_report_functions, &s);
+	CHECK(strstr(got, "a_rather_long_function_name   3 (+1 open, +2 partial)   ") != NULL,
+	      "open and partial calls in the Calls cell: %s", got);
+	free(got);
+	mixed[0].open = 0;
+	got = capture(mt_report_functions, &s);
+	CHECK(strstr(got, "a_rather_long_function_name   3 (+2 partial)   ") != NULL,
+	      "partial calls in the Calls cell: %s", got);
+	free(got);
 }
 
 static void test_line_table(void)

@@ -107,11 +107,35 @@ static void test_only_open(void)
 	mt_stats_free(&s);
 }
 
+/* A call that began before tracing: only its end was seen, so it is counted apart. */
+static void test_partial(void)
+{
+	struct mt_stats s = { 0 };
+	struct mt_call c = call(100, 90000, 95000, 89900, false);
+	int i = mt_stats_func(&s, "span", "python", true);
+	struct mt_func_stats *f = &s.funcs[i];
+
+	c.partial = true;
+	mt_stats_add_call(&s, i, &c);
+	CHECK_INT(f->partial, 1, "partial call counted apart");
+	CHECK_INT(f->calls, 0, "a partial call is not a counted call");
+	CHECK_INT(f->growth, 0, "partial calls add no growth");
+	CHECK_INT(f->thread_growth, 0, "partial calls add no thread growth");
+	CHECK_INT(s.peak_rss, 95000, "the partial call's peak is real");
+	c = call(90000, 91000, 92000, 1000, false);
+	mt_stats_add_call(&s, i, &c);
+	CHECK_INT(f->calls, 1, "the complete call counted");
+	CHECK_INT(f->growth_max, 1000, "growth_max from the complete call only");
+	CHECK_INT(f->peak_max, 2000, "peak_max from the complete call only");
+	mt_stats_free(&s);
+}
+
 int main(void)
 {
 	test_rows();
 	test_aggregation();
 	test_negative();
 	test_only_open();
+	test_partial();
 	return unit_done();
 }
