@@ -64,6 +64,7 @@ enum mt_rec_type {
 	MT_REC_EXIT = 2, /* the traced process ended */
 	MT_REC_CODE = 3, /* a Python function (name, file) matched a target for the first time */
 	MT_REC_PYFRAME = 4, /* frame walking met a traced code object for the first time */
+	MT_REC_STRETCH = 5, /* frame walking: a stretch of a thread's RSS changes inside a function */
 };
 
 /* Frame walking: the code object is resolved in userspace, from the target's memory. */
@@ -84,6 +85,34 @@ struct mt_pyframe_val {
 	__s64 increment; /* sum of the RSS changes the thread caused there */
 	__s64 mem;       /* largest RSS after one of them */
 	__u64 events;
+};
+
+/*
+ * Frame walking: consecutive RSS changes of one thread that each found a
+ * traced function on its stack. Where the function ran, as observed: it was
+ * entered before the first and left after the last.
+ */
+struct mt_stretch_key {
+	__u32 tid;
+	__u32 target; /* the walker's target index */
+};
+
+struct mt_stretch {
+	__u64 ts_first, ts_last; /* CLOCK_MONOTONIC ns of the first and last change */
+	__s64 rss_first, rss_last; /* process RSS after them */
+	__s64 rss_peak;
+};
+
+/* Set in mt_stretch_rec.flags, by userspace only. */
+enum mt_stretch_flags {
+	MT_STRETCH_OPEN = 1, /* still under way at the stop: read from the map */
+};
+
+struct mt_stretch_rec {
+	__u32 type; /* MT_REC_STRETCH */
+	struct mt_stretch_key key;
+	__u32 flags;
+	struct mt_stretch s;
 };
 
 /* A Python function traced through the USDT probes (bpf/python_usdt.bpf.c). */

@@ -36,6 +36,8 @@
 #define MT_PY_CODE_ENTRIES 16384
 #define MT_PY_NAME_ENTRIES 64
 #define MT_PY_TSTATE_ENTRIES 4096
+/* (thread, traced function) pairs with a stretch under way: see py_frame_stretches. */
+#define MT_PY_STRETCH_ENTRIES 4096
 /*
  * How long a thread without a thread state is believed to stay so. Short:
  * the main thread faults pages before the interpreter creates its thread
@@ -101,6 +103,7 @@ struct mt_py_tstate_val {
 	__u64 tstate;
 	__u64 miss_ns;  /* when tstate == 0: when the walk last found none */
 	__u64 first_ns; /* when tstate == 0: when the walk first found none */
+	__u64 last_ns;  /* when tstate != 0: the thread's latest RSS change the walker saw */
 };
 
 struct {
@@ -109,6 +112,20 @@ struct {
 	__type(key, __u64);
 	__type(value, struct mt_py_tstate_val);
 } py_frame_tstates SEC(".maps");
+
+/*
+ * The stretch under way per (thread, walker target): extended while each of
+ * the thread's RSS changes finds the function on its stack; sent to
+ * userspace as an MT_REC_STRETCH record when a later change finds it again
+ * after one that did not (or at the thread's exit), and read from here at
+ * the stop. An entry is reused by its pair's next stretch.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MT_PY_STRETCH_ENTRIES);
+	__type(key, struct mt_stretch_key);
+	__type(value, struct mt_stretch);
+} py_frame_stretches SEC(".maps");
 
 /*
  * The target's layout and its _PyRuntime: set by userspace through the
@@ -186,28 +203,33 @@ static __always_inline __u64 mt_py_current_fsbase(void)
 /*
  * The thread state of the thread whose pthread_t is fsbase: from the cache
  * if its thread_id still says so, else found by walking every interpreter's
- * thread list. Leaves the tstate image (len bytes) in s->tstate.
+ * thread list. Leaves the tstate image (len bytes) in s->tstate. Records now
+ * as the thread's latest RSS change; *prev is the one before (0: unknown).
  */
 static __always_inline __u64 mt_py_find_tstate(const volatile struct mt_py_offsets *off,
 					       __u64 runtime, __u64 fsbase, struct mt_py_scratch *s,
-					       __u32 len)
+					       __u32 len, __u64 now, __u64 *prev)
 {
 	struct mt_py_tstate_val *cached, val = {};
-	__u64 interp, tstate, id, now;
+	__u64 interp, tstate, id;
 	bool unbound = false;
 	__u32 i;
 
+	*prev = 0;
 	if (!fsbase || !len)
 		return 0;
-	now = bpf_ktime_get_ns();
 	cached = bpf_map_lookup_elem(&py_frame_tstates, &fsbase);
 	if (cached && !cached->tstate && now - cached->miss_ns < MT_PY_NEG_TTL_NS &&
 	    now - cached->first_ns > MT_PY_NEG_GRACE_NS)
 		return 0;
 	if (cached && cached->tstate &&
 	    !bpf_probe_read_user(s->tstate, len & (MT_PY_SCRATCH - 1), (void *)cached->tstate) &&
-	    mt_py_u64(s->tstate, off->tstate_thread_id, MT_PY_SCRATCH) == fsbase)
+	    mt_py_u64(s->tstate, off->tstate_thread_id, MT_PY_SCRATCH) == fsbase) {
+		/* Only this thread writes its entry: no atomics needed. */
+		*prev = cached->last_ns;
+		cached->last_ns = now;
 		return cached->tstate;
+	}
 	interp = mt_py_read_ptr(runtime + off->runtime_interp_head);
 	tstate = mt_py_read_ptr(interp + off->interp_threads_head);
 	for (i = 0; i < MT_PY_MAX_THREADS; i++) {
@@ -224,6 +246,7 @@ static __always_inline __u64 mt_py_find_tstate(const volatile struct mt_py_offse
 		id = mt_py_u64(s->tstate, off->tstate_thread_id, MT_PY_SCRATCH);
 		if (id == fsbase) {
 			val.tstate = tstate;
+			val.last_ns = now;
 			bpf_map_update_elem(&py_frame_tstates, &fsbase, &val, BPF_ANY);
 			return tstate;
 		}
@@ -238,7 +261,7 @@ static __always_inline __u64 mt_py_find_tstate(const volatile struct mt_py_offse
 	 */
 	if (!tstate && interp == 0 && !unbound) {
 		cached = bpf_map_lookup_elem(&py_frame_tstates, &fsbase);
-		val.miss_ns = bpf_ktime_get_ns();
+		val.miss_ns = now;
 		val.first_ns = cached && !cached->tstate && cached->first_ns ? cached->first_ns
 									    : val.miss_ns;
 		bpf_map_update_elem(&py_frame_tstates, &fsbase, &val, BPF_ANY);
@@ -442,6 +465,58 @@ __attribute__((noinline)) int mt_py_charge(__u64 code, __s32 instr, __s32 target
 	return 0;
 }
 
+/* A stretch (per-call-like record): counted in lost alone when the ring buffer is full. */
+static __always_inline void mt_py_send_stretch(const struct mt_stretch_key *k,
+					       const struct mt_stretch *st)
+{
+	struct mt_stretch_rec *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+
+	if (!r) {
+		__sync_fetch_and_add(&lost, 1);
+		return;
+	}
+	r->type = MT_REC_STRETCH;
+	r->key = *k;
+	r->flags = 0;
+	r->s = *st;
+	bpf_ringbuf_submit(r, 0);
+}
+
+/*
+ * The thread's RSS change at now (RSS total after it) found walker target
+ * t on its stack: extend the stretch under way if the thread's previous
+ * change (at prev) was part of it, else send that one and begin anew.
+ * One lookup, and an insert only for a pair's first stretch. Global,
+ * verified once rather than once per frame of the walk.
+ */
+__attribute__((noinline)) int mt_py_stretch(__u32 t, __u64 now, __u64 prev, __s64 total)
+{
+	struct mt_stretch_key k = { .tid = (__u32)bpf_get_current_pid_tgid(), .target = t };
+	struct mt_stretch fresh = { .ts_first = now, .ts_last = now, .rss_first = total,
+				    .rss_last = total, .rss_peak = total };
+	struct mt_stretch *v = bpf_map_lookup_elem(&py_frame_stretches, &k);
+
+	if (!v) {
+		/* No room: this change is not drawn; say so as a lost record. */
+		if (bpf_map_update_elem(&py_frame_stretches, &k, &fresh, BPF_NOEXIST))
+			__sync_fetch_and_add(&lost, 1);
+		return 0;
+	}
+	/* Another code object of the same target on this stack: already counted at now. */
+	if (v->ts_last == now)
+		return 0;
+	if (!prev || v->ts_last != prev) {
+		mt_py_send_stretch(&k, v);
+		*v = fresh;
+		return 0;
+	}
+	v->ts_last = now;
+	v->rss_last = total;
+	if (total > v->rss_peak)
+		v->rss_peak = total;
+	return 0;
+}
+
 /*
  * Charge an RSS change the thread caused to each traced code object among
  * the first MT_PY_MAX_DEPTH of its Python frames (of the target described
@@ -455,7 +530,7 @@ __attribute__((noinline)) int mt_py_charge(__u64 code, __s32 instr, __s32 target
 __hidden int py_frames_account(__s64 delta, __s64 total)
 {
 	const volatile struct mt_py_offsets *off = &py_frame_offsets;
-	__u64 runtime = py_frame_runtime, tstate, frame;
+	__u64 runtime = py_frame_runtime, tstate, frame, now = bpf_ktime_get_ns(), prev;
 	struct mt_py_scratch *s;
 	__u32 zero = 0, tlen, flen, i;
 
@@ -471,7 +546,7 @@ __hidden int py_frames_account(__s64 delta, __s64 total)
 			  off->frame_owner == MT_PY_NONE ? 8 : off->frame_owner + 1,
 			  sizeof(s->frame));
 
-	tstate = mt_py_find_tstate(off, runtime, mt_py_current_fsbase(), s, tlen);
+	tstate = mt_py_find_tstate(off, runtime, mt_py_current_fsbase(), s, tlen, now, &prev);
 	if (!tstate)
 		return 0;
 	frame = mt_py_u64(s->tstate, off->tstate_frame, MT_PY_SCRATCH);
@@ -503,17 +578,33 @@ __hidden int py_frames_account(__s64 delta, __s64 total)
 			instr = (__s64)ip < 0 ? -1 : (__s32)(ip >> 1);
 		}
 		t = mt_py_code_target(code);
-		if (t >= 0 && mt_py_first_sight(code))
+		if (t >= 0 && mt_py_first_sight(code)) {
 			mt_py_charge(code, instr, t, delta, total);
+			mt_py_stretch(t, now, prev, total);
+		}
 	}
 	return 0;
 }
 
-/* Drop the current thread's cached thread state: called by handle_exit in bpf/memtrace.bpf.c. */
+/*
+ * Drop the current thread's cached thread state, and send its stretches:
+ * called by handle_exit in bpf/memtrace.bpf.c.
+ */
 __hidden int py_frames_forget_thread(void)
 {
+	struct mt_stretch_key k = { .tid = (__u32)bpf_get_current_pid_tgid() };
 	__u64 fsbase = mt_py_current_fsbase();
+	struct mt_stretch *v;
+	__u32 t;
 
 	bpf_map_delete_elem(&py_frame_tstates, &fsbase);
+	for (t = 0; t < MT_PY_MAX_TARGETS; t++) {
+		k.target = t;
+		v = bpf_map_lookup_elem(&py_frame_stretches, &k);
+		if (!v)
+			continue;
+		mt_py_send_stretch(&k, v);
+		bpf_map_delete_elem(&py_frame_stretches, &k);
+	}
 	return 0;
 }

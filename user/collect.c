@@ -54,6 +54,27 @@ void mt_collect_call(const struct mt_collect *col, const struct mt_call_rec *r, 
 	};
 }
 
+void mt_collect_stretch(const struct mt_collect *col, const struct mt_stretch_rec *r,
+			struct mt_call *c)
+{
+	const struct mt_pyframes *pf = col->frames;
+	uint32_t w = r->key.target;
+	size_t target = w < (uint32_t)pf->nmatch ? pf->target_of[w] : col->ntargets;
+
+	*c = (struct mt_call){
+		.pid = col->pid,
+		.tid = r->key.tid,
+		.func = target < col->ntargets ? col->targets[target].func : "?",
+		.t = r->s.ts_last / 1e9 - col->t0,
+		.dur = (r->s.ts_last - r->s.ts_first) / 1e9,
+		.rss_entry = r->s.rss_first,
+		.rss_exit = r->s.rss_last,
+		.rss_peak = r->s.rss_peak,
+		.growth = r->s.rss_last - r->s.rss_first,
+		.open = r->flags & MT_STRETCH_OPEN,
+	};
+}
+
 int mt_collect_open_calls(struct mt_collect *col, int64_t rss_now, double t_now,
 			  void (*fn)(void *ctx, struct mt_call *call), void *ctx)
 {

@@ -32,6 +32,9 @@ int mt_collect_stats(struct mt_collect *c);
 
 /* A call record as a call: names from the targets and matched Python codes. */
 void mt_collect_call(const struct mt_collect *c, const struct mt_call_rec *r, struct mt_call *out);
+/* A stretch record (frame walking) as a call observed at its ends: no file, no thread_growth. */
+void mt_collect_stretch(const struct mt_collect *c, const struct mt_stretch_rec *r,
+			struct mt_call *out);
 /*
  * The calls still running now (rss_now, t_now on the stream's clock), as
  * open calls, each passed to fn and counted in c->stats (built first).

@@ -114,6 +114,15 @@ static void on_pyframe(void *ctx, const struct mt_pyframe_rec *pr)
 	mt_pyframes_code_seen(&r->frames, pr->target, pr->code, &r->codes);
 }
 
+static void on_stretch(void *ctx, const struct mt_stretch_rec *sr)
+{
+	struct run *r = ctx;
+	struct mt_call c;
+
+	mt_collect_stretch(&r->col, sr, &c);
+	mt_sink_stretch(&r->sink, &c);
+}
+
 static void on_exit_rec(void *ctx, const struct mt_exit_rec *er)
 {
 	struct run *r = ctx;
@@ -409,7 +418,7 @@ static int run_trace(struct run *r)
 	topts.targets = r->targets;
 	topts.ntargets = r->ntargets;
 	topts.events = (struct mt_tracer_events){ .call = on_call, .code = on_code,
-						  .pyframe = on_pyframe, .exit = on_exit_rec, .ctx = r };
+						  .pyframe = on_pyframe, .stretch = on_stretch, .exit = on_exit_rec, .ctx = r };
 	topts.py_off = &r->frames.off;
 	topts.py_runtime = r->frames.runtime;
 	topts.py_match = r->frames.match;
@@ -442,6 +451,7 @@ static int run_trace(struct run *r)
 		mt_warn("out of memory: the tables are incomplete");
 	if (mt_collect_open_calls(&r->col, snap.rss, mt_sink_now(&r->sink), emit_open_call, &r->sink))
 		mt_warn("out of memory: calls still open at the stop are missing from the stream");
+	mt_tracer_open_stretches(r->tracer);
 	/*
 	 * A launched command still running (-d, a signal) runs on untraced:
 	 * the results come first, then we wait for it. Otherwise, too, results

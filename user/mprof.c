@@ -4,6 +4,8 @@
  *   CMDLINE <command>
  *   MEM <MiB> <unix time>
  *   FUNC <name> <MiB at entry> <unix time> <MiB at return> <unix time> <stack level>
+ * FUNC brackets are calls, or with frame walking the stretches where the
+ * function was seen (user/series.h): mprof has no way to mark them apart.
  */
 #include <math.h>
 #include <stdio.h>

@@ -3,7 +3,8 @@
  * RSS over time as a self-contained SVG (no fonts, scripts or links), in
  * the manner of `mprof plot`: the RSS curve, anon and file beneath it, the
  * kernel-side peaks between samples, each traced call as a bracket over
- * the memory it spanned, and the overall peak marked.
+ * the memory it spanned (dotted and lighter where frame walking only
+ * observed the function at memory changes), and the overall peak marked.
  */
 #include <math.h>
 #include <stdio.h>
@@ -169,6 +170,21 @@ static int by_size_desc(const void *a, const void *b)
 	return c ? c : (x > y) - (x < y);
 }
 
+/* How a span's bracket is dashed: an open call, or a stretch only observed. */
+static const char *span_dash(const struct mt_span *sp)
+{
+	if (sp->observed)
+		return " stroke-dasharray=\"1.5 2.5\" stroke-opacity=\"0.8\"";
+	return sp->open ? " stroke-dasharray=\"4 3\"" : "";
+}
+
+static const char *span_note(const struct mt_span *sp)
+{
+	if (sp->observed)
+		return sp->open ? " (observed, open)" : " (observed)";
+	return sp->open ? " (open)" : "";
+}
+
 /* Each call: a bracket from entry to return, spanning the memory it went through. */
 static size_t spans(FILE *f, const struct mt_series *s, const struct frame *fr)
 {
@@ -191,20 +207,29 @@ static size_t spans(FILE *f, const struct mt_series *s, const struct frame *fr)
 
 		if (x1 - x0 < 2)
 			x1 = x0 + 2;
-		fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" fill-opacity=\"0.12\" stroke=\"none\"/>\n",
-			x0, yhi, x1 - x0, ylo - yhi > 1 ? ylo - yhi : 1, c);
+		fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" fill-opacity=\"%s\" stroke=\"none\"/>\n",
+			x0, yhi, x1 - x0, ylo - yhi > 1 ? ylo - yhi : 1, c,
+			sp->observed ? "0.06" : "0.12");
 		/* "[" at entry, "]" at return, joined at the peak: mprof's brackets, with the peak. */
 		fprintf(f, "<path fill=\"none\" stroke=\"%s\" d=\"M%.1f %.1f V%.1f H%.1f V%.1f\"%s/>\n", c,
-			x0, ylo, yhi, x1, py(fr, mib(sp->rss_exit)), sp->open ? " stroke-dasharray=\"4 3\"" : "");
+			x0, ylo, yhi, x1, py(fr, mib(sp->rss_exit)), span_dash(sp));
 		if (x1 - x0 > 40 || s->nspans <= 12) {
 			fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" fill=\"%s\">", x0 + 2, yhi - 3, c);
 			xml_text(f, s->funcs[sp->func]);
-			fprintf(f, "%s</text>\n", sp->open ? " (open)" : "");
+			fprintf(f, "%s</text>\n", span_note(sp));
 		}
 	}
 	fprintf(f, "</g>\n");
 	free(order);
 	return s->nspans - n;
+}
+
+static bool any_observed(const struct mt_series *s)
+{
+	for (size_t i = 0; i < s->nspans; i++)
+		if (s->spans[i].observed)
+			return true;
+	return false;
 }
 
 static void legend(FILE *f, const struct mt_series *s, size_t hidden)
@@ -232,6 +257,10 @@ static void legend(FILE *f, const struct mt_series *s, size_t hidden)
 		fprintf(f, "</text>\n");
 		x += 30 + 7 * strnlen(s->funcs[i], W);
 	}
+	/* Frame walking sees memory changes, not calls: its brackets say so. */
+	if (any_observed(s))
+		fprintf(f, "<text x=\"%d\" y=\"%d\" fill=\"#666\">dotted: observed (first to last memory change seen inside)</text>\n",
+			ML + 6, MT - 2);
 	if (hidden)
 		fprintf(f, "<text x=\"%d\" y=\"%d\" fill=\"#666\">%zu smaller calls not drawn</text>\n",
 			W - MR - 200, MT + 14, hidden);

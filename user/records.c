@@ -125,6 +125,21 @@ int mt_rec_call(struct mt_json *j, const struct mt_call *c)
 	return end(j);
 }
 
+int mt_rec_stretch(struct mt_json *j, double t, const struct mt_call *c)
+{
+	begin(j, "stretch", t);
+	kv_int(j, "pid", c->pid);
+	kv_int(j, "tid", c->tid);
+	kv_str(j, "func", c->func);
+	kv_double(j, "t_first", c->t - c->dur, T_DECIMALS);
+	kv_double(j, "t_last", c->t, T_DECIMALS);
+	kv_int(j, "rss_first", c->rss_entry);
+	kv_int(j, "rss_last", c->rss_exit);
+	kv_int(j, "rss_peak", c->rss_peak);
+	kv_flag(j, "open", c->open);
+	return end(j);
+}
+
 int mt_rec_sample(struct mt_json *j, const struct mt_rec_sample *r)
 {
 	begin(j, "sample", r->t);

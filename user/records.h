@@ -38,6 +38,8 @@ struct mt_rec_sample {
 
 int mt_rec_start(struct mt_json *j, const struct mt_rec_start *r);
 int mt_rec_call(struct mt_json *j, const struct mt_call *c); /* adds "open": true for open calls */
+/* A stretch (frame walking): c->t - c->dur and c->t are its first and last change; t when written. */
+int mt_rec_stretch(struct mt_json *j, double t, const struct mt_call *c);
 int mt_rec_sample(struct mt_json *j, const struct mt_rec_sample *r);
 int mt_rec_lost(struct mt_json *j, double t, uint64_t count);
 int mt_rec_exit(struct mt_json *j, double t, pid_t pid, int status);

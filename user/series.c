@@ -274,6 +274,22 @@ static int read_call(struct mt_series *s, struct mt_stream *st, const json_t *o)
 	return added(st, mt_series_add_span(s, func, &sp));
 }
 
+static int read_stretch(struct mt_series *s, struct mt_stream *st, const json_t *o)
+{
+	struct mt_span sp = { .observed = true };
+	const char *func;
+
+	if (mt_stream_str(st, o, "func", &func) ||
+	    mt_stream_num(st, o, "t_first", -MT_STREAM_MAX_SECONDS, MT_STREAM_MAX_SECONDS, &sp.t0) ||
+	    mt_stream_num(st, o, "t_last", -MT_STREAM_MAX_SECONDS, MT_STREAM_MAX_SECONDS, &sp.t1) ||
+	    mt_stream_bytes(st, o, "rss_first", false, &sp.rss_entry) ||
+	    mt_stream_bytes(st, o, "rss_last", false, &sp.rss_exit) ||
+	    mt_stream_bytes(st, o, "rss_peak", false, &sp.rss_peak) ||
+	    mt_stream_opt_bool(st, o, "open", &sp.open))
+		return -1;
+	return added(st, mt_series_add_span(s, func, &sp));
+}
+
 static int read_summary(struct mt_series *s, struct mt_stream *st, const json_t *o)
 {
 	json_t *funcs, *f;
@@ -310,6 +326,8 @@ static int read_record(struct mt_series *s, struct mt_stream *st)
 		return read_sample(s, st, st->rec);
 	case MT_STREAM_REC_CALL:
 		return read_call(s, st, st->rec);
+	case MT_STREAM_REC_STRETCH:
+		return read_stretch(s, st, st->rec);
 	case MT_STREAM_REC_SUMMARY:
 		return read_summary(s, st, st->rec);
 	default:

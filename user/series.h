@@ -36,6 +36,8 @@ struct mt_span {
 	size_t func; /* index into funcs */
 	int64_t rss_entry, rss_exit, rss_peak;
 	bool open;
+	/* A stretch of frame walking: from the first to the last change seen inside, not entry to return. */
+	bool observed;
 };
 
 struct mt_series {

@@ -167,6 +167,27 @@ void mt_sink_call(struct mt_sink *s, struct mt_call *c)
 		mt_warn("out of memory: the plot will miss calls");
 }
 
+void mt_sink_stretch(struct mt_sink *s, const struct mt_call *c)
+{
+	double t = mt_sink_now(s);
+	struct mt_span sp;
+
+	/* Sent when the next stretch begins, long after this one ended: t is when written. */
+	if (t < s->last_t)
+		t = s->last_t;
+	if (t < c->t)
+		t = c->t;
+	s->last_t = t;
+	EMIT(s, mt_rec_stretch, t, c);
+	if (!s->want_series)
+		return;
+	sp = (struct mt_span){ .t0 = c->t - c->dur, .t1 = c->t, .rss_entry = c->rss_entry,
+			       .rss_exit = c->rss_exit, .rss_peak = c->rss_peak, .open = c->open,
+			       .observed = true };
+	if (mt_series_add_span(&s->series, c->func, &sp))
+		mt_warn("out of memory: the plot will miss where functions ran");
+}
+
 void mt_sink_sample(struct mt_sink *s, struct mt_rec_sample *r)
 {
 	struct mt_sample smp;

@@ -55,6 +55,8 @@ int mt_sink_create(struct mt_sink *s, char *err, size_t errlen);
 
 void mt_sink_start(struct mt_sink *s, struct mt_rec_start *r); /* sets r->t */
 void mt_sink_call(struct mt_sink *s, struct mt_call *c);     /* t clamped to the last record's */
+/* A stretch of frame walking, as a call observed at its ends: written now, drawn as observed. */
+void mt_sink_stretch(struct mt_sink *s, const struct mt_call *c);
 /* A sample now: its t is taken after the records before it. */
 void mt_sink_sample(struct mt_sink *s, struct mt_rec_sample *r);
 /* lost: the kernel's running total; writes the increase since the last call, if any. */

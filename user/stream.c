@@ -275,7 +275,7 @@ static enum mt_stream_rec_type rec_type(const char *name, bool *known)
 	static const char *const names[] = {
 		[MT_STREAM_REC_START] = "start", [MT_STREAM_REC_CALL] = "call", [MT_STREAM_REC_SAMPLE] = "sample",
 		[MT_STREAM_REC_LOST] = "lost", [MT_STREAM_REC_EXIT] = "exit", [MT_STREAM_REC_SUMMARY] = "summary",
-		[MT_STREAM_REC_ERROR] = "error",
+		[MT_STREAM_REC_ERROR] = "error", [MT_STREAM_REC_STRETCH] = "stretch",
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {

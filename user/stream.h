@@ -42,6 +42,7 @@ enum mt_stream_rec_type {
 	MT_STREAM_REC_EXIT,
 	MT_STREAM_REC_SUMMARY,
 	MT_STREAM_REC_ERROR,
+	MT_STREAM_REC_STRETCH,
 };
 
 struct mt_stream {

@@ -327,6 +327,8 @@ static int dispatch_record(void *ctx, void *data, size_t size)
 		ev->code(ev->ctx, &cr);
 	} else if (*type == MT_REC_PYFRAME && size >= sizeof(struct mt_pyframe_rec) && ev->pyframe) {
 		ev->pyframe(ev->ctx, data);
+	} else if (*type == MT_REC_STRETCH && size >= sizeof(struct mt_stretch_rec) && ev->stretch) {
+		ev->stretch(ev->ctx, data);
 	} else if (*type == MT_REC_EXIT && size >= sizeof(struct mt_exit_rec) && ev->exit) {
 		ev->exit(ev->ctx, data);
 	}
@@ -563,6 +565,24 @@ int mt_tracer_frame_lines(struct mt_tracer *t,
 	map_each(bpf_map__fd(t->skel->maps.py_frame_lines), sizeof(struct mt_pyframe_key),
 		 sizeof(struct mt_pyframe_val), frames_each_one, &fe);
 	return 0;
+}
+
+static void stretches_each_one(void *ctx, const void *k, const void *v)
+{
+	const struct mt_tracer *t = ctx;
+	struct mt_stretch_rec r = { .type = MT_REC_STRETCH, .flags = MT_STRETCH_OPEN };
+
+	memcpy(&r.key, k, sizeof(r.key));
+	memcpy(&r.s, v, sizeof(r.s));
+	t->events.stretch(t->events.ctx, &r);
+}
+
+void mt_tracer_open_stretches(struct mt_tracer *t)
+{
+	if (t->events.stretch)
+		map_each(bpf_map__fd(t->skel->maps.py_frame_stretches),
+			 sizeof(struct mt_stretch_key), sizeof(struct mt_stretch),
+			 stretches_each_one, t);
 }
 
 void mt_tracer_free(struct mt_tracer *t)

@@ -23,6 +23,7 @@ struct mt_tracer_events {
 	void (*call)(void *ctx, const struct mt_call_rec *r);   /* a call returned (or ended) */
 	void (*code)(void *ctx, const struct mt_code_rec *r);   /* USDT: a Python function matched */
 	void (*pyframe)(void *ctx, const struct mt_pyframe_rec *r); /* frame walking: a code object seen */
+	void (*stretch)(void *ctx, const struct mt_stretch_rec *r); /* frame walking: where a function ran */
 	void (*exit)(void *ctx, const struct mt_exit_rec *r);   /* the traced process ended */
 	void *ctx;
 };
@@ -77,6 +78,8 @@ int mt_tracer_frame_lines(struct mt_tracer *t,
 			  void (*fn)(void *ctx, const struct mt_pyframe_key *k,
 				     const struct mt_pyframe_val *v),
 			  void *ctx);
+/* Frame walking: each stretch still under way, to events.stretch, marked MT_STRETCH_OPEN. */
+void mt_tracer_open_stretches(struct mt_tracer *t);
 /* Detach and free; NULL-safe. */
 void mt_tracer_free(struct mt_tracer *t);
 
