@@ -149,6 +149,8 @@ static __always_inline void account_call(const struct mt_active *a, __s64 rss_ex
 	}
 	before = __sync_fetch_and_add(&agg->calls, 1);
 	__sync_fetch_and_add(&agg->growth, growth);
+	/* What it retains, until its frame is seen gone (retained_settle()); final for native calls. */
+	__sync_fetch_and_add(&agg->retained, growth);
 	__sync_fetch_and_add(&agg->thread_growth, a->thread_growth);
 	if (flags)
 		__sync_fetch_and_add(&agg->unwound, 1);
@@ -188,6 +190,54 @@ static __always_inline void emit_call(const struct mt_active *a, __u64 now, __s6
 }
 
 /*
+ * A Python call's frame outlives its return event: CPython fires
+ * function__return, then clears the frame, freeing its locals. What the
+ * call leaves behind is known at its thread's next event (bpf/python_usdt.bpf.c
+ * settles it at every line, entry and return), so close_call() keeps, per
+ * thread, the one call whose frame may still be going and its RSS at
+ * return; the function's retained total already has its growth, and the
+ * settlement adds what RSS did since. A native frame is gone at its return
+ * probe (the uretprobe fires after ret): its growth is what it retains. A
+ * call whose thread ends, or that tracing stops before, keeps its growth.
+ */
+struct retained_pending {
+	__u32 func;
+	__u32 pad;
+	__s64 rss_exit;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32); /* tid */
+	__type(value, struct retained_pending);
+} retained_pending SEC(".maps");
+
+static __always_inline void retained_pend(const struct mt_active *a, __s64 rss_exit)
+{
+	struct retained_pending p = { .func = a->func, .rss_exit = rss_exit };
+
+	/* No room: its growth stands for it, and the tables say they are incomplete. */
+	if (bpf_map_update_elem(&retained_pending, &a->tid, &p, BPF_ANY))
+		lose_table_record();
+}
+
+__always_inline __hidden int retained_settle(__u32 tid, __s64 rss_now)
+{
+	struct retained_pending *p = bpf_map_lookup_elem(&retained_pending, &tid);
+	struct mt_func_agg *agg;
+
+	if (!p)
+		return 0;
+	/* Only the thread itself adds, settles or forgets its entry: no race. */
+	agg = func_agg(p->func);
+	if (agg)
+		__sync_fetch_and_add(&agg->retained, rss_now - p->rss_exit);
+	bpf_map_delete_elem(&retained_pending, &tid);
+	return 0;
+}
+
+/*
  * Completes the call in slot a with the process RSS at its end, and frees
  * the slot: index entries first, tid cleared, then the slot back on the
  * free stack, so no lookup can find a slot that is being reused.
@@ -203,6 +253,8 @@ __always_inline __hidden int close_call(struct mt_active *a, __u32 flags, __s64 
 	flags |= a->flags;
 	atomic_max(&a->rss_peak, rss_exit);
 	account_call(a, rss_exit, flags);
+	if (a->code != MT_NO_CODE && !(flags & (MT_CALL_PARTIAL | MT_CALL_THREAD_EXIT)))
+		retained_pend(a, rss_exit);
 	emit_call(a, bpf_ktime_get_ns(), rss_exit, flags);
 	bpf_map_delete_elem(&open_index, &k);
 	if (a->code != MT_NO_CODE) {
@@ -486,17 +538,20 @@ SEC("tp_btf/sched_process_exit")
 int BPF_PROG(handle_exit, struct task_struct *p)
 {
 	struct mt_exit_rec *r;
-	__u32 hw;
+	__u32 hw, tid;
 
 	if (BPF_CORE_READ(p, tgid) != targ_tgid)
 		return 0;
 	/* glibc reuses thread control blocks, and the walker caches threads by them. */
 	if (py_frames)
 		py_frames_forget_thread();
+	/* Its last call keeps its growth as retained; a later thread may reuse the tid. */
+	tid = BPF_CORE_READ(p, pid);
+	bpf_map_delete_elem(&retained_pending, &tid);
 	if (BPF_CORE_READ(p, signal, live.counter) != 0) {
 		if (stopped)
 			return 0;
-		struct thread_end te = { .tid = BPF_CORE_READ(p, pid), .rss = rss_total() };
+		struct thread_end te = { .tid = tid, .rss = rss_total() };
 
 		hw = active_hiwater;
 		bpf_loop(hw < MT_MAX_ACTIVE ? hw : MT_MAX_ACTIVE, close_thread_slot, &te, 0);

@@ -110,6 +110,9 @@ static __always_inline struct mt_active *open_call(__u32 tid, __u32 func)
 	return open_lookup(tid, OPEN_BY_FUNC, func);
 }
 
+/* memtrace.bpf.c: settles the thread's last Python call, whose frame is gone by its next event. */
+__hidden int retained_settle(__u32 tid, __s64 rss_now);
+
 /* python_usdt.bpf.c: close_call() ends the running line of a Python call it closes. */
 __hidden int py_line_end(struct mt_active *a, __s64 rss_now);
 

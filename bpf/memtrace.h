@@ -218,6 +218,12 @@ struct mt_func_agg {
 	__u64 unwound; /* of calls: ended without returning (MT_CALL_UNWOUND, MT_CALL_THREAD_EXIT) */
 	__u64 untimed; /* calls not counted at all: every open-call slot was busy */
 	__u64 partial; /* not in calls: began before tracing, ended while traced (MT_CALL_PARTIAL) */
+	/*
+	 * Sum over calls of the RSS once the call's frame is gone minus its
+	 * entry RSS: growth, plus what a Python frame freed after its return
+	 * event (see retained_settle in bpf/memtrace.bpf.c).
+	 */
+	__s64 retained;
 };
 
 #endif /* MEMTRACE_H */

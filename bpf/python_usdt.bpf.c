@@ -261,6 +261,7 @@ int BPF_USDT(py_entry, void *file, void *name, int lineno)
 
 	if (!traced_call(pid_tgid))
 		return 0;
+	retained_settle(tid, rss_total());
 	pt = py_thread_of(tid);
 	if (pt)
 		depth = ++pt->depth;
@@ -340,7 +341,12 @@ static __always_inline struct mt_active *py_running_call(__u64 pid_tgid, struct 
 	struct py_thread *pt;
 	struct mt_active *a;
 
-	*ptp = pt = traced_call(pid_tgid) ? py_thread_of(tid) : NULL;
+	*ptp = pt = NULL;
+	if (!traced_call(pid_tgid))
+		return NULL;
+	/* Any event of the thread comes after the frame of its last return is cleared. */
+	retained_settle(tid, rss_total());
+	*ptp = pt = py_thread_of(tid);
 	if (!pt)
 		return NULL;
 	a = py_frame_call(tid, pt->depth);

@@ -129,6 +129,8 @@ static int add_row(struct mt_collect *col, size_t func, const char *name, const 
 	f->unwound = a->unwound;
 	f->untimed = a->untimed;
 	f->partial = a->partial;
+	f->retained = a->retained;
+	f->retained_known = true;
 	return row;
 }
 

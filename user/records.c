@@ -186,6 +186,7 @@ static void summary_func(struct mt_json *j, const struct mt_func_stats *f)
 	kv_uint(j, "unwound", f->unwound);
 	kv_uint(j, "untimed", f->untimed);
 	kv_uint(j, "partial", f->partial);
+	kv_int_or_null(j, "retained", f->retained, f->retained_known);
 	mt_json_obj_end(j);
 }
 

@@ -105,10 +105,11 @@ static void pad(FILE *f, size_t n)
 
 /* Function table */
 
-enum { COL_FUNC, COL_CALLS, COL_GROWTH, COL_GMAX, COL_PEAK, COL_THREAD, NCOLS };
+enum { COL_FUNC, COL_CALLS, COL_GROWTH, COL_GMAX, COL_PEAK, COL_THREAD, COL_RETAINED, NCOLS };
 
 static const char *const col_title[NCOLS] = {
 	"Function", "Calls", "Growth (MiB)", "Max growth/call", "Peak in call", "Thread-caused",
+	"Retained",
 };
 
 /* "3", "3 (+1 open)", "3 (+1 partial)", "3 (+1 open, +1 partial)": the counted calls first. */
@@ -145,6 +146,8 @@ static const char *func_cell(const struct mt_func_stats *fs, int col, char *buf)
 		return size_cell(buf, per_call ? fs->peak_max : INT64_MIN);
 	case COL_THREAD:
 		return size_cell(buf, fs->thread_growth);
+	case COL_RETAINED:
+		return size_cell(buf, fs->retained_known ? fs->retained : INT64_MIN);
 	}
 	return "";
 }
@@ -585,7 +588,8 @@ static int read_summary_func(struct reader *r, const json_t *funcs, size_t i)
 	struct mt_func_stats *f;
 	const char *func, *kind, *file = NULL;
 	int64_t calls, open = 0, gmax, pmax, growth, thread, unwound = 0, untimed = 0, partial = 0;
-	bool calls_known, known;
+	int64_t retained = 0;
+	bool calls_known, known, retained_known = false;
 	json_t *o;
 	int idx;
 
@@ -605,6 +609,11 @@ static int read_summary_func(struct reader *r, const json_t *funcs, size_t i)
 	    mt_stream_opt_int(st, o, "untimed", 0, MAX_COUNT, &untimed) ||
 	    mt_stream_opt_int(st, o, "partial", 0, MAX_COUNT, &partial))
 		return -1;
+	/* Came later within schema 1: absent, like null, means not measured. */
+	if (json_object_get(o, "retained") &&
+	    mt_stream_int_or_null(st, o, "retained", -MT_STREAM_MAX_BYTES, MT_STREAM_MAX_BYTES,
+				  &retained, &retained_known))
+		return -1;
 	idx = mt_stats_func_in(&r->summary, func, file, kind, calls_known);
 	if (idx < 0)
 		return add_failed(r, idx);
@@ -618,6 +627,8 @@ static int read_summary_func(struct reader *r, const json_t *funcs, size_t i)
 	f->unwound = unwound;
 	f->untimed = untimed;
 	f->partial = partial;
+	f->retained = retained;
+	f->retained_known = retained_known;
 	return 0;
 }
 

@@ -45,6 +45,8 @@ struct mt_func_stats {
 	uint64_t unwound;    /* of calls: ended without returning (longjmp, exception, thread exit) */
 	uint64_t untimed;    /* calls not counted at all: too many were open at once */
 	uint64_t partial;    /* not in calls: began before tracing, ended while traced */
+	bool retained_known; /* false where it was not measured (frame walking, call records only) */
+	int64_t retained;    /* sum over calls of RSS once the call's frame is gone minus RSS at entry */
 };
 
 /* memory_profiler's per-line row. mem < 0 / occurrences < 0: unknown ("-"). */

@@ -13,10 +13,10 @@ assert_calls_match "$json" grow_mib "$T_LOG"
 assert_summary_growth "$json" grow_mib "$T_LOG"
 assert_eq "exit record pid" "$(mtq "$json" "of('exit')[-1]['pid']")" "$T_PID"
 
-# The table on stdout: Function Calls Growth Max-growth/call Peak-in-call Thread-caused
+# The table on stdout: Function Calls Growth Max-growth/call Peak-in-call Thread-caused Retained
 grep -q 'Function' "$MT_OUT" || fail "no table header on stdout: $(cat "$MT_OUT")"
 read -r -a row <<<"$(table_row "$MT_OUT" grow_mib)"
-[ ${#row[@]} -eq 6 ] || fail "table row for grow_mib: '${row[*]}' (stdout: $(cat "$MT_OUT"))"
+[ ${#row[@]} -eq 7 ] || fail "table row for grow_mib: '${row[*]}' (stdout: $(cat "$MT_OUT"))"
 mapfile -t want < <(truth_growth "$T_LOG")
 sum=$(printf '%s\n' "${want[@]}" | awk '{ s += $1 } END { print s }')
 max=$(printf '%s\n' "${want[@]}" | sort -n | tail -n 1)
@@ -26,3 +26,5 @@ assert_table_mib "table max growth/call" "${row[3]}" "$max"
 # Peak in call >= growth of that call: at least the largest growth.
 assert_ge "table peak in call (MiB)" "${row[4]}" "$(awk -v m="$max" -v a="$TOL_ABS" 'BEGIN { printf "%.2f", (m - a) / 1048576 }')"
 assert_table_mib "table thread-caused" "${row[5]}" "$sum"
+# A native frame is gone at its return: what it retains is its growth.
+assert_table_mib "table retained" "${row[6]}" "$sum"

@@ -24,10 +24,10 @@ assert_rc 0 "launch pages 1"
 grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
 truth=$(truth_growth "$log")
 assert_eq "the target's own growth: one page" "$truth" "$PAGE"
-# Calls, growth, max growth/call, peak in call, thread-caused. No tolerance:
+# Calls, growth, max growth/call, peak in call, thread-caused, retained. No tolerance:
 # one page is the whole value, and 0.00 is the defect this test is about.
 kib=$(awk -v b="$truth" 'BEGIN { printf "%.2f KiB", b / 1024 }')
-expect_row "$MT_ERR" "table in MiB: one page in KiB" "touch_pages 1 $kib $kib $kib $kib"
+expect_row "$MT_ERR" "table in MiB: one page in KiB" "touch_pages 1 $kib $kib $kib $kib $kib"
 grep -q '^Function .* Growth (MiB) ' "$MT_ERR" || fail "header: $(head -n 1 "$MT_ERR")"
 live=$MT_ERR
 
@@ -42,7 +42,7 @@ assert_eq "report: the same row as live" "$(table_row "$MT_OUT" touch_pages)" "$
 MT_RC=$?
 assert_rc 0 "memtrace report --bytes"
 grep -q '^Function .* Growth (B) ' "$MT_OUT" || fail "report --bytes header: $(cat "$MT_OUT")"
-expect_row "$MT_OUT" "report --bytes: the target's growth" "touch_pages 1 $truth $truth $truth $truth"
+expect_row "$MT_OUT" "report --bytes: the target's growth" "touch_pages 1 $truth $truth $truth $truth $truth"
 
 # Live --bytes over two calls: totals and maxima as the target measured them.
 log=$(new_log pages)
@@ -52,6 +52,6 @@ grep -q '^done' "$log" || fail "target did not finish: $(cat "$log")"
 mapfile -t want < <(truth_growth "$log")
 assert_eq "the target's own growth per call" "${want[*]}" "$PAGE $((3 * PAGE))"
 sum=$((want[0] + want[1]))
-expect_row "$MT_ERR" "--bytes: the target's growth" "touch_pages 2 $sum ${want[1]} ${want[1]} $sum"
+expect_row "$MT_ERR" "--bytes: the target's growth" "touch_pages 2 $sum ${want[1]} ${want[1]} $sum $sum"
 grep -q '^Peak RSS: [0-9]* B over ' "$MT_ERR" || fail "--bytes peak line: $(grep '^Peak' "$MT_ERR")"
 ok "--bytes: $(grep '^Peak' "$MT_ERR")"

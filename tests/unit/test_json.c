@@ -561,7 +561,8 @@ static void test_rec_summary(void)
 	struct mt_func_stats funcs[] = {
 		{ .func = "Inversa", .kind = "python", .calls_known = true, .calls = 12, .open = 1,
 		  .growth = 79157821, .growth_max = 67643146, .peak_max = 178469273,
-		  .thread_growth = 79157821, .unwound = 2, .untimed = 5, .partial = 3 },
+		  .thread_growth = 79157821, .unwound = 2, .untimed = 5, .partial = 3,
+		  .retained_known = true, .retained = 28311552 },
 		{ .func = "grow", .kind = "native", .calls_known = true },
 		{ .func = "walked", .kind = "python", .calls_known = false, .growth = 4096,
 		  .growth_max = 99, .thread_growth = 4096 },
@@ -595,8 +596,9 @@ static void test_rec_summary(void)
 		CHECK_KEY_INTS(o, "functions[0]", { "calls", 12 }, { "open", 1 },
 			       { "growth", 79157821 }, { "growth_max", 67643146 },
 			       { "peak_max", 178469273 }, { "thread_growth", 79157821 },
-			       { "unwound", 2 }, { "untimed", 5 }, { "partial", 3 });
-		CHECK_INT(json_object_size(o), 11, "functions[0] has exactly 11 keys");
+			       { "unwound", 2 }, { "untimed", 5 }, { "partial", 3 },
+			       { "retained", 28311552 });
+		CHECK_INT(json_object_size(o), 12, "functions[0] has exactly 12 keys");
 		o = json_array_get(a, 1);
 		check_key_int(o, "calls", 0, "functions[1] (never called)");
 		check_key_null(o, "growth_max", "functions[1] (never called)");
@@ -605,6 +607,7 @@ static void test_rec_summary(void)
 		check_key_null(o, "calls", "functions[2] (calls unknown)");
 		check_key_null(o, "growth_max", "functions[2] (calls unknown)");
 		check_key_int(o, "growth", 4096, "functions[2]");
+		check_key_null(o, "retained", "functions[2] (not measured)");
 	}
 	a = json_object_get(v, "lines");
 	CHECK(json_is_array(a) && json_array_size(a) == 2, "summary.lines has 2 entries");

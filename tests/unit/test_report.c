@@ -112,13 +112,14 @@ static void test_function_table(void)
 	struct mt_func_stats design[] = {
 		{ .func = "Inversa", .kind = "python", .calls_known = true, .calls = 12,
 		  .growth = 79157821, .growth_max = 67643146, .peak_max = 178469273,
-		  .thread_growth = 79157821 },
+		  .thread_growth = 79157821, .retained_known = true, .retained = 28311552 },
 	};
 	struct mt_func_stats mixed[] = {
 		{ .func = "a_rather_long_function_name", .kind = "native", .calls_known = true,
 		  .calls = 3, .open = 1, .growth = -262144, .growth_max = -1024,
-		  .peak_max = 2 * MIB, .thread_growth = 1536 * 1024 },
-		{ .func = "Grow", .kind = "native", .calls_known = true },
+		  .peak_max = 2 * MIB, .thread_growth = 1536 * 1024, .retained_known = true,
+		  .retained = 1536 * 1024 },
+		{ .func = "Grow", .kind = "native", .calls_known = true, .retained_known = true },
 		{ .func = "walked", .kind = "python", .calls_known = false, .growth = 1000 * MIB,
 		  .thread_growth = 10 * MIB },
 	};
@@ -127,8 +128,8 @@ static void test_function_table(void)
 
 	got = capture(mt_report_functions, &s);
 	check_text(got,
-		   "Function   Calls   Growth (MiB)   Max growth/call   Peak in call   Thread-caused\n"
-		   "Inversa       12          75.49             64.51         170.20           75.49\n"
+		   "Function   Calls   Growth (MiB)   Max growth/call   Peak in call   Thread-caused   Retained\n"
+		   "Inversa       12          75.49             64.51         170.20           75.49      27.00\n"
 		   "\n"
 		   "Peak RSS: 170.20 MiB over 12.3 s\n",
 		   "function table as in README.md");
@@ -140,10 +141,10 @@ static void test_function_table(void)
 	s.lost = 7;
 	got = capture(mt_report_functions, &s);
 	check_text(got,
-		   "Function                            Calls   Growth (MiB)   Max growth/call   Peak in call   Thread-caused\n"
-		   "a_rather_long_function_name   3 (+1 open)          -0.25         -1.00 KiB           2.00            1.50\n"
-		   "Grow                                    0           0.00                 -              -            0.00\n"
-		   "walked                                  -        1000.00                 -              -           10.00\n"
+		   "Function                            Calls   Growth (MiB)   Max growth/call   Peak in call   Thread-caused   Retained\n"
+		   "a_rather_long_function_name   3 (+1 open)          -0.25         -1.00 KiB           2.00            1.50       1.50\n"
+		   "Grow                                    0           0.00                 -              -            0.00       0.00\n"
+		   "walked                                  -        1000.00                 -              -           10.00          -\n"
 		   "  Grow: never called while tracing\n"
 		   "\n"
 		   "Peak RSS: 2048.00 MiB over 12.3 s\n"
@@ -157,8 +158,8 @@ static void test_function_table(void)
 	s.lost = 0;
 	got = capture(mt_report_functions, &s);
 	check_text(got,
-		   "Function           Calls   Growth (MiB)   Max growth/call   Peak in call   Thread-caused\n"
-		   "f\\x1b[31m\xc3\xa9   3 (+1 open)          -0.25         -1.00 KiB           2.00            1.50\n"
+		   "Function           Calls   Growth (MiB)   Max growth/call   Peak in call   Thread-caused   Retained\n"
+		   "f\\x1b[31m\xc3\xa9   3 (+1 open)          -0.25         -1.00 KiB           2.00            1.50       1.50\n"
 		   "\n"
 		   "Peak RSS: 2048.00 MiB over 12.3 s\n",
 		   "escape sequences neutralised, UTF-8 counted as one column");
@@ -170,9 +171,9 @@ static void test_function_table(void)
 	s.nfuncs = 2;
 	got = capture(mt_report_functions, &s);
 	check_text(got,
-		   "Function                            Calls   Growth (MiB)   Max growth/call   Peak in call   Thread-caused\n"
-		   "a_rather_long_function_name   3 (+1 open)          -0.25         -1.00 KiB           2.00            1.50\n"
-		   "Grow                                    0       4.00 KiB                 -              -        4.00 KiB\n"
+		   "Function                            Calls   Growth (MiB)   Max growth/call   Peak in call   Thread-caused   Retained\n"
+		   "a_rather_long_function_name   3 (+1 open)          -0.25         -1.00 KiB           2.00            1.50       1.50\n"
+		   "Grow                                    0       4.00 KiB                 -              -        4.00 KiB       0.00\n"
 		   "  Grow: never called while tracing\n"
 		   "\n"
 		   "Peak RSS: 2048.00 MiB over 12.3 s\n",
@@ -181,9 +182,9 @@ static void test_function_table(void)
 	mt_report_bytes = true;
 	got = capture(mt_report_functions, &s);
 	check_text(got,
-		   "Function                            Calls   Growth (B)   Max growth/call   Peak in call   Thread-caused\n"
-		   "a_rather_long_function_name   3 (+1 open)      -262144             -1024        2097152         1572864\n"
-		   "Grow                                    0         4096                 -              -            4096\n"
+		   "Function                            Calls   Growth (B)   Max growth/call   Peak in call   Thread-caused   Retained\n"
+		   "a_rather_long_function_name   3 (+1 open)      -262144             -1024        2097152         1572864    1572864\n"
+		   "Grow                                    0         4096                 -              -            4096          0\n"
 		   "  Grow: never called while tracing\n"
 		   "\n"
 		   "Peak RSS: 2147483648 B over 12.3 s\n",
@@ -375,7 +376,8 @@ static struct mt_line_stats lines[] = {
 };
 
 /* What live tracing would aggregate from the same records. */
-static void expected_stats(struct mt_stats *s)
+/* from_summary: what only the kernel's totals know, and so only a summary record carries. */
+static void expected_stats(struct mt_stats *s, bool from_summary)
 {
 	size_t i;
 
@@ -388,6 +390,10 @@ static void expected_stats(struct mt_stats *s)
 		s->peak_rss = 70 * MIB;
 	s->lost = 3;
 	s->duration = 12.3;
+	if (from_summary) {
+		s->funcs[0].retained_known = true;
+		s->funcs[0].retained = 3 * MIB;
+	}
 }
 
 enum stream_kind { WHOLE, CUT, CUT_MID_LINE };
@@ -422,7 +428,7 @@ static char *write_stream(const char *name, enum stream_kind kind)
 	}
 	if (kind == WHOLE) {
 		mt_rec_exit(j, 12.3, 4242, 0);
-		expected_stats(&s);
+		expected_stats(&s, true);
 		s.lines = lines;
 		s.nlines = 2;
 		mt_rec_summary(j, 12.3, 4242, &s);
@@ -448,7 +454,7 @@ static char *expected_report(bool with_lines)
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
-	expected_stats(&s);
+	expected_stats(&s, with_lines);
 	if (with_lines) {
 		s.lines = lines;
 		s.nlines = 2;
