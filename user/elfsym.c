@@ -44,7 +44,7 @@ struct mt_elf {
 	int syms_err;
 	struct fsym *syms; /* sorted by name, default version first, then seq */
 	size_t nsyms, syms_cap;
-	char **owned;      /* names copied to cut "@VERSION" off */
+	char **owned;      /* names copied to cut "@VERSION" off, demangled names for suggestions */
 	size_t nowned, owned_cap;
 
 	bool dyn_loaded;
@@ -555,9 +555,29 @@ int mt_elf_load_bias(const struct mt_elf *elf, uint64_t map_start, uint64_t map_
 	return -ENOENT;
 }
 
+/*
+ * A C++ symbol as the user would name it: demangled, without its parameter
+ * list and ABI tags ("ns::load_words"), kept in elf->owned; NULL if none.
+ */
+static const char *plain_cxx_name(struct mt_elf *elf, const char *mangled)
+{
+	char *d = __cxa_demangle(mangled, NULL, NULL, NULL);
+	char *paren = d ? strchr(d, '(') : NULL;
+
+	if (!paren || mt_grow(&elf->owned, &elf->owned_cap, elf->nowned + 1, sizeof(*elf->owned))) {
+		free(d);
+		return NULL;
+	}
+	*paren = '\0';
+	strip_abi_tags(d);
+	elf->owned[elf->nowned++] = d;
+	return d;
+}
+
 int mt_elf_suggest(struct mt_elf *elf, const char *name, const char **out, int max)
 {
 	struct mt_suggest s;
+	const char *offer;
 	size_t i;
 
 	if (load_syms(elf) || mt_suggest_init(&s, name))
@@ -566,8 +586,13 @@ int mt_elf_suggest(struct mt_elf *elf, const char *name, const char **out, int m
 		/* Sorted: each distinct name once. */
 		if (i && !strcmp(elf->syms[i].name, elf->syms[i - 1].name))
 			continue;
-		if (!elf->syms[i].data)
-			mt_suggest_offer(&s, elf->syms[i].name);
+		if (elf->syms[i].data)
+			continue;
+		/* Mangled names are offered as the user would write them (-f takes those). */
+		offer = strncmp(elf->syms[i].name, "_Z", 2) ? elf->syms[i].name
+							    : plain_cxx_name(elf, elf->syms[i].name);
+		if (offer)
+			mt_suggest_offer(&s, offer);
 	}
 	return mt_suggest_best(&s, out, max);
 }

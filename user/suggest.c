@@ -132,8 +132,10 @@ int mt_suggest_best(struct mt_suggest *s, const char **out, int max)
 
 	if (s->ncand)
 		qsort(s->cand, s->ncand, sizeof(*s->cand), cand_cmp);
-	for (; n < max && (size_t)n < s->ncand; n++)
-		out[n] = s->cand[n].name;
+	/* Sorted, a name offered twice (C++ overloads named alike) is adjacent: once. */
+	for (size_t i = 0; n < max && i < s->ncand; i++)
+		if (!n || strcmp(out[n - 1], s->cand[i].name))
+			out[n++] = s->cand[i].name;
 	free(s->cand);
 	free(s->rows);
 	memset(s, 0, sizeof(*s));

@@ -24,7 +24,8 @@ struct mt_suggest {
 int mt_suggest_init(struct mt_suggest *s, const char *query);
 /*
  * Consider name (its string must outlive the ranking); the query itself
- * and names far from it are passed over. Each distinct name once.
+ * and names far from it are passed over, and a name offered twice is
+ * suggested once.
  */
 void mt_suggest_offer(struct mt_suggest *s, const char *name);
 /* Up to max names, best first, into out; frees the ranking. Returns how many. */

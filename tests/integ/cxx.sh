@@ -32,4 +32,9 @@ for name in 'load_words' 'load_words[abi:cxx11]' 'cxx_grow:load_words[abi:cxx11]
 	assert_rc 0 "--cxx-noexcept -f '$name'"
 	assert_calls_match "$json" "$name" "$log"
 done
+
+# A misspelled C++ name: the suggestion is a name -f takes, not a mangled symbol.
+run_memtrace --cxx-noexcept -f load_wrods -- "$TARGETS/cxx_grow" --log "$(new_log cxx)" --words 1 1
+assert_error 1 "a misspelled C++ function"
+grep -q "did you mean 'load_words'" "$MT_ERR" || fail "no plain-name suggestion: $(cat "$MT_ERR")"
 exit 0

@@ -174,6 +174,12 @@ static void check_abi_tag(struct mt_elf *elf)
 	}
 	CHECK_INT(mt_elf_find_func(elf, "load_words[abi:cxx1]", &s), -ENOENT, "another ABI tag");
 	CHECK_INT(mt_elf_find_func(elf, "load_word", &s), -ENOENT, "a prefix of the name");
+	/* A suggestion is a name -f takes: demangled, without parameters or ABI tag. */
+	const char *sugg[4];
+	int n = mt_elf_suggest(elf, "load_wrods", sugg, 4);
+
+	CHECK(n >= 1 && !strcmp(sugg[0], "load_words"), "'load_wrods' suggests 'load_words' (got %s)",
+	      n ? sugg[0] : "nothing");
 }
 
 static void test_pie(void)
