@@ -138,7 +138,6 @@ static __always_inline void account_call(const struct mt_active *a, __s64 rss_ex
 {
 	struct mt_func_agg *agg = func_agg(a->func);
 	__s64 growth = rss_exit - a->rss_entry;
-	__u64 before;
 
 	if (!agg)
 		return;
@@ -147,21 +146,21 @@ static __always_inline void account_call(const struct mt_active *a, __s64 rss_ex
 		__sync_fetch_and_add(&agg->partial, 1);
 		return;
 	}
-	before = __sync_fetch_and_add(&agg->calls, 1);
+	__sync_fetch_and_add(&agg->calls, 1);
 	__sync_fetch_and_add(&agg->growth, growth);
 	/* What it retains, until its frame is seen gone (retained_settle()); final for native calls. */
 	__sync_fetch_and_add(&agg->retained, growth);
 	__sync_fetch_and_add(&agg->thread_growth, a->thread_growth);
 	if (flags)
 		__sync_fetch_and_add(&agg->unwound, 1);
-	if (before == 0) {
-		/* First call: its values are the maxima so far, even when negative. */
-		agg->growth_max = growth;
-		agg->peak_max = a->rss_peak - a->rss_entry;
-	} else {
-		atomic_max(&agg->growth_max, growth);
-		atomic_max(&agg->peak_max, a->rss_peak - a->rss_entry);
-	}
+	/*
+	 * The maxima start at INT64_MIN (seed_bss() in user/tracer.c), so the
+	 * first call's values win even when negative. A plain store for the
+	 * first call raced with a second thread's atomic_max(): the smaller
+	 * value could overwrite the larger.
+	 */
+	atomic_max(&agg->growth_max, growth);
+	atomic_max(&agg->peak_max, a->rss_peak - a->rss_entry);
 }
 
 static __always_inline void emit_call(const struct mt_active *a, __u64 now, __s64 rss_exit,

@@ -123,8 +123,9 @@ static int add_row(struct mt_collect *col, size_t func, const char *name, const 
 	f = &col->stats->funcs[row];
 	f->calls = a->calls;
 	f->growth = a->growth;
-	f->growth_max = a->growth_max;
-	f->peak_max = a->peak_max;
+	/* No call yet: the kernel's maxima are still at their INT64_MIN start. */
+	f->growth_max = a->calls ? a->growth_max : 0;
+	f->peak_max = a->calls ? a->peak_max : 0;
 	f->thread_growth = a->thread_growth;
 	f->unwound = a->unwound;
 	f->untimed = a->untimed;

@@ -108,10 +108,13 @@ static int tracefs_ensure(bool *mounted, char *err, size_t errlen)
 	return 0;
 }
 
-static void seed_rss(struct memtrace_bpf *skel, pid_t pid, bool launch)
+static void seed_bss(struct memtrace_bpf *skel, pid_t pid, bool launch)
 {
 	struct mt_proc_rss r;
 
+	/* Maxima over calls start below any value: the first call sets them (close_call()). */
+	for (size_t i = 0; i < MT_NR_FUNCS; i++)
+		skel->bss->funcs[i].growth_max = skel->bss->funcs[i].peak_max = INT64_MIN;
 	/* A launched command has not exec'd yet: its own mm will start empty. */
 	if (launch || mt_proc_read_rss(pid, &r))
 		return;
@@ -374,7 +377,7 @@ int mt_tracer_start(const struct mt_tracer_opts *o, struct mt_tracer **out, char
 		e = -load_error(errno, err, errlen);
 		goto fail;
 	}
-	seed_rss(t->skel, o->pid, o->launch);
+	seed_bss(t->skel, o->pid, o->launch);
 	e = fill_free_slots(t->skel, err, errlen);
 	if (e)
 		goto fail;
