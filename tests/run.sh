@@ -6,13 +6,16 @@
 # a time limit, one line per test, the output of failing tests, and last
 # "N passed, N failed, N skipped". Exit 0 only if nothing failed; with
 # CI=true a skip counts as a failure. PATTERN selects tests by substring.
-# Environment: OUTPUT (.output), TEST_TIMEOUT (120 s), CI, KEEP_TMP.
+# Environment: OUTPUT (.output), TEST_TIMEOUT (120 s per integration test),
+# TEST_UNIT_TIMEOUT (360 s per unit binary: sanitized, and test_fuzz runs
+# ~1,200 inputs, a minute on an idle machine), CI, KEEP_TMP.
 
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
 OUTPUT=${OUTPUT:-.output}
 TIMEOUT=${TEST_TIMEOUT:-120}
+UNIT_TIMEOUT=${TEST_UNIT_TIMEOUT:-360}
 export OUTPUT
 # Marks every process of this run: tests/integ/zz_leftovers.sh looks for it.
 MEMTRACE_TEST_RUN="$$.$(date +%s%N)"
@@ -25,7 +28,7 @@ for arg in "$@"; do
 	--unit) integ=0 ;;
 	--integ) unit=0 ;;
 	-h | --help)
-		sed -n '3,9p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '3,11p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 	-*)
@@ -68,9 +71,11 @@ for t in "${tests[@]}"; do
 	start=$(date +%s%N)
 	# timeout signals the whole process group: the test and all it started.
 	if [ "${t%.sh}" != "$t" ]; then
-		timeout -k 10 "$TIMEOUT" bash "$t" >"$log" 2>&1 </dev/null
+		limit=$TIMEOUT
+		timeout -k 10 "$limit" bash "$t" >"$log" 2>&1 </dev/null
 	else
-		timeout -k 10 "$TIMEOUT" "$t" >"$log" 2>&1 </dev/null
+		limit=$UNIT_TIMEOUT
+		timeout -k 10 "$limit" "$t" >"$log" 2>&1 </dev/null
 	fi
 	rc=$?
 	secs=$(awk -v a="$start" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
@@ -92,7 +97,7 @@ for t in "${tests[@]}"; do
 		;;
 	*)
 		if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-			echo "FAIL $name (timed out after ${TIMEOUT}s)"
+			echo "FAIL $name (timed out after ${limit}s)"
 		else
 			echo "FAIL $name (exit $rc, ${secs}s)"
 		fi
