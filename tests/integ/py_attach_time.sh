@@ -49,7 +49,7 @@ check_mode()
 if [ -x "$PY_USDT" ]; then
 	check_mode "$PY_USDT" exact --exact
 else
-	echo "note: $PY_USDT is not installed: --exact not tested"
+	py_usdt_missing
 fi
 check_mode "${PY_INTERPS[0]}" frames
 exit 0

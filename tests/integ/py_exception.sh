@@ -33,7 +33,7 @@ if [ -x "$PY_USDT" ]; then
 	read -r -a row <<<"$(table_row "$MT_ERR" risky)"
 	assert_eq "exact: table calls" "${row[1]:-}" 4
 else
-	echo "note: $PY_USDT is not installed: --exact not tested"
+	py_usdt_missing
 fi
 
 for interp in "${PY_INTERPS[@]}"; do

@@ -37,7 +37,7 @@ if [ -x "$PY_USDT" ]; then
 	done
 	assert_summary_sums "$json"
 else
-	echo "note: $PY_USDT is not installed: --exact not tested"
+	py_usdt_missing
 fi
 
 for interp in "${PY_INTERPS[@]}"; do

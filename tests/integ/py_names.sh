@@ -66,6 +66,6 @@ if [ -x "$PY_USDT" ] && readelf -n "$PY_USDT" 2>/dev/null | grep -q function__en
 	py_launch "$PY_USDT" $S --exact -o "$TMP/exact.ndjson" -f make_dco -- 4
 	has "launch --exact" "did you mean 'make_doc'?"
 else
-	echo "note: $PY_USDT with USDT probes is not installed: --exact not tested"
+	py_usdt_missing
 fi
 exit 0

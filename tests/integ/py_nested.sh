@@ -59,7 +59,7 @@ if [ -x "$PY_USDT" ]; then
 	assert_summary_sums "$json"
 	assert_no_change_notes exact "$MT_ERR" ""
 else
-	echo "note: $PY_USDT is not installed: --exact not tested"
+	py_usdt_missing
 fi
 
 for interp in "${PY_INTERPS[@]}"; do

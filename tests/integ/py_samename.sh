@@ -51,7 +51,7 @@ if [ -x "$PY_USDT" ]; then
 	assert_close "exact, a only: summary growth" "$(mtq "$json" "summary()['functions'][0]['growth']")" "$(truth "$T_LOG" a)"
 	assert_eq "exact, a only: files of the lines" "$(mtq "$json" "sorted(set(l['file'] for l in summary()['lines']))")" "$A"
 else
-	echo "note: $PY_USDT is not installed: --exact not tested"
+	py_usdt_missing
 fi
 
 # Frame walking, in attach mode, on the first interpreter there is.

@@ -75,7 +75,7 @@ report: $b"
 if [ -x "$PY_USDT" ]; then
 	check exact "$PY_USDT" --exact
 else
-	echo "note: $PY_USDT is not installed: --exact not tested"
+	py_usdt_missing
 fi
 # The newest version there is (Debian's 3.11 comes last, when installed).
 n=${#PY_INTERPS[@]}

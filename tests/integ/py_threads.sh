@@ -63,7 +63,7 @@ if [ -x "$PY_USDT" ]; then
 	TOL_ABS=$THREAD_TOL assert_py_line "exact: twork" "$json" twork $S alloc "$(py_sum "$T_LOG" own)"
 	assert_summary_sums "$json"
 else
-	echo "note: $PY_USDT is not installed: --exact not tested"
+	py_usdt_missing
 fi
 
 for interp in "${PY_INTERPS[@]}"; do

@@ -28,6 +28,14 @@ require_py_usdt()
 		skip "$PY_USDT has no USDT probe function__entry"
 }
 
+# py_usdt_missing: for a test whose --exact part needs $PY_USDT, which is
+# absent: says so, and fails under CI=true, where nothing may be skipped.
+py_usdt_missing()
+{
+	[ "${CI:-}" != true ] || fail "$PY_USDT with USDT probes needed under CI=true"
+	echo "note: $PY_USDT with USDT probes is not installed: --exact not tested"
+}
+
 # py_frame_interps: every interpreter the frame-walking tests run on, one a
 # line: pyenv's supported versions that are installed, then Debian's 3.11.
 # Says on stderr which are missing. Run it once, outside $(...), with
