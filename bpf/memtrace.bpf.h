@@ -119,5 +119,14 @@ __hidden int py_line_end(struct mt_active *a, __s64 rss_now);
 /* python_frames.bpf.c: frame walking, on each RSS change the thread caused and at its exit. */
 __hidden int py_frames_account(__s64 delta, __s64 total);
 __hidden int py_frames_forget_thread(void);
+/*
+ * python_frames.bpf.c: the current thread's Python frames, innermost first,
+ * into r->py (sets r->nr_py, and MT_STACK_PY_TRUNC in r->flags). For stacks.
+ */
+struct mt_stack_rec;
+__hidden int py_frames_stack(struct mt_stack_rec *r);
+
+/* stacks.bpf.c: on each RSS growth the thread caused; takes a stack when its sample is due. */
+__hidden int stacks_account(__s64 delta, __s64 total);
 
 #endif /* MT_MEMTRACE_BPF_H */

@@ -65,6 +65,56 @@ enum mt_rec_type {
 	MT_REC_CODE = 3, /* a Python function (name, file) matched a target for the first time */
 	MT_REC_PYFRAME = 4, /* frame walking met a traced code object for the first time */
 	MT_REC_STRETCH = 5, /* frame walking: a stretch of a thread's RSS changes inside a function */
+	MT_REC_STACK = 6, /* a sampled stack, weighted by the RSS growth it stands for */
+};
+
+/*
+ * Stacks (bpf/stacks.bpf.c): each thread's RSS growth is sampled, and a
+ * sample copies the thread's user registers and the top of its user stack,
+ * which userspace unwinds from DWARF CFI (user/unwind.c): Debian's libc and
+ * interpreters have no frame pointers. MT_STACK_BYTES is perf's default
+ * --call-graph dwarf size doubled: deep C++ and interpreter frames are big.
+ * Python frames (bpf/python_frames.bpf.c) are copied as (code, instr)
+ * pairs, innermost first, and resolved in userspace like the walker's.
+ */
+#define MT_STACK_BYTES 16384
+#define MT_PY_STACK_MAX 64
+/* x86-64 DWARF register numbers 0-15 (rax rdx rcx rbx rsi rdi rbp rsp r8-r15), then rip. */
+#define MT_STACK_NR_REGS 17
+#define MT_STACK_REG_SP 7
+#define MT_STACK_REG_IP 16
+/* Exponential draws for the sampling intervals, filled by userspace (see sample_draws). */
+#define MT_SAMPLE_DRAWS 1024
+
+enum mt_stack_flags {
+	MT_STACK_COPY_SHORT = 1, /* less than MT_STACK_BYTES could be read: the stack's top, or unmapped */
+	MT_STACK_PY_TRUNC = 2,   /* more Python frames than MT_PY_STACK_MAX: the outermost are missing */
+	MT_STACK_NO_USER = 4,    /* no user registers (a kernel thread's work on the process's behalf) */
+};
+
+struct mt_py_stack_frame {
+	__u64 code;  /* code object address in the target */
+	__s32 instr; /* code units from its first instruction; -1 before the first */
+	/*
+	 * 1: the frame was entered from C (3.11+: an entry frame; 3.10: every
+	 * frame), so one native _PyEval_EvalFrameDefault frame ends here.
+	 */
+	__u32 entry;
+};
+
+struct mt_stack_rec {
+	__u32 type; /* MT_REC_STACK */
+	__u32 tid;
+	__u64 ts;     /* CLOCK_MONOTONIC ns */
+	__s64 weight; /* bytes of RSS growth this sample stands for */
+	__s64 rss;    /* process RSS after the change that took it */
+	__u32 flags;  /* enum mt_stack_flags */
+	__u32 stack_len; /* bytes of stack[] read, from regs[MT_STACK_REG_SP] up */
+	__u32 nr_py;  /* entries of py[] used */
+	__u32 pad;
+	__u64 regs[MT_STACK_NR_REGS];
+	struct mt_py_stack_frame py[MT_PY_STACK_MAX];
+	__u8 stack[MT_STACK_BYTES];
 };
 
 /* Frame walking: the code object is resolved in userspace, from the target's memory. */
