@@ -30,7 +30,7 @@ done
 # Native workloads, -O2 like the integration-test targets; natcalls' traced
 # functions are assembly, so their first instructions do not depend on flags.
 mkdir -p "$bench_out"
-for w in natcalls mallocs faults; do
+for w in natcalls mallocs faults stackpaths; do
 	src=$here/workloads/$w.c
 	bin=$bench_out/$w
 	if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ] || [ "$here/workloads/bench.h" -nt "$bin" ]; then
@@ -42,3 +42,8 @@ done
 cd "$root"
 OUTPUT=$out "$PY" "$here/bench.py" --out "$bench_out/runs.json" "$@" 2>&1 | tee "$bench_out/bench.log"
 "$PY" "$here/analyze.py" "$bench_out/runs.json" --json "$here/results.json" --markdown "$here/RESULTS.md"
+# Sampled stacks: cost per --sample-bytes, accuracy, and (BENCH_SOAK=600) memtrace's RSS over time.
+if [ -z "${BENCH_ONLY:-}" ] || [ "${BENCH_ONLY#*stacks}" != "$BENCH_ONLY" ]; then
+	OUTPUT=$out "$PY" "$here/stacks.py" --rounds "${BENCH_ROUNDS:-3}" --soak "${BENCH_SOAK:-0}" \
+		--out "$bench_out/stacks.json" --markdown "$here/RESULTS.md" 2>&1 | tee -a "$bench_out/bench.log"
+fi

@@ -1,0 +1,278 @@
+#!/usr/bin/python3
+"""Stacks benchmark (part of make bench): what sampled stacks cost, how
+accurate they are, and how --sample-bytes trades one for the other.
+
+Usage: stacks.py [--rounds N] [--soak SECONDS] [--out FILE] [--markdown RESULTS.md]
+
+  cost      faults (1 GiB touched in 1 MiB steps) and the numpy seed program:
+            untraced, memtrace -f F --no-stacks, memtrace with stacks only
+            (no -f) at several --sample-bytes; paired ratios of the target's
+            own CPU and wall time to the untraced run of the same round.
+  accuracy  workloads/stackpaths.c: three call paths sharing one leaf,
+            interleaved with a period of 512 KiB; per --sample-bytes, the
+            worst path's error of the --folded bytes against the target's own
+            VmRSS deltas, and memtrace's CPU per sample.
+  soak      (--soak S) memtrace with stacks attached to faults for S seconds
+            (600 = the issue's 10 minutes): its RSS each minute.
+
+Nothing here asserts: the figures go to the terminal and, with --markdown,
+into the section between the stacks markers of tools/bench/RESULTS.md.
+"""
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench import GNU_TIME, MEMTRACE, OUT, PY311, WL, Proc, read_kv, wait_file_match  # noqa: E402
+
+KIB = 1024
+MIB = 1024 * KIB
+DEFAULT_SAMPLE = "512K"
+BEGIN, END = "<!-- stacks:begin -->", "<!-- stacks:end -->"
+
+
+def target_argv(name, arg):
+    if name == "seed":
+        return [PY311, os.path.join(WL, "seed.py")]
+    return [os.path.join(OUT, name), str(arg)]
+
+
+def mt_args(opts):
+    """memtrace's options for a cell: a function (-f F --no-stacks) or stacks only."""
+    if opts.get("func"):
+        return ["-f", opts["func"], "--no-stacks"]
+    args = ["--sample-bytes", opts.get("sample", DEFAULT_SAMPLE)]
+    if opts.get("folded"):
+        args += ["--folded", opts["folded"]]
+    return args
+
+
+def parse_samples(text):
+    m = re.search(r"stacks?: ([\d,]+) samples?", text, re.I)
+    return int(m.group(1).replace(",", "")) if m else None
+
+
+def run_cell(tmp, wl, arg, opts, soak_s=0):
+    """One run: the target waits, memtrace attaches, the target runs its measured section."""
+    report = os.path.join(tmp, "report.txt")
+    for f in ("report.txt", "mt.time", "mt.err", "mt.out", "folded.txt"):
+        try:
+            os.unlink(os.path.join(tmp, f))
+        except FileNotFoundError:
+            pass
+    env = dict(os.environ, BENCH_REPORT=report, BENCH_WAIT="1", PYTHONDONTWRITEBYTECODE="1")
+    tgt = Proc(target_argv(wl, arg), env=env, stderr_file=os.path.join(tmp, "target.err"))
+    mt = None
+    res = {"wl": wl, "opts": {k: v for k, v in opts.items() if k != "folded"}}
+    try:
+        m = tgt.expect(r"^ready (\d+)$", 300)
+        if not m:
+            return dict(res, error="target never ready: " + tgt.last_err())
+        pid = int(m.group(1))
+        if opts.get("traced"):
+            argv = [GNU_TIME, "-f", "%e %U %S %M", "-o", os.path.join(tmp, "mt.time"),
+                    MEMTRACE, "-v", "-p", str(pid)] + mt_args(opts)
+            if soak_s:
+                argv += ["-d", str(soak_s)]
+            mt = Proc(argv, stdout_file=os.path.join(tmp, "mt.out"),
+                      stderr_file=os.path.join(tmp, "mt.err"), stdin=False)
+            if not wait_file_match(os.path.join(tmp, "mt.err"), r"memtrace: tracing", 60,
+                                   lambda: mt.p.poll() is None):
+                return dict(res, error="memtrace did not attach: " + mt.last_err())
+        tgt.send("go\n")
+        if soak_s:
+            res["soak_rss_kb"] = soak_watch(mt, soak_s)
+            return res
+        if not tgt.expect(r"^done (\d+)$", 900):
+            return dict(res, error="target did not finish: " + tgt.last_err())
+        tgt.send("\n")
+        tgt.wait(60)
+        if mt:
+            mt.wait(120)
+            with open(os.path.join(tmp, "mt.time")) as f:
+                e, u, s, m_kb = f.read().split()[-4:]
+            res["mt_cpu_s"] = float(u) + float(s)
+            res["mt_maxrss_kb"] = int(m_kb)
+            with open(os.path.join(tmp, "mt.err"), errors="replace") as f:
+                err = f.read()
+            with open(os.path.join(tmp, "mt.out"), errors="replace") as f:
+                err += f.read()
+            res["samples"] = parse_samples(err)
+        kv = read_kv(report)
+        res.update({k: kv.get(k) for k in ("elapsed_s", "cpu_s", "path_a_kb", "path_b_kb", "path_c_kb")})
+        if opts.get("folded") and os.path.exists(opts["folded"]):
+            res["folded"] = folded_paths(opts["folded"])
+        return res
+    finally:
+        tgt.stop()
+        if mt:
+            mt.stop()
+
+
+def soak_watch(mt, secs):
+    rss = []
+    end = time.monotonic() + secs
+    while time.monotonic() < end and mt.p.poll() is None:
+        time.sleep(min(60, max(1, end - time.monotonic())))
+        try:
+            kids = subprocess.run(["pgrep", "-P", str(mt.p.pid)], capture_output=True, text=True).stdout.split()
+            with open("/proc/%s/status" % kids[0]) as f:
+                rss.append(int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1)))
+            print("  soak: %4d s: memtrace RSS %d KiB" % (secs - (end - time.monotonic()), rss[-1]), flush=True)
+        except (IndexError, OSError, AttributeError):
+            break
+    return rss
+
+
+def folded_paths(path):
+    out = {"path_a": 0, "path_b": 0, "path_c": 0}
+    with open(path, errors="replace") as f:
+        for line in f:
+            stack, _, n = line.rstrip("\n").rpartition(" ")
+            frames = stack.split(";")
+            for p in out:
+                if p in frames:
+                    out[p] += int(n)
+    return out
+
+
+def ratio_table(runs, cells):
+    """Per cell: median and range of target cpu and wall over the same round's untraced run."""
+    rows = []
+    for key in cells:
+        cpu, wall, samples, mtcpu = [], [], [], []
+        for rnd in runs:
+            base, r = rnd.get((key[0], "untraced")), rnd.get(key)
+            if not base or not r or r.get("error") or base.get("error") or not r.get("cpu_s"):
+                continue
+            cpu.append(r["cpu_s"] / base["cpu_s"])
+            wall.append(r["elapsed_s"] / base["elapsed_s"])
+            if r.get("samples"):
+                samples.append(r["samples"])
+                mtcpu.append(r["mt_cpu_s"])
+        if cpu:
+            rows.append((key, statistics.median(cpu), min(cpu), max(cpu), statistics.median(wall),
+                         statistics.median(samples) if samples else None,
+                         statistics.median(mtcpu) if mtcpu else None))
+    return rows
+
+
+def cost(tmp, rounds):
+    cells = {
+        ("faults", "untraced"): {},
+        ("faults", "-f touch_mib --no-stacks"): {"traced": True, "func": "touch_mib"},
+        ("faults", "stacks 64K"): {"traced": True, "sample": "64K"},
+        ("faults", "stacks 512K (default)"): {"traced": True, "sample": "512K"},
+        ("faults", "stacks 4M"): {"traced": True, "sample": "4M"},
+        ("seed", "untraced"): {},
+        ("seed", "-f Inversa --no-stacks"): {"traced": True, "func": "Inversa"},
+        ("seed", "stacks 512K (default)"): {"traced": True, "sample": "512K"},
+    }
+    runs = []
+    for i in range(rounds):
+        order = list(cells)
+        random.Random(i).shuffle(order)
+        rnd = {}
+        for key in order:
+            r = run_cell(tmp, key[0], 1 if key[0] == "faults" else "", cells[key])
+            print("  round %d %-36s %s" % (i + 1, "/".join(key), r.get("error") or "cpu %.3f s" % r["cpu_s"]),
+                  flush=True)
+            rnd[key] = r
+        runs.append(rnd)
+    return runs, [k for k in cells if k[1] != "untraced"]
+
+
+def accuracy(tmp, rounds):
+    sizes = ["16K", "64K", "256K", "512K", "2M", "8M"]
+    out = []
+    for s in sizes:
+        errs, samples, mtcpu = [], [], []
+        for i in range(rounds):
+            folded = os.path.join(tmp, "folded.txt")
+            r = run_cell(tmp, "stackpaths", 2048, {"traced": True, "sample": s, "folded": folded})
+            if r.get("error") or not r.get("folded"):
+                print("  accuracy %s: %s" % (s, r.get("error", "no folded output")), flush=True)
+                continue
+            worst = max(abs(r["folded"][p] - r[p + "_kb"] * KIB) / (r[p + "_kb"] * KIB)
+                        for p in ("path_a", "path_b", "path_c"))
+            errs.append(worst)
+            if r.get("samples"):
+                samples.append(r["samples"])
+                mtcpu.append(r["mt_cpu_s"])
+            print("  accuracy %-5s round %d: worst path off by %.1f%%, %s samples" %
+                  (s, i + 1, worst * 100, r.get("samples")), flush=True)
+        if errs:
+            out.append((s, statistics.median(errs), max(errs), statistics.median(samples) if samples else None,
+                        statistics.median(mtcpu) if mtcpu else None))
+    return out
+
+
+def markdown(cost_rows, acc_rows, soak):
+    L = [BEGIN, "", "### Stacks (tools/bench/stacks.py)", "",
+         "Target CPU and wall time over the untraced run of the same round (median, min-max of the CPU ratio);",
+         "memtrace's own CPU (user+sys, attach included) and the samples it took.", "",
+         "| workload / memtrace | CPU ratio | range | wall ratio | samples | memtrace CPU s |",
+         "|---|---|---|---|---|---|"]
+    for key, med, lo, hi, wall, samples, mtcpu in cost_rows:
+        L.append("| %s / %s | %.3f | %.3f-%.3f | %.3f | %s | %s |" % (
+            key[0], key[1], med, lo, hi, wall, "%d" % samples if samples else "-",
+            "%.2f" % mtcpu if mtcpu is not None else "-"))
+    L += ["", "Accuracy on stackpaths (3 paths, 1 GiB, period 512 KiB): the worst path's error of",
+          "the --folded bytes against the target's own VmRSS deltas, and memtrace's CPU per sample.", "",
+          "| --sample-bytes | worst error (median) | worst error (max) | samples | memtrace CPU per sample |",
+          "|---|---|---|---|---|"]
+    for s, med, mx, samples, mtcpu in acc_rows:
+        per = "%.1f us" % (mtcpu / samples * 1e6) if samples and mtcpu else "-"
+        L.append("| %s | %.1f%% | %.1f%% | %s | %s |" % (s, med * 100, mx * 100,
+                                                          "%d" % samples if samples else "-", per))
+    if soak:
+        L += ["", "Soak: memtrace with stacks on faults, RSS each minute (KiB): " + ", ".join(map(str, soak))]
+    L += ["", END]
+    return "\n".join(L)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", "3")))
+    ap.add_argument("--soak", type=int, default=0, metavar="SECONDS")
+    ap.add_argument("--out", default=os.path.join(OUT, "stacks.json"))
+    ap.add_argument("--markdown", metavar="RESULTS.md")
+    a = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="memtrace-stacks.")
+    try:
+        print("stacks: cost, %d rounds" % a.rounds, flush=True)
+        runs, keys = cost(tmp, a.rounds)
+        cost_rows = ratio_table(runs, keys)
+        print("stacks: accuracy", flush=True)
+        acc_rows = accuracy(tmp, max(1, a.rounds - 1))
+        soak = []
+        if a.soak:
+            print("stacks: soak %d s" % a.soak, flush=True)
+            soak = run_cell(tmp, "faults", 1 << 30, {"traced": True}, soak_s=a.soak).get("soak_rss_kb", [])
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    md = markdown(cost_rows, acc_rows, soak)
+    print(md)
+    with open(a.out, "w") as f:
+        json.dump({"cost": [[list(r[0])] + list(r[1:]) for r in cost_rows], "accuracy": acc_rows,
+                   "soak_rss_kb": soak}, f, indent=1)
+    if a.markdown:
+        text = open(a.markdown).read()
+        if BEGIN in text and END in text:
+            text = text[:text.index(BEGIN)] + md + text[text.index(END) + len(END):]
+        else:
+            text = text.rstrip("\n") + "\n\n" + md + "\n"
+        with open(a.markdown, "w") as f:
+            f.write(text)
+
+
+if __name__ == "__main__":
+    main()
