@@ -11,6 +11,7 @@
 
 #include "pprof.h"
 #include "termtext.h"
+#include "stacks.h"
 #include "unit.h"
 
 #define MIB 1048576
@@ -31,17 +32,6 @@ static const struct mt_frame f_unknown = { "[unknown]", NULL, 0, "/lib/libx.so",
 static const struct mt_frame f_evil = { HOSTILE, "app.c", 30, "/usr/bin/app", "0123abcd", 0x1300,
 					MT_FRAME_NATIVE };
 
-static void add(struct mt_profile *p, int64_t bytes, bool truncated, size_t n,
-		const struct mt_frame *frames)
-{
-	struct mt_stack s = { .frames = frames, .n = n, .truncated = truncated, .bytes = bytes };
-
-	if (mt_profile_add(p, &s) < 0) {
-		perror("mt_profile_add");
-		exit(1);
-	}
-}
-
 /*
  * 7.5 MiB + 4 KiB in 7 samples, 6 distinct stacks:
  *   main grow malloc            3 MiB (two samples)
@@ -61,13 +51,13 @@ static void fixture(struct mt_profile *p)
 
 	mt_profile_init(p);
 	p->sample_bytes = 512 * 1024;
-	add(p, 2 * MIB, false, 3, a);
-	add(p, 1 * MIB, false, 2, a);
-	add(p, 2 * MIB, false, 4, c);
-	add(p, MIB / 2, true, 2, d);
-	add(p, 1 * MIB, false, 4, e);
-	add(p, 4096, false, 2, h);
-	add(p, 1 * MIB, false, 3, a);
+	add_stack(p, 2 * MIB, false, 3, a);
+	add_stack(p, 1 * MIB, false, 2, a);
+	add_stack(p, 2 * MIB, false, 4, c);
+	add_stack(p, MIB / 2, true, 2, d);
+	add_stack(p, 1 * MIB, false, 4, e);
+	add_stack(p, 4096, false, 2, h);
+	add_stack(p, 1 * MIB, false, 3, a);
 }
 
 /* Decoding, just enough of profile.proto for the checks. */
