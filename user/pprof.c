@@ -28,28 +28,16 @@
 
 /* Field numbers in profile.proto. */
 enum {
-	PROFILE_SAMPLE_TYPE = 1,
-	PROFILE_SAMPLE = 2,
-	PROFILE_MAPPING = 3,
-	PROFILE_LOCATION = 4,
-	PROFILE_FUNCTION = 5,
-	PROFILE_STRING_TABLE = 6,
-	PROFILE_TIME_NANOS = 9,
-	PROFILE_PERIOD_TYPE = 11,
-	PROFILE_PERIOD = 12,
-	PROFILE_COMMENT = 13,
+	PROFILE_SAMPLE_TYPE = 1, PROFILE_SAMPLE = 2, PROFILE_MAPPING = 3, PROFILE_LOCATION = 4,
+	PROFILE_FUNCTION = 5, PROFILE_STRING_TABLE = 6, PROFILE_TIME_NANOS = 9,
+	PROFILE_PERIOD_TYPE = 11, PROFILE_PERIOD = 12, PROFILE_COMMENT = 13,
 	PROFILE_DEFAULT_SAMPLE_TYPE = 14,
 };
 enum { VALUE_TYPE_TYPE = 1, VALUE_TYPE_UNIT = 2 };
 enum { SAMPLE_LOCATION_ID = 1, SAMPLE_VALUE = 2 };
 enum {
-	MAPPING_ID = 1,
-	MAPPING_MEMORY_LIMIT = 3,
-	MAPPING_FILENAME = 5,
-	MAPPING_BUILD_ID = 6,
-	MAPPING_HAS_FUNCTIONS = 7,
-	MAPPING_HAS_FILENAMES = 8,
-	MAPPING_HAS_LINE_NUMBERS = 9,
+	MAPPING_ID = 1, MAPPING_MEMORY_LIMIT = 3, MAPPING_FILENAME = 5, MAPPING_BUILD_ID = 6,
+	MAPPING_HAS_FUNCTIONS = 7, MAPPING_HAS_FILENAMES = 8, MAPPING_HAS_LINE_NUMBERS = 9,
 };
 enum { LOCATION_ID = 1, LOCATION_MAPPING_ID = 2, LOCATION_ADDRESS = 3, LOCATION_LINE = 4 };
 enum { LINE_FUNCTION_ID = 1, LINE_LINE = 2 };
@@ -241,14 +229,14 @@ static int intern_rehash(struct intern *t)
 	return 0;
 }
 
-/* The id of (a, b) in t, *added if it is new; -1 when out of memory. */
-static int64_t intern(struct intern *t, const char *a, const char *b, bool *added)
+/* The id of (a, b) in t, *added if it is new; 0 and *err = ENOMEM when out of memory. */
+static uint64_t intern(struct intern *t, const char *a, const char *b, bool *added, int *err)
 {
 	size_t mask, i;
 
 	*added = false;
 	if (t->n >= UINT32_MAX - 1 || ((t->n + 1) * 2 > t->nslots && intern_rehash(t)))
-		return -1;
+		goto oom;
 	mask = t->nslots - 1;
 	for (i = key_hash(a, b) & mask; t->slot[i]; i = (i + 1) & mask) {
 		const struct intern_key *k = &t->keys[t->slot[i] - 1];
@@ -257,11 +245,14 @@ static int64_t intern(struct intern *t, const char *a, const char *b, bool *adde
 			return t->slot[i] - 1;
 	}
 	if (mt_grow(&t->keys, &t->cap, t->n + 1, sizeof(*t->keys)))
-		return -1;
+		goto oom;
 	t->keys[t->n] = (struct intern_key){ a, b };
 	t->slot[i] = ++t->n;
 	*added = true;
 	return t->n - 1;
+oom:
+	*err = ENOMEM;
+	return 0;
 }
 
 static void intern_free(struct intern *t)
@@ -274,15 +265,11 @@ static void intern_free(struct intern *t)
 static uint64_t str_id(struct writer *w, const char *s)
 {
 	bool added;
-	int64_t id;
+	uint64_t id;
 
 	if (!s)
 		return 0;
-	id = intern(&w->strings, s, NULL, &added);
-	if (id < 0) {
-		w->err = ENOMEM;
-		return 0;
-	}
+	id = intern(&w->strings, s, NULL, &added, &w->err);
 	if (added)
 		put_field(w, PROFILE_STRING_TABLE, s, strlen(s));
 	return id;
@@ -325,17 +312,12 @@ static void put_header(struct writer *w, const struct mt_profile *p)
 /* The id of the mapping of object (build_id may be NULL), written if new; 0 for no object. */
 static uint64_t mapping_id(struct writer *w, const char *object, const char *build_id)
 {
-	uint64_t file, bid;
+	uint64_t file, bid, id;
 	bool added;
-	int64_t id;
 
 	if (!object)
 		return 0;
-	id = intern(&w->mappings, object, build_id, &added);
-	if (id < 0) {
-		w->err = ENOMEM;
-		return 0;
-	}
+	id = intern(&w->mappings, object, build_id, &added, &w->err);
 	if (!added)
 		return id + 1;
 	file = str_id(w, object);
@@ -361,12 +343,8 @@ static uint64_t function_id(struct writer *w, const char *name, const char *file
 {
 	uint64_t name_s, file_s;
 	bool added;
-	int64_t id = intern(&w->functions, name, file, &added);
+	uint64_t id = intern(&w->functions, name, file, &added, &w->err);
 
-	if (id < 0) {
-		w->err = ENOMEM;
-		return 0;
-	}
 	if (!added)
 		return id + 1;
 	name_s = str_id(w, name);
