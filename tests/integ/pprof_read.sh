@@ -17,7 +17,7 @@ PROFILE=$TMP/profile.pb.gz
 pprof()
 {
 	mkdir -p "$TMP/home" "$TMP/pprof"
-	HOME=$TMP/home GOCACHE=$TMP/gocache GOFLAGS= GOPROXY=off PPROF_TMPDIR=$TMP/pprof \
+	HOME=$TMP/home GOCACHE=$TMP/gocache GOFLAGS='' GOPROXY=off PPROF_TMPDIR=$TMP/pprof \
 		"$GO" tool pprof "$@" "$PROFILE" 2>"$TMP/pprof.err" ||
 		fail "go tool pprof $*: $(head -5 "$TMP/pprof.err")"
 }
