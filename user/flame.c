@@ -28,7 +28,8 @@
 #define FONT 11       /* frame labels, as the plot's call labels */
 #define CHAR_W 6.6    /* about the width of a character at 11 px, sans-serif */
 #define MAX_LABEL 200 /* characters of a name or a file in a tooltip */
-#define NBUCKETS 65   /* frame widths in bytes, by bit length */
+#define STEPS 16      /* frame widths are counted in steps of 2^(1/16), about 4.4% */
+#define NBUCKETS (64 * STEPS)
 
 /* Under a stack the unwinder could not follow to its root: where its root would be. */
 static const struct mt_profile_frame truncated_frame = {
@@ -52,9 +53,10 @@ struct flame {
 	size_t maxlen;     /* the longest path */
 	int64_t total;     /* bytes of the stacks drawn */
 	double scale;      /* pixels per byte */
-	int64_t min_bytes; /* narrower frames are not drawn */
+	int64_t min_bytes; /* narrower frames are not drawn: MT_FLAME_MIN_WIDTH in bytes */
+	int min_bucket;    /* nor those of a width_bucket() below it */
 	int height;
-	/* The counting sweep: frames at least MT_FLAME_MIN_WIDTH wide, by bit length of bytes. */
+	/* The counting sweep: frames at least MT_FLAME_MIN_WIDTH wide, by width_bucket(). */
 	size_t count[NBUCKETS];
 	size_t depth[NBUCKETS];
 	size_t drawn, hidden;
@@ -209,40 +211,51 @@ static int sweep(struct flame *fl, close_fn close)
 	return 0;
 }
 
+/* 16 * log2(bytes): a wider frame never falls in a lower bucket than a narrower one. */
+static int width_bucket(int64_t bytes)
+{
+	int b = (int)(log2((double)bytes) * STEPS);
+
+	return b < 0 ? 0 : b < NBUCKETS ? b : NBUCKETS - 1;
+}
+
+static bool drawn(const struct flame *fl, int64_t bytes)
+{
+	return bytes >= fl->min_bytes && width_bucket(bytes) >= fl->min_bucket;
+}
+
 static void count_frame(struct flame *fl, size_t depth, const struct open_frame *o, int64_t end)
 {
-	int64_t bytes = end - o->start;
 	int b;
 
-	if (bytes < fl->min_bytes)
+	if (!drawn(fl, end - o->start))
 		return;
-	b = 64 - __builtin_clzll((unsigned long long)bytes);
+	b = width_bucket(end - o->start);
 	fl->count[b]++;
 	if (depth > fl->depth[b])
 		fl->depth[b] = depth;
 }
 
 /*
- * The narrowest width drawn: MT_FLAME_MIN_WIDTH, or wider (a power of two
- * in bytes) where more than MT_FLAME_MAX_FRAMES frames would be. Sets the
- * picture's height from the deepest frame drawn.
+ * The narrowest frames drawn: MT_FLAME_MIN_WIDTH, or the widest buckets
+ * that hold at most MT_FLAME_MAX_FRAMES frames. A whole bucket is drawn or
+ * none of it, so every frame drawn has its parent drawn: a parent is at
+ * least as wide as its child. Sets the picture's height from the deepest.
  */
 static int pick_min_width(struct flame *fl)
 {
 	size_t kept = 1, depth = 0; /* the root */
-	int b = NBUCKETS - 1;
+	int b;
 
 	fl->min_bytes = (int64_t)ceil(MT_FLAME_MIN_WIDTH / fl->scale);
 	if (sweep(fl, count_frame))
 		return -ENOMEM;
-	for (; b > 0 && kept + fl->count[b] <= MT_FLAME_MAX_FRAMES; b--) {
+	for (b = NBUCKETS - 1; b >= 0 && kept + fl->count[b] <= MT_FLAME_MAX_FRAMES; b--) {
 		kept += fl->count[b];
 		if (fl->depth[b] > depth)
 			depth = fl->depth[b];
 	}
-	/* Buckets above b are kept whole: frames of at least 2^b bytes. */
-	if (b > 0 && b < 63 && (INT64_C(1) << b) > fl->min_bytes)
-		fl->min_bytes = INT64_C(1) << b;
+	fl->min_bucket = b + 1;
 	fl->height = MT + (int)(depth + 1) * FH + MB;
 	return 0;
 }
@@ -334,12 +347,20 @@ static void put_frame(struct flame *fl, size_t depth, const struct mt_profile_fr
 	fputs("</g>\n", fl->f);
 }
 
+/* The narrowest width drawn, in pixels, for the picture's note. */
+static double min_px(const struct flame *fl)
+{
+	double bucket = exp2((double)fl->min_bucket / STEPS);
+
+	return (bucket > fl->min_bytes ? bucket : fl->min_bytes) * fl->scale;
+}
+
 static void draw_frame(struct flame *fl, size_t depth, const struct open_frame *o, int64_t end)
 {
 	const struct mt_profile_frame *fr = frame_of(fl, o->id);
 	char fill[32];
 
-	if (end - o->start < fl->min_bytes || fl->drawn >= MT_FLAME_MAX_FRAMES) {
+	if (!drawn(fl, end - o->start) || fl->drawn >= MT_FLAME_MAX_FRAMES) {
 		fl->hidden++;
 		return;
 	}
@@ -376,7 +397,7 @@ static void header(struct flame *fl, const char *title)
 	legend_entry(f, MX + 140, "rgb(195,195,195)", "unknown, [truncated]");
 	if (fl->hidden)
 		fprintf(f, "<text x=\"%d\" y=\"62\" text-anchor=\"end\">%zu frames narrower than %.1f px not drawn</text>\n",
-			W - MX, fl->hidden, fl->min_bytes * fl->scale);
+			W - MX, fl->hidden, min_px(fl));
 	fputs("</g>\n", f);
 }
 
