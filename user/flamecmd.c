@@ -78,7 +78,8 @@ static int read_input(const char *path, struct flame_input *in)
 	return rc;
 }
 
-int mt_flame_main(int argc, char **argv)
+/* -o OUT.svg and --title T into *svg and *title: the stream's name, or NULL with *rc set. */
+static const char *flame_args(int argc, char **argv, const char **svg, const char **title, int *rc)
 {
 	enum { OPT_TITLE = 256 };
 	static const struct option opts[] = {
@@ -87,39 +88,45 @@ int mt_flame_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	const char *svg = NULL, *title = NULL;
-	struct flame_input in = {};
-	char err[1024], *def = NULL;
-	int c, rc = 1;
+	int c;
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			svg = optarg;
-			break;
-		case OPT_TITLE:
-			title = optarg;
-			break;
-		case 'h':
-			flame_usage(stdout);
-			return 0;
-		default:
-			mt_err("flame: %s '%s'; see 'memtrace flame --help'",
-			       c == ':' ? "missing value for" : "unknown option", argv[optind - 1]);
-			return 2;
-		}
+	*rc = 2;
+	/* Both options take a value: the loop only stores them. */
+	while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) == 'o' || c == OPT_TITLE)
+		*(c == 'o' ? svg : title) = optarg;
+	if (c == 'h') {
+		flame_usage(stdout);
+		*rc = 0;
+		return NULL;
 	}
-	if (optind != argc - 1) {
+	if (c != -1) {
+		mt_err("flame: %s '%s'; see 'memtrace flame --help'",
+		       c == ':' ? "missing value for" : "unknown option", argv[optind - 1]);
+		return NULL;
+	}
+	if (optind != argc - 1)
 		mt_err("flame: name one saved stream (memtrace -o FILE); see 'memtrace flame --help'");
-		return 2;
-	}
-	if (!svg) {
+	else if (!*svg)
 		mt_err("flame: name the SVG to write with -o OUT.svg; see 'memtrace flame --help'");
-		return 2;
-	}
-	if (read_input(argv[optind], &in))
+	else
+		return argv[optind];
+	return NULL;
+}
+
+int mt_flame_main(int argc, char **argv)
+{
+	const char *svg = NULL, *title = NULL, *path;
+	struct flame_input in = {};
+	char err[1024], *def = NULL;
+	int rc;
+
+	path = flame_args(argc, argv, &svg, &title, &rc);
+	if (!path)
+		return rc;
+	rc = 1;
+	if (read_input(path, &in))
 		goto out;
 	if (!title)
 		title = def = mt_flame_title(in.info.comm, in.info.cmdline, in.info.pid);

@@ -102,12 +102,18 @@ int mt_rec_start(struct mt_json *j, const struct mt_rec_start *r)
 	return end(j);
 }
 
-int mt_rec_call(struct mt_json *j, const struct mt_call *c)
+/* A record of one thread in one function: "call" and "stretch" begin alike. */
+static void begin_thread_func(struct mt_json *j, const char *type, double t, const struct mt_call *c)
 {
-	begin(j, "call", c->t);
+	begin(j, type, t);
 	kv_int(j, "pid", c->pid);
 	kv_int(j, "tid", c->tid);
 	kv_str(j, "func", c->func);
+}
+
+int mt_rec_call(struct mt_json *j, const struct mt_call *c)
+{
+	begin_thread_func(j, "call", c->t, c);
 	/* Python functions: the same name may live in several files. */
 	if (c->file)
 		kv_str(j, "file", c->file);
@@ -127,10 +133,7 @@ int mt_rec_call(struct mt_json *j, const struct mt_call *c)
 
 int mt_rec_stretch(struct mt_json *j, double t, const struct mt_call *c)
 {
-	begin(j, "stretch", t);
-	kv_int(j, "pid", c->pid);
-	kv_int(j, "tid", c->tid);
-	kv_str(j, "func", c->func);
+	begin_thread_func(j, "stretch", t, c);
 	kv_double(j, "t_first", c->t - c->dur, T_DECIMALS);
 	kv_double(j, "t_last", c->t, T_DECIMALS);
 	kv_int(j, "rss_first", c->rss_entry);
@@ -203,8 +206,8 @@ static void summary_line(struct mt_json *j, const struct mt_line_stats *l)
 	mt_json_obj_end(j);
 }
 
-int mt_rec_summary(struct mt_json *j, double t, pid_t pid, const struct mt_stats *s,
-		   int64_t sample_bytes)
+int mt_rec_summary_stacks(struct mt_json *j, double t, pid_t pid, const struct mt_stats *s,
+			  int64_t sample_bytes)
 {
 	size_t i;
 
@@ -262,6 +265,11 @@ int mt_rec_stack(struct mt_json *j, double t, const struct mt_stack *st, const u
 	mt_json_key(j, "truncated");
 	mt_json_bool(j, st->truncated);
 	return end(j);
+}
+
+int mt_rec_summary(struct mt_json *j, double t, pid_t pid, const struct mt_stats *s)
+{
+	return mt_rec_summary_stacks(j, t, pid, s, 0);
 }
 
 int mt_rec_error(struct mt_json *j, double t, const char *message)

@@ -239,7 +239,7 @@ void mt_sink_exit(struct mt_sink *s, pid_t pid, int status)
 
 void mt_sink_summary(struct mt_sink *s, pid_t pid, const struct mt_stats *stats)
 {
-	EMIT(s, mt_rec_summary, mt_sink_now(s), pid, stats, s->sample_bytes);
+	EMIT(s, mt_rec_summary_stacks, mt_sink_now(s), pid, stats, s->sample_bytes);
 }
 
 void mt_sink_error(struct mt_sink *s, const char *msg)

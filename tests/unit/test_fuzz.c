@@ -107,7 +107,7 @@ static struct buf seed_stream(int kind)
 		mt_rec_error(j, 1.2, "cannot read \x1b[2J maps");
 	if (kind != 2) {
 		mt_rec_exit(j, 1.3, 4242, 0);
-		mt_rec_summary(j, 1.3, 4242, &s, 0);
+		mt_rec_summary(j, 1.3, 4242, &s);
 	}
 	mt_json_free(j);
 	fclose(f);
