@@ -11,6 +11,8 @@ build="make gcc g++ clang pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev li
 run="python3 python3-numpy python3.11"
 # Tests: JSON lint (python3), SVG checks, mprof interop, unprivileged runs (setpriv), pgrep.
 test="libxml2-utils librsvg2-bin python3-memory-profiler python3-matplotlib util-linux procps binutils"
+# --pprof files read back by `go tool pprof` (tests/integ/pprof_read.sh).
+test="$test golang-go"
 
 # Benchmarks (make bench): the tools memtrace is compared with.
 bench="bpftrace heaptrack valgrind gdb time python3-memory-profiler python3-matplotlib"
