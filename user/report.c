@@ -17,6 +17,7 @@
 #include "report.h"
 #include "termtext.h"
 #include "rowindex.h"
+#include "stackreport.h"
 #include "stream.h"
 #include "utf8.h"
 
@@ -763,6 +764,9 @@ static void print_report(struct reader *r)
 	       s->duration);
 	mt_report_functions(stdout, s);
 	mt_report_lines(stdout, s);
+	/* Where RSS grew by call stack, when the run sampled stacks. */
+	if (r->profile.nstacks)
+		mt_report_stacks(stdout, &r->profile, 0);
 	mt_report_incomplete(s);
 }
 

@@ -66,6 +66,20 @@ assert_rc 0 "flame --title"
 grep -qF 'my &lt;run&gt;' "$TMP/titled.svg" || fail "--title not used (escaped)"
 ok "--title heads the picture, escaped"
 
+# memtrace report rebuilds the same profile: the stack tables after the function table.
+as_nobody report "$json"
+assert_rc 0 "memtrace report"
+grep -q '^Stacks: 4 samples of RSS growth.* 15.00 MiB attributed' "$MT_OUT" ||
+	fail "report: no stack header with 4 samples and 15.00 MiB: $(cat "$MT_OUT")"
+[ "$(grep -n '^Function ' "$MT_OUT" | head -n 1 | cut -d: -f1)" -lt "$(grep -n '^Stacks:' "$MT_OUT" | cut -d: -f1)" ] ||
+	fail "report: the stack tables do not follow the function table"
+row=$(grep -E '^grow_mib \(grow\) ' "$MT_OUT" | tr -s ' ')
+[ "$row" = "grow_mib (grow) 11.00 MiB 73.3% 11.00 MiB 73.3%" ] || fail "report: grow_mib row '$row', want 11.00 MiB inclusive and self"
+row=$(grep -E '^main \(grow\) ' "$MT_OUT" | tr -s ' ')
+[ "$row" = "main (grow) 13.00 MiB 86.7% 0.00 MiB 0.0%" ] || fail "report: main row '$row', want 13.00 MiB inclusive (two pcs merged)"
+grep -qE '^ +1\. 9\.00 MiB +60\.0% +2 samples$' "$MT_OUT" || fail "report: top stack is not 9.00 MiB in 2 samples"
+ok "report: stack tables with 15.00 MiB, grow_mib 11.00 MiB, main 13.00 MiB, top stack 9.00 MiB"
+
 # Bad streams: one line naming the file and line, exit 1, no SVG left behind.
 bad()
 {
@@ -81,6 +95,9 @@ bad()
 head -n 3 "$json" >"$TMP/bad.ndjson"
 sed -n 4p "$json" | sed 's/"id":2/"id":3/' >>"$TMP/bad.ndjson"
 bad "frame id gap" 4 'id 3 where 2 comes next'
+as_nobody report "$TMP/bad.ndjson"
+assert_error 1 "report: frame id gap"
+grep -qF 'bad.ndjson:4: "frame" record: id 3 where 2 comes next' "$MT_ERR" || fail "report: frame id gap: wrong message"
 head -n 4 "$json" >"$TMP/bad.ndjson"
 echo '{"type":"stack","t":0.2,"tid":1,"bytes":4096,"frames":[0,1,7],"truncated":false}' >>"$TMP/bad.ndjson"
 bad "stack naming an unknown frame" 5 'frames[2] is 7, no frame record before it'
