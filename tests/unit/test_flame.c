@@ -14,6 +14,7 @@
 #include "json.h"
 #include "profile.h"
 #include "records.h"
+#include "sink.h"
 #include "stream.h"
 #include "unit.h"
 #include "utf8.h"
@@ -227,53 +228,105 @@ static void test_bound(void)
 	mt_profile_free(&p);
 }
 
-/* What a run writes (user/records.c) reads back (user/stream.c) as the same profile. */
-static void test_roundtrip(const char *dir)
+/* tests/jsonlint.py on the stream: frame ids in order, stacks naming frames before them. */
+static void lint(const char *path)
 {
-	struct mt_frame frames[] = { f_main, f_grow, f_py };
-	struct mt_stack st = { .frames = frames, .n = 3, .bytes = 3 * MIB, .tid = 7, .t = 0.5 };
-	struct mt_profile w, r;
+	char *cmd;
+
+	if (access("/usr/bin/python3", X_OK) || access("tests/jsonlint.py", R_OK)) {
+		CHECK(1, "# SKIP jsonlint: needs /usr/bin/python3 and the repository root as cwd");
+		return;
+	}
+	if (asprintf(&cmd, "/usr/bin/python3 tests/jsonlint.py %s >&2", path) < 0)
+		exit(1);
+	CHECK(system(cmd) == 0, "the stream passes tests/jsonlint.py");
+	free(cmd);
+}
+
+/* Reads path's frame, stack and summary records into r: 0, or -1 with the reason on stderr. */
+static int read_profile(const char *path, struct mt_profile *r)
+{
 	struct mt_stream in;
-	uint32_t ids[3];
-	char *path;
-	struct mt_json *j;
-	FILE *f;
 	int rc;
+
+	if (mt_stream_open(&in, path, NULL, 0))
+		return -1;
+	while ((rc = mt_stream_next(&in)) > 0)
+		if (mt_stream_profile(&in, r))
+			rc = -1;
+	mt_stream_close(&in);
+	return rc;
+}
+
+/*
+ * A run's path (user/sink.c): each sample added to the profile, then
+ * mt_sink_stack() with the frames it was first to use; the -o stream read
+ * back gives the same profile, and --flame draws it under the run's title.
+ */
+static void test_sink(const char *dir)
+{
+	static const volatile sig_atomic_t no_stop;
+	struct mt_frame frames[][3] = { { f_main, f_grow }, { f_main2, f_grow, f_py }, { f_main, f_grow } };
+	size_t nframes[] = { 2, 3, 2 };
+	char *argv[] = { "app", "--big", NULL }, err[512], *path, *svg_path, *svg;
+	struct mt_env env = { 0 };
+	struct mt_rec_start start = { .pid = 42, .comm = "app", .cmdline = argv };
+	struct mt_stats stats = { 0 };
+	struct mt_sink sink = { 0 };
+	struct mt_profile w, r;
+	size_t len;
+	FILE *f;
 
 	mt_profile_init(&w);
 	mt_profile_init(&r);
-	if (asprintf(&path, "%s/stacks.ndjson", dir) < 0 || !(f = fopen(path, "w")))
+	w.sample_bytes = 65536;
+	if (asprintf(&path, "%s/run.ndjson", dir) < 0 || asprintf(&svg_path, "%s/run.svg", dir) < 0)
 		exit(1);
-	j = mt_json_new(f);
-	for (int k = 0; k < 2; k++) {
+	env.output = path;
+	CHECK(!mt_sink_open(&sink, &env, &no_stop) && !mt_sink_check(&sink, err, sizeof(err)) &&
+	      !mt_sink_create(&sink, err, sizeof(err)), "sink to %s", path);
+	mt_sink_start(&sink, &start);
+	for (int i = 0; i < 3; i++) {
+		struct mt_stack st = { .frames = frames[i], .n = nframes[i], .bytes = (i + 1) * MIB,
+				       .tid = 42 + i, .truncated = i == 1 };
 		size_t first = w.nframes;
+		uint32_t ids[3];
+		int64_t at = mt_profile_add(&w, &st);
 
-		st.truncated = k;
-		mt_profile_add(&w, &st);
-		for (int i = 0; i < 3; i++)
-			ids[i] = mt_profile_frame(&w, &frames[i]);
-		for (size_t id = first; id < w.nframes; id++)
-			mt_rec_frame(j, 0.5, id, &w.frames[id]);
-		mt_rec_stack(j, 0.5, &st, ids);
+		for (size_t k = 0; at >= 0 && k < nframes[i]; k++)
+			ids[k] = w.stacks[at].frames[k];
+		mt_sink_stack(&sink, &w, first, &st, ids);
 	}
-	mt_json_free(j);
-	fclose(f);
-	CHECK(mt_stream_open(&in, path, NULL, 0) == 0, "stream opened");
-	while ((rc = mt_stream_next(&in)) > 0)
-		if (mt_stream_profile(&in, &r))
-			break;
-	mt_stream_close(&in);
-	CHECK_INT(rc, 0, "frame and stack records read");
-	CHECK_INT(r.nframes, 3, "frames read");
-	CHECK_INT(r.nstacks, 2, "stacks read (one truncated)");
-	CHECK_INT(r.bytes, 6 * MIB, "bytes read");
-	CHECK(r.nframes == 3 && !strcmp(r.frames[2].func, "load") && r.frames[2].kind == MT_FRAME_PYTHON &&
-	      r.frames[2].line == 7 && !r.frames[2].object && r.frames[0].addr == 0x1100 &&
-	      !strcmp(r.frames[0].build_id, "ab12"), "frames read back field by field");
-	CHECK(r.nstacks == 2 && r.stacks[1].truncated && r.stacks[1].n == 3 && r.stacks[1].frames[2] == 2,
-	      "stacks read back");
-	unlink(path);
+	mt_sink_summary(&sink, 42, &stats);
+	mt_sink_flame(&sink, &w, svg_path);
+	CHECK(!sink.failed, "stream and flame graph written");
+	mt_sink_close(&sink, false);
+
+	lint(path);
+	CHECK_INT(read_profile(path, &r), 0, "the stream reads back");
+	CHECK(r.nframes == w.nframes && r.nstacks == w.nstacks && r.bytes == 6 * MIB &&
+	      r.samples == 3 && r.sample_bytes == 65536,
+	      "same profile: %zu frames, %zu stacks, %" PRId64 " bytes, %" PRIu64 " samples, sample_bytes %" PRId64,
+	      r.nframes, r.nstacks, r.bytes, r.samples, r.sample_bytes);
+	CHECK(r.nstacks == 2 && r.stacks[0].bytes == 4 * MIB && r.stacks[0].samples == 2 &&
+	      !r.stacks[0].truncated && r.stacks[1].truncated && r.stacks[1].n == 3 &&
+	      r.stacks[1].frames[2] == 3, "stacks read back: the first and third merged, the second truncated");
+	CHECK(r.nframes == 4 && !strcmp(r.frames[3].func, "load") && r.frames[3].kind == MT_FRAME_PYTHON &&
+	      r.frames[3].line == 7 && !r.frames[3].object && !r.frames[3].addr &&
+	      r.frames[2].addr == 0x1180 && !strcmp(r.frames[2].build_id, "ab12") &&
+	      !strcmp(r.frames[2].object, "/bin/app"), "frames read back field by field");
+	f = fopen(svg_path, "r");
+	svg = f ? calloc(1, 1 << 20) : NULL;
+	len = svg ? fread(svg, 1, (1 << 20) - 1, f) : 0;
+	CHECK(len && strstr(svg, "memtrace: app --big (pid 42)") &&
+	      strstr(svg, "<title>grow (app.c:30) \xe2\x80\x94 4.0 MiB, 66.7%</title>") &&
+	      strstr(svg, "<title>[truncated] \xe2\x80\x94 2.0 MiB, 33.3%</title>"),
+	      "--flame: the run's title, grow 4 MiB, [truncated] 2 MiB");
+	if (f)
+		fclose(f);
+	free(svg);
 	free(path);
+	free(svg_path);
 	mt_profile_free(&w);
 	mt_profile_free(&r);
 }
@@ -287,6 +340,6 @@ int main(void)
 	test_labels();
 	test_empty();
 	test_bound();
-	test_roundtrip(dir);
+	test_sink(dir);
 	return unit_finish(dir);
 }
