@@ -48,6 +48,7 @@ struct flame {
 	const struct mt_profile *p;
 	FILE *f;
 	uint32_t *rank;    /* frame id (and p->nframes) -> place of its name in name order */
+	uint32_t *place;   /* frame id -> its (rank, file, line) in that order: equal where they are */
 	size_t *order;     /* the stacks drawn (positive bytes), in path order */
 	size_t nstacks;
 	size_t maxlen;     /* the longest path */
@@ -98,24 +99,45 @@ static int by_name(const void *a, const void *b, void *ctx)
 	return name_cmp(frame_of(fl, x), frame_of(fl, y));
 }
 
-/* rank[id]: equal for frames that merge, in name order: comparing paths compares integers. */
+/* Then by file and line: what a tooltip can say of merged frames. */
+static int by_place(const void *a, const void *b, void *ctx)
+{
+	const struct flame *fl = ctx;
+	const struct mt_profile_frame *x = frame_of(fl, *(const uint32_t *)a);
+	const struct mt_profile_frame *y = frame_of(fl, *(const uint32_t *)b);
+	int c = by_name(a, b, ctx);
+
+	if (!c)
+		c = strcmp(str_or_empty(x->file), str_or_empty(y->file));
+	return c ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+/*
+ * rank[id]: equal for frames that merge, in name order; place[id]: equal
+ * for those at one file and line. Strings are compared here once, so the
+ * sweep compares integers however long the names a stream holds.
+ */
 static int rank_frames(struct flame *fl)
 {
 	size_t n = fl->p->nframes + 1;
 	uint32_t *ids = malloc(n * sizeof(*ids));
 
 	fl->rank = malloc(n * sizeof(*fl->rank));
-	if (!ids || !fl->rank) {
+	fl->place = malloc(n * sizeof(*fl->place));
+	if (!ids || !fl->rank || !fl->place) {
 		free(ids);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < n; i++)
 		ids[i] = i;
-	qsort_r(ids, n, sizeof(*ids), by_name, fl);
-	for (size_t i = 0, r = 0; i < n; i++) {
+	qsort_r(ids, n, sizeof(*ids), by_place, fl);
+	for (size_t i = 0, r = 0, pl = 0; i < n; i++) {
 		if (i && by_name(&ids[i - 1], &ids[i], fl))
 			r++;
+		if (i && by_place(&ids[i - 1], &ids[i], fl))
+			pl++;
 		fl->rank[ids[i]] = r;
+		fl->place[ids[i]] = pl;
 	}
 	free(ids);
 	return 0;
@@ -174,9 +196,7 @@ static int order_stacks(struct flame *fl)
 /* Merged frames that differ in file or line keep the name only. */
 static void note_merge(const struct flame *fl, struct open_frame *o, uint32_t id)
 {
-	const struct mt_profile_frame *a = frame_of(fl, o->id), *b = frame_of(fl, id);
-
-	if (o->id != id && (a->line != b->line || strcmp(str_or_empty(a->file), str_or_empty(b->file))))
+	if (fl->place[o->id] != fl->place[id])
 		o->mixed = true;
 }
 
@@ -274,12 +294,13 @@ static const char *fmt_bytes(char *buf, size_t len, int64_t bytes)
 	return buf;
 }
 
+/* Of the first 64 bytes: enough to tell names apart, and a box's cost stays bounded. */
 static uint32_t name_hash(const char *s)
 {
 	uint32_t h = 2166136261u;
 
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
+	for (int i = 0; s[i] && i < 64; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
 	return h;
 }
 
@@ -442,6 +463,7 @@ int mt_flame_svg(const struct mt_profile *p, const char *title, FILE *f)
 	if (!e)
 		e = draw(&fl, title);
 	free(fl.rank);
+	free(fl.place);
 	free(fl.order);
 	return e || ferror(f) ? -1 : 0;
 }

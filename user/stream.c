@@ -601,6 +601,7 @@ static int read_stack(struct mt_stream *st, struct mt_profile *p)
 {
 	const json_t *o = st->rec;
 	const json_t *trunc = json_object_get(o, "truncated");
+	size_t nstacks = p->nstacks;
 	int64_t tid, bytes, r;
 	uint32_t *ids;
 	json_t *frames = NULL;
@@ -626,6 +627,10 @@ static int read_stack(struct mt_stream *st, struct mt_profile *p)
 	if (!r && mt_profile_add_ids(p, ids, n, json_is_true(trunc), bytes, 1) < 0)
 		r = mt_stream_bad(st, "out of memory");
 	free(ids);
+	/* A new distinct stack is what costs memory: repeats only add up. */
+	if (!r && p->nstacks > nstacks && (st->stack_ids += n) > MT_STREAM_MAX_STACK_IDS)
+		r = mt_stream_bad(st, "more than %zu frames in distinct stacks; is this a memtrace "
+				  "stream?", MT_STREAM_MAX_STACK_IDS);
 	return r;
 }
 

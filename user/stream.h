@@ -36,6 +36,8 @@ extern size_t mt_stream_tree_limit;
 #define MT_STREAM_MAX_STACK 16384
 #define MT_STREAM_MAX_FRAMES (1u << 22)
 #define MT_STREAM_MAX_FRAME_TEXT ((size_t)256 << 20)
+/* Frame ids held by the distinct stacks together: 256 MiB of them. */
+#define MT_STREAM_MAX_STACK_IDS ((size_t)64 << 20)
 /* Times in seconds (t, dur, duration): up to ~30 years. */
 #define MT_STREAM_MAX_SECONDS 1e9
 
@@ -73,6 +75,7 @@ struct mt_stream {
 	size_t scanned;   /* bytes after start already known to hold no newline */
 	bool eof;
 	size_t frame_text; /* bytes of names in "frame" records so far */
+	size_t stack_ids;  /* frame ids in the distinct stacks so far */
 	char *err;        /* where problems go, or NULL for stderr */
 	size_t errlen;
 };
