@@ -417,7 +417,7 @@ static void header(struct flame *fl, const char *title)
 	legend_entry(f, MX + 70, "rgb(105,175,235)", "Python");
 	legend_entry(f, MX + 140, "rgb(195,195,195)", "unknown, [truncated]");
 	if (fl->hidden)
-		fprintf(f, "<text x=\"%d\" y=\"62\" text-anchor=\"end\">%zu frames narrower than %.1f px not drawn</text>\n",
+		fprintf(f, "<text x=\"%d\" y=\"62\" text-anchor=\"end\">%zu frames narrower than %.2g px not drawn</text>\n",
 			W - MX, fl->hidden, min_px(fl));
 	fputs("</g>\n", f);
 }
