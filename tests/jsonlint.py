@@ -10,7 +10,8 @@ record types and unknown keys are errors on purpose, so a schema change has
 to come with a change to docs/schema.md (like perf's
 perf_json_output_lint.py). Also checks the stream rules of docs/schema.md:
 "start" first, "summary" last, one of each, "t" never going back, and the
-relations between fields listed there (check_semantics()).
+relations between fields listed there (check_semantics()), and the
+numbering of "frame" records that "stack" records refer to (check_stacks()).
 
 Usage: jsonlint.py FILE|- [--allow-no-summary]
 Exit 0 when clean, 1 with one "FILE:LINE: problem" per problem, 2 on usage
@@ -271,6 +272,20 @@ def check_semantics(rec, problems):
         pass  # already reported as a missing key or a wrong type
 
 
+def check_stacks(rec, nframes, problems):
+    """Frame ids 0, 1, 2, ... as written; a stack names only frames before it. Returns nframes."""
+    typ = rec["type"]
+    if typ == "frame" and matches(rec.get("id"), NN_INT):
+        if rec["id"] != nframes:
+            problems.append(f"frame.id is {rec['id']}, want {nframes} (ids count up from 0)")
+        return nframes + 1
+    if typ == "stack" and isinstance(rec.get("frames"), list):
+        for i, fid in enumerate(rec["frames"]):
+            if matches(fid, NN_INT) and fid >= nframes:
+                problems.append(f"stack.frames[{i}] is {fid}, not a frame id written before it")
+    return nframes
+
+
 def reject_constant(name):
     raise ValueError(f"{name} is not JSON")
 
@@ -289,6 +304,7 @@ def lint(lines, schema, allow_no_summary):
     out = []
     records = []  # (lineno, type)
     last_t = None
+    nframes = 0  # "frame" records so far
     lineno = 0
     for lineno, raw in enumerate(lines, 1):
         if not raw.endswith(b"\n"):
@@ -318,6 +334,7 @@ def lint(lines, schema, allow_no_summary):
         check_object(rec, schema[typ], typ, problems)
         if not problems:  # relations only make sense between well-typed fields
             check_semantics(rec, problems)
+        nframes = check_stacks(rec, nframes, problems)
         out.extend((lineno, p) for p in problems)
         t = rec.get("t")
         if matches(t, NUM):

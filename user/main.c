@@ -27,6 +27,7 @@
 #include "json.h"
 #include "log.h"
 #include "outfile.h"
+#include "flame.h"
 #include "plot.h"
 #include "procfs.h"
 #include "pyframes.h"
@@ -501,6 +502,8 @@ int main(int argc, char **argv)
 		return mt_report_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "plot"))
 		return mt_plot_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "flame"))
+		return mt_flame_main(argc - 1, argv + 1);
 
 	rc = mt_env_parse(argc, argv, &r.env);
 	if (rc) {

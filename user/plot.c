@@ -7,6 +7,7 @@
  * observed the function at memory changes), and the overall peak marked.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,30 +58,40 @@ static double py(const struct frame *fr, double m)
 	return clamp_px(H - MB - (H - MT - MB) * (fr->ymax > 0 ? m / fr->ymax : 0), H);
 }
 
-static void xml_text(FILE *f, const char *s)
+/* One character of s as XML text (f NULL: only skipped over); returns what follows it. */
+static const char *xml_char(FILE *f, const char *s)
 {
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '"': fputs("&quot;", f); break;
-		default:
-			/* Control bytes are not allowed in XML 1.0 at all. */
-			if ((unsigned char)*s < 0x20 && *s != '\t') {
-				fputc('?', f);
-			} else {
-				size_t n = mt_utf8_len((const unsigned char *)s);
+	const char *esc = *s == '<' ? "&lt;" : *s == '>' ? "&gt;" : *s == '&' ? "&amp;" :
+			  *s == '"' ? "&quot;" : NULL;
+	size_t n = mt_utf8_len((const unsigned char *)s);
 
-				/* Nor is invalid UTF-8: a name from a target may be any bytes. */
-				if (n)
-					fwrite(s, 1, n, f);
-				else
-					fputs("\xef\xbf\xbd", f); /* U+FFFD */
-				s += n ? n - 1 : 0;
-			}
-		}
-	}
+	/* Control bytes are not allowed in XML 1.0 at all. */
+	if (!esc && (unsigned char)*s < 0x20 && *s != '\t')
+		esc = "?";
+	/* Nor is invalid UTF-8: a name from a target may be any bytes. */
+	if (!esc && !n)
+		esc = "\xef\xbf\xbd"; /* U+FFFD */
+	if (f && esc)
+		fputs(esc, f);
+	else if (f)
+		fwrite(s, 1, n, f);
+	return s + (n ? n : 1);
+}
+
+void mt_xml_text(FILE *f, const char *s, size_t max)
+{
+	const char *p = s;
+	size_t n = 0;
+
+	/* Counted first, only as far as max: a name may be megabytes long. */
+	for (; p && *p && n <= max; n++)
+		p = xml_char(NULL, p);
+	if (n > max)
+		max = max > 2 ? max - 2 : 0;
+	for (p = s, n = 0; p && *p && n < max; n++)
+		p = xml_char(f, p);
+	if (p && *p)
+		fputs("..", f);
 }
 
 /* Ticks drawn per axis at most, whatever the step came out as. */
@@ -215,7 +226,7 @@ static size_t spans(FILE *f, const struct mt_series *s, const struct frame *fr)
 			x0, ylo, yhi, x1, py(fr, mib(sp->rss_exit)), span_dash(sp));
 		if (x1 - x0 > 40 || s->nspans <= 12) {
 			fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" fill=\"%s\">", x0 + 2, yhi - 3, c);
-			xml_text(f, s->funcs[sp->func]);
+			mt_xml_text(f, s->funcs[sp->func], SIZE_MAX);
 			fprintf(f, "%s</text>\n", span_note(sp));
 		}
 	}
@@ -253,7 +264,7 @@ static void legend(FILE *f, const struct mt_series *s, size_t hidden)
 	for (size_t i = 0; i < s->nfuncs && x < W; i++) {
 		fprintf(f, "<rect x=\"%zu\" y=\"44\" width=\"14\" height=\"12\" fill=\"%s\" fill-opacity=\"0.3\" stroke=\"%s\"/><text x=\"%zu\" y=\"54\">",
 			x, palette[i % NPAL], palette[i % NPAL], x + 18);
-		xml_text(f, s->funcs[i]);
+		mt_xml_text(f, s->funcs[i], SIZE_MAX);
 		fprintf(f, "</text>\n");
 		x += 30 + 7 * strnlen(s->funcs[i], W);
 	}
@@ -284,7 +295,7 @@ int mt_plot_svg(const struct mt_series *s, FILE *f)
 		W, H, W, H);
 	fprintf(f, "<rect width=\"%d\" height=\"%d\" fill=\"#fff\"/>\n", W, H);
 	fprintf(f, "<text x=\"%d\" y=\"24\" font-size=\"15\" font-weight=\"bold\">memtrace: ", ML);
-	xml_text(f, s->cmdline && *s->cmdline ? s->cmdline : s->comm);
+	mt_xml_text(f, s->cmdline && *s->cmdline ? s->cmdline : s->comm, SIZE_MAX);
 	fprintf(f, " (pid %d)</text>\n", (int)s->pid);
 	axes(f, &fr);
 	hidden = spans(f, s, &fr);

@@ -7,6 +7,11 @@
 #include <stdio.h>
 #include "series.h"
 
+/*
+ * s as SVG text (XML-escaped, control bytes "?", invalid UTF-8 U+FFFD): at
+ * most max characters, cut with ".." when longer.
+ */
+void mt_xml_text(FILE *f, const char *s, size_t max);
 /* A self-contained SVG. 0, or -1 on a write error. */
 int mt_plot_svg(const struct mt_series *s, FILE *f);
 /* mprof's format (CMDLINE, MEM, FUNC lines), for `mprof plot`. 0, or -1 on a write error. */

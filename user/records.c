@@ -102,12 +102,18 @@ int mt_rec_start(struct mt_json *j, const struct mt_rec_start *r)
 	return end(j);
 }
 
-int mt_rec_call(struct mt_json *j, const struct mt_call *c)
+/* A record of one thread in one function: "call" and "stretch" begin alike. */
+static void begin_thread_func(struct mt_json *j, const char *type, double t, const struct mt_call *c)
 {
-	begin(j, "call", c->t);
+	begin(j, type, t);
 	kv_int(j, "pid", c->pid);
 	kv_int(j, "tid", c->tid);
 	kv_str(j, "func", c->func);
+}
+
+int mt_rec_call(struct mt_json *j, const struct mt_call *c)
+{
+	begin_thread_func(j, "call", c->t, c);
 	/* Python functions: the same name may live in several files. */
 	if (c->file)
 		kv_str(j, "file", c->file);
@@ -127,10 +133,7 @@ int mt_rec_call(struct mt_json *j, const struct mt_call *c)
 
 int mt_rec_stretch(struct mt_json *j, double t, const struct mt_call *c)
 {
-	begin(j, "stretch", t);
-	kv_int(j, "pid", c->pid);
-	kv_int(j, "tid", c->tid);
-	kv_str(j, "func", c->func);
+	begin_thread_func(j, "stretch", t, c);
 	kv_double(j, "t_first", c->t - c->dur, T_DECIMALS);
 	kv_double(j, "t_last", c->t, T_DECIMALS);
 	kv_int(j, "rss_first", c->rss_entry);
@@ -203,7 +206,8 @@ static void summary_line(struct mt_json *j, const struct mt_line_stats *l)
 	mt_json_obj_end(j);
 }
 
-int mt_rec_summary(struct mt_json *j, double t, pid_t pid, const struct mt_stats *s)
+int mt_rec_summary_stacks(struct mt_json *j, double t, pid_t pid, const struct mt_stats *s,
+			  int64_t sample_bytes)
 {
 	size_t i;
 
@@ -222,7 +226,50 @@ int mt_rec_summary(struct mt_json *j, double t, pid_t pid, const struct mt_stats
 		summary_line(j, &s->lines[i]);
 	mt_json_arr_end(j);
 	kv_uint(j, "lost", s->lost);
+	/* Only where stacks were sampled: streams without them stay as they were. */
+	if (sample_bytes > 0)
+		kv_int(j, "sample_bytes", sample_bytes);
 	return end(j);
+}
+
+static const char *frame_kind(enum mt_frame_kind k)
+{
+	return k == MT_FRAME_NATIVE ? "native" : k == MT_FRAME_PYTHON ? "python" : "unknown";
+}
+
+int mt_rec_frame(struct mt_json *j, double t, uint32_t id, const struct mt_profile_frame *f)
+{
+	begin(j, "frame", t);
+	kv_uint(j, "id", id);
+	kv_str(j, "kind", frame_kind(f->kind));
+	kv_str(j, "func", f->func);
+	kv_str(j, "file", f->file); /* NULL writes null */
+	kv_int_or_null(j, "line", f->line, f->line != 0);
+	kv_str(j, "object", f->object);
+	kv_str(j, "build_id", f->build_id);
+	/* A file offset: far below 2^63, so it reads back as a JSON integer anywhere. */
+	kv_int_or_null(j, "addr", (int64_t)f->addr, f->addr != 0 && f->addr <= INT64_MAX);
+	return end(j);
+}
+
+int mt_rec_stack(struct mt_json *j, double t, const struct mt_stack *st, const uint32_t *ids)
+{
+	begin(j, "stack", t);
+	kv_uint(j, "tid", st->tid);
+	kv_int(j, "bytes", st->bytes);
+	mt_json_key(j, "frames");
+	mt_json_arr_begin(j);
+	for (size_t i = 0; i < st->n; i++)
+		mt_json_uint(j, ids[i]);
+	mt_json_arr_end(j);
+	mt_json_key(j, "truncated");
+	mt_json_bool(j, st->truncated);
+	return end(j);
+}
+
+int mt_rec_summary(struct mt_json *j, double t, pid_t pid, const struct mt_stats *s)
+{
+	return mt_rec_summary_stacks(j, t, pid, s, 0);
 }
 
 int mt_rec_error(struct mt_json *j, double t, const char *message)

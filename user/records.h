@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include "profile.h"
 #include "stats.h"
 
 #define MT_SCHEMA 1
@@ -44,6 +45,13 @@ int mt_rec_sample(struct mt_json *j, const struct mt_rec_sample *r);
 int mt_rec_lost(struct mt_json *j, double t, uint64_t count);
 int mt_rec_exit(struct mt_json *j, double t, pid_t pid, int status);
 int mt_rec_summary(struct mt_json *j, double t, pid_t pid, const struct mt_stats *s);
+/* The same with "sample_bytes", the stacks' sampling interval, when > 0 (stacks were sampled). */
+int mt_rec_summary_stacks(struct mt_json *j, double t, pid_t pid, const struct mt_stats *s,
+			  int64_t sample_bytes);
+/* A profile's frame id (user/profile.h), written before the first stack that uses it. */
+int mt_rec_frame(struct mt_json *j, double t, uint32_t id, const struct mt_profile_frame *f);
+/* One stack sample: ids are st's frames as the profile numbers them, root first. */
+int mt_rec_stack(struct mt_json *j, double t, const struct mt_stack *st, const uint32_t *ids);
 /* {"type":"error","t":..,"message":..}: errors in JSON mode keep stdout valid JSON. */
 int mt_rec_error(struct mt_json *j, double t, const char *message);
 

@@ -17,6 +17,7 @@
 #include "report.h"
 #include "termtext.h"
 #include "rowindex.h"
+#include "stackreport.h"
 #include "stream.h"
 #include "utf8.h"
 
@@ -455,6 +456,7 @@ struct reader {
 	size_t ncalls;
 	struct mt_stats live;    /* from start targets, calls, samples, lost */
 	struct mt_stats summary; /* from the summary record */
+	struct mt_profile profile; /* from frame and stack records */
 };
 
 /* A failed mt_stats_* addition: out of memory, or past the bounds of stats.h. */
@@ -717,6 +719,8 @@ static int read_record(struct reader *r)
 	if (!r->have_start)
 		return mt_stream_bad(st, "\"%s\" record before the \"start\" record; "
 				     "is this a whole memtrace --json stream?", st->type_name);
+	if (mt_stream_profile(st, &r->profile))
+		return -1;
 	switch (st->type) {
 	case MT_STREAM_REC_CALL:
 		return read_call(r, o, st->t);
@@ -760,6 +764,9 @@ static void print_report(struct reader *r)
 	       s->duration);
 	mt_report_functions(stdout, s);
 	mt_report_lines(stdout, s);
+	/* Where RSS grew by call stack, when the run sampled stacks. */
+	if (r->profile.nstacks)
+		mt_report_stacks(stdout, &r->profile, 0);
 	mt_report_incomplete(s);
 }
 
@@ -852,6 +859,7 @@ out:
 	free(r.comm);
 	mt_stats_free(&r.live);
 	mt_stats_free(&r.summary);
+	mt_profile_free(&r.profile);
 	return rc;
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "flame.h"
 #include "json.h"
 #include "log.h"
 #include "plot.h"
@@ -145,9 +146,8 @@ void mt_sink_start(struct mt_sink *s, struct mt_rec_start *r)
 	/* Calls can end between the attach and this record: none may come before it. */
 	s->last_t = r->t;
 	EMIT(s, mt_rec_start, r);
-	/* The series counts from t = 0, the start record from a little later. */
-	if (s->want_series)
-		mt_series_set_info(&s->series, r->pid, r->comm, r->cmdline, r->ts_unix - r->t);
+	/* The series counts from t = 0, the start record from a little later; --flame's title too. */
+	mt_series_set_info(&s->series, r->pid, r->comm, r->cmdline, r->ts_unix - r->t);
 }
 
 void mt_sink_call(struct mt_sink *s, struct mt_call *c)
@@ -203,6 +203,27 @@ void mt_sink_sample(struct mt_sink *s, struct mt_rec_sample *r)
 		mt_warn("out of memory: the plot will miss samples");
 }
 
+/* Each frame's record, then the stack's: all on one t, so the stream stays ordered. */
+static int emit_stack(struct mt_json *j, double t, const struct mt_profile *p, size_t first,
+		      const struct mt_stack *st, const uint32_t *ids)
+{
+	int e = 0;
+
+	for (size_t id = first; id < p->nframes && e >= 0; id++)
+		e = mt_rec_frame(j, t, id, &p->frames[id]);
+	return e < 0 ? e : mt_rec_stack(j, t, st, ids);
+}
+
+void mt_sink_stack(struct mt_sink *s, const struct mt_profile *p, size_t first_new_frame,
+		   const struct mt_stack *st, const uint32_t *ids)
+{
+	double t = st->t > s->last_t ? st->t : s->last_t;
+
+	s->last_t = t;
+	s->sample_bytes = p->sample_bytes;
+	EMIT(s, emit_stack, t, p, first_new_frame, st, ids);
+}
+
 void mt_sink_lost(struct mt_sink *s, uint64_t lost)
 {
 	if (lost > s->lost_reported) {
@@ -218,7 +239,7 @@ void mt_sink_exit(struct mt_sink *s, pid_t pid, int status)
 
 void mt_sink_summary(struct mt_sink *s, pid_t pid, const struct mt_stats *stats)
 {
-	EMIT(s, mt_rec_summary, mt_sink_now(s), pid, stats);
+	EMIT(s, mt_rec_summary_stacks, mt_sink_now(s), pid, stats, s->sample_bytes);
 }
 
 void mt_sink_error(struct mt_sink *s, const char *msg)
@@ -270,6 +291,20 @@ void mt_sink_plots(struct mt_sink *s, int64_t peak_rss, double peak_t, const cha
 		mt_err("%s", err);
 		s->failed = true;
 	}
+}
+
+void mt_sink_flame(struct mt_sink *s, const struct mt_profile *p, const char *path)
+{
+	char err[MSGLEN], *title;
+
+	if (!path)
+		return;
+	title = mt_flame_title(s->series.comm, s->series.cmdline, s->series.pid);
+	if (mt_flame_write(path, p, title, err, sizeof(err))) {
+		mt_err("%s", err);
+		s->failed = true;
+	}
+	free(title);
 }
 
 void mt_sink_close(struct mt_sink *s, bool failed)

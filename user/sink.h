@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include "env.h"
 #include "outfile.h"
+#include "profile.h"
 #include "records.h"
 #include "series.h"
 
@@ -23,8 +24,9 @@ struct mt_sink {
 	double t0;                /* CLOCK_MONOTONIC seconds at the run's start: t = 0 */
 	double last_t;            /* "t" of the latest call or sample written: t never goes back */
 	uint64_t lost_reported;   /* records already reported lost */
-	struct mt_series series;  /* kept only for --svg / --mprof */
+	struct mt_series series;  /* samples and calls kept only for --svg / --mprof */
 	bool want_series;
+	int64_t sample_bytes;     /* the stacks' sampling interval, for the summary record */
 	bool failed;              /* an output could not be written: memtrace exits 1 */
 	bool broken;              /* an output failed or its reader left: tracing must stop */
 	/* The run's stop request: a write cut short by it is a quiet stop, not a failure. */
@@ -59,6 +61,13 @@ void mt_sink_call(struct mt_sink *s, struct mt_call *c);     /* t clamped to the
 void mt_sink_stretch(struct mt_sink *s, const struct mt_call *c);
 /* A sample now: its t is taken after the records before it. */
 void mt_sink_sample(struct mt_sink *s, struct mt_rec_sample *r);
+/*
+ * One stack sample, added to p already (ids: its frames as p numbers them):
+ * the "frame" records of p's frames [first_new_frame, p->nframes), which this
+ * stack is the first to use, then its "stack" record. t clamped as a call's.
+ */
+void mt_sink_stack(struct mt_sink *s, const struct mt_profile *p, size_t first_new_frame,
+		   const struct mt_stack *st, const uint32_t *ids);
 /* lost: the kernel's running total; writes the increase since the last call, if any. */
 void mt_sink_lost(struct mt_sink *s, uint64_t lost);
 void mt_sink_exit(struct mt_sink *s, pid_t pid, int status);
@@ -76,6 +85,8 @@ bool mt_sink_stopped(const struct mt_sink *s);
  */
 void mt_sink_plots(struct mt_sink *s, int64_t peak_rss, double peak_t, const char *const *funcs,
 		   size_t nfuncs);
+/* --flame PATH: the flame graph of p (user/flame.h), written whole or not at all. */
+void mt_sink_flame(struct mt_sink *s, const struct mt_profile *p, const char *path);
 /* failed: the run failed before tracing, and a created -o file is removed. */
 void mt_sink_close(struct mt_sink *s, bool failed);
 

@@ -276,6 +276,7 @@ static enum mt_stream_rec_type rec_type(const char *name, bool *known)
 		[MT_STREAM_REC_START] = "start", [MT_STREAM_REC_CALL] = "call", [MT_STREAM_REC_SAMPLE] = "sample",
 		[MT_STREAM_REC_LOST] = "lost", [MT_STREAM_REC_EXIT] = "exit", [MT_STREAM_REC_SUMMARY] = "summary",
 		[MT_STREAM_REC_ERROR] = "error", [MT_STREAM_REC_STRETCH] = "stretch",
+		[MT_STREAM_REC_FRAME] = "frame", [MT_STREAM_REC_STACK] = "stack",
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -490,4 +491,160 @@ int mt_stream_obj_at(const struct mt_stream *st, const json_t *a, const char *wh
 	}
 	return mt_stream_bad(st, "\"%s\" record: %s[%zu] should be an object, not %s",
 			     st->type_name, what, i, v ? mt_stream_describe(v) : "missing");
+}
+
+int mt_stream_strings(const struct mt_stream *st, const json_t *o, const char *key,
+		      const char ***out)
+{
+	json_t *a = NULL, *v;
+	size_t i;
+
+	if (mt_stream_arr(st, o, key, &a))
+		return -1;
+	*out = calloc(json_array_size(a) + 1, sizeof(**out));
+	if (!*out)
+		return mt_stream_bad(st, "out of memory");
+	json_array_foreach(a, i, v) {
+		if (!json_is_string(v)) {
+			free(*out);
+			*out = NULL;
+			return mt_stream_bad(st, "\"%s\" record: %s[%zu] should be a string, not %s",
+					     st->type_name, key, i, mt_stream_describe(v));
+		}
+		(*out)[i] = json_string_value(v);
+	}
+	return 0;
+}
+
+/* Stacks */
+
+static int frame_kind(const struct mt_stream *st, const char *kind, enum mt_frame_kind *out)
+{
+	static const char *const kinds[] = {
+		[MT_FRAME_NATIVE] = "native", [MT_FRAME_PYTHON] = "python", [MT_FRAME_UNKNOWN] = "unknown",
+	};
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if (!strcmp(kind, kinds[i])) {
+			*out = i;
+			return 0;
+		}
+	}
+	return mt_stream_bad(st, "\"frame\" record: \"kind\" is \"%.40s\", not \"native\", "
+			     "\"python\" or \"unknown\"; is this a memtrace stream?", kind);
+}
+
+static size_t str_size(const char *s)
+{
+	return s ? strlen(s) + 1 : 0;
+}
+
+static int read_frame(struct mt_stream *st, struct mt_profile *p)
+{
+	const json_t *o = st->rec;
+	struct mt_frame f = { 0 };
+	int64_t id, line, addr;
+	const char *kind = NULL;
+	bool known;
+	size_t text;
+
+	if (mt_stream_int(st, o, "id", 0, INT64_MAX, &id) || mt_stream_str(st, o, "kind", &kind) ||
+	    frame_kind(st, kind, &f.kind) || mt_stream_str(st, o, "func", &f.func) ||
+	    mt_stream_str_or_null(st, o, "file", &f.file) ||
+	    mt_stream_int_or_null(st, o, "line", 0, UINT32_MAX, &line, &known) ||
+	    mt_stream_str_or_null(st, o, "object", &f.object) ||
+	    mt_stream_str_or_null(st, o, "build_id", &f.build_id) ||
+	    mt_stream_int_or_null(st, o, "addr", 0, INT64_MAX, &addr, &known))
+		return -1;
+	/* The numbering the stack records use: a gap, a repeat or a jump back is no memtrace stream. */
+	if ((uint64_t)id != p->nframes)
+		return mt_stream_bad(st, "\"frame\" record: id %" PRId64 " where %zu comes next (frames "
+				     "are numbered 0, 1, 2, ... as written); is the stream whole?", id,
+				     p->nframes);
+	text = str_size(f.func) + str_size(f.file) + str_size(f.object) + str_size(f.build_id);
+	if (p->nframes >= MT_STREAM_MAX_FRAMES || text > MT_STREAM_MAX_FRAME_TEXT - st->frame_text)
+		return mt_stream_bad(st, "more than %u frames or %zu MiB of their names; is this a "
+				     "memtrace stream?", MT_STREAM_MAX_FRAMES, MT_STREAM_MAX_FRAME_TEXT >> 20);
+	st->frame_text += text;
+	f.line = line;
+	f.addr = addr;
+	id = mt_profile_frame(p, &f);
+	if (id < 0)
+		return mt_stream_bad(st, "out of memory");
+	if ((uint64_t)id != p->nframes - 1)
+		return mt_stream_bad(st, "\"frame\" record: the same frame as id %" PRId64 " again; is "
+				     "this a memtrace stream?", id);
+	return 0;
+}
+
+/* frames[] of a stack record: ids of frames defined before it. */
+static int stack_ids(const struct mt_stream *st, const struct mt_profile *p, const json_t *a,
+		     uint32_t *ids)
+{
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		const json_t *v = json_array_get(a, i);
+		json_int_t id = json_is_integer(v) ? json_integer_value(v) : -1;
+
+		if (!json_is_integer(v))
+			return mt_stream_bad(st, "\"stack\" record: frames[%zu] should be a frame id (an "
+					     "integer), not %s", i, mt_stream_describe(v));
+		if (id < 0 || (uint64_t)id >= p->nframes)
+			return mt_stream_bad(st, "\"stack\" record: frames[%zu] is %lld, no frame "
+					     "record before it has that id; is the stream whole?", i,
+					     (long long)id);
+		ids[i] = id;
+	}
+	return 0;
+}
+
+static int read_stack(struct mt_stream *st, struct mt_profile *p)
+{
+	const json_t *o = st->rec;
+	const json_t *trunc = json_object_get(o, "truncated");
+	size_t nstacks = p->nstacks;
+	int64_t tid, bytes, r;
+	uint32_t *ids;
+	json_t *frames = NULL;
+	size_t n;
+
+	if (mt_stream_int(st, o, "tid", 0, INT32_MAX, &tid) ||
+	    mt_stream_bytes(st, o, "bytes", false, &bytes) || mt_stream_arr(st, o, "frames", &frames))
+		return -1;
+	if (!json_is_boolean(trunc))
+		return bad_field(st, o, "truncated", "a boolean");
+	n = json_array_size(frames);
+	if (n > MT_STREAM_MAX_STACK)
+		return mt_stream_bad(st, "\"stack\" record: %zu frames, more than %d; is this a memtrace "
+				     "stream?", n, MT_STREAM_MAX_STACK);
+	/* Each record's bytes are bounded; their sum is kept so too. */
+	if (bytes > MT_STREAM_MAX_BYTES - p->bytes)
+		return mt_stream_bad(st, "\"stack\" record: the stacks' bytes add up past 2^60; is "
+				     "this a memtrace stream?");
+	ids = malloc((n ? n : 1) * sizeof(*ids));
+	if (!ids)
+		return mt_stream_bad(st, "out of memory");
+	r = stack_ids(st, p, frames, ids);
+	if (!r && mt_profile_add_ids(p, ids, n, json_is_true(trunc), bytes, 1) < 0)
+		r = mt_stream_bad(st, "out of memory");
+	free(ids);
+	/* A new distinct stack is what costs memory: repeats only add up. */
+	if (!r && p->nstacks > nstacks && (st->stack_ids += n) > MT_STREAM_MAX_STACK_IDS)
+		r = mt_stream_bad(st, "more than %zu frames in distinct stacks; is this a memtrace "
+				  "stream?", MT_STREAM_MAX_STACK_IDS);
+	return r;
+}
+
+int mt_stream_profile(struct mt_stream *st, struct mt_profile *p)
+{
+	switch (st->type) {
+	case MT_STREAM_REC_FRAME:
+		return read_frame(st, p);
+	case MT_STREAM_REC_STACK:
+		return read_stack(st, p);
+	case MT_STREAM_REC_SUMMARY:
+		return mt_stream_opt_int(st, st->rec, "sample_bytes", 0, MT_STREAM_MAX_BYTES,
+					 &p->sample_bytes);
+	default:
+		return 0;
+	}
 }

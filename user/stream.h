@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <jansson.h>
+#include "profile.h"
 
 /* A summary record of 100,000 functions is about 25 MiB: room for some more. */
 #define MT_STREAM_MAX_LINE (64u << 20)
@@ -27,6 +28,16 @@
 extern size_t mt_stream_tree_limit;
 /* Sizes in bytes: up to 1 EiB either way, so a difference of two never overflows. */
 #define MT_STREAM_MAX_BYTES (INT64_C(1) << 60)
+/*
+ * Stacks (user/profile.h) from "frame" and "stack" records: frames in a
+ * stack, frames and their names in a stream. Far past what a run writes:
+ * 16 KiB of copied stack and 64 Python frames make a few hundred frames.
+ */
+#define MT_STREAM_MAX_STACK 16384
+#define MT_STREAM_MAX_FRAMES (1u << 22)
+#define MT_STREAM_MAX_FRAME_TEXT ((size_t)256 << 20)
+/* Frame ids held by the distinct stacks together: 256 MiB of them. */
+#define MT_STREAM_MAX_STACK_IDS ((size_t)64 << 20)
 /* Times in seconds (t, dur, duration): up to ~30 years. */
 #define MT_STREAM_MAX_SECONDS 1e9
 
@@ -43,6 +54,8 @@ enum mt_stream_rec_type {
 	MT_STREAM_REC_SUMMARY,
 	MT_STREAM_REC_ERROR,
 	MT_STREAM_REC_STRETCH,
+	MT_STREAM_REC_FRAME,
+	MT_STREAM_REC_STACK,
 };
 
 struct mt_stream {
@@ -61,6 +74,8 @@ struct mt_stream {
 	size_t cap, len, start;
 	size_t scanned;   /* bytes after start already known to hold no newline */
 	bool eof;
+	size_t frame_text; /* bytes of names in "frame" records so far */
+	size_t stack_ids;  /* frame ids in the distinct stacks so far */
 	char *err;        /* where problems go, or NULL for stderr */
 	size_t errlen;
 };
@@ -110,6 +125,19 @@ int mt_stream_arr(const struct mt_stream *st, const json_t *o, const char *key, 
 /* Item i of array a (named what) must be an object. */
 int mt_stream_obj_at(const struct mt_stream *st, const json_t *a, const char *what, size_t i,
 		     json_t **out);
+
+/* Array key of o as a NULL-terminated array of its strings (borrowed; free() the array). */
+int mt_stream_strings(const struct mt_stream *st, const json_t *o, const char *key,
+		      const char ***out);
+
+/*
+ * The stacks of a stream, for each of its readers: a "frame" record interns
+ * its frame into p (ids must come 0, 1, 2, ... with no frame twice), a
+ * "stack" record adds a sample of frames already defined, and the summary's
+ * sample_bytes sets p->sample_bytes. Other records are left alone. 0, or
+ * -1 after saying why.
+ */
+int mt_stream_profile(struct mt_stream *st, struct mt_profile *p);
 
 /* "an integer", "a string", ...: for messages about a value. */
 const char *mt_stream_describe(const json_t *v);
