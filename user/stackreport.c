@@ -20,6 +20,8 @@
 #define DEFAULT_TOP 20
 /* Columns a name may take: C++ names run to hundreds, a row should fit a wide terminal. */
 #define NAME_WIDTH 72
+/* Bytes of a name worth escaping: enough for NAME_WIDTH columns of 4-byte characters. */
+#define RAW_MAX (4 * NAME_WIDTH)
 #define CELL_LEN 48 /* "-8796093022208.00 MiB" and "100.0%" fit */
 
 /*
@@ -182,12 +184,14 @@ static char *frame_name(const struct mt_profile_frame *fr, bool with_line)
 	char *raw, *esc;
 	int r;
 
+	/* Only what can show: a name of megabytes (a hostile stream) costs no more than a short one. */
 	if (!place)
-		r = asprintf(&raw, "%s", fr->func);
+		r = asprintf(&raw, "%.*s", RAW_MAX, fr->func);
 	else if (fr->kind == MT_FRAME_PYTHON && with_line && fr->line)
-		r = asprintf(&raw, "%s (%s:%" PRIu32 ")", fr->func, base_name(place), fr->line);
+		r = asprintf(&raw, "%.*s (%.*s:%" PRIu32 ")", RAW_MAX, fr->func, RAW_MAX,
+			     base_name(place), fr->line);
 	else
-		r = asprintf(&raw, "%s (%s)", fr->func, base_name(place));
+		r = asprintf(&raw, "%.*s (%.*s)", RAW_MAX, fr->func, RAW_MAX, base_name(place));
 	if (r < 0)
 		return NULL;
 	esc = mt_term_escape(raw, strlen(raw), false);
