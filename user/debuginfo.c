@@ -3,6 +3,7 @@
  * Separate debug files by build id: the local build-id trees, then
  * debuginfod (libdebuginfod, the client gdb and perf use too).
  */
+#include <dlfcn.h>
 #include <elfutils/debuginfod.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +36,14 @@ static const struct {
 	{ "DEBUGINFOD_RETRY_LIMIT", "0" },
 };
 #define NDEFAULTS (sizeof(env_defaults) / sizeof(env_defaults[0]))
+
+/* libdebuginfod's entry points, from dlopen (load_lib()). */
+static struct {
+	debuginfod_client *(*begin)(void);
+	int (*find_debuginfo)(debuginfod_client *c, const unsigned char *id, int len, char **path);
+	void (*set_progressfn)(debuginfod_client *c, debuginfod_progressfn_t fn);
+	void (*end)(debuginfod_client *c);
+} lib;
 
 /* The one debuginfod client of the run and the download in progress. */
 static struct {
@@ -123,7 +132,7 @@ static int on_progress(debuginfod_client *c, long done, long total)
 
 static void end_client(void)
 {
-	debuginfod_end(dl.client);
+	lib.end(dl.client);
 	dl.client = NULL;
 	for (size_t i = 0; i < dl.nmissed; i++)
 		free(dl.missed[i]);
@@ -150,19 +159,46 @@ static void add_missed(const char *hex)
 		free(copy);
 }
 
-/* Created on the first query: a run without stripped objects never loads curl's state. */
+/*
+ * Loaded, like libdw loads it, only when a stripped object meets
+ * DEBUGINFOD_URLS: linked in, libdebuginfod and what it needs (libcurl, TLS,
+ * Kerberos: some 30 objects) would be mapped into every run. Never unloaded:
+ * libcurl keeps global state.
+ */
+static bool load_lib(void)
+{
+	void *h = dlopen(DEBUGINFOD_SONAME, RTLD_NOW | RTLD_LOCAL);
+
+	if (!h) {
+		mt_info(1, "debuginfod: cannot load %s: %s", DEBUGINFOD_SONAME, dlerror());
+		return false;
+	}
+	lib.begin = dlsym(h, "debuginfod_begin");
+	lib.find_debuginfo = dlsym(h, "debuginfod_find_debuginfo");
+	lib.set_progressfn = dlsym(h, "debuginfod_set_progressfn");
+	lib.end = dlsym(h, "debuginfod_end");
+	if (lib.begin && lib.find_debuginfo && lib.set_progressfn && lib.end)
+		return true;
+	mt_info(1, "debuginfod: %s lacks the client functions", DEBUGINFOD_SONAME);
+	return false;
+}
+
+/* Created on the first query. */
 static debuginfod_client *client(void)
 {
 	if (dl.client || dl.off)
 		return dl.client;
-	dl.client = debuginfod_begin();
+	dl.off = true; /* until it works */
+	if (!load_lib())
+		return NULL;
+	dl.client = lib.begin();
 	if (!dl.client) {
-		dl.off = true;
 		mt_info(1, "debuginfod: cannot start a client: %s", strerror(errno));
 		return NULL;
 	}
-	debuginfod_set_progressfn(dl.client, on_progress);
+	lib.set_progressfn(dl.client, on_progress);
 	atexit(end_client);
+	dl.off = false;
 	return dl.client;
 }
 
@@ -197,7 +233,7 @@ static int query(const unsigned char *id, int len, const char *what, char **path
 	dl.what = what;
 	dl.announced = false;
 	clock_gettime(CLOCK_MONOTONIC, &dl.since);
-	fd = debuginfod_find_debuginfo(dl.client, id, len, path);
+	fd = lib.find_debuginfo(dl.client, id, len, path);
 	for (i = 0; i < NDEFAULTS; i++) {
 		if (set[i])
 			unsetenv(env_defaults[i].name);
