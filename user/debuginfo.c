@@ -288,6 +288,9 @@ static void forget_cancelled(const char *hex)
 /*
  * A debuginfod server is a peer on the network: what it sends is offered to
  * take(), which checks it is an ELF file with this build id and a .symtab.
+ * That refuses a broken or confused server's answer; against one that lies
+ * it proves nothing (anyone can write that build id into a file): the
+ * servers in DEBUGINFOD_URLS are ones the user trusts, as for gdb.
  */
 static bool find_remote(const char *hex, const char *what, mt_debuginfo_take take, void *arg)
 {
