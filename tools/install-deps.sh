@@ -6,13 +6,14 @@
 set -eu
 
 # libjansson-dev: the JSON parser that reads saved streams back (user/stream.c).
-build="make gcc g++ clang pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev libjansson-dev"
+# libdw-dev: stack unwinding (user/unwind.c); libdebuginfod-dev: debug files of stripped objects (user/debuginfo.c).
+build="make gcc g++ clang pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev libjansson-dev libdw-dev libdebuginfod-dev"
 # The bundled examples: a native one (C) and the Python seed program (numpy).
 run="python3 python3-numpy python3.11"
-# Tests: JSON lint (python3), SVG checks, mprof interop, unprivileged runs (setpriv), pgrep.
-test="libxml2-utils librsvg2-bin python3-memory-profiler python3-matplotlib util-linux procps binutils"
-# --pprof files read back by `go tool pprof` (tests/integ/pprof_read.sh).
-test="$test golang-go"
+# Tests: JSON lint (python3), SVG checks, mprof interop, unprivileged runs (setpriv), pgrep,
+# a local debuginfod server (tests/integ/debuginfod.sh), --pprof files read back by
+# `go tool pprof` (tests/integ/pprof_read.sh).
+test="libxml2-utils librsvg2-bin python3-memory-profiler python3-matplotlib util-linux procps binutils debuginfod golang-go"
 
 # Benchmarks (make bench): the tools memtrace is compared with.
 bench="bpftrace heaptrack valgrind gdb time python3-memory-profiler python3-matplotlib"

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "array.h"
+#include "debuginfo.h"
 #include "elfsym.h"
 #include "suggest.h"
 
@@ -148,69 +149,80 @@ static char *build_id_hex(Elf *e)
 	return hex;
 }
 
-static int open_elf(const char *path, int *fd, Elf **e)
+/* An ELF file from an open descriptor: NULL unless a regular file libelf reads as ELF. */
+static Elf *elf_from_fd(int fd)
 {
 	struct stat st;
+	Elf *e = NULL;
 
-	*e = NULL;
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode))
+		e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (e && elf_kind(e) != ELF_K_ELF) {
+		elf_end(e);
+		e = NULL;
+	}
+	return e;
+}
+
+static int open_elf(const char *path, int *fd, Elf **e)
+{
 	/* O_NONBLOCK: a FIFO named by mistake must not hang us; regular files ignore it. */
 	*fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (*fd < 0)
 		return -errno;
-	if (!fstat(*fd, &st) && S_ISREG(st.st_mode))
-		*e = elf_begin(*fd, ELF_C_READ_MMAP, NULL);
-	if (!*e || elf_kind(*e) != ELF_K_ELF) {
-		elf_end(*e);
+	*e = elf_from_fd(*fd);
+	if (!*e) {
 		close(*fd);
 		*fd = -1;
-		*e = NULL;
 		return -ENOEXEC;
 	}
 	return 0;
 }
 
-/* Try one candidate debug file; keep it only if it really has a .symtab. */
-static bool try_debug_file(struct mt_elf *elf, const char *path)
+/*
+ * One candidate debug file (mt_debuginfo_take): kept only if it has this
+ * object's build id, so its symbol values are valid against our segments,
+ * and a .symtab. Candidates may come from a debuginfod server: hostile input.
+ */
+static const char *try_debug_file(int fd, void *arg)
 {
-	if (open_elf(path, &elf->dbg_fd, &elf->dbg))
-		return false;
-	if (has_symtab_scn(elf->dbg))
-		return true;
-	elf_end(elf->dbg);
-	close(elf->dbg_fd);
-	elf->dbg = NULL;
-	elf->dbg_fd = -1;
-	return false;
+	struct mt_elf *elf = arg;
+	const char *why = NULL;
+	char *id;
+
+	elf->dbg = elf_from_fd(fd);
+	if (!elf->dbg)
+		return "not an ELF file";
+	id = build_id_hex(elf->dbg);
+	if (!id || strcmp(id, elf->build_id))
+		why = "its build id differs";
+	else if (!has_symtab_scn(elf->dbg))
+		why = "it has no .symtab";
+	free(id);
+	if (why) {
+		elf_end(elf->dbg);
+		elf->dbg = NULL;
+	} else {
+		elf->dbg_fd = fd;
+	}
+	return why;
 }
 
 /*
  * Stripped objects (Debian's libc among them) keep their .symtab in a
- * separate file named by build-id. The build-id guarantees it describes
- * this very file, so its symbol values are valid against our segments.
- * Objects seen through /proc/PID/root look in the target's own root first.
+ * separate file named by build id (user/debuginfo.c). Objects seen through
+ * /proc/PID/root look in the target's own root first.
  */
 static void find_debug_file(struct mt_elf *elf, const char *path)
 {
-	const char *hex = elf->build_id;
-	char *dbg = NULL;
+	char *root = NULL;
 	int rootlen = 0;
 
-	if (!hex || strlen(hex) < 3)
-		goto out;
-	if (sscanf(path, "/proc/%*[0-9]/root/%n", &rootlen) == 0 && rootlen > 0 &&
-	    asprintf(&dbg, "%.*susr/lib/debug/.build-id/%.2s/%s.debug", rootlen, path, hex,
-		     hex + 2) > 0) {
-		if (try_debug_file(elf, dbg))
-			goto out;
-		free(dbg);
-		dbg = NULL;
-	}
-	if (asprintf(&dbg, "/usr/lib/debug/.build-id/%.2s/%s.debug", hex, hex + 2) > 0)
-		try_debug_file(elf, dbg);
-	else
-		dbg = NULL;
-out:
-	free(dbg);
+	if (sscanf(path, "/proc/%*[0-9]/root/%n", &rootlen) == 0 && rootlen > 0)
+		root = strndup(path, (size_t)rootlen - 1);
+	/* Messages name the object as the target sees it. */
+	mt_debuginfo_find(elf->build_id, root, root ? path + rootlen - 1 : path, try_debug_file, elf);
+	free(root);
 }
 
 int mt_elf_open(const char *path, struct mt_elf **out)

@@ -20,6 +20,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include "collect.h"
+#include "debuginfo.h"
 #include "process.h"
 #include "sink.h"
 #include "targets.h"
@@ -386,6 +387,7 @@ static int run_trace(struct run *r)
 
 	mt_verbose = r->env.verbose;
 	setup_signals();
+	mt_debuginfo_set_stop(&stop_signal);
 	if (mt_sink_open(&r->sink, &r->env, &stop_signal))
 		return fail(r, "out of memory");
 	if (mt_tracer_check_system(err, sizeof(err)))

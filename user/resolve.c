@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "array.h"
+#include "debuginfo.h"
 #include "elfsym.h"
 #include "libsearch.h"
 #include "log.h"
@@ -562,8 +563,8 @@ static int not_found(struct objs *l, size_t from, size_t to, const char *name, c
 		other = defined_elsewhere(l, from, to, name);
 	ns = other ? 0 : collect_suggestions(l, from, to, name, sugg, 3);
 	if (first->elf && !mt_elf_has_symtab(first->elf)) {
-		fprintf(m.f, "function '%s' not found: %s is stripped (no .symtab) and '%s' is not exported in .dynsym; rebuild without stripping or install its debug symbols",
-			name, first->path, name);
+		fprintf(m.f, "function '%s' not found: %s is stripped (no .symtab) and '%s' is not exported in .dynsym; %s, or rebuild without stripping",
+			name, first->path, name, mt_debuginfo_advice());
 	} else if (to - from == 1) {
 		fprintf(m.f, "function '%s' not found in %s", name, first->path);
 	} else {
