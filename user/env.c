@@ -63,7 +63,7 @@ void mt_usage(FILE *f)
 	      "                         pattern is not missed); each sample stands for the\n"
 	      "                         bytes its thread grew since its previous one. K, M, G\n"
 	      "                         suffixes (KiB, MiB, GiB); 1 to 1G; default 512K; 4K or\n"
-	      "                         less: every page fault is a sample (exact, slower)\n"
+	      "                         less: every growth event is a sample (exact, slower)\n"
 	      "      --folded FILE      write the stacks as folded lines (root first, frames\n"
 	      "                         joined by ';', then the bytes), for flamegraph.pl\n"
 	      "      --no-stacks        no stack sampling (then -f is required)\n"

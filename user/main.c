@@ -564,7 +564,7 @@ static void report_sampling(FILE *f, const struct run *r, const struct mt_snapsh
 	mt_fmt_size(got, sizeof(got), r->profile.bytes, &ug);
 	mt_fmt_size(all, sizeof(all), snap->stacks_growth, &ua);
 	mt_fmt_size(left, sizeof(left), snap->stacks_unsampled, &ul);
-	fprintf(f, "stacks: %llu sample%s (%s), %s %s of %s %s growth attributed; %s %s not yet sampled\n",
+	fprintf(f, "stacks: %llu sample%s (%s), %s %s of %s %s growth attributed; %s %s unsampled (each thread's growth since its last sample)\n",
 		(unsigned long long)r->profile.samples, r->profile.samples == 1 ? "" : "s", how, got,
 		ug, all, ua, left, ul);
 }
@@ -685,11 +685,15 @@ static int run_trace(struct run *r)
 	mt_sink_summary(&r->sink, r->pid, &r->stats);
 	write_plots(r, &snap);
 	if (!r->env.json) {
+		/*
+		 * The stacks line between the function table and the line tables,
+		 * which `memtrace report` prints the same from a saved stream.
+		 */
 		if (r->ntargets)
 			mt_report_functions(r->tables, &r->stats);
-		mt_report_lines(r->tables, &r->stats);
 		if (r->env.sample_bytes)
 			report_sampling(r->tables, r, &snap);
+		mt_report_lines(r->tables, &r->stats);
 		fflush(r->tables);
 	}
 	warn_incomplete(r, &snap);

@@ -16,7 +16,7 @@ got=$(folded_bytes "$folded" path_c)
 assert_le "exit midway: path_c" "$got" $((16 * MIB + 512 * 1024))
 assert_ge "exit midway: path_c" "$got" $((8 * MIB))
 line=$(assert_stacks_line "$MT_ERR")
-echo "$line" | grep -Eq '; [0-9.]+ (MiB|KiB|B) not yet sampled$' || fail "the stacks line does not say what is not yet sampled: $line"
+echo "$line" | grep -Eq '; [0-9.]+ (MiB|KiB|B) unsampled \(' || fail "the stacks line does not say what is unsampled: $line"
 ok "stacks line: $line"
 # Attribution is the folded total, to the 10 KiB the line's two decimals show.
 attributed=$(echo "$line" | awk '{ for (i = 1; i < NF; i++) if ($(i + 1) == "MiB" && $(i + 2) == "of") { print $i * 1048576; exit } }')
