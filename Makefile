@@ -26,8 +26,10 @@ CFLAGS ?= -O2 -g
 ALL_CFLAGS := $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -DMEMTRACE_VERSION='"$(VERSION)"' \
 	-I$(OUTPUT) -Ibpf -Iuser -MMD -MP
 # libstdc++ for __cxa_demangle only (C++ function names); jansson reads saved streams (user/stream.c).
+# libdw unwinds sampled stacks from DWARF CFI (user/unwind.c).
 LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) \
-	$(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson) -lelf -lz -lm -lstdc++
+	$(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson) \
+	$(shell pkg-config --libs libdw 2>/dev/null || echo -ldw) -lelf -lz -lm -lstdc++
 
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf \
 	-I$(MULTIARCH_INC) -Wall -Wno-unused-function -MMD -MP
@@ -101,10 +103,13 @@ $(OUTPUT)/san/user/%.o: user/%.c $(BPF_SKELS) | $(OUTPUT)/san/user
 	$(call msg,CC-SAN,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c $< -o $@
 
+# The unwinder's test unwinds its own functions: built as libc is, without frame pointers.
+$(OUTPUT)/tests/test_unwind: UNIT_CFLAGS := -fomit-frame-pointer
+
 $(OUTPUT)/tests/%: tests/unit/%.c tests/unit/sanitize.c $(SAN_LIB_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC-SAN,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itests/unit $< tests/unit/sanitize.c $(SAN_LIB_OBJS) \
-		$(LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(UNIT_CFLAGS) -Itests/unit $< tests/unit/sanitize.c \
+		$(SAN_LIB_OBJS) $(LIBS) -o $@
 
 # Target programs with designed memory behaviour, used by the integration tests.
 include tests/targets.mk
