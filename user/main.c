@@ -88,6 +88,7 @@ struct run {
 	 */
 	struct mt_stack_rec **queued; /* a circle of STACKS_QUEUED slots */
 	size_t queued_head, nqueued;
+	bool unwind_now; /* the next sample is unwound at once (see on_stack()) */
 	uint64_t unwind_failed;  /* samples kept as [unknown]: no unwinder, or it failed */
 	bool profile_oom;        /* a sample could not be added: the stacks are incomplete */
 	bool folded_failed;      /* --folded could not be written: memtrace exits 1 */
@@ -218,6 +219,16 @@ static void on_stack(void *ctx, const struct mt_stack_rec *sr)
 	size_t size = offsetof(struct mt_stack_rec, stack) + sr->stack_len;
 	struct mt_stack_rec *copy;
 
+	/*
+	 * One per read of the ring at once: the unwinder rereads the maps on
+	 * an address it does not know, which only a live process can give
+	 * (a launched command's libraries map after its exec).
+	 */
+	if (r->unwind_now && (!r->frames.nmatch || r->frames.runtime)) {
+		r->unwind_now = false;
+		add_sample(r, sr);
+		return;
+	}
 	if (r->nqueued == STACKS_QUEUED)
 		unwind_oldest(r);
 	copy = r->queued ? malloc(size) : NULL;
@@ -361,6 +372,7 @@ static void trace_loop(struct run *r)
 				wait = 0.002;
 		}
 		/* Samples to unwind: read what is there without waiting, then unwind some. */
+		r->unwind_now = true;
 		n = mt_tracer_poll(r->tracer, r->nqueued ? 0 : (int)(wait * 1000 + 0.5));
 		/* Not while a launched interpreter's runtime is sought: its first calls would go unwalked. */
 		if (!r->frames.nmatch || r->frames.runtime)
