@@ -531,7 +531,6 @@ int BPF_PROG(handle_exit, struct task_struct *p)
 	/* Its last call keeps its growth as retained; a later thread may reuse the tid. */
 	tid = BPF_CORE_READ(p, pid);
 	bpf_map_delete_elem(&retained_pending, &tid);
-	stacks_forget_thread(tid);
 	if (BPF_CORE_READ(p, signal, live.counter) != 0) {
 		if (stopped)
 			return 0;

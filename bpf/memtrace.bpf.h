@@ -151,7 +151,5 @@ __hidden int py_frames_stack(struct mt_stack_rec *r);
 
 /* stacks.bpf.c: on each RSS growth the thread caused; takes a stack when its sample is due. */
 __hidden int stacks_account(__s64 delta, __s64 total);
-/* stacks.bpf.c: at a thread's exit, from handle_exit. */
-__hidden int stacks_forget_thread(__u32 tid);
 
 #endif /* MT_MEMTRACE_BPF_H */

@@ -43,10 +43,11 @@ struct stack_thread {
 	__s64 left;    /* growth until its next sample */
 };
 
+/* Task storage: created at a thread's first growth, gone with the thread. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u32); /* tid */
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct stack_thread);
 } stack_threads SEC(".maps");
 
@@ -193,18 +194,20 @@ static __always_inline void send_sample(struct task_struct *task, __s64 weight, 
 __hidden int stacks_account(__s64 delta, __s64 total)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct stack_thread init = { .left = next_threshold() }, *st;
+	struct stack_thread *st;
 	__s64 weight;
 
 	if (!stacks_on || delta <= 0 || stopped || before_exec(task))
 		return 0;
 	__sync_fetch_and_add(&stacks_growth, delta);
 	__sync_fetch_and_add(&stacks_unsampled, delta);
-	st = map_lookup_or_init(&stack_threads, &tid, &init);
-	/* No room for the thread: its growth stays unsampled, and says so. */
+	st = bpf_task_storage_get(&stack_threads, task, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	/* No memory for the thread's state: its growth stays unsampled, and says so. */
 	if (!st)
 		return 0;
+	/* Created zeroed: the thread's first threshold. */
+	if (!st->left && !st->accrued)
+		st->left = next_threshold();
 	/* Only the thread itself updates its entry: no race. */
 	st->accrued += delta;
 	st->left -= delta;
@@ -215,13 +218,5 @@ __hidden int stacks_account(__s64 delta, __s64 total)
 	st->left = next_threshold();
 	__sync_fetch_and_add(&stacks_unsampled, -weight);
 	send_sample(task, weight, total);
-	return 0;
-}
-
-/* Called by handle_exit: the thread's accrued growth stays in stacks_unsampled. */
-__hidden int stacks_forget_thread(__u32 tid)
-{
-	if (stacks_on)
-		bpf_map_delete_elem(&stack_threads, &tid);
 	return 0;
 }

@@ -561,18 +561,23 @@ static void map_each(int fd, size_t key_size, size_t val_size,
 	}
 }
 
-/* Typed callers of map_each(): each knows its map's key and value types. */
-struct lines_each {
-	void (*fn)(void *ctx, const struct mt_line_key *k, const struct mt_line_val *v);
-	void *ctx;
-};
+/*
+ * Typed callers of map_each(): struct NAME_each carries a callback that
+ * knows its map's key and value types, NAME_each_one() calls it.
+ */
+#define TYPED_EACH(name, key_t, val_t)                                          \
+	struct name##_each {                                                    \
+		void (*fn)(void *ctx, const key_t *k, const val_t *v);          \
+		void *ctx;                                                      \
+	};                                                                      \
+	static void name##_each_one(void *ctx, const void *k, const void *v)   \
+	{                                                                       \
+		struct name##_each *e = ctx;                                    \
+		e->fn(e->ctx, k, v);                                            \
+	}
 
-static void lines_each_one(void *ctx, const void *k, const void *v)
-{
-	struct lines_each *le = ctx;
-
-	le->fn(le->ctx, k, v);
-}
+TYPED_EACH(lines, struct mt_line_key, struct mt_line_val)
+TYPED_EACH(frames, struct mt_pyframe_key, struct mt_pyframe_val)
 
 int mt_tracer_lines(struct mt_tracer *t,
 		    void (*fn)(void *ctx, const struct mt_line_key *k, const struct mt_line_val *v),
@@ -601,18 +606,6 @@ int mt_tracer_open_calls(struct mt_tracer *t, struct mt_active *out, int max)
 void mt_tracer_set_py_runtime(struct mt_tracer *t, uint64_t addr)
 {
 	__atomic_store_n(&t->skel->bss->py_frame_runtime, addr, __ATOMIC_RELEASE);
-}
-
-struct frames_each {
-	void (*fn)(void *ctx, const struct mt_pyframe_key *k, const struct mt_pyframe_val *v);
-	void *ctx;
-};
-
-static void frames_each_one(void *ctx, const void *k, const void *v)
-{
-	struct frames_each *fe = ctx;
-
-	fe->fn(fe->ctx, k, v);
 }
 
 int mt_tracer_frame_lines(struct mt_tracer *t,
