@@ -11,7 +11,8 @@
  * periodic pattern is not sampled in step with it. A sample weighs the
  * bytes its thread grew since its previous sample, so the weights add up
  * to the exact growth, less what each thread is still accruing
- * (stacks_unsampled). With sample_bytes <= MT_SAMPLE_EXACT every growth
+ * (stacks_unsampled; a thread that ends leaves its part there). With
+ * sample_bytes <= MT_SAMPLE_EXACT every growth
  * event is a sample of its own size: exact, at a cost per page fault.
  */
 #include "vmlinux.h"
