@@ -12,8 +12,8 @@
  * bytes its thread grew since its previous sample, so the weights add up
  * to the exact growth, less what each thread is still accruing
  * (stacks_unsampled; a thread that ends leaves its part there). With
- * sample_bytes <= MT_SAMPLE_EXACT every growth
- * event is a sample of its own size: exact, at a cost per page fault.
+ * sample_bytes <= MT_SAMPLE_EXACT every growth event is a sample of its
+ * own size: exact, at a cost per page fault.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
