@@ -608,3 +608,9 @@ __hidden int py_frames_forget_thread(void)
 	}
 	return 0;
 }
+
+/* Placeholder until the Python stack walk lands: no Python frames (see bpf/memtrace.bpf.h). */
+__hidden int py_frames_stack(struct mt_stack_rec *r)
+{
+	return 0;
+}

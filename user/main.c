@@ -25,12 +25,14 @@
 #include "sink.h"
 #include "targets.h"
 #include "env.h"
+#include "folded.h"
 #include "json.h"
 #include "log.h"
 #include "outfile.h"
 #include "flame.h"
 #include "plot.h"
 #include "procfs.h"
+#include "profile.h"
 #include "pyframes.h"
 #include "pysource.h"
 #include "pytarget.h"
@@ -41,9 +43,16 @@
 #include "spec.h"
 #include "stats.h"
 #include "tracer.h"
+#include "unwind.h"
 
 #define ERRLEN 1024
 #define POLL_MS 50
+/* Native frames kept per sample: a 16 KiB stack copy holds fewer (16 bytes a frame at least). */
+#define MAX_FRAMES 1024
+/* Samples waiting to be unwound, at most (~10 KiB each): beyond, the oldest is unwound at once. */
+#define STACKS_QUEUED 4096
+/* Time spent unwinding between two reads of the ring. */
+#define UNWIND_BUDGET_S 0.01
 
 static volatile sig_atomic_t stop_signal;
 
@@ -69,6 +78,22 @@ struct run {
 	struct mt_python py;     /* is the target CPython, and how it can be traced */
 	struct mt_pycodes codes; /* Python functions matched so far */
 	struct mt_pyframes frames; /* Python by frame walking */
+	/* Stacks: the samples' unwinder, a frame buffer for it, and what they add up to. */
+	struct mt_unwinder *unwinder;
+	struct mt_frame *stack_frames; /* MAX_FRAMES */
+	struct mt_profile profile;
+	/*
+	 * Samples wait here, oldest first, to be unwound between reads of the
+	 * ring (unwind_queued()): an unwind takes up to milliseconds, and
+	 * records behind it in the ring (a Python code object to read while
+	 * the process lives) must not wait for it.
+	 */
+	struct mt_stack_rec **queued; /* a circle of STACKS_QUEUED slots */
+	size_t queued_head, nqueued;
+	bool unwind_now; /* the next sample is unwound at once (see on_stack()) */
+	uint64_t unwind_failed;  /* samples kept as [unknown]: no unwinder, or it failed */
+	bool profile_oom;        /* a sample could not be added: the stacks are incomplete */
+	bool folded_failed;      /* --folded could not be written: memtrace exits 1 */
 };
 
 static void on_signal(int sig)
@@ -132,6 +157,89 @@ static void on_exit_rec(void *ctx, const struct mt_exit_rec *er)
 	/* In launch mode waitpid() has the authoritative status; it overrides this. */
 	r->exited = true;
 	r->exit_status = er->status;
+}
+
+/* Where a sample the unwinder could not read goes: its bytes stay counted. */
+static const struct mt_frame unknown_frame = { .func = "[unknown]", .kind = MT_FRAME_UNKNOWN };
+/* A sample with no user registers (inside execve, bpf/stacks.bpf.c): the kernel's work. */
+static const struct mt_frame kernel_frame = { .func = "[kernel]", .kind = MT_FRAME_UNKNOWN };
+
+static void reverse_frames(struct mt_frame *f, size_t n)
+{
+	for (size_t i = 0; i < n / 2; i++) {
+		struct mt_frame tmp = f[i];
+
+		f[i] = f[n - 1 - i];
+		f[n - 1 - i] = tmp;
+	}
+}
+
+/* A sampled stack: unwound (leaf first), turned root first, added to the profile. */
+static void add_sample(struct run *r, const struct mt_stack_rec *sr)
+{
+	struct mt_stack st = { .frames = r->stack_frames, .bytes = sr->weight, .tid = sr->tid,
+			       .t = mt_sink_ktime(&r->sink, sr->ts) };
+
+	if (r->unwinder && r->stack_frames &&
+	    !mt_unwind(r->unwinder, sr, r->stack_frames, MAX_FRAMES, &st.n, &st.truncated) && st.n) {
+		reverse_frames(r->stack_frames, st.n);
+	} else {
+		bool kernel = sr->flags & MT_STACK_NO_USER;
+
+		r->unwind_failed += !kernel;
+		st.frames = kernel ? &kernel_frame : &unknown_frame;
+		st.n = 1;
+		st.truncated = !kernel;
+	}
+	if (mt_profile_add(&r->profile, &st) < 0)
+		r->profile_oom = true;
+}
+
+static void unwind_oldest(struct run *r)
+{
+	struct mt_stack_rec *sr = r->queued[r->queued_head];
+
+	r->queued_head = (r->queued_head + 1) % STACKS_QUEUED;
+	r->nqueued--;
+	add_sample(r, sr);
+	free(sr);
+}
+
+/* Unwinds the oldest queued samples for up to budget seconds (< 0: all of them). */
+static void unwind_queued(struct run *r, double budget)
+{
+	double end = mt_sink_now(&r->sink) + budget;
+
+	while (r->nqueued && (budget < 0 || mt_sink_now(&r->sink) < end))
+		unwind_oldest(r);
+}
+
+/* A sample from the ring: copied (the part used) to be unwound soon, or at once if it cannot wait. */
+static void on_stack(void *ctx, const struct mt_stack_rec *sr)
+{
+	struct run *r = ctx;
+	size_t size = offsetof(struct mt_stack_rec, stack) + sr->stack_len;
+	struct mt_stack_rec *copy;
+
+	/*
+	 * One per read of the ring at once: the unwinder rereads the maps on
+	 * an address it does not know, which only a live process can give
+	 * (a launched command's libraries map after its exec).
+	 */
+	if (r->unwind_now && (!r->frames.nmatch || r->frames.runtime)) {
+		r->unwind_now = false;
+		add_sample(r, sr);
+		return;
+	}
+	if (r->nqueued == STACKS_QUEUED)
+		unwind_oldest(r);
+	copy = r->queued ? malloc(size) : NULL;
+	if (!copy) {
+		add_sample(r, sr);
+		return;
+	}
+	memcpy(copy, sr, size);
+	r->queued[(r->queued_head + r->nqueued++) % STACKS_QUEUED] = copy;
 }
 
 static void write_start(struct run *r)
@@ -265,7 +373,12 @@ static void trace_loop(struct run *r)
 			else if (wait > 0.002)
 				wait = 0.002;
 		}
-		n = mt_tracer_poll(r->tracer, (int)(wait * 1000 + 0.5));
+		/* Samples to unwind: read what is there without waiting, then unwind some. */
+		r->unwind_now = true;
+		n = mt_tracer_poll(r->tracer, r->nqueued ? 0 : (int)(wait * 1000 + 0.5));
+		/* Not while a launched interpreter's runtime is sought: its first calls would go unwalked. */
+		if (!r->frames.nmatch || r->frames.runtime)
+			unwind_queued(r, UNWIND_BUDGET_S);
 		mt_sink_hold(&r->sink, true);
 		if (n < 0 && n != -EINTR) {
 			mt_err("reading the ring buffer failed: %s", strerror(-n));
@@ -292,6 +405,7 @@ static void trace_loop(struct run *r)
 	/* Records submitted just before the stop, then the last sample. */
 	mt_tracer_stop(r->tracer);
 	mt_tracer_poll(r->tracer, 0);
+	unwind_queued(r, -1);
 	if (sampling)
 		take_sample(r);
 	mt_sink_hold(&r->sink, false);
@@ -328,6 +442,18 @@ static void cleanup(struct run *r, bool failed)
 	mt_stats_free(&r->stats);
 	mt_pycodes_free(&r->codes);
 	mt_pyframes_free(&r->frames);
+	mt_unwinder_free(r->unwinder);
+	r->unwinder = NULL;
+	free(r->stack_frames);
+	r->stack_frames = NULL;
+	while (r->nqueued) {
+		free(r->queued[r->queued_head]);
+		r->queued_head = (r->queued_head + 1) % STACKS_QUEUED;
+		r->nqueued--;
+	}
+	free(r->queued);
+	r->queued = NULL;
+	mt_profile_free(&r->profile);
 	mt_launch_free(&r->child);
 	mt_env_free(&r->env);
 }
@@ -355,6 +481,27 @@ static int fail(struct run *r, const char *msg)
 	return MT_EXIT_RUNTIME;
 }
 
+/* Samples the stacks lack: lost in the kernel, malformed, not unwound, or no memory to keep. */
+static void warn_stacks_incomplete(const struct run *r, const struct mt_snapshot *snap)
+{
+	char lost[32];
+	const char *unit;
+
+	if (snap->stacks_lost) {
+		mt_fmt_size(lost, sizeof(lost), snap->stacks_lost_bytes, &unit);
+		mt_warn("%llu stack sample%s (%s %s of growth) lost: ring buffer full; a larger --sample-bytes takes fewer",
+			(unsigned long long)snap->stacks_lost, snap->stacks_lost == 1 ? "" : "s", lost, unit);
+	}
+	if (snap->stacks_bad)
+		mt_warn("%llu malformed stack sample%s dropped", (unsigned long long)snap->stacks_bad,
+			snap->stacks_bad == 1 ? "" : "s");
+	if (r->unwind_failed && r->unwinder)
+		mt_warn("%llu stack sample%s could not be unwound: shown as [unknown]",
+			(unsigned long long)r->unwind_failed, r->unwind_failed == 1 ? "" : "s");
+	if (r->profile_oom)
+		mt_warn("out of memory: the stacks are incomplete");
+}
+
 /*
  * What the results lack, and why, said exactly: calls the kernel could not
  * count (per function), calls that ended without returning, and records
@@ -376,6 +523,77 @@ static void warn_incomplete(const struct run *r, const struct mt_snapshot *snap)
 	if (r->frames.unresolved)
 		mt_warn("%u Python code object%s could not be read from the process (did it exit first?); their memory is missing from the tables",
 			r->frames.unresolved, r->frames.unresolved == 1 ? "" : "s");
+	warn_stacks_incomplete(r, snap);
+}
+
+/*
+ * Stacks: the unwinder reads the target's mappings and objects as samples
+ * come (in launch mode the command has not exec'd yet). Without one the
+ * samples still count, as [unknown].
+ */
+static int start_stacks(struct run *r, char *err, size_t errlen)
+{
+	int e;
+
+	r->stack_frames = calloc(MAX_FRAMES, sizeof(*r->stack_frames));
+	r->queued = calloc(STACKS_QUEUED, sizeof(*r->queued));
+	if (!r->stack_frames || !r->queued) {
+		mt_set_err(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	e = mt_unwinder_new(r->pid, &r->unwinder);
+	if (e) {
+		mt_warn("cannot unwind the stacks of process %d (%s); their growth shows as [unknown]",
+			r->pid, strerror(e < 0 ? -e : e));
+		r->unwinder = NULL;
+	}
+	return 0;
+}
+
+/* "4 KiB", "1 MiB", or bytes: the sampling interval as the user gave it. */
+static void fmt_interval(char *buf, size_t len, uint64_t b)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB" };
+	int u = 0;
+
+	while (u < 3 && b >= 1024 && !(b % 1024)) {
+		b /= 1024;
+		u++;
+	}
+	snprintf(buf, len, "%llu %s", (unsigned long long)b, units[u]);
+}
+
+/* One line on the tables stream: what the stacks stand for, and what they miss. */
+static void report_sampling(FILE *f, const struct run *r, const struct mt_snapshot *snap)
+{
+	char how[64], every[32], got[32], all[32], left[32];
+	const char *ug, *ua, *ul;
+
+	if (r->env.sample_bytes <= MT_SAMPLE_BYTES_EXACT) {
+		snprintf(how, sizeof(how), "every growth event: exact");
+	} else {
+		fmt_interval(every, sizeof(every), r->env.sample_bytes);
+		snprintf(how, sizeof(how), "one per %s of growth on average", every);
+	}
+	mt_fmt_size(got, sizeof(got), r->profile.bytes, &ug);
+	mt_fmt_size(all, sizeof(all), snap->stacks_growth, &ua);
+	mt_fmt_size(left, sizeof(left), snap->stacks_unsampled, &ul);
+	fprintf(f, "stacks: %llu sample%s (%s), %s %s of %s %s growth attributed; %s %s unsampled (each thread's growth since its last sample)\n",
+		(unsigned long long)r->profile.samples, r->profile.samples == 1 ? "" : "s", how, got,
+		ug, all, ua, left, ul);
+}
+
+/* --folded, written whole at the end; its name was checked before tracing. */
+static void write_folded(struct run *r)
+{
+	char err[ERRLEN];
+
+	if (!r->env.folded)
+		return;
+	if (mt_folded_save(r->env.folded, &r->profile, err, sizeof(err))) {
+		mt_err("%s", err);
+		r->folded_failed = true;
+	}
 }
 
 static int run_trace(struct run *r)
@@ -383,9 +601,12 @@ static int run_trace(struct run *r)
 	char err[ERRLEN] = "";
 	struct mt_tracer_opts topts = {};
 	struct mt_snapshot snap;
+	enum mt_out_kind folded_kind;
 	int e, rc = MT_EXIT_OK;
 
 	mt_verbose = r->env.verbose;
+	mt_profile_init(&r->profile);
+	r->profile.sample_bytes = r->env.sample_bytes;
 	setup_signals();
 	mt_debuginfo_set_stop(&stop_signal);
 	if (mt_sink_open(&r->sink, &r->env, &stop_signal))
@@ -412,6 +633,10 @@ static int run_trace(struct run *r)
 		return fail(r, e == -ENOMEM ? "out of memory" : err);
 	if (mt_sink_check(&r->sink, err, sizeof(err)))
 		return fail(r, err[0] ? err : "out of memory");
+	if (r->env.folded && mt_out_classify(r->env.folded, &folded_kind, err, sizeof(err)))
+		return fail(r, err);
+	if (r->env.sample_bytes && start_stacks(r, err, sizeof(err)))
+		return fail(r, err);
 
 	r->tables = r->env.json || r->env.cmd ? stderr : stdout;
 	r->live = !r->env.json && isatty(fileno(r->tables));
@@ -426,6 +651,9 @@ static int run_trace(struct run *r)
 	topts.py_runtime = r->frames.runtime;
 	topts.py_match = r->frames.match;
 	topts.npy_match = r->frames.nmatch;
+	topts.sample_bytes = r->env.sample_bytes;
+	if (r->env.sample_bytes)
+		topts.events.stack = on_stack;
 	e = mt_tracer_start(&topts, &r->tracer, err, sizeof(err));
 	if (e) {
 		if (!r->env.cmd && e == -ESRCH)
@@ -472,11 +700,19 @@ static int run_trace(struct run *r)
 	mt_sink_summary(&r->sink, r->pid, &r->stats);
 	write_plots(r, &snap);
 	if (!r->env.json) {
-		mt_report_functions(r->tables, &r->stats);
+		/*
+		 * The stacks line between the function table and the line tables,
+		 * which `memtrace report` prints the same from a saved stream.
+		 */
+		if (r->ntargets)
+			mt_report_functions(r->tables, &r->stats);
+		if (r->env.sample_bytes)
+			report_sampling(r->tables, r, &snap);
 		mt_report_lines(r->tables, &r->stats);
 		fflush(r->tables);
 	}
 	warn_incomplete(r, &snap);
+	write_folded(r);
 	mt_targets_suggest_python(r->pid, r->targets, r->ntargets, &r->codes);
 	mt_sink_close(&r->sink, false);
 	if (r->env.cmd && !r->exited) {
@@ -492,7 +728,7 @@ static int run_trace(struct run *r)
 	 * lost) wins over a launched command's status, so no script takes the
 	 * run for a success.
 	 */
-	return r->sink.failed ? MT_EXIT_RUNTIME : rc;
+	return r->sink.failed || r->folded_failed ? MT_EXIT_RUNTIME : rc;
 }
 
 int main(int argc, char **argv)
