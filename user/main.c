@@ -257,7 +257,7 @@ static void trace_loop(struct run *r)
 		if (sampling && next_sample - now < wait)
 			wait = next_sample - now;
 		/* A launched interpreter maps _PyRuntime soon after exec: look often until then. */
-		if (r->frames.nmatch && !r->frames.runtime) {
+		if (mt_pyframes_walking(&r->frames) && !r->frames.runtime) {
 			if (mt_pyframes_find_runtime(&r->frames))
 				mt_tracer_set_py_runtime(r->tracer, r->frames.runtime);
 			else if (wait > 0.002)
@@ -407,6 +407,7 @@ static int run_trace(struct run *r)
 	e = mt_pyframes_setup(&r->frames, &r->py, r->pid, r->targets, r->ntargets, err, sizeof(err));
 	if (e)
 		return fail(r, e == -ENOMEM ? "out of memory" : err);
+	mt_pyframes_setup_stacks(&r->frames, &r->py);
 	if (mt_sink_check(&r->sink, err, sizeof(err)))
 		return fail(r, err[0] ? err : "out of memory");
 
@@ -423,6 +424,7 @@ static int run_trace(struct run *r)
 	topts.py_runtime = r->frames.runtime;
 	topts.py_match = r->frames.match;
 	topts.npy_match = r->frames.nmatch;
+	topts.py_stacks = r->frames.stacks;
 	e = mt_tracer_start(&topts, &r->tracer, err, sizeof(err));
 	if (e) {
 		if (!r->env.cmd && e == -ESRCH)

@@ -368,9 +368,10 @@ int mt_tracer_start(const struct mt_tracer_opts *o, struct mt_tracer **out, char
 	if (e)
 		goto fail;
 	set_usdt_autoload(t->skel, o);
-	if (o->npy_match) {
+	if (o->npy_match || o->py_stacks) {
 		t->skel->rodata->py_frames = true;
 		t->skel->rodata->py_frame_offsets = *o->py_off;
+		t->skel->rodata->py_frame_ntargets = o->npy_match;
 	}
 
 	if (memtrace_bpf__load(t->skel)) {
@@ -381,7 +382,7 @@ int mt_tracer_start(const struct mt_tracer_opts *o, struct mt_tracer **out, char
 	e = fill_free_slots(t->skel, err, errlen);
 	if (e)
 		goto fail;
-	if (o->npy_match) {
+	if (o->npy_match || o->py_stacks) {
 		e = -set_frame_targets(t, o, err, errlen);
 		if (e)
 			goto fail;

@@ -40,6 +40,7 @@ struct mt_tracer_opts {
 	uint64_t py_runtime;        /* _PyRuntime in the target; 0 until known (launch mode) */
 	const struct mt_py_match *py_match; /* the walker's targets, see user/pycode.h */
 	int npy_match;
+	bool py_stacks; /* walk frames for stack samples, even with no walker targets */
 };
 
 /* Process memory as the kernel side sees it now. */
