@@ -25,9 +25,11 @@ endif
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -DMEMTRACE_VERSION='"$(VERSION)"' \
 	-I$(OUTPUT) -Ibpf -Iuser -MMD -MP
-# libstdc++ for __cxa_demangle only (C++ function names); jansson reads saved streams (user/stream.c).
+# libstdc++ for __cxa_demangle only (C++ function names); jansson reads saved streams (user/stream.c);
+# libdw unwinds sampled stacks from DWARF CFI (user/unwind.c).
 LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) \
-	$(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson) -lelf -lz -lm -lstdc++
+	$(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson) \
+	$(shell pkg-config --libs libdw 2>/dev/null || echo -ldw) -lelf -lz -lm -lstdc++
 
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf \
 	-I$(MULTIARCH_INC) -Wall -Wno-unused-function -MMD -MP

@@ -468,6 +468,8 @@ int handle_rss_stat(struct trace_event_raw_rss_stat *ctx)
 	}
 	if (py_frames && own && delta)
 		py_frames_account(delta, total);
+	if (own && delta > 0)
+		stacks_account(delta, total);
 	return 0;
 }
 
@@ -547,6 +549,7 @@ int BPF_PROG(handle_exit, struct task_struct *p)
 	/* Its last call keeps its growth as retained; a later thread may reuse the tid. */
 	tid = BPF_CORE_READ(p, pid);
 	bpf_map_delete_elem(&retained_pending, &tid);
+	stacks_forget_thread(tid);
 	if (BPF_CORE_READ(p, signal, live.counter) != 0) {
 		if (stopped)
 			return 0;

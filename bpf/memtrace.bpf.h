@@ -15,6 +15,7 @@
 
 /* memtrace.bpf.c: set by userspace before load. */
 extern const volatile __u32 targ_tgid;
+extern const volatile bool py_frames;
 /* memtrace.bpf.c: process RSS per counter, and the tracing-stopped flag (userspace sets it). */
 extern __s64 rss[MT_RSS_NR];
 extern __u32 stopped;
@@ -128,5 +129,7 @@ __hidden int py_frames_stack(struct mt_stack_rec *r);
 
 /* stacks.bpf.c: on each RSS growth the thread caused; takes a stack when its sample is due. */
 __hidden int stacks_account(__s64 delta, __s64 total);
+/* stacks.bpf.c: at a thread's exit, from handle_exit. */
+__hidden int stacks_forget_thread(__u32 tid);
 
 #endif /* MT_MEMTRACE_BPF_H */

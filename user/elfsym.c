@@ -29,6 +29,15 @@ struct fsym {
 	bool ifunc;
 };
 
+/* A function by address (mt_elf_symbolize): the best of the names at vaddr. */
+struct asym {
+	uint64_t vaddr, end; /* [vaddr, end): st_size, or up to the next symbol when 0 */
+	const char *name;    /* demangled on first lookup */
+	uint32_t seq;
+	uint8_t unders;      /* leading underscores: "malloc" names it better than "__libc_malloc" */
+	bool hidden, demangled;
+};
+
 struct mt_elf {
 	int fd;
 	Elf *e;
@@ -49,6 +58,10 @@ struct mt_elf {
 
 	bool dyn_loaded;
 	struct mt_elf_dyn dyn;
+
+	bool addrs_loaded;
+	struct asym *addrs; /* sorted by vaddr, one per address */
+	size_t naddrs;
 };
 
 static Elf_Scn *find_scn(Elf *e, GElf_Word type, GElf_Shdr *shdr)
@@ -247,6 +260,7 @@ void mt_elf_close(struct mt_elf *elf)
 		free(elf->owned[i]);
 	free(elf->owned);
 	free(elf->syms);
+	free(elf->addrs);
 	free(elf->dyn.needed);
 	free(elf->loads);
 	free(elf->build_id);
@@ -595,6 +609,96 @@ int mt_elf_suggest(struct mt_elf *elf, const char *name, const char **out, int m
 			mt_suggest_offer(&s, offer);
 	}
 	return mt_suggest_best(&s, out, max);
+}
+
+static int asym_cmp(const void *a, const void *b)
+{
+	const struct asym *x = a, *y = b;
+
+	if (x->vaddr != y->vaddr)
+		return x->vaddr < y->vaddr ? -1 : 1;
+	if (x->unders != y->unders)
+		return x->unders < y->unders ? -1 : 1;
+	if (x->hidden != y->hidden)
+		return x->hidden ? 1 : -1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The functions by address, aliases folded into their best name. */
+static int load_addrs(struct mt_elf *elf)
+{
+	size_t i, n = 0;
+	struct asym *a;
+	int err = load_syms(elf);
+
+	if (err || elf->addrs_loaded)
+		return err;
+	elf->addrs_loaded = true;
+	elf->addrs = calloc(elf->nsyms ? elf->nsyms : 1, sizeof(*elf->addrs));
+	if (!elf->addrs)
+		return -ENOMEM;
+	for (i = 0; i < elf->nsyms; i++) {
+		const struct fsym *s = &elf->syms[i];
+
+		if (s->data || !s->vaddr)
+			continue;
+		a = &elf->addrs[n++];
+		a->vaddr = s->vaddr;
+		a->end = s->vaddr + s->size;
+		a->name = s->name;
+		a->seq = s->seq;
+		a->unders = (uint8_t)strspn(s->name, "_");
+		a->hidden = s->hidden;
+	}
+	qsort(elf->addrs, n, sizeof(*elf->addrs), asym_cmp);
+	for (i = 0, elf->naddrs = 0; i < n; i++) {
+		if (elf->naddrs && elf->addrs[elf->naddrs - 1].vaddr == elf->addrs[i].vaddr)
+			continue;
+		elf->addrs[elf->naddrs++] = elf->addrs[i];
+	}
+	/* Symbols of unknown size (hand-written assembly) reach to the next one. */
+	for (i = 0; i < elf->naddrs; i++) {
+		a = &elf->addrs[i];
+		if (a->end <= a->vaddr)
+			a->end = i + 1 < elf->naddrs ? elf->addrs[i + 1].vaddr : a->vaddr;
+	}
+	return 0;
+}
+
+int mt_elf_symbolize(struct mt_elf *elf, uint64_t vaddr, const char **name, uint64_t *off)
+{
+	size_t lo = 0, hi, mid;
+	struct asym *a;
+	int err = load_addrs(elf);
+
+	if (err)
+		return err;
+	/* The last symbol starting at or below vaddr. */
+	for (hi = elf->naddrs; lo < hi;) {
+		mid = lo + (hi - lo) / 2;
+		if (elf->addrs[mid].vaddr <= vaddr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo || vaddr >= elf->addrs[lo - 1].end)
+		return -ENOENT;
+	a = &elf->addrs[lo - 1];
+	if (!a->demangled && !strncmp(a->name, "_Z", 2)) {
+		const char *plain = plain_cxx_name(elf, a->name);
+
+		if (plain)
+			a->name = plain;
+	}
+	a->demangled = true;
+	*name = a->name;
+	*off = vaddr - a->vaddr;
+	return 0;
+}
+
+int mt_elf_debug_fd(const struct mt_elf *elf)
+{
+	return elf->dbg_fd;
 }
 
 const struct mt_elf_dyn *mt_elf_dynamic(struct mt_elf *elf)

@@ -64,6 +64,16 @@ int mt_elf_load_bias(const struct mt_elf *elf, uint64_t map_start, uint64_t map_
  */
 int mt_elf_suggest(struct mt_elf *elf, const char *name, const char **out, int max);
 
+/*
+ * The function holding link-time address vaddr (st_size respected; the best
+ * of its aliases; C++ demangled as mt_elf_suggest offers it) and vaddr's
+ * offset in it. *name belongs to elf. 0, -ENOENT (no function there), -ENOMEM.
+ */
+int mt_elf_symbolize(struct mt_elf *elf, uint64_t vaddr, const char **name, uint64_t *off);
+
+/* The separate debug file found by build id (see find_debug_file()), or -1; elf keeps it. */
+int mt_elf_debug_fd(const struct mt_elf *elf);
+
 /* The dynamic section's entries ld.so's search uses; strings belong to elf. */
 struct mt_elf_dyn {
 	const char **needed; /* DT_NEEDED, in order */

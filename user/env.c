@@ -16,8 +16,8 @@
 
 void mt_usage(FILE *f)
 {
-	fputs("Usage: memtrace [OPTIONS] -p PID -f FUNC [-f FUNC...]\n"
-	      "       memtrace [OPTIONS] -f FUNC [-f FUNC...] -- COMMAND [ARGS...]\n"
+	fputs("Usage: memtrace [OPTIONS] -p PID [-f FUNC...]\n"
+	      "       memtrace [OPTIONS] [-f FUNC...] -- COMMAND [ARGS...]\n"
 	      "       memtrace report [--bytes] FILE\n"
 	      "       memtrace plot FILE [-o OUT.svg] [--mprof OUT.dat]\n"
 	      "\n"
@@ -26,7 +26,8 @@ void mt_usage(FILE *f)
 	      "Ctrl-C, SIGTERM, -d, or the target's exit; memtrace then prints, per function,\n"
 	      "calls, total growth, largest growth in one call, largest peak inside one call,\n"
 	      "the growth caused by the calling thread itself and what the calls left\n"
-	      "behind once their frames were gone (Retained), and detaches.\n"
+	      "behind once their frames were gone (Retained), and detaches. With no -f, and\n"
+	      "with -f too, it also samples where the process grows by call stack.\n"
 	      "\n"
 	      "Targets:\n"
 	      "  -p, --pid PID          attach to a running process\n"
@@ -56,6 +57,17 @@ void mt_usage(FILE *f)
 	      "                         memory changes (no cost otherwise; calls and\n"
 	      "                         occurrences then show as '-')\n"
 	      "\n"
+	      "Stacks:\n"
+	      "      --sample-bytes N   take a call stack once per N bytes of a thread's RSS\n"
+	      "                         growth on average (random intervals, so a periodic\n"
+	      "                         pattern is not missed); each sample stands for the\n"
+	      "                         bytes its thread grew since its previous one. K, M, G\n"
+	      "                         suffixes (KiB, MiB, GiB); 1 to 1G; default 512K; 4K or\n"
+	      "                         less: every page fault is a sample (exact, slower)\n"
+	      "      --folded FILE      write the stacks as folded lines (root first, frames\n"
+	      "                         joined by ';', then the bytes), for flamegraph.pl\n"
+	      "      --no-stacks        no stack sampling (then -f is required)\n"
+	      "\n"
 	      "Output:\n"
 	      "      --json             stream NDJSON records on stdout instead of tables\n"
 	      "                         (attach mode; with a COMMAND use -o)\n"
@@ -77,6 +89,8 @@ void mt_usage(FILE *f)
 	      "  -V, --version          print the version\n"
 	      "\n"
 	      "Examples:\n"
+	      "  sudo memtrace -p 1234                        # where it grows, by call stack\n"
+	      "  sudo memtrace --folded out.folded -- ./prog   # stacks for flamegraph.pl\n"
 	      "  sudo memtrace -p 1234 -f build_index        # attach; Ctrl-C for the table\n"
 	      "  sudo memtrace -f Grow -- ./prog arg         # launch and trace ./prog\n"
 	      "  sudo memtrace -p 1234 -f libc.so.6:malloc -d 10\n"
@@ -125,6 +139,29 @@ static int parse_pid(const char *s, pid_t *out)
 #define MAX_SECONDS (365.0 * 24 * 3600)
 #define MAX_INTERVAL_MS (3600.0 * 1000)
 
+/* N[K|M|G] (binary units, an optional "iB"), 1 byte to MT_SAMPLE_BYTES_MAX. */
+static int parse_size(const char *s, uint64_t *out)
+{
+	static const char units[] = "KMG";
+	const char *u;
+	char *end;
+	unsigned long long v;
+	int shift = 0;
+
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	v = strtoull(s, &end, 10);
+	if (*end && (u = strchr(units, *end & ~0x20))) {
+		shift = 10 * (int)(u - units + 1);
+		end += !strcmp(end + 1, "iB") ? 3 : 1;
+	}
+	if (errno || end == s || *end || v == 0 || v > MT_SAMPLE_BYTES_MAX >> shift)
+		return -EINVAL;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
 /* A positive, finite number no larger than max. */
 static int parse_seconds(const char *s, double max, double *out)
 {
@@ -141,7 +178,8 @@ static int parse_seconds(const char *s, double max, double *out)
 
 int mt_env_parse(int argc, char **argv, struct mt_env *env)
 {
-	enum { OPT_JSON = 256, OPT_SVG, OPT_MPROF, OPT_EVERY, OPT_EXACT, OPT_CXX_NOEXCEPT, OPT_BYTES };
+	enum { OPT_JSON = 256, OPT_SVG, OPT_MPROF, OPT_EVERY, OPT_EXACT, OPT_CXX_NOEXCEPT, OPT_BYTES,
+	       OPT_SAMPLE_BYTES, OPT_FOLDED, OPT_NO_STACKS };
 	static const struct option opts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "func", required_argument, NULL, 'f' },
@@ -155,15 +193,20 @@ int mt_env_parse(int argc, char **argv, struct mt_env *env)
 		{ "exact", no_argument, NULL, OPT_EXACT },
 		{ "cxx-noexcept", no_argument, NULL, OPT_CXX_NOEXCEPT },
 		{ "bytes", no_argument, NULL, OPT_BYTES },
+		{ "sample-bytes", required_argument, NULL, OPT_SAMPLE_BYTES },
+		{ "folded", required_argument, NULL, OPT_FOLDED },
+		{ "no-stacks", no_argument, NULL, OPT_NO_STACKS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{},
 	};
+	bool no_stacks = false, sample_set = false;
 	int c;
 
 	memset(env, 0, sizeof(*env));
 	env->interval = 0.1;
+	env->sample_bytes = MT_SAMPLE_BYTES_DEFAULT;
 	opterr = 0;
 	/* '+': stop at the first non-option, so COMMAND's own options stay its own. */
 	while ((c = getopt_long(argc, argv, "+:p:f:d:o:i:vhV", opts, NULL)) != -1) {
@@ -210,6 +253,20 @@ int mt_env_parse(int argc, char **argv, struct mt_env *env)
 		case OPT_EXACT:
 			env->exact = true;
 			break;
+		case OPT_SAMPLE_BYTES:
+			if (parse_size(optarg, &env->sample_bytes))
+				return usage_error("--sample-bytes takes a size from 1 to 1G (suffixes K, M, G: 512K), not '%s'",
+						   optarg);
+			sample_set = true;
+			break;
+		case OPT_FOLDED:
+			if (!*optarg)
+				return usage_error("--folded needs a file name%s", "");
+			env->folded = optarg;
+			break;
+		case OPT_NO_STACKS:
+			no_stacks = true;
+			break;
 		case OPT_CXX_NOEXCEPT:
 			env->cxx_noexcept = true;
 			break;
@@ -243,8 +300,14 @@ int mt_env_parse(int argc, char **argv, struct mt_env *env)
 	if (optind < argc)
 		env->cmd = &argv[optind];
 
-	if (!env->nspecs)
-		return usage_error("nothing to trace: name a function with -f FUNC%s", "");
+	if (no_stacks && (sample_set || env->folded))
+		return usage_error("%s needs stacks: drop --no-stacks",
+				   sample_set ? "--sample-bytes" : "--folded");
+	if (no_stacks)
+		env->sample_bytes = 0;
+	if (!env->nspecs && no_stacks)
+		return usage_error("nothing to trace: name a function with -f FUNC, or drop --no-stacks%s",
+				   "");
 	for (int i = 0; i < env->nspecs; i++) {
 		struct mt_spec spec;
 		char why[256];

@@ -4,6 +4,7 @@
 #define MT_ENV_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -22,8 +23,14 @@ struct mt_env {
 	double every;        /* --every SEC: print the table periodically, 0: never */
 	bool exact;          /* --exact: Python through USDT probes (exact calls and lines) */
 	bool cxx_noexcept;   /* --cxx-noexcept: no C++ exception passes through the traced functions */
+	uint64_t sample_bytes; /* --sample-bytes N: stacks, one sample per N bytes of growth; 0: off */
+	const char *folded;  /* --folded FILE: the stacks as folded lines, written at the end */
 	char **cmd;          /* launch mode: the command after -- (NULL-terminated) */
 };
+
+/* Stacks' default sampling interval: one sample per 512 KiB of a thread's growth on average. */
+#define MT_SAMPLE_BYTES_DEFAULT (512 * 1024)
+#define MT_SAMPLE_BYTES_MAX (1ULL << 30)
 
 /* The exit codes of memtrace's own outcomes (launch mode exits with the command's). */
 enum { MT_EXIT_OK = 0, MT_EXIT_RUNTIME = 1, MT_EXIT_USAGE = 2 };

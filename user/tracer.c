@@ -6,6 +6,7 @@
  * perf-event based, the kernel drops them even if memtrace is killed.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/mount.h>
+#include <sys/random.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
 #include <bpf/libbpf.h>
@@ -31,6 +33,7 @@ struct mt_tracer {
 	struct mt_tracer_events events;
 	struct bpf_link **links; /* two per target: entry and return */
 	size_t nlinks;
+	uint64_t stacks_bad; /* sample records dropped by check_stack() */
 };
 
 static bool has_cap(const struct __user_cap_data_struct *d, int cap)
@@ -310,10 +313,52 @@ static int load_error(int e, char *err, size_t errlen)
 	return -e;
 }
 
+/* splitmix64: a seeded generator for the draws; they need spread, not secrecy. */
+static uint64_t next_random(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/*
+ * The sampling intervals (sample_draws in bpf/stacks.bpf.c): exponential
+ * draws -mean * ln(U), U uniform in (0, 1], kept within 1 .. UINT32_MAX.
+ */
+static void fill_sample_draws(struct memtrace_bpf *skel, uint64_t mean)
+{
+	uint64_t state = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+
+	/* A fixed seed would do too; a fresh one keeps runs from sharing their blind spots. */
+	if (getrandom(&state, sizeof(state), GRND_NONBLOCK) != sizeof(state))
+		mt_info(1, "getrandom failed: sampling seeded from the time");
+	for (size_t i = 0; i < MT_SAMPLE_DRAWS; i++) {
+		double u = ((next_random(&state) >> 11) + 1) * 0x1p-53;
+		double d = -(double)mean * log(u);
+
+		skel->bss->sample_draws[i] = d < 1 ? 1 : d > UINT32_MAX ? UINT32_MAX : (__u32)d;
+	}
+}
+
+/*
+ * A sample record is used only if its counts agree with its size and the
+ * limits (the handler reads stack[] and py[] by them); else it is counted.
+ */
+static bool check_stack(struct mt_tracer *t, const struct mt_stack_rec *r, size_t size)
+{
+	if (size >= offsetof(struct mt_stack_rec, stack) && r->stack_len <= MT_STACK_BYTES &&
+	    size >= offsetof(struct mt_stack_rec, stack) + r->stack_len && r->nr_py <= MT_PY_STACK_MAX)
+		return true;
+	t->stacks_bad++;
+	return false;
+}
+
 /* The ring buffer's callback: one record, by type, to its handler. */
 static int dispatch_record(void *ctx, void *data, size_t size)
 {
-	const struct mt_tracer *t = ctx;
+	struct mt_tracer *t = ctx;
 	const struct mt_tracer_events *ev = &t->events;
 	const __u32 *type = data;
 
@@ -334,6 +379,8 @@ static int dispatch_record(void *ctx, void *data, size_t size)
 		ev->stretch(ev->ctx, data);
 	} else if (*type == MT_REC_EXIT && size >= sizeof(struct mt_exit_rec) && ev->exit) {
 		ev->exit(ev->ctx, data);
+	} else if (*type == MT_REC_STACK && ev->stack && check_stack(t, data, size)) {
+		ev->stack(ev->ctx, data);
 	}
 	return 0;
 }
@@ -373,12 +420,16 @@ int mt_tracer_start(const struct mt_tracer_opts *o, struct mt_tracer **out, char
 		t->skel->rodata->py_frame_offsets = *o->py_off;
 		t->skel->rodata->py_frame_ntargets = o->npy_match;
 	}
+	t->skel->rodata->stacks_on = o->sample_bytes > 0;
+	t->skel->rodata->sample_bytes = o->sample_bytes;
 
 	if (memtrace_bpf__load(t->skel)) {
 		e = -load_error(errno, err, errlen);
 		goto fail;
 	}
 	seed_bss(t->skel, o->pid, o->launch);
+	if (o->sample_bytes)
+		fill_sample_draws(t->skel, o->sample_bytes);
 	e = fill_free_slots(t->skel, err, errlen);
 	if (e)
 		goto fail;
@@ -480,6 +531,11 @@ void mt_tracer_snapshot(struct mt_tracer *t, struct mt_snapshot *s, bool reset_s
 	s->lost = __atomic_load_n(&b->lost, __ATOMIC_RELAXED);
 	s->lost_tables = __atomic_load_n(&b->lost_tables, __ATOMIC_RELAXED);
 	s->rss_events = __atomic_load_n(&b->nr_rss_events, __ATOMIC_RELAXED);
+	s->stacks_growth = __atomic_load_n(&b->stacks_growth, __ATOMIC_RELAXED);
+	s->stacks_unsampled = __atomic_load_n(&b->stacks_unsampled, __ATOMIC_RELAXED);
+	s->stacks_lost = __atomic_load_n(&b->stacks_lost, __ATOMIC_RELAXED);
+	s->stacks_lost_bytes = __atomic_load_n(&b->stacks_lost_bytes, __ATOMIC_RELAXED);
+	s->stacks_bad = t->stacks_bad;
 }
 
 const struct mt_func_agg *mt_tracer_func(struct mt_tracer *t, size_t idx)

@@ -25,6 +25,8 @@ struct mt_tracer_events {
 	void (*pyframe)(void *ctx, const struct mt_pyframe_rec *r); /* frame walking: a code object seen */
 	void (*stretch)(void *ctx, const struct mt_stretch_rec *r); /* frame walking: where a function ran */
 	void (*exit)(void *ctx, const struct mt_exit_rec *r);   /* the traced process ended */
+	/* A sampled stack: stack_len and nr_py checked against the record's size and limits. */
+	void (*stack)(void *ctx, const struct mt_stack_rec *r);
 	void *ctx;
 };
 
@@ -41,6 +43,8 @@ struct mt_tracer_opts {
 	const struct mt_py_match *py_match; /* the walker's targets, see user/pycode.h */
 	int npy_match;
 	bool py_stacks; /* walk frames for stack samples, even with no walker targets */
+	/* Stacks: one sample per this many bytes of a thread's growth on average; 0: off. */
+	uint64_t sample_bytes;
 };
 
 /* Process memory as the kernel side sees it now. */
@@ -52,6 +56,12 @@ struct mt_snapshot {
 	uint64_t lost;        /* records dropped: per-call records and what lost_tables counts */
 	uint64_t lost_tables; /* of those, what the tables need too (Python announcements, lines, exit) */
 	uint64_t rss_events;
+	/* Stacks (bpf/stacks.bpf.c): growth the target's threads caused while sampled, */
+	int64_t stacks_growth;
+	int64_t stacks_unsampled;  /* of it, what no sample has claimed yet */
+	uint64_t stacks_lost;      /* samples the ring buffer had no room for */
+	int64_t stacks_lost_bytes; /* the growth they stood for */
+	uint64_t stacks_bad;       /* sample records malformed (size or counts): dropped */
 };
 
 /* Everything up to and including attach. Returns 0 or -errno with a one-line reason in err. */

@@ -1,0 +1,609 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Native stacks of sampled RSS growth (user/unwind.h). libdw walks the
+ * frames: a Dwfl per target, its modules reported by us from
+ * /proc/PID/maps (files opened as memtrace opens target files, never by
+ * libdw), and thread callbacks that serve registers and memory from the
+ * sample alone: the copied stack, or for code the mapped file's bytes.
+ * Names come from user/elfsym.c (ELF symbols, build-id debug files), file
+ * and line from DWARF through libdw. Every resolved pc is cached.
+ *
+ * The registers, the stack bytes and the files all come from the target:
+ * libdw reads only what memory_read() hands it, the walk ends at max
+ * frames, and a frame whose stack pointer does not grow ends it too.
+ */
+#include <elfutils/libdwfl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "array.h"
+#include "elfsym.h"
+#include "memtrace.h"
+#include "procfs.h"
+#include "rowindex.h"
+#include "unwind.h"
+
+/*
+ * A pc outside every mapping rereads /proc/PID/maps (a dlopen), but not
+ * more often than this: garbage return addresses must not turn each sample
+ * into a maps read.
+ */
+#define MAPS_REREAD_NS (50 * 1000 * 1000LL)
+
+/* A mapped file, by (dev, ino): kept until mt_unwinder_free, as frames point at its strings. */
+struct obj {
+	dev_t dev;
+	ino_t ino;
+	char *path;         /* as /proc/PID/maps shows it */
+	char *open_path;    /* as memtrace opens it (mt_proc_map_path) */
+	struct mt_elf *elf; /* NULL: not an ELF file, or not readable */
+};
+
+/* One mapping of the last /proc/PID/maps read. */
+struct region {
+	uint64_t start, end, offset;
+	struct obj *obj; /* NULL: not a file */
+	uint64_t bias;   /* obj's load bias here, if has_bias */
+	bool has_bias, exec;
+	char *label;     /* what a pc without a symbol is named after; NULL: anonymous */
+};
+
+struct pc_entry {
+	uint64_t pc;
+	struct mt_frame frame;
+};
+
+struct mt_unwinder {
+	pid_t pid;
+	Dwfl *dwfl;
+	bool attached; /* dwfl_attach_state() succeeded: libdw can walk */
+	struct obj **objs;
+	size_t nobjs, objs_cap;
+	struct region *regions; /* in address order */
+	size_t nregions;
+	struct timespec maps_read;
+	struct pc_entry *pcs; /* pcs resolved on the current maps; their strings live in strs */
+	size_t npcs, pcs_cap;
+	struct mt_rowindex pc_index;
+	uint64_t find_pc;     /* the key pc_eq() compares with */
+	char **strs; /* strings handed out in frames */
+	size_t nstrs, strs_cap;
+
+	/* The walk under way. */
+	const struct mt_stack_rec *rec;
+	uint64_t *walk; /* pcs, leaf first, adjusted to lie inside the call */
+	size_t nwalk, walk_cap, walk_max;
+	uint64_t last_sp;
+	bool stopped; /* by us: max frames, or a stack pointer that did not grow */
+};
+
+/* A string the unwinder owns until mt_unwinder_free; NULL when out of memory. */
+static const char *keep(struct mt_unwinder *u, char *s)
+{
+	if (!s || mt_grow(&u->strs, &u->strs_cap, u->nstrs + 1, sizeof(*u->strs))) {
+		free(s);
+		return NULL;
+	}
+	return u->strs[u->nstrs++] = s;
+}
+
+static struct region *find_region(const struct mt_unwinder *u, uint64_t addr)
+{
+	size_t lo = 0, hi = u->nregions, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (u->regions[mid].end <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < u->nregions && u->regions[lo].start <= addr ? &u->regions[lo] : NULL;
+}
+
+/* ---- libdw's view of the sample ---- */
+
+static bool read_word(struct mt_unwinder *u, uint64_t addr, uint64_t *word)
+{
+	const struct mt_stack_rec *r = u->rec;
+	uint64_t sp = r->regs[MT_STACK_REG_SP], len = r->stack_len, at = addr - sp;
+	const struct region *reg;
+
+	if (len > MT_STACK_BYTES)
+		len = MT_STACK_BYTES;
+	if (addr >= sp && at < len && len - at >= sizeof(*word)) {
+		memcpy(word, r->stack + at, sizeof(*word));
+		return true;
+	}
+	/*
+	 * Code only: read-only data may be RELRO, relocated in memory after
+	 * loading, so the file would not show what the process sees.
+	 */
+	reg = find_region(u, addr);
+	return reg && reg->exec && reg->obj && reg->obj->elf && reg->has_bias &&
+	       reg->end - addr >= sizeof(*word) &&
+	       !mt_elf_read(reg->obj->elf, addr - reg->bias, word, sizeof(*word));
+}
+
+static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *arg)
+{
+	uint64_t w;
+
+	if (!read_word(arg, addr, &w))
+		return false;
+	*result = w;
+	return true;
+}
+
+/* The sample is the only thread libdw is told of; dwfl_getthread_frames() asks for it by tid. */
+static pid_t next_thread(Dwfl *dwfl, void *arg, void **thread_arg)
+{
+	return 0;
+}
+
+static bool get_thread(Dwfl *dwfl, pid_t tid, void *arg, void **thread_arg)
+{
+	*thread_arg = arg;
+	return true;
+}
+
+static bool set_initial_registers(Dwfl_Thread *thread, void *arg)
+{
+	const struct mt_unwinder *u = arg;
+	Dwarf_Word regs[MT_STACK_NR_REGS];
+
+	for (int i = 0; i < MT_STACK_NR_REGS; i++)
+		regs[i] = u->rec->regs[i];
+	if (!dwfl_thread_state_registers(thread, 0, MT_STACK_NR_REGS, regs))
+		return false;
+	dwfl_thread_state_register_pc(thread, regs[MT_STACK_REG_IP]);
+	return true;
+}
+
+static const Dwfl_Thread_Callbacks thread_callbacks = {
+	.next_thread = next_thread,
+	.get_thread = get_thread,
+	.memory_read = memory_read,
+	.set_initial_registers = set_initial_registers,
+};
+
+/* Every module's file is opened by report_module(): libdw must never open a target's path. */
+static int find_elf(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr base,
+		    char **file_name, Elf **elfp)
+{
+	return -1;
+}
+
+/* DWARF of a stripped object: the debug file user/elfsym.c found for it, if any. */
+static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr base,
+			  const char *file_name, const char *debuglink, GElf_Word crc,
+			  char **debuginfo_file_name)
+{
+	const struct obj *o = *userdata;
+	int fd = o && o->elf ? mt_elf_debug_fd(o->elf) : -1;
+
+	/* libdw closes what it gets. */
+	return fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 0);
+}
+
+static const Dwfl_Callbacks dwfl_callbacks = {
+	.find_elf = find_elf,
+	.find_debuginfo = find_debuginfo,
+};
+
+/* ---- modules ---- */
+
+static struct obj *new_obj(struct mt_unwinder *u, pid_t pid, const struct mt_map *m)
+{
+	struct obj *o = calloc(1, sizeof(*o));
+
+	if (!o || mt_grow(&u->objs, &u->objs_cap, u->nobjs + 1, sizeof(*u->objs)))
+		goto fail;
+	o->dev = m->dev;
+	o->ino = m->ino;
+	o->path = strdup(m->path);
+	o->open_path = mt_proc_map_path(pid, m);
+	if (!o->path || !o->open_path)
+		goto fail;
+	/* Not an ELF file (a locale archive, a font): named by its mapping, never walked. */
+	mt_elf_open(o->open_path, &o->elf);
+	u->objs[u->nobjs++] = o;
+	return o;
+fail:
+	if (o) {
+		free(o->path);
+		free(o->open_path);
+	}
+	free(o);
+	return NULL;
+}
+
+static struct obj *get_obj(struct mt_unwinder *u, const struct mt_map *m)
+{
+	for (size_t i = 0; i < u->nobjs; i++) {
+		if (u->objs[i]->dev == m->dev && u->objs[i]->ino == m->ino)
+			return u->objs[i];
+	}
+	return new_obj(u, u->pid, m);
+}
+
+/* "libc.so.6" for a file, "vdso" for "[vdso]", NULL for anonymous memory. */
+static char *region_label(const struct mt_map *m)
+{
+	const char *slash = strrchr(m->path, '/');
+	size_t len = strlen(m->path);
+
+	if (slash && slash[1])
+		return strdup(slash + 1);
+	if (len > 2 && m->path[0] == '[' && m->path[len - 1] == ']')
+		return strndup(m->path + 1, len - 2);
+	return NULL;
+}
+
+static int fill_region(struct mt_unwinder *u, const struct mt_map *m, const struct region *prev,
+		       struct region *reg)
+{
+	reg->start = m->start;
+	reg->end = m->end;
+	reg->offset = m->offset;
+	reg->exec = m->perms[2] == 'x';
+	reg->label = region_label(m);
+	if (!mt_map_is_file(m))
+		return 0;
+	reg->obj = get_obj(u, m);
+	if (!reg->obj)
+		return -ENOMEM;
+	if (!reg->obj->elf)
+		return 0;
+	reg->has_bias = !mt_elf_load_bias(reg->obj->elf, m->start, m->offset, &reg->bias);
+	/* The part of a segment past its RELRO start maps at an offset no PT_LOAD has. */
+	if (!reg->has_bias && prev && prev->obj == reg->obj && prev->has_bias) {
+		reg->has_bias = true;
+		reg->bias = prev->bias;
+	}
+	return 0;
+}
+
+static void free_regions(struct region *regs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(regs[i].label);
+	free(regs);
+}
+
+/* Do a and b place the same ELF files at the same addresses? Anonymous memory changes all the time. */
+static bool same_modules(const struct region *a, size_t na, const struct region *b, size_t nb)
+{
+	size_t i = 0, j = 0;
+
+	for (;; i++, j++) {
+		while (i < na && !a[i].has_bias)
+			i++;
+		while (j < nb && !b[j].has_bias)
+			j++;
+		if (i == na || j == nb)
+			return i == na && j == nb;
+		if (a[i].obj != b[j].obj || a[i].bias != b[j].bias || a[i].start != b[j].start)
+			return false;
+	}
+}
+
+/* One (file, load bias) as a libdw module, its file opened here and checked to be the mapped one. */
+static void report_module(Dwfl *dwfl, struct obj *o, uint64_t bias)
+{
+	int fd = open(o->open_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	Dwfl_Module *mod;
+	struct stat st;
+	void **userdata;
+
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_dev != o->dev || st.st_ino != o->ino) {
+		close(fd);
+		return;
+	}
+	/* On success libdw owns fd. */
+	mod = dwfl_report_elf(dwfl, o->path, o->open_path, fd, bias, true);
+	if (!mod) {
+		close(fd);
+		return;
+	}
+	dwfl_module_info(mod, &userdata, NULL, NULL, NULL, NULL, NULL, NULL);
+	*userdata = o;
+}
+
+/* A new Dwfl for the current regions: modules are only ever reported as a whole set. */
+static int rebuild_dwfl(struct mt_unwinder *u)
+{
+	const struct region *reg, *prev = NULL;
+
+	dwfl_end(u->dwfl);
+	u->attached = false;
+	u->dwfl = dwfl_begin(&dwfl_callbacks);
+	if (!u->dwfl)
+		return -ENOMEM;
+	dwfl_report_begin(u->dwfl);
+	for (size_t i = 0; i < u->nregions; i++) {
+		reg = &u->regions[i];
+		if (!reg->has_bias)
+			continue;
+		/* A file's mappings follow each other: report it at its first. */
+		if (!prev || prev->obj != reg->obj || prev->bias != reg->bias)
+			report_module(u->dwfl, reg->obj, reg->bias);
+		prev = reg;
+	}
+	dwfl_report_end(u->dwfl, NULL, NULL);
+	/* Fails without any module (the architecture comes from one): then only leaf pcs. */
+	u->attached = dwfl_attach_state(u->dwfl, NULL, u->pid, &thread_callbacks, u);
+	return 0;
+}
+
+/*
+ * (Re)reads /proc/PID/maps; when the ELF files mapped changed, rebuilds
+ * the Dwfl and forgets the resolved pcs. A process that is gone keeps the
+ * last maps read: its samples are still named. *changed set when rebuilt.
+ */
+static int read_maps(struct mt_unwinder *u, bool *changed)
+{
+	struct region *regs = NULL;
+	struct mt_map *maps;
+	size_t n, i;
+	int err;
+
+	*changed = false;
+	clock_gettime(CLOCK_MONOTONIC, &u->maps_read);
+	err = mt_proc_maps(u->pid, &maps, &n);
+	if (err)
+		return u->regions ? 0 : err;
+	regs = calloc(n ? n : 1, sizeof(*regs));
+	for (i = 0, err = regs ? 0 : -ENOMEM; !err && i < n; i++)
+		err = fill_region(u, &maps[i], i ? &regs[i - 1] : NULL, &regs[i]);
+	mt_proc_maps_free(maps, n);
+	if (err) {
+		free_regions(regs, n);
+		return err;
+	}
+	*changed = !u->dwfl || !same_modules(u->regions, u->nregions, regs, n);
+	free_regions(u->regions, u->nregions);
+	u->regions = regs;
+	u->nregions = n;
+	if (!*changed)
+		return 0;
+	mt_rowindex_free(&u->pc_index);
+	u->npcs = 0;
+	return rebuild_dwfl(u);
+}
+
+static bool may_reread(const struct mt_unwinder *u)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - u->maps_read.tv_sec) * 1000000000LL + now.tv_nsec -
+		       u->maps_read.tv_nsec >= MAPS_REREAD_NS;
+}
+
+int mt_unwinder_new(pid_t pid, struct mt_unwinder **out)
+{
+	struct mt_unwinder *u = calloc(1, sizeof(*u));
+	bool changed;
+	int err;
+
+	*out = NULL;
+	if (!u)
+		return -ENOMEM;
+	u->pid = pid;
+	err = read_maps(u, &changed);
+	if (err) {
+		mt_unwinder_free(u);
+		return err;
+	}
+	*out = u;
+	return 0;
+}
+
+void mt_unwinder_free(struct mt_unwinder *u)
+{
+	size_t i;
+
+	if (!u)
+		return;
+	dwfl_end(u->dwfl);
+	for (i = 0; i < u->nobjs; i++) {
+		mt_elf_close(u->objs[i]->elf);
+		free(u->objs[i]->path);
+		free(u->objs[i]->open_path);
+		free(u->objs[i]);
+	}
+	free(u->objs);
+	free_regions(u->regions, u->nregions);
+	for (i = 0; i < u->nstrs; i++)
+		free(u->strs[i]);
+	free(u->strs);
+	free(u->pcs);
+	mt_rowindex_free(&u->pc_index);
+	free(u->walk);
+	free(u);
+}
+
+/* ---- the walk ---- */
+
+static int on_frame(Dwfl_Frame *state, void *arg)
+{
+	struct mt_unwinder *u = arg;
+	bool activation;
+	Dwarf_Addr pc;
+	Dwarf_Word sp;
+
+	if (!dwfl_frame_pc(state, &pc, &activation))
+		return DWARF_CB_ABORT;
+	/* Each caller's frame lies above its callee's: anything else would loop. */
+	if (!dwfl_frame_reg(state, MT_STACK_REG_SP, &sp)) {
+		if (u->nwalk && sp <= u->last_sp) {
+			u->stopped = true;
+			return DWARF_CB_ABORT;
+		}
+		u->last_sp = sp;
+	}
+	if (u->nwalk == u->walk_max) {
+		u->stopped = true;
+		return DWARF_CB_ABORT;
+	}
+	/* A return address points after its call, maybe into the next function or line. */
+	u->walk[u->nwalk++] = activation || !pc ? pc : pc - 1;
+	return DWARF_CB_OK;
+}
+
+/* u->walk[] from the sample; true when it reached the outermost frame. */
+static bool walk(struct mt_unwinder *u, const struct mt_stack_rec *r)
+{
+	pid_t tid = r->tid ? (pid_t)r->tid : u->pid;
+	int ret;
+
+	u->rec = r;
+	u->nwalk = 0;
+	u->stopped = false;
+	if (!u->attached) {
+		u->walk[u->nwalk++] = r->regs[MT_STACK_REG_IP];
+		return false;
+	}
+	ret = dwfl_getthread_frames(u->dwfl, tid, on_frame, u);
+	u->rec = NULL;
+	if (!u->nwalk)
+		u->walk[u->nwalk++] = r->regs[MT_STACK_REG_IP];
+	return ret == 0 && !u->stopped;
+}
+
+/* ---- names ---- */
+
+static bool pc_eq(const void *ctx, size_t row)
+{
+	const struct mt_unwinder *u = ctx;
+
+	return u->pcs[row].pc == u->find_pc;
+}
+
+static uint64_t pc_hash(uint64_t pc)
+{
+	return (pc ^ (pc >> 29)) * 0x9e3779b97f4a7c15ULL;
+}
+
+/* File and line from DWARF, when the object or its debug file has them. */
+static void source_line(struct mt_unwinder *u, uint64_t pc, struct mt_frame *f)
+{
+	Dwfl_Module *mod = dwfl_addrmodule(u->dwfl, pc);
+	Dwfl_Line *line = mod ? dwfl_module_getsrc(mod, pc) : NULL;
+	const char *src;
+	int lineno = 0;
+
+	src = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
+	if (!src || lineno <= 0)
+		return;
+	/* Copied: a rebuilt Dwfl frees its modules' DWARF. */
+	f->file = keep(u, strdup(src));
+	f->line = f->file ? (uint32_t)lineno : 0;
+}
+
+/* A pc mapped but without a symbol: "[libname.so+0x1234]", the offset in the file or mapping. */
+static void name_by_mapping(struct mt_unwinder *u, const struct region *reg, struct mt_frame *f)
+{
+	char *s = NULL;
+
+	if (reg->label &&
+	    asprintf(&s, "[%s+0x%llx]", reg->label, (unsigned long long)f->addr) < 0)
+		s = NULL;
+	f->func = keep(u, s);
+	if (!f->func)
+		f->func = "[unknown]";
+}
+
+static void resolve(struct mt_unwinder *u, uint64_t pc, struct mt_frame *f)
+{
+	const struct region *reg = find_region(u, pc);
+	const char *name;
+	uint64_t off;
+
+	memset(f, 0, sizeof(*f));
+	f->func = "[unknown]";
+	f->kind = MT_FRAME_UNKNOWN;
+	if (!reg)
+		return;
+	f->addr = pc - reg->start + (reg->obj ? reg->offset : 0);
+	if (reg->obj) {
+		f->object = reg->obj->path;
+		f->build_id = reg->obj->elf ? mt_elf_build_id(reg->obj->elf) : NULL;
+	}
+	if (reg->has_bias && !mt_elf_symbolize(reg->obj->elf, pc - reg->bias, &name, &off)) {
+		f->func = name;
+		f->kind = MT_FRAME_NATIVE;
+		if (u->attached)
+			source_line(u, pc, f);
+	} else {
+		name_by_mapping(u, reg, f);
+	}
+}
+
+/* The frame of walk[i], resolved once per pc while the maps stay the same. */
+static void frame_at(struct mt_unwinder *u, size_t i, struct mt_frame *f)
+{
+	uint64_t pc = u->walk[i], h = pc_hash(pc);
+	long row;
+
+	u->find_pc = pc;
+	row = mt_rowindex_find(&u->pc_index, h, pc_eq, u);
+	if (row >= 0) {
+		*f = u->pcs[row].frame;
+		return;
+	}
+	resolve(u, pc, f);
+	/* No mapping: nothing to cache, and a later reread may find one. */
+	if (!find_region(u, pc) ||
+	    mt_grow(&u->pcs, &u->pcs_cap, u->npcs + 1, sizeof(*u->pcs)) ||
+	    mt_rowindex_add(&u->pc_index, h, u->npcs))
+		return;
+	u->pcs[u->npcs].pc = pc;
+	u->pcs[u->npcs++].frame = *f;
+}
+
+static bool walk_left_maps(const struct mt_unwinder *u)
+{
+	for (size_t i = 0; i < u->nwalk; i++) {
+		if (!find_region(u, u->walk[i]))
+			return true;
+	}
+	return false;
+}
+
+int mt_unwind(struct mt_unwinder *u, const struct mt_stack_rec *r, struct mt_frame *out, size_t max,
+	      size_t *n, bool *truncated)
+{
+	bool complete, changed;
+	size_t i;
+
+	*n = 0;
+	*truncated = false;
+	if (r->flags & MT_STACK_NO_USER)
+		return 0;
+	if (!max) {
+		*truncated = true;
+		return 0;
+	}
+	if (mt_grow(&u->walk, &u->walk_cap, max, sizeof(*u->walk)))
+		return -ENOMEM;
+	u->walk_max = max;
+	complete = walk(u, r);
+	/* A pc in no known mapping: maybe a library loaded since; walk again on the new maps. */
+	if (walk_left_maps(u) && may_reread(u) && !read_maps(u, &changed) && changed)
+		complete = walk(u, r);
+	for (i = 0; i < u->nwalk; i++)
+		frame_at(u, i, &out[i]);
+	*n = u->nwalk;
+	*truncated = !complete;
+	return 0;
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Native stacks of sampled RSS growth: the registers and the copied top of
+ * the user stack of one sample (struct mt_stack_rec, bpf/memtrace.h)
+ * unwound from DWARF CFI (elfutils libdw) and named from the target's ELF
+ * symbols and DWARF lines. Nothing is read from the live process but
+ * /proc/PID/maps: stack words come from the copy, code from the mapped files.
+ */
+#ifndef MT_UNWIND_H
+#define MT_UNWIND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "profile.h"
+
+struct mt_stack_rec;
+struct mt_unwinder;
+
+/* An unwinder for process pid (its mappings read now, reread after a dlopen). 0 or -errno. */
+int mt_unwinder_new(pid_t pid, struct mt_unwinder **out);
+void mt_unwinder_free(struct mt_unwinder *u); /* NULL-safe */
+
+/*
+ * One sample (regs in DWARF numbering, stack_len bytes copied from
+ * regs[MT_STACK_REG_SP] up). Fills out[] LEAF FIRST with up to max frames;
+ * *truncated when the unwind stopped before the outermost frame
+ * (unreadable memory, no CFI, max reached). A sample without user
+ * registers (MT_STACK_NO_USER) has no frames and is not truncated.
+ * Strings belong to the unwinder, valid until mt_unwinder_free. 0 or -errno.
+ */
+int mt_unwind(struct mt_unwinder *u, const struct mt_stack_rec *r, struct mt_frame *out, size_t max,
+	      size_t *n, bool *truncated);
+
+#endif
