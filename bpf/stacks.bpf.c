@@ -22,6 +22,8 @@
 /* Set by userspace before load; stacks_on false leaves every hook a no-op. */
 const volatile bool stacks_on = false;
 const volatile __u64 sample_bytes = 0;
+/* Launch mode: the target is memtrace's own fork until it execs the command. */
+const volatile bool stacks_launch = false;
 /* A page: below this every growth event is its own sample. */
 #define MT_SAMPLE_EXACT 4096
 
@@ -99,10 +101,30 @@ static __always_inline __u32 copy_user_stack(struct mt_stack_rec *r, __u64 sp)
 	return len;
 }
 
-/* Builds the sample in the per-CPU scratch and sends its used part. */
-static __always_inline void send_sample(__s64 weight, __s64 total)
+/*
+ * Launch mode, before the exec: memtrace's fork runs memtrace's code (the
+ * lazy binding of execve), in memory the exec discards. Each exec raises
+ * self_exec_id, which the fork copied from memtrace, its parent.
+ */
+static __always_inline bool before_exec(struct task_struct *task)
 {
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	return stacks_launch &&
+	       BPF_CORE_READ(task, self_exec_id) == BPF_CORE_READ(task, real_parent, self_exec_id);
+}
+
+/*
+ * Inside execve the new image's memory grows (its stack, its arguments)
+ * while the saved user registers are still the old image's: no stack.
+ */
+static __always_inline bool user_regs_valid(struct task_struct *task)
+{
+	return !BPF_CORE_READ_BITFIELD_PROBED(task, in_execve);
+}
+
+/* Builds the sample in the per-CPU scratch and sends its used part. */
+static __always_inline void send_sample(struct task_struct *task, __s64 weight, __s64 total)
+{
+	struct pt_regs *regs = user_regs_valid(task) ? (struct pt_regs *)bpf_task_pt_regs(task) : NULL;
 	__u32 zero = 0, len = 0;
 	struct mt_stack_rec *r = bpf_map_lookup_elem(&stack_scratch, &zero);
 
@@ -144,11 +166,12 @@ static __always_inline void send_sample(__s64 weight, __s64 total)
  */
 __hidden int stacks_account(__s64 delta, __s64 total)
 {
+	struct task_struct *task = bpf_get_current_task_btf();
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct stack_thread init = { .left = next_threshold() }, *st;
 	__s64 weight;
 
-	if (!stacks_on || delta <= 0 || stopped)
+	if (!stacks_on || delta <= 0 || stopped || before_exec(task))
 		return 0;
 	__sync_fetch_and_add(&stacks_growth, delta);
 	__sync_fetch_and_add(&stacks_unsampled, delta);
@@ -165,7 +188,7 @@ __hidden int stacks_account(__s64 delta, __s64 total)
 	st->accrued = 0;
 	st->left = next_threshold();
 	__sync_fetch_and_add(&stacks_unsampled, -weight);
-	send_sample(weight, total);
+	send_sample(task, weight, total);
 	return 0;
 }
 

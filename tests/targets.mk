@@ -16,6 +16,9 @@ CXX ?= g++
 
 targets: $(TARGET_BINS) $(TARGET_VARIANTS) $(TARGET_CXX_BINS)
 
+# Stacks (tests/integ/stacks_*.sh): no frame pointers, as in Debian's libc; only CFI unwinds it.
+$(OUTPUT)/targets/paths: TARGET_CFLAGS += -fomit-frame-pointer
+
 $(OUTPUT)/targets/%: tests/targets/%.cc tests/targets/target.h | $(OUTPUT)/targets
 	$(call msg,CXX,$@)
 	$(Q)$(CXX) -O2 -g -Wall -Wextra $< -o $@

@@ -31,6 +31,8 @@ struct mt_env {
 /* Stacks' default sampling interval: one sample per 512 KiB of a thread's growth on average. */
 #define MT_SAMPLE_BYTES_DEFAULT (512 * 1024)
 #define MT_SAMPLE_BYTES_MAX (1ULL << 30)
+/* At most a page: every growth event is a sample (MT_SAMPLE_EXACT in bpf/stacks.bpf.c). */
+#define MT_SAMPLE_BYTES_EXACT 4096
 
 /* The exit codes of memtrace's own outcomes (launch mode exits with the command's). */
 enum { MT_EXIT_OK = 0, MT_EXIT_RUNTIME = 1, MT_EXIT_USAGE = 2 };

@@ -24,12 +24,15 @@
 #include "sink.h"
 #include "targets.h"
 #include "env.h"
+#include "folded.h"
 #include "json.h"
 #include "log.h"
 #include "outfile.h"
 #include "plot.h"
 #include "procfs.h"
+#include "profile.h"
 #include "pyframes.h"
+#include "pystack.h"
 #include "pysource.h"
 #include "pytarget.h"
 #include "records.h"
@@ -39,9 +42,12 @@
 #include "spec.h"
 #include "stats.h"
 #include "tracer.h"
+#include "unwind.h"
 
 #define ERRLEN 1024
 #define POLL_MS 50
+/* Native frames kept per sample: a 16 KiB stack copy holds fewer (16 bytes a frame at least). */
+#define MAX_FRAMES 1024
 
 static volatile sig_atomic_t stop_signal;
 
@@ -67,6 +73,16 @@ struct run {
 	struct mt_python py;     /* is the target CPython, and how it can be traced */
 	struct mt_pycodes codes; /* Python functions matched so far */
 	struct mt_pyframes frames; /* Python by frame walking */
+	/* Stacks: the samples' unwinder, a frame buffer for it, and what they add up to. */
+	struct mt_unwinder *unwinder;
+	struct mt_frame *stack_frames; /* MAX_FRAMES */
+	/* Python's frames in stacks: NULL if the target is no CPython we can walk. */
+	struct mt_pystack *pystack;
+	struct mt_frame *mixed_frames; /* MAX_FRAMES, with pystack */
+	struct mt_profile profile;
+	uint64_t unwind_failed;  /* samples kept as [unknown]: no unwinder, or it failed */
+	bool profile_oom;        /* a sample could not be added: the stacks are incomplete */
+	bool folded_failed;      /* --folded could not be written: memtrace exits 1 */
 };
 
 static void on_signal(int sig)
@@ -130,6 +146,59 @@ static void on_exit_rec(void *ctx, const struct mt_exit_rec *er)
 	/* In launch mode waitpid() has the authoritative status; it overrides this. */
 	r->exited = true;
 	r->exit_status = er->status;
+}
+
+/* Where a sample the unwinder could not read goes: its bytes stay counted. */
+static const struct mt_frame unknown_frame = { .func = "[unknown]", .kind = MT_FRAME_UNKNOWN };
+/* A sample with no user registers (inside execve, bpf/stacks.bpf.c): the kernel's work. */
+static const struct mt_frame kernel_frame = { .func = "[kernel]", .kind = MT_FRAME_UNKNOWN };
+
+static void reverse_frames(struct mt_frame *f, size_t n)
+{
+	for (size_t i = 0; i < n / 2; i++) {
+		struct mt_frame tmp = f[i];
+
+		f[i] = f[n - 1 - i];
+		f[n - 1 - i] = tmp;
+	}
+}
+
+/*
+ * A sampled stack: unwound (leaf first), its Python frames put in place of
+ * the interpreter's eval loops (user/pystack.h), turned root first, added to
+ * the profile.
+ */
+static void on_stack(void *ctx, const struct mt_stack_rec *sr)
+{
+	struct run *r = ctx;
+	struct mt_frame *frames = r->stack_frames;
+	struct mt_stack st = { .bytes = sr->weight, .tid = sr->tid,
+			       .t = mt_sink_ktime(&r->sink, sr->ts) };
+	size_t n = 0;
+
+	if (!r->unwinder || !frames ||
+	    mt_unwind(r->unwinder, sr, frames, MAX_FRAMES, &n, &st.truncated))
+		n = 0;
+	st.truncated &= n > 0;
+	if (r->pystack && sr->nr_py) {
+		st.truncated |= mt_pystack_merge(r->pystack, sr, frames, n, r->mixed_frames,
+						 MAX_FRAMES, &n) == 1;
+		frames = r->mixed_frames;
+	}
+	if (n) {
+		reverse_frames(frames, n);
+		st.frames = frames;
+		st.n = n;
+	} else {
+		bool kernel = sr->flags & MT_STACK_NO_USER;
+
+		r->unwind_failed += !kernel;
+		st.frames = kernel ? &kernel_frame : &unknown_frame;
+		st.n = 1;
+		st.truncated = !kernel;
+	}
+	if (mt_profile_add(&r->profile, &st) < 0)
+		r->profile_oom = true;
 }
 
 static void write_start(struct run *r)
@@ -326,6 +395,15 @@ static void cleanup(struct run *r, bool failed)
 	mt_stats_free(&r->stats);
 	mt_pycodes_free(&r->codes);
 	mt_pyframes_free(&r->frames);
+	mt_unwinder_free(r->unwinder);
+	r->unwinder = NULL;
+	free(r->stack_frames);
+	r->stack_frames = NULL;
+	mt_pystack_free(r->pystack);
+	r->pystack = NULL;
+	free(r->mixed_frames);
+	r->mixed_frames = NULL;
+	mt_profile_free(&r->profile);
 	mt_launch_free(&r->child);
 	mt_env_free(&r->env);
 }
@@ -353,6 +431,27 @@ static int fail(struct run *r, const char *msg)
 	return MT_EXIT_RUNTIME;
 }
 
+/* Samples the stacks lack: lost in the kernel, malformed, not unwound, or no memory to keep. */
+static void warn_stacks_incomplete(const struct run *r, const struct mt_snapshot *snap)
+{
+	char lost[32];
+	const char *unit;
+
+	if (snap->stacks_lost) {
+		mt_fmt_size(lost, sizeof(lost), snap->stacks_lost_bytes, &unit);
+		mt_warn("%llu stack sample%s (%s %s of growth) lost: ring buffer full; a larger --sample-bytes takes fewer",
+			(unsigned long long)snap->stacks_lost, snap->stacks_lost == 1 ? "" : "s", lost, unit);
+	}
+	if (snap->stacks_bad)
+		mt_warn("%llu malformed stack sample%s dropped", (unsigned long long)snap->stacks_bad,
+			snap->stacks_bad == 1 ? "" : "s");
+	if (r->unwind_failed && r->unwinder)
+		mt_warn("%llu stack sample%s could not be unwound: shown as [unknown]",
+			(unsigned long long)r->unwind_failed, r->unwind_failed == 1 ? "" : "s");
+	if (r->profile_oom)
+		mt_warn("out of memory: the stacks are incomplete");
+}
+
 /*
  * What the results lack, and why, said exactly: calls the kernel could not
  * count (per function), calls that ended without returning, and records
@@ -374,6 +473,83 @@ static void warn_incomplete(const struct run *r, const struct mt_snapshot *snap)
 	if (r->frames.unresolved)
 		mt_warn("%u Python code object%s could not be read from the process (did it exit first?); their memory is missing from the tables",
 			r->frames.unresolved, r->frames.unresolved == 1 ? "" : "s");
+	warn_stacks_incomplete(r, snap);
+}
+
+/*
+ * Stacks: the unwinder reads the target's mappings and objects as samples
+ * come (in launch mode the command has not exec'd yet). Without one the
+ * samples still count, as [unknown].
+ */
+static int start_stacks(struct run *r, char *err, size_t errlen)
+{
+	int e;
+
+	r->stack_frames = calloc(MAX_FRAMES, sizeof(*r->stack_frames));
+	if (!r->stack_frames) {
+		mt_set_err(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	if (r->frames.stacks) {
+		r->mixed_frames = calloc(MAX_FRAMES, sizeof(*r->mixed_frames));
+		if (!r->mixed_frames || mt_pystack_new(r->pid, &r->frames.off, &r->pystack)) {
+			mt_set_err(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+	}
+	e = mt_unwinder_new(r->pid, &r->unwinder);
+	if (e) {
+		mt_warn("cannot unwind the stacks of process %d (%s); their growth shows as [unknown]",
+			r->pid, strerror(e < 0 ? -e : e));
+		r->unwinder = NULL;
+	}
+	return 0;
+}
+
+/* "4 KiB", "1 MiB", or bytes: the sampling interval as the user gave it. */
+static void fmt_interval(char *buf, size_t len, uint64_t b)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB" };
+	int u = 0;
+
+	while (u < 3 && b >= 1024 && !(b % 1024)) {
+		b /= 1024;
+		u++;
+	}
+	snprintf(buf, len, "%llu %s", (unsigned long long)b, units[u]);
+}
+
+/* One line on the tables stream: what the stacks stand for, and what they miss. */
+static void report_sampling(FILE *f, const struct run *r, const struct mt_snapshot *snap)
+{
+	char how[64], every[32], got[32], all[32], left[32];
+	const char *ug, *ua, *ul;
+
+	if (r->env.sample_bytes <= MT_SAMPLE_BYTES_EXACT) {
+		snprintf(how, sizeof(how), "every growth event: exact");
+	} else {
+		fmt_interval(every, sizeof(every), r->env.sample_bytes);
+		snprintf(how, sizeof(how), "one per %s of growth on average", every);
+	}
+	mt_fmt_size(got, sizeof(got), r->profile.bytes, &ug);
+	mt_fmt_size(all, sizeof(all), snap->stacks_growth, &ua);
+	mt_fmt_size(left, sizeof(left), snap->stacks_unsampled, &ul);
+	fprintf(f, "stacks: %llu sample%s (%s), %s %s of %s %s growth attributed; %s %s not yet sampled\n",
+		(unsigned long long)r->profile.samples, r->profile.samples == 1 ? "" : "s", how, got,
+		ug, all, ua, left, ul);
+}
+
+/* --folded, written whole at the end; its name was checked before tracing. */
+static void write_folded(struct run *r)
+{
+	char err[ERRLEN];
+
+	if (!r->env.folded)
+		return;
+	if (mt_folded_save(r->env.folded, &r->profile, err, sizeof(err))) {
+		mt_err("%s", err);
+		r->folded_failed = true;
+	}
 }
 
 static int run_trace(struct run *r)
@@ -381,9 +557,12 @@ static int run_trace(struct run *r)
 	char err[ERRLEN] = "";
 	struct mt_tracer_opts topts = {};
 	struct mt_snapshot snap;
+	enum mt_out_kind folded_kind;
 	int e, rc = MT_EXIT_OK;
 
 	mt_verbose = r->env.verbose;
+	mt_profile_init(&r->profile);
+	r->profile.sample_bytes = r->env.sample_bytes;
 	setup_signals();
 	if (mt_sink_open(&r->sink, &r->env, &stop_signal))
 		return fail(r, "out of memory");
@@ -407,9 +586,14 @@ static int run_trace(struct run *r)
 	e = mt_pyframes_setup(&r->frames, &r->py, r->pid, r->targets, r->ntargets, err, sizeof(err));
 	if (e)
 		return fail(r, e == -ENOMEM ? "out of memory" : err);
-	mt_pyframes_setup_stacks(&r->frames, &r->py);
+	if (r->env.sample_bytes)
+		mt_pyframes_setup_stacks(&r->frames, &r->py);
 	if (mt_sink_check(&r->sink, err, sizeof(err)))
 		return fail(r, err[0] ? err : "out of memory");
+	if (r->env.folded && mt_out_classify(r->env.folded, &folded_kind, err, sizeof(err)))
+		return fail(r, err);
+	if (r->env.sample_bytes && start_stacks(r, err, sizeof(err)))
+		return fail(r, err);
 
 	r->tables = r->env.json || r->env.cmd ? stderr : stdout;
 	r->live = !r->env.json && isatty(fileno(r->tables));
@@ -425,12 +609,18 @@ static int run_trace(struct run *r)
 	topts.py_match = r->frames.match;
 	topts.npy_match = r->frames.nmatch;
 	topts.py_stacks = r->frames.stacks;
+	topts.sample_bytes = r->env.sample_bytes;
+	if (r->env.sample_bytes)
+		topts.events.stack = on_stack;
 	e = mt_tracer_start(&topts, &r->tracer, err, sizeof(err));
 	if (e) {
 		if (!r->env.cmd && e == -ESRCH)
 			mt_set_err(err, sizeof(err), "process %d exited before memtrace could attach", r->pid);
 		return fail(r, err[0] ? err : strerror(-e));
 	}
+	if (r->pystack && (e = mt_pystack_follow(r->pystack, mt_tracer_py_codes_fd(r->tracer))))
+		mt_warn("cannot follow the Python code objects of stacks (%s); those of samples read after the process exits show as [python code 0x...]",
+			strerror(-e));
 	r->col = (struct mt_collect){ .tracer = r->tracer, .pid = r->pid, .t0 = r->sink.t0,
 				      .targets = r->targets, .ntargets = r->ntargets,
 				      .codes = &r->codes, .frames = &r->frames, .stats = &r->stats };
@@ -471,11 +661,15 @@ static int run_trace(struct run *r)
 	mt_sink_summary(&r->sink, r->pid, &r->stats);
 	write_plots(r, &snap);
 	if (!r->env.json) {
-		mt_report_functions(r->tables, &r->stats);
+		if (r->ntargets)
+			mt_report_functions(r->tables, &r->stats);
 		mt_report_lines(r->tables, &r->stats);
+		if (r->env.sample_bytes)
+			report_sampling(r->tables, r, &snap);
 		fflush(r->tables);
 	}
 	warn_incomplete(r, &snap);
+	write_folded(r);
 	mt_targets_suggest_python(r->pid, r->targets, r->ntargets, &r->codes);
 	mt_sink_close(&r->sink, false);
 	if (r->env.cmd && !r->exited) {
@@ -491,7 +685,7 @@ static int run_trace(struct run *r)
 	 * lost) wins over a launched command's status, so no script takes the
 	 * run for a success.
 	 */
-	return r->sink.failed ? MT_EXIT_RUNTIME : rc;
+	return r->sink.failed || r->folded_failed ? MT_EXIT_RUNTIME : rc;
 }
 
 int main(int argc, char **argv)

@@ -422,6 +422,7 @@ int mt_tracer_start(const struct mt_tracer_opts *o, struct mt_tracer **out, char
 	}
 	t->skel->rodata->stacks_on = o->sample_bytes > 0;
 	t->skel->rodata->sample_bytes = o->sample_bytes;
+	t->skel->rodata->stacks_launch = o->launch;
 
 	if (memtrace_bpf__load(t->skel)) {
 		e = -load_error(errno, err, errlen);
