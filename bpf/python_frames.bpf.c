@@ -127,6 +127,25 @@ struct {
 	__type(value, struct mt_stretch);
 } py_frame_stretches SEC(".maps");
 
+/* Code objects stack samples have carried, each announced once through py_stack_codes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MT_PY_CODE_ENTRIES);
+	__type(key, __u64);
+	__type(value, __u32);
+} py_stack_seen SEC(".maps");
+
+/*
+ * Each code object a stack sample carries, the first time (its address):
+ * userspace reads it from the process at once (user/pystack.c), ahead of the
+ * samples queued in events, which it may reach only once the process has
+ * exited and its memory is gone. Rare: each wakes userspace's reader.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} py_stack_codes SEC(".maps");
+
 /*
  * The target's layout and its _PyRuntime: set by userspace through the
  * skeleton (rodata before load, from mt_py_offsets_for(); .bss at any time,
@@ -670,6 +689,55 @@ __hidden int py_frames_forget_thread(void)
 	return 0;
 }
 
+/* A code object met by a stack sample: announced through py_stack_codes the first time. */
+static __always_inline void mt_py_stack_announce(__u64 code)
+{
+	__u32 one = 1;
+
+	if (bpf_map_lookup_elem(&py_stack_seen, &code) ||
+	    bpf_map_update_elem(&py_stack_seen, &code, &one, BPF_NOEXIST))
+		return;
+	/* No room: forget it, so a later sample announces it again. */
+	if (bpf_ringbuf_output(&py_stack_codes, &code, sizeof(code), BPF_RB_FORCE_WAKEUP))
+		bpf_map_delete_elem(&py_stack_seen, &code);
+}
+
+/*
+ * One frame of a stack sample's walk: append the frame at addr to r->py, or
+ * for a 3.12+ shim mark the frame before it as its eval loop's first, and
+ * return the next frame out (0: the walk ends, MT_STACK_PY_TRUNC set if
+ * frames are left). Global, verified once: inlined, the count of frames
+ * kept apart from the walk's turn multiplied the verifier's states past
+ * its limit.
+ */
+__attribute__((noinline)) __u64 mt_py_stack_step(struct mt_stack_rec *r, __u64 addr)
+{
+	const volatile struct mt_py_offsets *off = &py_frame_offsets;
+	struct mt_py_frame_info fi = {};
+	struct mt_py_scratch *s;
+	__u32 zero = 0, n;
+
+	s = bpf_map_lookup_elem(&py_frame_scratch, &zero);
+	if (!r || !s)
+		return 0;
+	n = r->nr_py;
+	if (mt_py_read_frame(off, s, addr, &fi) || (n >= MT_PY_STACK_MAX && !fi.shim)) {
+		r->flags |= MT_STACK_PY_TRUNC;
+		return 0;
+	}
+	if (fi.shim) {
+		if (n > 0 && n <= MT_PY_STACK_MAX)
+			r->py[n - 1].entry = 1;
+		return fi.previous;
+	}
+	r->py[n].code = fi.code;
+	r->py[n].instr = fi.instr;
+	r->py[n].entry = fi.entry;
+	r->nr_py = n + 1;
+	mt_py_stack_announce(fi.code);
+	return fi.previous;
+}
+
 /*
  * The current thread's Python frames for a stack sample (bpf/stacks.bpf.c):
  * up to MT_PY_STACK_MAX, innermost first, as (code, instr, entry) into r->py,
@@ -682,37 +750,19 @@ __hidden int py_frames_forget_thread(void)
  */
 __hidden int py_frames_stack(struct mt_stack_rec *r)
 {
-	const volatile struct mt_py_offsets *off = &py_frame_offsets;
-	struct mt_py_frame_info fi = {};
 	struct mt_py_scratch *s;
-	__u32 zero = 0, n = 0, i;
+	__u32 zero = 0, i;
+	__u64 frame;
 
 	r->nr_py = 0;
 	s = bpf_map_lookup_elem(&py_frame_scratch, &zero);
 	if (!s)
 		return 0;
-	fi.previous = mt_py_thread_frame(off, s, bpf_ktime_get_ns(), NULL);
+	frame = mt_py_thread_frame(&py_frame_offsets, s, bpf_ktime_get_ns(), NULL);
 	/* At most one shim per frame: twice the frames are enough turns. */
-	for (i = 0; i < 2 * MT_PY_STACK_MAX && fi.previous; i++) {
-		if (mt_py_read_frame(off, s, fi.previous, &fi))
-			break;
-		if (fi.shim) {
-			if (n > 0 && n <= MT_PY_STACK_MAX)
-				r->py[n - 1].entry = 1;
-			continue;
-		}
-		if (n >= MT_PY_STACK_MAX) {
-			r->flags |= MT_STACK_PY_TRUNC;
-			break;
-		}
-		r->py[n].code = fi.code;
-		r->py[n].instr = fi.instr;
-		r->py[n].entry = fi.entry;
-		n++;
-	}
-	/* Frames left over: an unreadable one, or the turns ran out. */
-	if (fi.previous)
+	for (i = 0; i < 2 * MT_PY_STACK_MAX && frame; i++)
+		frame = mt_py_stack_step(r, frame);
+	if (frame)
 		r->flags |= MT_STACK_PY_TRUNC;
-	r->nr_py = n;
 	return 0;
 }

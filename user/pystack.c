@@ -1,19 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Mixed Python and native stacks; see pystack.h. */
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <bpf/libbpf.h>
 #include "pycode.h"
 #include "pystack.h"
 
+/* How soon the reader thread sees mt_pystack_free()'s stop. */
+#define ANNOUNCE_POLL_MS 50
 /* "[python code 0x" and 16 hex digits and "]" */
 #define UNKNOWN_LEN 40
 
 struct mt_pystack {
+	/* The code cache, shared with the reader thread: both hold lock while using it. */
 	struct mt_pycode_cache *cache;
+	pthread_mutex_t lock;
+	/* The reader of announced code objects (mt_pystack_follow()), and its stop flag. */
+	struct ring_buffer *announced;
+	pthread_t reader;
+	bool reading, stop;
 	/* The names of the current call's unreadable code objects, by Python frame. */
 	char unknown[MT_PY_STACK_MAX][UNKNOWN_LEN];
 };
@@ -26,15 +37,75 @@ int mt_pystack_new(pid_t pid, const struct mt_py_offsets *off, struct mt_pystack
 		free(ps);
 		return -ENOMEM;
 	}
+	pthread_mutex_init(&ps->lock, NULL);
 	*out = ps;
 	return 0;
 }
 
 void mt_pystack_free(struct mt_pystack *ps)
 {
-	if (ps)
+	if (ps && ps->reading) {
+		__atomic_store_n(&ps->stop, true, __ATOMIC_RELAXED);
+		pthread_join(ps->reader, NULL);
+	}
+	if (ps) {
+		ring_buffer__free(ps->announced);
 		mt_pycode_cache_free(ps->cache);
+		pthread_mutex_destroy(&ps->lock);
+	}
 	free(ps);
+}
+
+/*
+ * A code object first carried by a sample: into the cache while the process
+ * lives. Only read, never checked (which may free an entry): the strings of
+ * a merged stack stay valid until the caller's next merge.
+ */
+static int read_announced(void *ctx, void *data, size_t size)
+{
+	struct mt_pystack *ps = ctx;
+	const struct mt_pycode *pc;
+	uint64_t code;
+
+	if (size >= sizeof(code)) {
+		memcpy(&code, data, sizeof(code));
+		pthread_mutex_lock(&ps->lock);
+		mt_pycode_read(ps->cache, code, &pc);
+		pthread_mutex_unlock(&ps->lock);
+	}
+	return 0;
+}
+
+/* The reader thread: the announcements as they come, until mt_pystack_free(). */
+static void *read_loop(void *arg)
+{
+	struct mt_pystack *ps = arg;
+	int e = 0;
+
+	while (!__atomic_load_n(&ps->stop, __ATOMIC_RELAXED) && (e >= 0 || e == -EINTR))
+		e = ring_buffer__poll(ps->announced, ANNOUNCE_POLL_MS);
+	return NULL;
+}
+
+/*
+ * A thread of its own: the samples' handler (user/main.c's on_stack) can
+ * lag far behind, unwinding, while the process runs on and exits. Signals
+ * stay with the main thread, whose loop they stop.
+ */
+int mt_pystack_follow(struct mt_pystack *ps, int fd)
+{
+	sigset_t all, old;
+	int e;
+
+	ps->announced = ring_buffer__new(fd, read_announced, ps, NULL);
+	if (!ps->announced)
+		return -errno;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	e = pthread_create(&ps->reader, NULL, read_loop, ps);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	ps->reading = e == 0;
+	return -e;
 }
 
 /*
@@ -146,9 +217,11 @@ int mt_pystack_merge(struct mt_pystack *ps, const struct mt_stack_rec *r,
 	struct out o = { .v = out, .max = max };
 	enum role role = ROLE_NATIVE;
 
+	pthread_mutex_lock(&ps->lock);
 	recheck_codes(ps, r->py, np);
 	for (i = 0; i < np; i++)
 		py[i] = python_frame(ps, &r->py[i], i);
+	pthread_mutex_unlock(&ps->lock);
 	/* The outermost frames are missing: say so where they would be (py[np..npy)). */
 	if (np && (r->flags & MT_STACK_PY_TRUNC))
 		py[npy++] = truncated;

@@ -21,6 +21,14 @@ int mt_pystack_new(pid_t pid, const struct mt_py_offsets *off, struct mt_pystack
 void mt_pystack_free(struct mt_pystack *ps); /* NULL-safe */
 
 /*
+ * Read each code object announced in the ring at fd (py_stack_codes in
+ * bpf/python_frames.bpf.c) as it comes, in a thread of ps's own, ahead of
+ * the samples still queued: they may come after the process is gone.
+ * 0 or -errno.
+ */
+int mt_pystack_follow(struct mt_pystack *ps, int fd);
+
+/*
  * The mixed stack of sample r, LEAF FIRST, into out (at most max frames; the
  * root end is cut beyond): native (leaf first, nnative of them) with each
  * eval loop frame (_PyEval_EvalFrameDefault) replaced by the Python frames it

@@ -599,6 +599,11 @@ int mt_tracer_open_calls(struct mt_tracer *t, struct mt_active *out, int max)
 	return n;
 }
 
+int mt_tracer_py_codes_fd(struct mt_tracer *t)
+{
+	return bpf_map__fd(t->skel->maps.py_stack_codes);
+}
+
 void mt_tracer_set_py_runtime(struct mt_tracer *t, uint64_t addr)
 {
 	__atomic_store_n(&t->skel->bss->py_frame_runtime, addr, __ATOMIC_RELEASE);

@@ -82,6 +82,8 @@ int mt_tracer_open_calls(struct mt_tracer *t, struct mt_active *out, int max);
 int mt_tracer_lines(struct mt_tracer *t,
 		    void (*fn)(void *ctx, const struct mt_line_key *k, const struct mt_line_val *v),
 		    void *ctx);
+/* Stacks: the ring of code objects the samples carry (py_stack_codes in bpf/python_frames.bpf.c). */
+int mt_tracer_py_codes_fd(struct mt_tracer *t);
 /* Frame walking: where _PyRuntime is, once a launched interpreter has mapped it. */
 void mt_tracer_set_py_runtime(struct mt_tracer *t, uint64_t addr);
 /* Calls fn for each (code object, instruction) figure of frame walking. */
