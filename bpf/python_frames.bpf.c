@@ -746,18 +746,20 @@ __attribute__((noinline)) __u64 mt_py_stack_step(struct mt_stack_rec *r, __u64 a
  * the same RSS change before or after. A 3.12+ shim is no frame of its own:
  * it marks the frame just inside it as the one its C eval loop began with,
  * which userspace (user/pystack.c) needs to put the frames in place of the
- * native _PyEval_EvalFrameDefault frames.
+ * native _PyEval_EvalFrameDefault frames. Global, verified once: inlined in
+ * bpf/stacks.bpf.c's sampling, the thread-state lookup was verified again
+ * for each of its paths (seconds of loading).
  */
-__hidden int py_frames_stack(struct mt_stack_rec *r)
+__attribute__((noinline)) int mt_py_stack_walk(struct mt_stack_rec *r)
 {
 	struct mt_py_scratch *s;
 	__u32 zero = 0, i;
 	__u64 frame;
 
-	r->nr_py = 0;
 	s = bpf_map_lookup_elem(&py_frame_scratch, &zero);
-	if (!s)
+	if (!r || !s)
 		return 0;
+	r->nr_py = 0;
 	frame = mt_py_thread_frame(&py_frame_offsets, s, bpf_ktime_get_ns(), NULL);
 	/* At most one shim per frame: twice the frames are enough turns. */
 	for (i = 0; i < 2 * MT_PY_STACK_MAX && frame; i++)
@@ -765,4 +767,9 @@ __hidden int py_frames_stack(struct mt_stack_rec *r)
 	if (frame)
 		r->flags |= MT_STACK_PY_TRUNC;
 	return 0;
+}
+
+__hidden int py_frames_stack(struct mt_stack_rec *r)
+{
+	return mt_py_stack_walk(r);
 }

@@ -164,6 +164,21 @@ static void reverse_frames(struct mt_frame *f, size_t n)
 }
 
 /*
+ * Frame walking without _PyRuntime yet (a launched interpreter maps it soon
+ * after exec): look for it (mt_pyframes_find_runtime() limits how often),
+ * and hand it to the walker once found. True while it is still missing.
+ */
+static bool py_runtime_missing(struct run *r)
+{
+	if (!mt_pyframes_walking(&r->frames) || r->frames.runtime)
+		return false;
+	if (!mt_pyframes_find_runtime(&r->frames))
+		return true;
+	mt_tracer_set_py_runtime(r->tracer, r->frames.runtime);
+	return false;
+}
+
+/*
  * A sampled stack: unwound (leaf first), its Python frames put in place of
  * the interpreter's eval loops (user/pystack.h), turned root first, added to
  * the profile.
@@ -176,6 +191,8 @@ static void on_stack(void *ctx, const struct mt_stack_rec *sr)
 			       .t = mt_sink_ktime(&r->sink, sr->ts) };
 	size_t n = 0;
 
+	/* Samples can queue up behind slow unwinds for longer than the main loop waits. */
+	py_runtime_missing(r);
 	if (!r->unwinder || !frames ||
 	    mt_unwind(r->unwinder, sr, frames, MAX_FRAMES, &n, &st.truncated))
 		n = 0;
@@ -326,12 +343,8 @@ static void trace_loop(struct run *r)
 		if (sampling && next_sample - now < wait)
 			wait = next_sample - now;
 		/* A launched interpreter maps _PyRuntime soon after exec: look often until then. */
-		if (mt_pyframes_walking(&r->frames) && !r->frames.runtime) {
-			if (mt_pyframes_find_runtime(&r->frames))
-				mt_tracer_set_py_runtime(r->tracer, r->frames.runtime);
-			else if (wait > 0.002)
-				wait = 0.002;
-		}
+		if (py_runtime_missing(r) && wait > 0.002)
+			wait = 0.002;
 		n = mt_tracer_poll(r->tracer, (int)(wait * 1000 + 0.5));
 		mt_sink_hold(&r->sink, true);
 		if (n < 0 && n != -EINTR) {
