@@ -127,19 +127,24 @@ struct {
 	__type(value, struct mt_stretch);
 } py_frame_stretches SEC(".maps");
 
-/* Code objects stack samples have carried, each announced once through py_stack_codes. */
+/*
+ * Code objects stack samples have carried, each announced once through
+ * py_stack_codes: address -> its co_name pointer, which tells a new code
+ * object at a freed one's address (module bodies are freed once run).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, MT_PY_CODE_ENTRIES);
 	__type(key, __u64);
-	__type(value, __u32);
+	__type(value, __u64);
 } py_stack_seen SEC(".maps");
 
 /*
  * Each code object a stack sample carries, the first time (its address):
- * userspace reads it from the process at once (user/pystack.c), ahead of the
- * samples queued in events, which it may reach only once the process has
- * exited and its memory is gone. Rare: each wakes userspace's reader.
+ * userspace reads it from the process at once (user/pystack.c), close to
+ * when the sample was taken: the samples queued in events may be reached
+ * only once the code object is freed, its address reused, or the process
+ * gone. Rare: each wakes userspace's reader.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -689,14 +694,16 @@ __hidden int py_frames_forget_thread(void)
 	return 0;
 }
 
-/* A code object met by a stack sample: announced through py_stack_codes the first time. */
-static __always_inline void mt_py_stack_announce(__u64 code)
+/* A code object met by a stack sample: announced through py_stack_codes when new at its address. */
+static __always_inline void mt_py_stack_announce(const volatile struct mt_py_offsets *off,
+						  __u64 code)
 {
-	__u32 one = 1;
+	__u64 name = mt_py_read_ptr(code + off->code_name), *seen;
 
-	if (bpf_map_lookup_elem(&py_stack_seen, &code) ||
-	    bpf_map_update_elem(&py_stack_seen, &code, &one, BPF_NOEXIST))
+	seen = bpf_map_lookup_elem(&py_stack_seen, &code);
+	if (seen && *seen == name)
 		return;
+	bpf_map_update_elem(&py_stack_seen, &code, &name, BPF_ANY);
 	/* No room: forget it, so a later sample announces it again. */
 	if (bpf_ringbuf_output(&py_stack_codes, &code, sizeof(code), BPF_RB_FORCE_WAKEUP))
 		bpf_map_delete_elem(&py_stack_seen, &code);
@@ -734,7 +741,7 @@ __attribute__((noinline)) __u64 mt_py_stack_step(struct mt_stack_rec *r, __u64 a
 	r->py[n].instr = fi.instr;
 	r->py[n].entry = fi.entry;
 	r->nr_py = n + 1;
-	mt_py_stack_announce(fi.code);
+	mt_py_stack_announce(off, fi.code);
 	return fi.previous;
 }
 

@@ -27,6 +27,9 @@ struct mt_pystack {
 	bool reading, stop;
 	/* The names of the current call's unreadable code objects, by Python frame. */
 	char unknown[MT_PY_STACK_MAX][UNKNOWN_LEN];
+	/* Copies of the current call's names: the reader may replace a cached code any time. */
+	char *owned[2 * MT_PY_STACK_MAX];
+	size_t nowned;
 };
 
 int mt_pystack_new(pid_t pid, const struct mt_py_offsets *off, struct mt_pystack **out)
@@ -42,6 +45,12 @@ int mt_pystack_new(pid_t pid, const struct mt_py_offsets *off, struct mt_pystack
 	return 0;
 }
 
+static void forget_names(struct mt_pystack *ps)
+{
+	while (ps->nowned)
+		free(ps->owned[--ps->nowned]);
+}
+
 void mt_pystack_free(struct mt_pystack *ps)
 {
 	if (ps && ps->reading) {
@@ -49,6 +58,7 @@ void mt_pystack_free(struct mt_pystack *ps)
 		pthread_join(ps->reader, NULL);
 	}
 	if (ps) {
+		forget_names(ps);
 		ring_buffer__free(ps->announced);
 		mt_pycode_cache_free(ps->cache);
 		pthread_mutex_destroy(&ps->lock);
@@ -57,9 +67,8 @@ void mt_pystack_free(struct mt_pystack *ps)
 }
 
 /*
- * A code object first carried by a sample: into the cache while the process
- * lives. Only read, never checked (which may free an entry): the strings of
- * a merged stack stay valid until the caller's next merge.
+ * A code object new at its address on a sampled stack: into the cache while
+ * it lives, in place of one freed there before (mt_pycode_check()).
  */
 static int read_announced(void *ctx, void *data, size_t size)
 {
@@ -70,6 +79,7 @@ static int read_announced(void *ctx, void *data, size_t size)
 	if (size >= sizeof(code)) {
 		memcpy(&code, data, sizeof(code));
 		pthread_mutex_lock(&ps->lock);
+		mt_pycode_check(ps->cache, code);
 		mt_pycode_read(ps->cache, code, &pc);
 		pthread_mutex_unlock(&ps->lock);
 	}
@@ -140,14 +150,14 @@ static enum role role_of(const struct mt_frame *f, enum role below)
 }
 
 /*
- * Code objects are freed and their addresses reused: drop each cached code
- * whose identifying pointers changed (mt_pycode_check()), once per distinct
- * address and before any is resolved, so no frame of this call borrows a
- * string that a later check frees.
+ * Code objects are freed and their addresses reused. With no reader, drop
+ * each cached code whose identifying pointers changed (mt_pycode_check()),
+ * once per distinct address. The reader does it as samples are taken,
+ * which is better than now, maybe long after: then nothing is checked here.
  */
 static void recheck_codes(struct mt_pystack *ps, const struct mt_py_stack_frame *py, size_t np)
 {
-	for (size_t i = 0; i < np; i++) {
+	for (size_t i = 0; !ps->reading && i < np; i++) {
 		size_t j;
 
 		for (j = 0; j < i && py[j].code != py[i].code; j++)
@@ -157,23 +167,34 @@ static void recheck_codes(struct mt_pystack *ps, const struct mt_py_stack_frame 
 	}
 }
 
-/* Python frame i, named from its code object. */
+/* A copy of s that lives until the next merge; NULL if out of memory. */
+static const char *own(struct mt_pystack *ps, const char *s)
+{
+	char *c = strdup(s);
+
+	if (c)
+		ps->owned[ps->nowned++] = c;
+	return c;
+}
+
+/* Python frame i, named from its code object (two copies per frame at most). */
 static struct mt_frame python_frame(struct mt_pystack *ps, const struct mt_py_stack_frame *f,
 				    size_t i)
 {
+	struct mt_frame fr = { .kind = MT_FRAME_PYTHON };
 	const struct mt_pycode *pc;
 	int line;
 
-	if (mt_pycode_read(ps->cache, f->code, &pc)) {
-		snprintf(ps->unknown[i], UNKNOWN_LEN, "[python code 0x%llx]",
-			 (unsigned long long)f->code);
-		return (struct mt_frame){ .func = ps->unknown[i], .kind = MT_FRAME_UNKNOWN };
+	if (!mt_pycode_read(ps->cache, f->code, &pc)) {
+		line = mt_pycode_line(pc, f->instr);
+		fr.line = line > 0 ? (uint32_t)line : (uint32_t)pc->firstlineno;
+		fr.func = own(ps, pc->qualname ? pc->qualname : pc->name);
+		fr.file = fr.func ? own(ps, pc->filename) : NULL;
+		if (fr.file)
+			return fr;
 	}
-	line = mt_pycode_line(pc, f->instr);
-	return (struct mt_frame){ .func = pc->qualname ? pc->qualname : pc->name,
-				  .file = pc->filename,
-				  .line = line > 0 ? (uint32_t)line : (uint32_t)pc->firstlineno,
-				  .kind = MT_FRAME_PYTHON };
+	snprintf(ps->unknown[i], UNKNOWN_LEN, "[python code 0x%llx]", (unsigned long long)f->code);
+	return (struct mt_frame){ .func = ps->unknown[i], .kind = MT_FRAME_UNKNOWN };
 }
 
 /* The stack being written: frames past max are cut, and said to be. */
@@ -217,6 +238,7 @@ int mt_pystack_merge(struct mt_pystack *ps, const struct mt_stack_rec *r,
 	struct out o = { .v = out, .max = max };
 	enum role role = ROLE_NATIVE;
 
+	forget_names(ps);
 	pthread_mutex_lock(&ps->lock);
 	recheck_codes(ps, r->py, np);
 	for (i = 0; i < np; i++)
