@@ -9,7 +9,9 @@
  * once (recursion) is charged once, at its innermost frame. So a traced
  * function's growth includes its callees', traced or not, as
  * memory_profiler's does. Userspace (user/pycode.c) turns the pairs into
- * names and lines while the process lives.
+ * names and lines while the process lives. For stacks (bpf/stacks.bpf.c),
+ * py_frames_stack() copies a sampled thread's frames, traced or not: the
+ * walker then runs even with no function to trace (py_frame_ntargets 0).
  *
  * x86_64 only: a thread is recognised by fsbase == pthread_self() ==
  * tstate->thread_id, which holds in any pid namespace (native_thread_id is
