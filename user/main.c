@@ -47,6 +47,10 @@
 #define POLL_MS 50
 /* Native frames kept per sample: a 16 KiB stack copy holds fewer (16 bytes a frame at least). */
 #define MAX_FRAMES 1024
+/* Samples waiting to be unwound, at most (~10 KiB each): beyond, the oldest is unwound at once. */
+#define STACKS_QUEUED 4096
+/* Time spent unwinding between two reads of the ring. */
+#define UNWIND_BUDGET_S 0.01
 
 static volatile sig_atomic_t stop_signal;
 
@@ -76,6 +80,14 @@ struct run {
 	struct mt_unwinder *unwinder;
 	struct mt_frame *stack_frames; /* MAX_FRAMES */
 	struct mt_profile profile;
+	/*
+	 * Samples wait here, oldest first, to be unwound between reads of the
+	 * ring (unwind_queued()): an unwind takes up to milliseconds, and
+	 * records behind it in the ring (a Python code object to read while
+	 * the process lives) must not wait for it.
+	 */
+	struct mt_stack_rec **queued; /* a circle of STACKS_QUEUED slots */
+	size_t queued_head, nqueued;
 	uint64_t unwind_failed;  /* samples kept as [unknown]: no unwinder, or it failed */
 	bool profile_oom;        /* a sample could not be added: the stacks are incomplete */
 	bool folded_failed;      /* --folded could not be written: memtrace exits 1 */
@@ -160,9 +172,8 @@ static void reverse_frames(struct mt_frame *f, size_t n)
 }
 
 /* A sampled stack: unwound (leaf first), turned root first, added to the profile. */
-static void on_stack(void *ctx, const struct mt_stack_rec *sr)
+static void add_sample(struct run *r, const struct mt_stack_rec *sr)
 {
-	struct run *r = ctx;
 	struct mt_stack st = { .frames = r->stack_frames, .bytes = sr->weight, .tid = sr->tid,
 			       .t = mt_sink_ktime(&r->sink, sr->ts) };
 
@@ -179,6 +190,43 @@ static void on_stack(void *ctx, const struct mt_stack_rec *sr)
 	}
 	if (mt_profile_add(&r->profile, &st) < 0)
 		r->profile_oom = true;
+}
+
+static void unwind_oldest(struct run *r)
+{
+	struct mt_stack_rec *sr = r->queued[r->queued_head];
+
+	r->queued_head = (r->queued_head + 1) % STACKS_QUEUED;
+	r->nqueued--;
+	add_sample(r, sr);
+	free(sr);
+}
+
+/* Unwinds the oldest queued samples for up to budget seconds (< 0: all of them). */
+static void unwind_queued(struct run *r, double budget)
+{
+	double end = mt_sink_now(&r->sink) + budget;
+
+	while (r->nqueued && (budget < 0 || mt_sink_now(&r->sink) < end))
+		unwind_oldest(r);
+}
+
+/* A sample from the ring: copied (the part used) to be unwound soon, or at once if it cannot wait. */
+static void on_stack(void *ctx, const struct mt_stack_rec *sr)
+{
+	struct run *r = ctx;
+	size_t size = offsetof(struct mt_stack_rec, stack) + sr->stack_len;
+	struct mt_stack_rec *copy;
+
+	if (r->nqueued == STACKS_QUEUED)
+		unwind_oldest(r);
+	copy = r->queued ? malloc(size) : NULL;
+	if (!copy) {
+		add_sample(r, sr);
+		return;
+	}
+	memcpy(copy, sr, size);
+	r->queued[(r->queued_head + r->nqueued++) % STACKS_QUEUED] = copy;
 }
 
 static void write_start(struct run *r)
@@ -312,7 +360,11 @@ static void trace_loop(struct run *r)
 			else if (wait > 0.002)
 				wait = 0.002;
 		}
-		n = mt_tracer_poll(r->tracer, (int)(wait * 1000 + 0.5));
+		/* Samples to unwind: read what is there without waiting, then unwind some. */
+		n = mt_tracer_poll(r->tracer, r->nqueued ? 0 : (int)(wait * 1000 + 0.5));
+		/* Not while a launched interpreter's runtime is sought: its first calls would go unwalked. */
+		if (!r->frames.nmatch || r->frames.runtime)
+			unwind_queued(r, UNWIND_BUDGET_S);
 		mt_sink_hold(&r->sink, true);
 		if (n < 0 && n != -EINTR) {
 			mt_err("reading the ring buffer failed: %s", strerror(-n));
@@ -339,6 +391,7 @@ static void trace_loop(struct run *r)
 	/* Records submitted just before the stop, then the last sample. */
 	mt_tracer_stop(r->tracer);
 	mt_tracer_poll(r->tracer, 0);
+	unwind_queued(r, -1);
 	if (sampling)
 		take_sample(r);
 	mt_sink_hold(&r->sink, false);
@@ -379,6 +432,13 @@ static void cleanup(struct run *r, bool failed)
 	r->unwinder = NULL;
 	free(r->stack_frames);
 	r->stack_frames = NULL;
+	while (r->nqueued) {
+		free(r->queued[r->queued_head]);
+		r->queued_head = (r->queued_head + 1) % STACKS_QUEUED;
+		r->nqueued--;
+	}
+	free(r->queued);
+	r->queued = NULL;
 	mt_profile_free(&r->profile);
 	mt_launch_free(&r->child);
 	mt_env_free(&r->env);
@@ -462,7 +522,8 @@ static int start_stacks(struct run *r, char *err, size_t errlen)
 	int e;
 
 	r->stack_frames = calloc(MAX_FRAMES, sizeof(*r->stack_frames));
-	if (!r->stack_frames) {
+	r->queued = calloc(STACKS_QUEUED, sizeof(*r->queued));
+	if (!r->stack_frames || !r->queued) {
 		mt_set_err(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
