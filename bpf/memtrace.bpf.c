@@ -61,24 +61,6 @@ struct mt_func_agg funcs[MT_NR_FUNCS];
 struct mt_events_map events SEC(".maps");
 
 /*
- * Wake the consumer once per quarter of the buffer, when a record crosses
- * that mark, not on every record: a wake-up is an interrupt (a VM exit
- * here), costlier than the probe itself on hot functions, and once past the
- * mark every later record would send one too. Userspace also reads every
- * 50 ms, so nothing waits long.
- */
-#define MT_WAKE_MARK (2 * 1024 * 1024)
-
-static __always_inline __u64 wakeup_flags(__u64 size)
-{
-	/* Queried after the reservation: it counts the record being submitted. */
-	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-
-	return avail >= MT_WAKE_MARK && avail - size < MT_WAKE_MARK ? BPF_RB_FORCE_WAKEUP
-								   : BPF_RB_NO_WAKEUP;
-}
-
-/*
  * The open-call table. Slots live in .bss (userspace reads the calls still
  * open at the stop); an index finds a thread's call by function, or a
  * Python call by its frame depth, in O(1) whatever the number of threads;

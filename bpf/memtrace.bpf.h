@@ -34,6 +34,28 @@ struct mt_events_map {
 };
 extern struct mt_events_map events SEC(".maps");
 
+/*
+ * Wake the consumer once per quarter of the buffer, when a record crosses
+ * that mark, not on every record: a wake-up is an interrupt (a VM exit
+ * here), costlier than the probe itself on hot functions, and once past the
+ * mark every later record would send one too. Userspace also reads every
+ * 50 ms, so nothing waits long.
+ */
+#define MT_WAKE_MARK (2 * 1024 * 1024)
+
+/* avail: the data waiting, the record of this size included. */
+static __always_inline __u64 wake_on_mark(__u64 avail, __u64 size)
+{
+	return avail >= MT_WAKE_MARK && avail - size < MT_WAKE_MARK ? BPF_RB_FORCE_WAKEUP
+								   : BPF_RB_NO_WAKEUP;
+}
+
+/* For a reserved record: the query counts it already. */
+static __always_inline __u64 wakeup_flags(__u64 size)
+{
+	return wake_on_mark(bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA), size);
+}
+
 /* A call probe of the traced process, while tracing has not stopped. */
 static __always_inline bool traced_call(__u64 pid_tgid)
 {

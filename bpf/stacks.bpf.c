@@ -101,6 +101,29 @@ static __always_inline __u32 copy_user_stack(struct mt_stack_rec *r, __u64 sp)
 	return len;
 }
 
+/* Return probes nest this deep at most here (the kernel allows 64); deeper ones stay hidden. */
+#define MT_URETPROBE_MAX 16
+
+/*
+ * While a function traced with -f runs, its return address on the stack is
+ * the kernel's return-probe trampoline, which no CFI describes: put the
+ * real one back into the copy, from the thread's return instances (each
+ * the stack slot it took over and the address that was there).
+ */
+static __always_inline void restore_return_addrs(struct task_struct *task, struct mt_stack_rec *r,
+						 __u64 sp, __u32 len)
+{
+	struct return_instance *ri = BPF_CORE_READ(task, utask, return_instances);
+
+	for (int i = 0; i < MT_URETPROBE_MAX && ri; i++) {
+		__u64 at = BPF_CORE_READ(ri, stack) - sp;
+
+		if (at + 8 <= len && at <= MT_STACK_BYTES - 8)
+			*(__u64 *)(r->stack + at) = BPF_CORE_READ(ri, orig_ret_vaddr);
+		ri = BPF_CORE_READ(ri, next);
+	}
+}
+
 /*
  * Launch mode, before the exec: memtrace's fork runs memtrace's code (the
  * lazy binding of execve), in memory the exec discards. Each exec raises
@@ -141,6 +164,7 @@ static __always_inline void send_sample(struct task_struct *task, __s64 weight, 
 	if (regs) {
 		copy_user_regs(r, regs);
 		len = copy_user_stack(r, r->regs[MT_STACK_REG_SP]);
+		restore_return_addrs(task, r, r->regs[MT_STACK_REG_SP], len);
 	} else {
 		__builtin_memset(r->regs, 0, sizeof(r->regs));
 		r->flags |= MT_STACK_NO_USER;
@@ -153,8 +177,10 @@ static __always_inline void send_sample(struct task_struct *task, __s64 weight, 
 	/* Bounded again for the verifier: len is at most MT_STACK_BYTES. */
 	if (len > MT_STACK_BYTES)
 		len = MT_STACK_BYTES;
-	if (bpf_ringbuf_output(&events, r, offsetof(struct mt_stack_rec, stack) + len,
-			       BPF_RB_NO_WAKEUP)) {
+	len += offsetof(struct mt_stack_rec, stack);
+	/* Copied in by the output, so not yet counted by the query. */
+	if (bpf_ringbuf_output(&events, r, len,
+			       wake_on_mark(bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) + len, len))) {
 		__sync_fetch_and_add(&stacks_lost, 1);
 		__sync_fetch_and_add(&stacks_lost_bytes, weight);
 	}

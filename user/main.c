@@ -48,6 +48,10 @@
 #define POLL_MS 50
 /* Native frames kept per sample: a 16 KiB stack copy holds fewer (16 bytes a frame at least). */
 #define MAX_FRAMES 1024
+/* Samples waiting to be unwound, at most (~10 KiB each): beyond, the oldest is unwound at once. */
+#define STACKS_QUEUED 4096
+/* Time spent unwinding between two reads of the ring. */
+#define UNWIND_BUDGET_S 0.01
 
 static volatile sig_atomic_t stop_signal;
 
@@ -80,6 +84,14 @@ struct run {
 	struct mt_pystack *pystack;
 	struct mt_frame *mixed_frames; /* MAX_FRAMES, with pystack */
 	struct mt_profile profile;
+	/*
+	 * Samples wait here, oldest first, to be unwound between reads of the
+	 * ring (unwind_queued()): an unwind takes up to milliseconds, and
+	 * records behind it in the ring (a Python code object to read while
+	 * the process lives) must not wait for it.
+	 */
+	struct mt_stack_rec **queued; /* a circle of STACKS_QUEUED slots */
+	size_t queued_head, nqueued;
 	uint64_t unwind_failed;  /* samples kept as [unknown]: no unwinder, or it failed */
 	bool profile_oom;        /* a sample could not be added: the stacks are incomplete */
 	bool folded_failed;      /* --folded could not be written: memtrace exits 1 */
@@ -164,35 +176,17 @@ static void reverse_frames(struct mt_frame *f, size_t n)
 }
 
 /*
- * Frame walking without _PyRuntime yet (a launched interpreter maps it soon
- * after exec): look for it (mt_pyframes_find_runtime() limits how often),
- * and hand it to the walker once found. True while it is still missing.
- */
-static bool py_runtime_missing(struct run *r)
-{
-	if (!mt_pyframes_walking(&r->frames) || r->frames.runtime)
-		return false;
-	if (!mt_pyframes_find_runtime(&r->frames))
-		return true;
-	mt_tracer_set_py_runtime(r->tracer, r->frames.runtime);
-	return false;
-}
-
-/*
  * A sampled stack: unwound (leaf first), its Python frames put in place of
  * the interpreter's eval loops (user/pystack.h), turned root first, added to
  * the profile.
  */
-static void on_stack(void *ctx, const struct mt_stack_rec *sr)
+static void add_sample(struct run *r, const struct mt_stack_rec *sr)
 {
-	struct run *r = ctx;
 	struct mt_frame *frames = r->stack_frames;
 	struct mt_stack st = { .bytes = sr->weight, .tid = sr->tid,
 			       .t = mt_sink_ktime(&r->sink, sr->ts) };
 	size_t n = 0;
 
-	/* Samples can queue up behind slow unwinds for longer than the main loop waits. */
-	py_runtime_missing(r);
 	if (!r->unwinder || !frames ||
 	    mt_unwind(r->unwinder, sr, frames, MAX_FRAMES, &n, &st.truncated))
 		n = 0;
@@ -216,6 +210,43 @@ static void on_stack(void *ctx, const struct mt_stack_rec *sr)
 	}
 	if (mt_profile_add(&r->profile, &st) < 0)
 		r->profile_oom = true;
+}
+
+static void unwind_oldest(struct run *r)
+{
+	struct mt_stack_rec *sr = r->queued[r->queued_head];
+
+	r->queued_head = (r->queued_head + 1) % STACKS_QUEUED;
+	r->nqueued--;
+	add_sample(r, sr);
+	free(sr);
+}
+
+/* Unwinds the oldest queued samples for up to budget seconds (< 0: all of them). */
+static void unwind_queued(struct run *r, double budget)
+{
+	double end = mt_sink_now(&r->sink) + budget;
+
+	while (r->nqueued && (budget < 0 || mt_sink_now(&r->sink) < end))
+		unwind_oldest(r);
+}
+
+/* A sample from the ring: copied (the part used) to be unwound soon, or at once if it cannot wait. */
+static void on_stack(void *ctx, const struct mt_stack_rec *sr)
+{
+	struct run *r = ctx;
+	size_t size = offsetof(struct mt_stack_rec, stack) + sr->stack_len;
+	struct mt_stack_rec *copy;
+
+	if (r->nqueued == STACKS_QUEUED)
+		unwind_oldest(r);
+	copy = r->queued ? malloc(size) : NULL;
+	if (!copy) {
+		add_sample(r, sr);
+		return;
+	}
+	memcpy(copy, sr, size);
+	r->queued[(r->queued_head + r->nqueued++) % STACKS_QUEUED] = copy;
 }
 
 static void write_start(struct run *r)
@@ -343,9 +374,17 @@ static void trace_loop(struct run *r)
 		if (sampling && next_sample - now < wait)
 			wait = next_sample - now;
 		/* A launched interpreter maps _PyRuntime soon after exec: look often until then. */
-		if (py_runtime_missing(r) && wait > 0.002)
-			wait = 0.002;
-		n = mt_tracer_poll(r->tracer, (int)(wait * 1000 + 0.5));
+		if (mt_pyframes_walking(&r->frames) && !r->frames.runtime) {
+			if (mt_pyframes_find_runtime(&r->frames))
+				mt_tracer_set_py_runtime(r->tracer, r->frames.runtime);
+			else if (wait > 0.002)
+				wait = 0.002;
+		}
+		/* Samples to unwind: read what is there without waiting, then unwind some. */
+		n = mt_tracer_poll(r->tracer, r->nqueued ? 0 : (int)(wait * 1000 + 0.5));
+		/* Not while a launched interpreter's runtime is sought: its first calls would go unwalked. */
+		if (!mt_pyframes_walking(&r->frames) || r->frames.runtime)
+			unwind_queued(r, UNWIND_BUDGET_S);
 		mt_sink_hold(&r->sink, true);
 		if (n < 0 && n != -EINTR) {
 			mt_err("reading the ring buffer failed: %s", strerror(-n));
@@ -372,6 +411,7 @@ static void trace_loop(struct run *r)
 	/* Records submitted just before the stop, then the last sample. */
 	mt_tracer_stop(r->tracer);
 	mt_tracer_poll(r->tracer, 0);
+	unwind_queued(r, -1);
 	if (sampling)
 		take_sample(r);
 	mt_sink_hold(&r->sink, false);
@@ -416,6 +456,13 @@ static void cleanup(struct run *r, bool failed)
 	r->pystack = NULL;
 	free(r->mixed_frames);
 	r->mixed_frames = NULL;
+	while (r->nqueued) {
+		free(r->queued[r->queued_head]);
+		r->queued_head = (r->queued_head + 1) % STACKS_QUEUED;
+		r->nqueued--;
+	}
+	free(r->queued);
+	r->queued = NULL;
 	mt_profile_free(&r->profile);
 	mt_launch_free(&r->child);
 	mt_env_free(&r->env);
@@ -499,7 +546,8 @@ static int start_stacks(struct run *r, char *err, size_t errlen)
 	int e;
 
 	r->stack_frames = calloc(MAX_FRAMES, sizeof(*r->stack_frames));
-	if (!r->stack_frames) {
+	r->queued = calloc(STACKS_QUEUED, sizeof(*r->queued));
+	if (!r->stack_frames || !r->queued) {
 		mt_set_err(err, errlen, "out of memory");
 		return -ENOMEM;
 	}

@@ -3,16 +3,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "array.h"
 #include "elfsym.h"
 #include "log.h"
 #include "pyframes.h"
 #include "pyoffsets.h"
 #include "tracer.h"
-
-/* How often a launched interpreter is looked at for _PyRuntime (mt_pyframes_find_runtime()). */
-#define RUNTIME_LOOK_NS 1000000ULL
 
 /*
  * Where _PyRuntime will be before the process runs: only a non-PIE
@@ -103,19 +99,11 @@ bool mt_pyframes_walking(const struct mt_pyframes *pf)
 
 bool mt_pyframes_find_runtime(struct mt_pyframes *pf)
 {
-	struct timespec now;
 	struct mt_pyproc p;
 	char why[512];
-	uint64_t ns;
 
 	if (pf->runtime)
 		return true;
-	/* Each look reads the maps and an ELF's symbols: called per sample, too. */
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ns = (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;
-	if (pf->runtime_looked && ns - pf->runtime_looked < RUNTIME_LOOK_NS)
-		return false;
-	pf->runtime_looked = ns;
 	if (mt_pyproc_detect(pf->pid, &p, why, sizeof(why)) || !p.runtime_addr)
 		return false;
 	pf->runtime = p.runtime_addr;

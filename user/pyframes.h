@@ -24,7 +24,6 @@ struct mt_pyframes {
 	int nmatch;
 	size_t target_of[MT_PY_MAX_TARGETS];         /* walker target -> our target index */
 	uint64_t runtime;                            /* _PyRuntime, 0 until known */
-	uint64_t runtime_looked;                     /* CLOCK_MONOTONIC ns of the last look */
 	struct mt_pycode_cache *cache;
 	uint64_t code_addr[MT_MAX_CODES];            /* code index -> code object */
 	size_t ncodes;
@@ -55,10 +54,7 @@ int mt_pyframes_setup(struct mt_pyframes *pf, const struct mt_python *py, pid_t 
 void mt_pyframes_setup_stacks(struct mt_pyframes *pf, const struct mt_python *py);
 /* Does the walker run at all (for -f targets or for stacks)? */
 bool mt_pyframes_walking(const struct mt_pyframes *pf);
-/*
- * Launch mode: look for _PyRuntime once the interpreter has mapped it, at
- * most once a millisecond; true when found.
- */
+/* Launch mode: look for _PyRuntime once the interpreter has mapped it; true when found. */
 bool mt_pyframes_find_runtime(struct mt_pyframes *pf);
 /* A code object met for the first time: read it now, add it to codes. */
 void mt_pyframes_code_seen(struct mt_pyframes *pf, uint32_t walker_target, uint64_t code,

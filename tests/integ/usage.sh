@@ -1,5 +1,5 @@
 #!/bin/bash
-# usage errors exit 2 (no -f, -p with a command, bad -d, unknown option); -h and -V exit 0
+# usage errors exit 2 (no -f with --no-stacks, -p with a command, bad -d, unknown option); -h and -V exit 0
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 . "$(dirname "$0")/../lib.sh"
 # No BPF here: usage is checked before anything needs privileges.
@@ -30,8 +30,8 @@ usage_error()
 }
 
 usage_error "no arguments"
-usage_error "no -f" -p $$
-usage_error "no -f, launch" -- true
+usage_error "no -f, --no-stacks" --no-stacks -p $$
+usage_error "no -f, --no-stacks, launch" --no-stacks -- true
 usage_error "no -p and no command" -f main
 usage_error "-p and a command" -p $$ -f main -- true
 usage_error "-d abc" -d abc -p $$ -f main

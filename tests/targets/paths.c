@@ -4,7 +4,9 @@
  * allocating leaf, grow_leaf(), which mallocs 4 MiB blocks (glibc mmaps
  * them) and memsets them, so the pages fault inside libc's memset. Built
  * with -O2 -fomit-frame-pointer (tests/targets.mk): only DWARF CFI unwinds
- * it. The memory is kept to the end.
+ * it. The memory is kept to the end. A 3 ms pause after each block paces
+ * the growth (about 1 GiB/s), so that a small --sample-bytes does not
+ * outrun memtrace's reader on a loaded machine.
  *   main -> path_a -> grow_leaf          40 MiB
  *   main -> path_b -> mid -> grow_leaf   80 MiB
  *   main -> path_c -> grow_leaf         120 MiB
@@ -66,6 +68,7 @@ TRACED long grow_leaf(long mib)
 			t_say("exiting 3 inside grow_leaf");
 			exit(3);
 		}
+		t_sleep_ms(3);
 	}
 	return done;
 }
