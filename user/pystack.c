@@ -51,18 +51,25 @@ static void forget_names(struct mt_pystack *ps)
 		free(ps->owned[--ps->nowned]);
 }
 
+/* The reader thread, if running, told to stop and waited for. */
+static void stop_reader(struct mt_pystack *ps)
+{
+	if (!ps->reading)
+		return;
+	__atomic_store_n(&ps->stop, true, __ATOMIC_RELAXED);
+	pthread_join(ps->reader, NULL);
+	ps->reading = false;
+}
+
 void mt_pystack_free(struct mt_pystack *ps)
 {
-	if (ps && ps->reading) {
-		__atomic_store_n(&ps->stop, true, __ATOMIC_RELAXED);
-		pthread_join(ps->reader, NULL);
-	}
-	if (ps) {
-		forget_names(ps);
-		ring_buffer__free(ps->announced);
-		mt_pycode_cache_free(ps->cache);
-		pthread_mutex_destroy(&ps->lock);
-	}
+	if (!ps)
+		return;
+	stop_reader(ps);
+	forget_names(ps);
+	ring_buffer__free(ps->announced);
+	mt_pycode_cache_free(ps->cache);
+	pthread_mutex_destroy(&ps->lock);
 	free(ps);
 }
 
@@ -98,9 +105,9 @@ static void *read_loop(void *arg)
 }
 
 /*
- * A thread of its own: the samples' handler (user/main.c's on_stack) can
- * lag far behind, unwinding, while the process runs on and exits. Signals
- * stay with the main thread, whose loop they stop.
+ * A thread of its own: samples are merged as they are unwound (user/main.c),
+ * which can be long after they were taken, the process gone. Signals stay
+ * with the main thread, whose loop they stop.
  */
 int mt_pystack_follow(struct mt_pystack *ps, int fd)
 {
