@@ -8,7 +8,7 @@
 # threading.Thread's methods a thread starts in (3.10 names frames by
 # co_name, 3.11+ by co_qualname). A folded line does not say which frames
 # are Python's; these names are no C function's.
-PY_STACK_NAMES="<module> path_a path_b mid grow_leaf path_t _bootstrap _bootstrap_inner run
+PY_STACK_NAMES="<module> path_a path_b path_c mid grow_leaf path_t _bootstrap _bootstrap_inner run
 Thread._bootstrap Thread._bootstrap_inner Thread.run"
 
 # py_part_bytes FOLDED PART: the bytes of FOLDED's lines whose Python part
@@ -46,12 +46,14 @@ py_thread_part()
 # object left unnamed.
 assert_py_paths()
 {
-	local folded=$1 log=$2 interp=$3 what=$4 path_b_line
+	local folded=$1 log=$2 interp=$3 what=$4 path_b_line path_c_line
 	[ -s "$folded" ] || fail "$what: no --folded file"
 	assert_share "$what: <module>;path_a;grow_leaf" \
 		"$(py_part_bytes "$folded" "<module>;path_a;grow_leaf")" "$(truth_path "$log" path_a)"
 	assert_share "$what: <module>;path_b;mid;grow_leaf" \
 		"$(py_part_bytes "$folded" "<module>;path_b;mid;grow_leaf")" "$(truth_path "$log" path_b)"
+	assert_share "$what: <module>;path_c;grow_leaf" \
+		"$(py_part_bytes "$folded" "<module>;path_c;grow_leaf")" "$(truth_path "$log" path_c)"
 	assert_share "$what: thread $(py_thread_part "$interp")" \
 		"$(py_part_bytes "$folded" "$(py_thread_part "$interp")")" "$(truth_path "$log" path_t)"
 
@@ -68,6 +70,12 @@ assert_py_paths()
 		fail "$what: 3.11+'s Python frames are not one run: $path_b_line" ;;
 	esac
 	ok "$what: mixed: ${path_b_line% *}"
+	# map() calls grow_leaf from C: a second eval loop, its C kept between the
+	# two only if the frames were split where each loop began (entry frames).
+	path_c_line=$(grep ';path_c;' "$folded" | sort -t' ' -k2 -n | tail -n 1)
+	echo "$path_c_line" | grep -Eq ';path_c(;[^;]+)*;(builtin_)?map[^;]*(;[^;]+)*;grow_leaf;' ||
+		fail "$what: map's C frames not between path_c and grow_leaf: $path_c_line"
+	ok "$what: C between two eval loops: ${path_c_line% *}"
 	! grep -E ';(path_a|path_b|path_t|grow_leaf);.*_PyEval_EvalFrame|_PyEval_EvalFrame.*;grow_leaf;' "$folded" ||
 		fail "$what: an eval loop left in a path's stack"
 	# A module body freed before memtrace could read it stays unnamed; the paths' code lives.

@@ -5,6 +5,8 @@
 # __init__ memsets it: the pages fault in C, below the Python frames):
 #   <module> -> path_a -> grow_leaf                      MIB MiB
 #   <module> -> path_b -> mid -> grow_leaf               2 * MIB MiB
+#   <module> -> path_c -> map() -> grow_leaf             MIB MiB
+#     (C calling back into Python: a second eval loop in every version)
 #   Thread.run -> path_t -> grow_leaf, in a new thread   MIB MiB
 # One after another, so each one's own RSS growth, measured around it,
 # is the process's: each reports "path_X BYTES". MIB defaults to 16.
@@ -42,6 +44,10 @@ def path_b(mib):
     mid(mib)
 
 
+def path_c(mib):
+    list(map(grow_leaf, [mib]))
+
+
 def path_t(mib):
     r0 = rss()
     grow_leaf(mib)
@@ -57,6 +63,9 @@ say("path_a", rss() - r0)
 r0 = rss()
 path_b(2 * mib)
 say("path_b", rss() - r0)
+r0 = rss()
+path_c(mib)
+say("path_c", rss() - r0)
 t = threading.Thread(target=path_t, args=(mib,))
 t.start()
 t.join()
