@@ -9,7 +9,9 @@
  * once (recursion) is charged once, at its innermost frame. So a traced
  * function's growth includes its callees', traced or not, as
  * memory_profiler's does. Userspace (user/pycode.c) turns the pairs into
- * names and lines while the process lives.
+ * names and lines while the process lives. For stacks (bpf/stacks.bpf.c),
+ * py_frames_stack() copies a sampled thread's frames, traced or not: the
+ * walker then runs even with no function to trace (py_frame_ntargets 0).
  *
  * x86_64 only: a thread is recognised by fsbase == pthread_self() ==
  * tstate->thread_id, which holds in any pid namespace (native_thread_id is
@@ -128,6 +130,30 @@ struct {
 } py_frame_stretches SEC(".maps");
 
 /*
+ * Code objects stack samples have carried, each announced once through
+ * py_stack_codes: address -> its co_name pointer, which tells a new code
+ * object at a freed one's address (module bodies are freed once run).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MT_PY_CODE_ENTRIES);
+	__type(key, __u64);
+	__type(value, __u64);
+} py_stack_seen SEC(".maps");
+
+/*
+ * Each code object a stack sample carries, the first time (its address):
+ * userspace reads it from the process at once (user/pystack.c), close to
+ * when the sample was taken: the samples queued in events may be reached
+ * only once the code object is freed, its address reused, or the process
+ * gone. Rare: each wakes userspace's reader.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} py_stack_codes SEC(".maps");
+
+/*
  * The target's layout and its _PyRuntime: set by userspace through the
  * skeleton (rodata before load, from mt_py_offsets_for(); .bss at any time,
  * e.g. once a launched process has mapped libpython). Being globals rather
@@ -136,6 +162,8 @@ struct {
  */
 const volatile struct mt_py_offsets py_frame_offsets = {};
 __u64 py_frame_runtime = 0;
+/* Walker targets in py_frame_names: none when the walker runs for stacks only. */
+const volatile __u32 py_frame_ntargets = 0;
 
 /*
  * Scratch for the structure images the walker reads in one go: a per-CPU
@@ -143,9 +171,10 @@ __u64 py_frame_runtime = 0;
  * Tracepoint programs do not nest on a CPU, so one slot is enough.
  */
 #define MT_PY_SCRATCH 256
+#define MT_PY_FRAME_IMAGE 128
 struct mt_py_scratch {
 	__u8 tstate[MT_PY_SCRATCH];
-	__u8 frame[128];
+	__u8 frame[MT_PY_FRAME_IMAGE];
 	char name[MT_PY_NAME_MAX];
 	char file[2 *
 		  MT_PY_SUFFIX_MAX]; /* a suffix and the '/' before it; power of two for masking */
@@ -203,8 +232,9 @@ static __always_inline __u64 mt_py_current_fsbase(void)
 /*
  * The thread state of the thread whose pthread_t is fsbase: from the cache
  * if its thread_id still says so, else found by walking every interpreter's
- * thread list. Leaves the tstate image (len bytes) in s->tstate. Records now
- * as the thread's latest RSS change; *prev is the one before (0: unknown).
+ * thread list. Leaves the tstate image (len bytes) in s->tstate. With prev,
+ * records now as the thread's latest RSS change and sets *prev to the one
+ * before (0: unknown); without, leaves that to the caller that has one.
  */
 static __always_inline __u64 mt_py_find_tstate(const volatile struct mt_py_offsets *off,
 					       __u64 runtime, __u64 fsbase, struct mt_py_scratch *s,
@@ -215,7 +245,8 @@ static __always_inline __u64 mt_py_find_tstate(const volatile struct mt_py_offse
 	bool unbound = false;
 	__u32 i;
 
-	*prev = 0;
+	if (prev)
+		*prev = 0;
 	if (!fsbase || !len)
 		return 0;
 	cached = bpf_map_lookup_elem(&py_frame_tstates, &fsbase);
@@ -226,8 +257,10 @@ static __always_inline __u64 mt_py_find_tstate(const volatile struct mt_py_offse
 	    !bpf_probe_read_user(s->tstate, len & (MT_PY_SCRATCH - 1), (void *)cached->tstate) &&
 	    mt_py_u64(s->tstate, off->tstate_thread_id, MT_PY_SCRATCH) == fsbase) {
 		/* Only this thread writes its entry: no atomics needed. */
-		*prev = cached->last_ns;
-		cached->last_ns = now;
+		if (prev) {
+			*prev = cached->last_ns;
+			cached->last_ns = now;
+		}
 		return cached->tstate;
 	}
 	interp = mt_py_read_ptr(runtime + off->runtime_interp_head);
@@ -517,6 +550,87 @@ __attribute__((noinline)) int mt_py_stretch(__u32 t, __u64 now, __u64 prev, __s6
 	return 0;
 }
 
+/* Bytes of a thread state image that hold every field the walker reads: 0 if they do not fit. */
+static __always_inline __u32 mt_py_tstate_len(const volatile struct mt_py_offsets *off)
+{
+	return mt_py_span(off->tstate_next + 8, off->tstate_thread_id + 8, off->tstate_frame + 8, 8,
+			  MT_PY_SCRATCH);
+}
+
+/* The same for a frame image: its code, link, instruction, owner and is_entry. */
+static __always_inline __u32 mt_py_frame_len(const volatile struct mt_py_offsets *off)
+{
+	__u32 owner = off->frame_owner == MT_PY_NONE ? 8 : off->frame_owner + 1;
+	__u32 entry = off->frame_is_entry == 0xff ? 8 : off->frame_is_entry + 1;
+
+	return mt_py_span(off->frame_code + 8, off->frame_previous + 8, off->frame_instr + 8,
+			  owner > entry ? owner : entry, MT_PY_FRAME_IMAGE);
+}
+
+/*
+ * The current thread's innermost Python frame (of the target described by
+ * py_frame_offsets and py_frame_runtime), or 0: no thread state (not a
+ * Python thread, or py_frame_runtime not set yet) or no Python frame (idle,
+ * or running C with no Python above). prev: see mt_py_find_tstate().
+ */
+static __always_inline __u64 mt_py_thread_frame(const volatile struct mt_py_offsets *off,
+						 struct mt_py_scratch *s, __u64 now, __u64 *prev)
+{
+	__u64 runtime = py_frame_runtime, tstate, frame;
+
+	if (prev)
+		*prev = 0;
+	if (!runtime || !mt_py_frame_len(off))
+		return 0;
+	tstate = mt_py_find_tstate(off, runtime, mt_py_current_fsbase(), s, mt_py_tstate_len(off),
+				   now, prev);
+	if (!tstate)
+		return 0;
+	frame = mt_py_u64(s->tstate, off->tstate_frame, MT_PY_SCRATCH);
+	if (off->cframe_current_frame != MT_PY_NONE)
+		frame = frame ? mt_py_read_ptr(frame + off->cframe_current_frame) : 0;
+	return frame;
+}
+
+/* What one frame says about itself (mt_py_read_frame()). */
+struct mt_py_frame_info {
+	__u64 code;
+	__u64 previous; /* the next frame out, 0 at the outermost */
+	__s32 instr;    /* code units; -1 before the first instruction */
+	bool shim;      /* 3.12+: an entry shim that belongs to C, not a program frame */
+	bool entry;     /* its C eval loop was entered with it (see struct mt_py_stack_frame) */
+};
+
+/* Read the frame at addr into *fi (image left in s->frame). 0, or -1 if unreadable. */
+static __always_inline int mt_py_read_frame(const volatile struct mt_py_offsets *off,
+					    struct mt_py_scratch *s, __u64 addr,
+					    struct mt_py_frame_info *fi)
+{
+	__u64 ip;
+
+	if (bpf_probe_read_user(s->frame, mt_py_frame_len(off) & (MT_PY_FRAME_IMAGE - 1),
+				(void *)addr))
+		return -1;
+	fi->code = mt_py_u64(s->frame, off->frame_code, MT_PY_FRAME_IMAGE);
+	fi->previous = mt_py_u64(s->frame, off->frame_previous, MT_PY_FRAME_IMAGE);
+	/* 3.12+ entry frames belong to C: their code is a shim, not the program's. */
+	fi->shim = off->frame_owner != MT_PY_NONE && off->owner_cstack != 0xff &&
+		   s->frame[off->frame_owner & (MT_PY_FRAME_IMAGE - 1)] == off->owner_cstack;
+	/* 3.10 enters the eval loop once per frame; 3.11 flags it; 3.12+ has shims (the caller's). */
+	fi->entry = off->frame_owner == MT_PY_NONE ||
+		    (off->frame_is_entry != 0xff &&
+		     s->frame[off->frame_is_entry & (MT_PY_FRAME_IMAGE - 1)]);
+	if (off->instr_kind == MT_PY_INSTR_LASTI) {
+		fi->instr = (__s32)mt_py_u64(s->frame, off->frame_instr, MT_PY_FRAME_IMAGE);
+	} else {
+		ip = mt_py_u64(s->frame, off->frame_instr, MT_PY_FRAME_IMAGE);
+		ip -= fi->code + off->code_adaptive;
+		/* No signed division before -mcpu=v4: a fresh 3.11 frame sits one unit before its code. */
+		fi->instr = (__s64)ip < 0 ? -1 : (__s32)(ip >> 1);
+	}
+	return 0;
+}
+
 /*
  * Charge an RSS change the thread caused to each traced code object among
  * the first MT_PY_MAX_DEPTH of its Python frames (of the target described
@@ -530,56 +644,29 @@ __attribute__((noinline)) int mt_py_stretch(__u32 t, __u64 now, __u64 prev, __s6
 __hidden int py_frames_account(__s64 delta, __s64 total)
 {
 	const volatile struct mt_py_offsets *off = &py_frame_offsets;
-	__u64 runtime = py_frame_runtime, tstate, frame, now = bpf_ktime_get_ns(), prev;
+	__u64 now = bpf_ktime_get_ns(), prev;
+	struct mt_py_frame_info fi = {};
 	struct mt_py_scratch *s;
-	__u32 zero = 0, tlen, flen, i;
+	__u32 zero = 0, i;
 
-	if (!runtime)
+	if (!py_frame_ntargets)
 		return 0;
 	s = bpf_map_lookup_elem(&py_frame_scratch, &zero);
 	if (!s)
 		return 0;
 	s->ncharged = 0;
-	tlen = mt_py_span(off->tstate_next + 8, off->tstate_thread_id + 8, off->tstate_frame + 8, 8,
-			  MT_PY_SCRATCH);
-	flen = mt_py_span(off->frame_code + 8, off->frame_previous + 8, off->frame_instr + 8,
-			  off->frame_owner == MT_PY_NONE ? 8 : off->frame_owner + 1,
-			  sizeof(s->frame));
-
-	tstate = mt_py_find_tstate(off, runtime, mt_py_current_fsbase(), s, tlen, now, &prev);
-	if (!tstate)
-		return 0;
-	frame = mt_py_u64(s->tstate, off->tstate_frame, MT_PY_SCRATCH);
-	if (off->cframe_current_frame != MT_PY_NONE)
-		frame = frame ? mt_py_read_ptr(frame + off->cframe_current_frame) : 0;
-	if (!flen)
-		return 0;
+	fi.previous = mt_py_thread_frame(off, s, now, &prev);
 
 	for (i = 0; i < MT_PY_MAX_DEPTH; i++) {
-		__u64 code, ip;
-		__s32 instr, t;
+		__s32 t;
 
-		if (!frame)
+		if (!fi.previous || mt_py_read_frame(off, s, fi.previous, &fi))
 			break;
-		if (bpf_probe_read_user(s->frame, flen & 127, (void *)frame))
-			break;
-		code = mt_py_u64(s->frame, off->frame_code, sizeof(s->frame));
-		frame = mt_py_u64(s->frame, off->frame_previous, sizeof(s->frame));
-		/* 3.12+ entry frames belong to C: their code is a shim, not the program's. */
-		if (off->frame_owner != MT_PY_NONE && off->owner_cstack != 0xff &&
-		    s->frame[off->frame_owner & 127] == off->owner_cstack)
+		if (fi.shim)
 			continue;
-		if (off->instr_kind == MT_PY_INSTR_LASTI) {
-			instr = (__s32)mt_py_u64(s->frame, off->frame_instr, sizeof(s->frame));
-		} else {
-			ip = mt_py_u64(s->frame, off->frame_instr, sizeof(s->frame));
-			ip -= code + off->code_adaptive;
-			/* No signed division before -mcpu=v4: a fresh 3.11 frame sits one unit before its code. */
-			instr = (__s64)ip < 0 ? -1 : (__s32)(ip >> 1);
-		}
-		t = mt_py_code_target(code);
-		if (t >= 0 && mt_py_first_sight(code)) {
-			mt_py_charge(code, instr, t, delta, total);
+		t = mt_py_code_target(fi.code);
+		if (t >= 0 && mt_py_first_sight(fi.code)) {
+			mt_py_charge(fi.code, fi.instr, t, delta, total);
 			mt_py_stretch(t, now, prev, total);
 		}
 	}
@@ -609,8 +696,89 @@ __hidden int py_frames_forget_thread(void)
 	return 0;
 }
 
-/* Placeholder until the Python stack walk lands: no Python frames (see bpf/memtrace.bpf.h). */
+/* A code object met by a stack sample: announced through py_stack_codes when new at its address. */
+static __always_inline void mt_py_stack_announce(const volatile struct mt_py_offsets *off,
+						  __u64 code)
+{
+	__u64 name = mt_py_read_ptr(code + off->code_name), *seen;
+
+	seen = bpf_map_lookup_elem(&py_stack_seen, &code);
+	if (seen && *seen == name)
+		return;
+	bpf_map_update_elem(&py_stack_seen, &code, &name, BPF_ANY);
+	/* No room: forget it, so a later sample announces it again. */
+	if (bpf_ringbuf_output(&py_stack_codes, &code, sizeof(code), BPF_RB_FORCE_WAKEUP))
+		bpf_map_delete_elem(&py_stack_seen, &code);
+}
+
+/*
+ * One frame of a stack sample's walk: append the frame at addr to r->py, or
+ * for a 3.12+ shim mark the frame before it as its eval loop's first, and
+ * return the next frame out (0: the walk ends, MT_STACK_PY_TRUNC set if
+ * frames are left). Global, verified once: inlined, the count of frames
+ * kept apart from the walk's turn multiplied the verifier's states past
+ * its limit.
+ */
+__attribute__((noinline)) __u64 mt_py_stack_step(struct mt_stack_rec *r, __u64 addr)
+{
+	const volatile struct mt_py_offsets *off = &py_frame_offsets;
+	struct mt_py_frame_info fi = {};
+	struct mt_py_scratch *s;
+	__u32 zero = 0, n;
+
+	s = bpf_map_lookup_elem(&py_frame_scratch, &zero);
+	if (!r || !s)
+		return 0;
+	n = r->nr_py;
+	if (mt_py_read_frame(off, s, addr, &fi) || (n >= MT_PY_STACK_MAX && !fi.shim)) {
+		r->flags |= MT_STACK_PY_TRUNC;
+		return 0;
+	}
+	if (fi.shim) {
+		if (n > 0 && n <= MT_PY_STACK_MAX)
+			r->py[n - 1].entry = 1;
+		return fi.previous;
+	}
+	r->py[n].code = fi.code;
+	r->py[n].instr = fi.instr;
+	r->py[n].entry = fi.entry;
+	r->nr_py = n + 1;
+	mt_py_stack_announce(off, fi.code);
+	return fi.previous;
+}
+
+/*
+ * The current thread's Python frames for a stack sample (bpf/stacks.bpf.c):
+ * up to MT_PY_STACK_MAX, innermost first, as (code, instr, entry) into r->py,
+ * and MT_STACK_PY_TRUNC when the outermost could not all be read. Leaves the
+ * thread's stretch bookkeeping alone (no prev): py_frames_account() may see
+ * the same RSS change before or after. A 3.12+ shim is no frame of its own:
+ * it marks the frame just inside it as the one its C eval loop began with,
+ * which userspace (user/pystack.c) needs to put the frames in place of the
+ * native _PyEval_EvalFrameDefault frames. Global, verified once: inlined in
+ * bpf/stacks.bpf.c's sampling, the thread-state lookup was verified again
+ * for each of its paths (seconds of loading).
+ */
+__attribute__((noinline)) int mt_py_stack_walk(struct mt_stack_rec *r)
+{
+	struct mt_py_scratch *s;
+	__u32 zero = 0, i;
+	__u64 frame;
+
+	s = bpf_map_lookup_elem(&py_frame_scratch, &zero);
+	if (!r || !s)
+		return 0;
+	r->nr_py = 0;
+	frame = mt_py_thread_frame(&py_frame_offsets, s, bpf_ktime_get_ns(), NULL);
+	/* At most one shim per frame: twice the frames are enough turns. */
+	for (i = 0; i < 2 * MT_PY_STACK_MAX && frame; i++)
+		frame = mt_py_stack_step(r, frame);
+	if (frame)
+		r->flags |= MT_STACK_PY_TRUNC;
+	return 0;
+}
+
 __hidden int py_frames_stack(struct mt_stack_rec *r)
 {
-	return 0;
+	return mt_py_stack_walk(r);
 }

@@ -44,7 +44,12 @@ struct mt_py_offsets {
 	__u8 linetable_kind; /* enum mt_py_linetable_kind */
 	/* owner value of frames that belong to C (3.12+ entry shims), 0xff: none */
 	__u8 owner_cstack;
-	__u8 pad0;
+	/*
+	 * 3.11: bool is_entry of _PyInterpreterFrame (the frame its C eval loop
+	 * was entered with), 0xff: none (3.10: every frame is; 3.12+: owner_cstack
+	 * shims mark them). Below 128, like every frame field the walker reads.
+	 */
+	__u8 frame_is_entry;
 
 	/* _PyRuntimeState */
 	__u16 runtime_interp_head; /* interpreters.head (newest first) */

@@ -88,6 +88,11 @@ int main(int argc, char **argv)
 #else
 	printf("\t\t\t.owner_cstack = 0xff,\n");
 #endif
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
+	P("frame_is_entry", offsetof(_PyInterpreterFrame, is_entry));
+#else
+	printf("\t\t\t.frame_is_entry = 0xff,\n");
+#endif
 	P("runtime_interp_head", offsetof(_PyRuntimeState, interpreters.head));
 	P("runtime_interp_main", offsetof(_PyRuntimeState, interpreters.main));
 	P("runtime_main_thread", offsetof(_PyRuntimeState, main_thread));

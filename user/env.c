@@ -66,6 +66,9 @@ void mt_usage(FILE *f)
 	      "                         less: every growth event is a sample (exact, slower)\n"
 	      "      --folded FILE      write the stacks as folded lines (root first, frames\n"
 	      "                         joined by ';', then the bytes), for flamegraph.pl\n"
+	      "      --pprof FILE       write the stacks as a gzipped pprof profile (go tool\n"
+	      "                         pprof, Parca, Pyroscope, Speedscope read it)\n"
+	      "      --flame FILE       write the stacks as an SVG flame graph\n"
 	      "      --no-stacks        no stack sampling (then -f is required)\n"
 	      "\n"
 	      "Output:\n"
@@ -179,7 +182,7 @@ static int parse_seconds(const char *s, double max, double *out)
 int mt_env_parse(int argc, char **argv, struct mt_env *env)
 {
 	enum { OPT_JSON = 256, OPT_SVG, OPT_MPROF, OPT_EVERY, OPT_EXACT, OPT_CXX_NOEXCEPT, OPT_BYTES,
-	       OPT_SAMPLE_BYTES, OPT_FOLDED, OPT_NO_STACKS };
+	       OPT_SAMPLE_BYTES, OPT_FOLDED, OPT_PPROF, OPT_FLAME, OPT_NO_STACKS };
 	static const struct option opts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "func", required_argument, NULL, 'f' },
@@ -195,6 +198,8 @@ int mt_env_parse(int argc, char **argv, struct mt_env *env)
 		{ "bytes", no_argument, NULL, OPT_BYTES },
 		{ "sample-bytes", required_argument, NULL, OPT_SAMPLE_BYTES },
 		{ "folded", required_argument, NULL, OPT_FOLDED },
+		{ "pprof", required_argument, NULL, OPT_PPROF },
+		{ "flame", required_argument, NULL, OPT_FLAME },
 		{ "no-stacks", no_argument, NULL, OPT_NO_STACKS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -260,9 +265,12 @@ int mt_env_parse(int argc, char **argv, struct mt_env *env)
 			sample_set = true;
 			break;
 		case OPT_FOLDED:
+		case OPT_PPROF:
+		case OPT_FLAME:
 			if (!*optarg)
-				return usage_error("--folded needs a file name%s", "");
-			env->folded = optarg;
+				return usage_error("%s needs a file name", argv[optind - 1]);
+			*(c == OPT_FOLDED ? &env->folded : c == OPT_PPROF ? &env->pprof : &env->flame) =
+				optarg;
 			break;
 		case OPT_NO_STACKS:
 			no_stacks = true;
@@ -300,9 +308,10 @@ int mt_env_parse(int argc, char **argv, struct mt_env *env)
 	if (optind < argc)
 		env->cmd = &argv[optind];
 
-	if (no_stacks && (sample_set || env->folded))
+	if (no_stacks && (sample_set || env->folded || env->pprof || env->flame))
 		return usage_error("%s needs stacks: drop --no-stacks",
-				   sample_set ? "--sample-bytes" : "--folded");
+				   sample_set ? "--sample-bytes" : env->folded ? "--folded" :
+				   env->pprof ? "--pprof" : "--flame");
 	if (no_stacks)
 		env->sample_bytes = 0;
 	if (!env->nspecs && no_stacks)

@@ -25,6 +25,8 @@ struct mt_env {
 	bool cxx_noexcept;   /* --cxx-noexcept: no C++ exception passes through the traced functions */
 	uint64_t sample_bytes; /* --sample-bytes N: stacks, one sample per N bytes of growth; 0: off */
 	const char *folded;  /* --folded FILE: the stacks as folded lines, written at the end */
+	const char *pprof;   /* --pprof FILE: the stacks as a gzipped profile.proto, at the end */
+	const char *flame;   /* --flame FILE: the stacks as an SVG flame graph, at the end */
 	char **cmd;          /* launch mode: the command after -- (NULL-terminated) */
 };
 

@@ -468,21 +468,24 @@ int mt_flame_svg(const struct mt_profile *p, const char *title, FILE *f)
 	return e || ferror(f) ? -1 : 0;
 }
 
+struct flame_job {
+	const struct mt_profile *p;
+	const char *title;
+};
+
+static int flame_fn(const void *ctx, FILE *f)
+{
+	const struct flame_job *job = ctx;
+
+	return mt_flame_svg(job->p, job->title, f);
+}
+
 int mt_flame_write(const char *path, const struct mt_profile *p, const char *title, char *err,
 		   size_t errlen)
 {
-	struct mt_outfile o;
-	int e = mt_out_begin(&o, path, err, errlen);
+	struct flame_job job = { p, title };
 
-	if (e)
-		return e;
-	if (mt_flame_svg(p, title, o.f)) {
-		/* Out of memory is no write error, yet it must not commit half a picture either. */
-		o.err = o.err ?: -ENOMEM;
-		fputc('\n', o.f);
-		fflush(o.f);
-	}
-	return mt_out_commit(&o, err, errlen);
+	return mt_out_whole(path, flame_fn, &job, err, errlen);
 }
 
 char *mt_flame_title(const char *comm, const char *cmdline, pid_t pid)

@@ -35,15 +35,12 @@ int mt_folded_write(const struct mt_profile *p, FILE *f)
 	return ferror(f) ? -1 : 0;
 }
 
+static int folded_fn(const void *p, FILE *f)
+{
+	return mt_folded_write(p, f);
+}
+
 int mt_folded_save(const char *path, const struct mt_profile *p, char *err, size_t errlen)
 {
-	struct mt_outfile o;
-	int e = mt_out_begin(&o, path, err, errlen);
-
-	if (!e) {
-		/* A failed write is sticky in o: mt_out_commit() reports it and removes the rest. */
-		mt_folded_write(p, o.f);
-		e = mt_out_commit(&o, err, errlen);
-	}
-	return e;
+	return mt_out_whole(path, folded_fn, p, err, errlen);
 }

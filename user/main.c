@@ -25,7 +25,6 @@
 #include "sink.h"
 #include "targets.h"
 #include "env.h"
-#include "folded.h"
 #include "json.h"
 #include "log.h"
 #include "outfile.h"
@@ -34,6 +33,7 @@
 #include "procfs.h"
 #include "profile.h"
 #include "pyframes.h"
+#include "pystack.h"
 #include "pysource.h"
 #include "pytarget.h"
 #include "records.h"
@@ -41,6 +41,7 @@
 #include "resolve.h"
 #include "series.h"
 #include "spec.h"
+#include "stackreport.h"
 #include "stats.h"
 #include "tracer.h"
 #include "unwind.h"
@@ -81,6 +82,9 @@ struct run {
 	/* Stacks: the samples' unwinder, a frame buffer for it, and what they add up to. */
 	struct mt_unwinder *unwinder;
 	struct mt_frame *stack_frames; /* MAX_FRAMES */
+	/* Python's frames in stacks: NULL if the target is no CPython we can walk. */
+	struct mt_pystack *pystack;
+	struct mt_frame *mixed_frames; /* MAX_FRAMES, with pystack */
 	struct mt_profile profile;
 	/*
 	 * Samples wait here, oldest first, to be unwound between reads of the
@@ -93,7 +97,6 @@ struct run {
 	bool unwind_now; /* the next sample is unwound at once (see on_stack()) */
 	uint64_t unwind_failed;  /* samples kept as [unknown]: no unwinder, or it failed */
 	bool profile_oom;        /* a sample could not be added: the stacks are incomplete */
-	bool folded_failed;      /* --folded could not be written: memtrace exits 1 */
 };
 
 static void on_signal(int sig)
@@ -174,15 +177,32 @@ static void reverse_frames(struct mt_frame *f, size_t n)
 	}
 }
 
-/* A sampled stack: unwound (leaf first), turned root first, added to the profile. */
+/*
+ * A sampled stack: unwound (leaf first), its Python frames put in place of
+ * the interpreter's eval loops (user/pystack.h), turned root first, added to
+ * the profile.
+ */
 static void add_sample(struct run *r, const struct mt_stack_rec *sr)
 {
-	struct mt_stack st = { .frames = r->stack_frames, .bytes = sr->weight, .tid = sr->tid,
+	struct mt_frame *frames = r->stack_frames;
+	struct mt_stack st = { .bytes = sr->weight, .tid = sr->tid,
 			       .t = mt_sink_ktime(&r->sink, sr->ts) };
+	size_t n = 0, first_new;
+	int64_t i;
 
-	if (r->unwinder && r->stack_frames &&
-	    !mt_unwind(r->unwinder, sr, r->stack_frames, MAX_FRAMES, &st.n, &st.truncated) && st.n) {
-		reverse_frames(r->stack_frames, st.n);
+	if (!r->unwinder || !frames ||
+	    mt_unwind(r->unwinder, sr, frames, MAX_FRAMES, &n, &st.truncated))
+		n = 0;
+	st.truncated &= n > 0;
+	if (r->pystack && sr->nr_py) {
+		st.truncated |= mt_pystack_merge(r->pystack, sr, frames, n, r->mixed_frames,
+						 MAX_FRAMES, &n) == 1;
+		frames = r->mixed_frames;
+	}
+	if (n) {
+		reverse_frames(frames, n);
+		st.frames = frames;
+		st.n = n;
 	} else {
 		bool kernel = sr->flags & MT_STACK_NO_USER;
 
@@ -191,8 +211,12 @@ static void add_sample(struct run *r, const struct mt_stack_rec *sr)
 		st.n = 1;
 		st.truncated = !kernel;
 	}
-	if (mt_profile_add(&r->profile, &st) < 0)
+	first_new = r->profile.nframes;
+	i = mt_profile_add(&r->profile, &st);
+	if (i < 0)
 		r->profile_oom = true;
+	else
+		mt_sink_stack(&r->sink, &r->profile, first_new, &st, r->profile.stacks[i].frames);
 }
 
 static void unwind_oldest(struct run *r)
@@ -226,7 +250,7 @@ static void on_stack(void *ctx, const struct mt_stack_rec *sr)
 	 * an address it does not know, which only a live process can give
 	 * (a launched command's libraries map after its exec).
 	 */
-	if (r->unwind_now && (!r->frames.nmatch || r->frames.runtime)) {
+	if (r->unwind_now && (!mt_pyframes_walking(&r->frames) || r->frames.runtime)) {
 		r->unwind_now = false;
 		add_sample(r, sr);
 		return;
@@ -367,7 +391,7 @@ static void trace_loop(struct run *r)
 		if (sampling && next_sample - now < wait)
 			wait = next_sample - now;
 		/* A launched interpreter maps _PyRuntime soon after exec: look often until then. */
-		if (r->frames.nmatch && !r->frames.runtime) {
+		if (mt_pyframes_walking(&r->frames) && !r->frames.runtime) {
 			if (mt_pyframes_find_runtime(&r->frames))
 				mt_tracer_set_py_runtime(r->tracer, r->frames.runtime);
 			else if (wait > 0.002)
@@ -377,7 +401,7 @@ static void trace_loop(struct run *r)
 		r->unwind_now = true;
 		n = mt_tracer_poll(r->tracer, r->nqueued ? 0 : (int)(wait * 1000 + 0.5));
 		/* Not while a launched interpreter's runtime is sought: its first calls would go unwalked. */
-		if (!r->frames.nmatch || r->frames.runtime)
+		if (!mt_pyframes_walking(&r->frames) || r->frames.runtime)
 			unwind_queued(r, UNWIND_BUDGET_S);
 		mt_sink_hold(&r->sink, true);
 		if (n < 0 && n != -EINTR) {
@@ -446,6 +470,10 @@ static void cleanup(struct run *r, bool failed)
 	r->unwinder = NULL;
 	free(r->stack_frames);
 	r->stack_frames = NULL;
+	mt_pystack_free(r->pystack);
+	r->pystack = NULL;
+	free(r->mixed_frames);
+	r->mixed_frames = NULL;
 	while (r->nqueued) {
 		free(r->queued[r->queued_head]);
 		r->queued_head = (r->queued_head + 1) % STACKS_QUEUED;
@@ -541,6 +569,13 @@ static int start_stacks(struct run *r, char *err, size_t errlen)
 		mt_set_err(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	if (r->frames.stacks) {
+		r->mixed_frames = calloc(MAX_FRAMES, sizeof(*r->mixed_frames));
+		if (!r->mixed_frames || mt_pystack_new(r->pid, &r->frames.off, &r->pystack)) {
+			mt_set_err(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+	}
 	e = mt_unwinder_new(r->pid, &r->unwinder);
 	if (e) {
 		mt_warn("cannot unwind the stacks of process %d (%s); their growth shows as [unknown]",
@@ -583,25 +618,11 @@ static void report_sampling(FILE *f, const struct run *r, const struct mt_snapsh
 		ug, all, ua, left, ul);
 }
 
-/* --folded, written whole at the end; its name was checked before tracing. */
-static void write_folded(struct run *r)
-{
-	char err[ERRLEN];
-
-	if (!r->env.folded)
-		return;
-	if (mt_folded_save(r->env.folded, &r->profile, err, sizeof(err))) {
-		mt_err("%s", err);
-		r->folded_failed = true;
-	}
-}
-
 static int run_trace(struct run *r)
 {
 	char err[ERRLEN] = "";
 	struct mt_tracer_opts topts = {};
 	struct mt_snapshot snap;
-	enum mt_out_kind folded_kind;
 	int e, rc = MT_EXIT_OK;
 
 	mt_verbose = r->env.verbose;
@@ -631,10 +652,10 @@ static int run_trace(struct run *r)
 	e = mt_pyframes_setup(&r->frames, &r->py, r->pid, r->targets, r->ntargets, err, sizeof(err));
 	if (e)
 		return fail(r, e == -ENOMEM ? "out of memory" : err);
+	if (r->env.sample_bytes)
+		mt_pyframes_setup_stacks(&r->frames, &r->py);
 	if (mt_sink_check(&r->sink, err, sizeof(err)))
 		return fail(r, err[0] ? err : "out of memory");
-	if (r->env.folded && mt_out_classify(r->env.folded, &folded_kind, err, sizeof(err)))
-		return fail(r, err);
 	if (r->env.sample_bytes && start_stacks(r, err, sizeof(err)))
 		return fail(r, err);
 
@@ -651,6 +672,7 @@ static int run_trace(struct run *r)
 	topts.py_runtime = r->frames.runtime;
 	topts.py_match = r->frames.match;
 	topts.npy_match = r->frames.nmatch;
+	topts.py_stacks = r->frames.stacks;
 	topts.sample_bytes = r->env.sample_bytes;
 	if (r->env.sample_bytes)
 		topts.events.stack = on_stack;
@@ -660,6 +682,9 @@ static int run_trace(struct run *r)
 			mt_set_err(err, sizeof(err), "process %d exited before memtrace could attach", r->pid);
 		return fail(r, err[0] ? err : strerror(-e));
 	}
+	if (r->pystack && (e = mt_pystack_follow(r->pystack, mt_tracer_py_codes_fd(r->tracer))))
+		mt_warn("cannot follow the Python code objects of stacks (%s); those of samples read after the process exits show as [python code 0x...]",
+			strerror(-e));
 	r->col = (struct mt_collect){ .tracer = r->tracer, .pid = r->pid, .t0 = r->sink.t0,
 				      .targets = r->targets, .ntargets = r->ntargets,
 				      .codes = &r->codes, .frames = &r->frames, .stats = &r->stats };
@@ -699,20 +724,23 @@ static int run_trace(struct run *r)
 		mt_sink_exit(&r->sink, r->pid, mt_shell_status(r->exit_status));
 	mt_sink_summary(&r->sink, r->pid, &r->stats);
 	write_plots(r, &snap);
+	mt_sink_stacks(&r->sink, &r->profile);
 	if (!r->env.json) {
 		/*
-		 * The stacks line between the function table and the line tables,
-		 * which `memtrace report` prints the same from a saved stream.
+		 * The stacks between the function table and the line tables, as
+		 * `memtrace report` prints them from a saved stream (the sampling
+		 * line, with what the kernel counted, only here).
 		 */
 		if (r->ntargets)
 			mt_report_functions(r->tables, &r->stats);
-		if (r->env.sample_bytes)
+		if (r->env.sample_bytes) {
 			report_sampling(r->tables, r, &snap);
+			mt_report_stacks(r->tables, &r->profile, mt_report_stacks_top(r->ntargets));
+		}
 		mt_report_lines(r->tables, &r->stats);
 		fflush(r->tables);
 	}
 	warn_incomplete(r, &snap);
-	write_folded(r);
 	mt_targets_suggest_python(r->pid, r->targets, r->ntargets, &r->codes);
 	mt_sink_close(&r->sink, false);
 	if (r->env.cmd && !r->exited) {
@@ -728,7 +756,7 @@ static int run_trace(struct run *r)
 	 * lost) wins over a launched command's status, so no script takes the
 	 * run for a success.
 	 */
-	return r->sink.failed || r->folded_failed ? MT_EXIT_RUNTIME : rc;
+	return r->sink.failed ? MT_EXIT_RUNTIME : rc;
 }
 
 int main(int argc, char **argv)

@@ -366,11 +366,26 @@ int mt_out_begin(struct mt_outfile *o, const char *path, char *err, size_t errle
 	return e;
 }
 
+int mt_out_whole(const char *path, int (*fn)(const void *ctx, FILE *f), const void *ctx, char *err,
+		 size_t errlen)
+{
+	struct mt_outfile o;
+	int e = mt_out_begin(&o, path, err, errlen);
+
+	if (e)
+		return e;
+	/* A failed write is sticky in o: mt_out_commit() reports it and removes the rest. */
+	if (fn(ctx, o.f) && !o.err)
+		o.err = -ENOMEM;
+	return mt_out_commit(&o, err, errlen);
+}
+
 int mt_out_commit(struct mt_outfile *o, char *err, size_t errlen)
 {
 	int e = 0;
 
-	if (fflush(o->f) || ferror(o->f))
+	/* o->err first: a failure of the writer's own (out of memory) leaves no stream error. */
+	if (o->err || fflush(o->f) || ferror(o->f))
 		e = o->err ?: -EIO;
 	/* The data on disk before the name points at it: a crash leaves the old file. */
 	if (!e && o->tmp && fsync(o->fd))

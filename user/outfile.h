@@ -58,5 +58,12 @@ int mt_out_close(struct mt_outfile *o, bool remove);
  */
 int mt_out_begin(struct mt_outfile *o, const char *path, char *err, size_t errlen);
 int mt_out_commit(struct mt_outfile *o, char *err, size_t errlen);
+/*
+ * begin, fn(ctx, stream), commit: the one way a format is saved whole. fn
+ * returns non-zero for a failure that is no write error (out of memory):
+ * then too nothing is committed. 0 or -errno, reason in err.
+ */
+int mt_out_whole(const char *path, int (*fn)(const void *ctx, FILE *f), const void *ctx, char *err,
+		 size_t errlen);
 
 #endif

@@ -3,6 +3,7 @@
 #ifndef MT_PLOT_H
 #define MT_PLOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include "series.h"
@@ -17,13 +18,11 @@ int mt_plot_svg(const struct mt_series *s, FILE *f);
 /* mprof's format (CMDLINE, MEM, FUNC lines), for `mprof plot`. 0, or -1 on a write error. */
 int mt_mprof_write(const struct mt_series *s, FILE *f);
 /*
- * Write path atomically (a temporary file renamed into place, mode 0600), so
- * a failed or interrupted write leaves no half-written file; a symbolic link
- * at path is refused, a FIFO or a device written in place (user/outfile.c).
- * 0 or -errno, reason in err.
+ * Save the SVG plot (mprof: the mprofile format) to path whole, through
+ * user/outfile.c (a temporary file renamed into place, 0600; a symbolic
+ * link refused). 0 or -errno, reason in err.
  */
-int mt_write_file(const char *path, int (*fn)(const struct mt_series *, FILE *),
-		  const struct mt_series *s, char *err, size_t errlen);
+int mt_plot_save(const char *path, bool mprof, const struct mt_series *s, char *err, size_t errlen);
 
 /* `memtrace plot FILE -o OUT.svg [--mprof OUT.dat]`: returns the exit code. */
 int mt_plot_main(int argc, char **argv);

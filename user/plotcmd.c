@@ -10,17 +10,19 @@
 #include "outfile.h"
 #include "plot.h"
 
-int mt_write_file(const char *path, int (*fn)(const struct mt_series *, FILE *),
-		  const struct mt_series *s, char *err, size_t errlen)
+static int svg_fn(const void *s, FILE *f)
 {
-	struct mt_outfile o;
-	int e = mt_out_begin(&o, path, err, errlen);
+	return mt_plot_svg(s, f);
+}
 
-	if (e)
-		return e;
-	/* A failed write is sticky in o: mt_out_commit() reports it and removes the rest. */
-	fn(s, o.f);
-	return mt_out_commit(&o, err, errlen);
+static int mprof_fn(const void *s, FILE *f)
+{
+	return mt_mprof_write(s, f);
+}
+
+int mt_plot_save(const char *path, bool mprof, const struct mt_series *s, char *err, size_t errlen)
+{
+	return mt_out_whole(path, mprof ? mprof_fn : svg_fn, s, err, errlen);
 }
 
 static void plot_usage(FILE *f)
@@ -99,10 +101,10 @@ int mt_plot_main(int argc, char **argv)
 	if (mt_series_read(argv[optind], &s, err, sizeof(err))) {
 		mt_err("%s", err);
 		rc = 1;
-	} else if (svg && mt_write_file(svg, mt_plot_svg, &s, err, sizeof(err))) {
+	} else if (svg && mt_plot_save(svg, false, &s, err, sizeof(err))) {
 		mt_err("%s", err);
 		rc = 1;
-	} else if (mprof && mt_write_file(mprof, mt_mprof_write, &s, err, sizeof(err))) {
+	} else if (mprof && mt_plot_save(mprof, true, &s, err, sizeof(err))) {
 		mt_err("%s", err);
 		rc = 1;
 	} else {

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <zlib.h>
 #include "array.h"
+#include "outfile.h"
 #include "pprof.h"
 
 /* Field numbers in profile.proto. */
@@ -431,4 +432,14 @@ int mt_pprof_write(const struct mt_profile *p, FILE *f)
 		return -1;
 	}
 	return 0;
+}
+
+static int pprof_fn(const void *p, FILE *f)
+{
+	return mt_pprof_write(p, f);
+}
+
+int mt_pprof_save(const char *path, const struct mt_profile *p, char *err, size_t errlen)
+{
+	return mt_out_whole(path, pprof_fn, p, err, errlen);
 }

@@ -15,5 +15,7 @@
  * write error or when out of memory.
  */
 int mt_pprof_write(const struct mt_profile *p, FILE *f);
+/* --pprof FILE: p saved whole through user/outfile.c. 0 or -errno, reason in err. */
+int mt_pprof_save(const char *path, const struct mt_profile *p, char *err, size_t errlen);
 
 #endif

@@ -488,6 +488,9 @@ int mt_pycode_check(struct mt_pycode_cache *c, uint64_t addr)
 	if (!slot || !*slot || *slot == TOMB)
 		return 0;
 	ret = rd(c->pid, addr, head, code_head_len(off));
+	/* A process that is gone reuses nothing: its samples still in the ring keep their names. */
+	if (ret == -ESRCH)
+		return 0;
 	if (!ret && head_ptr(head, off->code_name) == (*slot)->sig[0] &&
 	    head_ptr(head, off->code_filename) == (*slot)->sig[1] &&
 	    head_ptr(head, off->code_linetable) == (*slot)->sig[2])

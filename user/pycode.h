@@ -48,7 +48,8 @@ int mt_pycode_read(struct mt_pycode_cache *c, uint64_t addr, const struct mt_pyc
  * Code objects are freed and their addresses reused (exec(), lambdas in a
  * loop, reloads): re-read addr's identifying pointers and drop the cached
  * entry if they changed. Returns 1 if dropped, 0 if still valid or not
- * cached, -errno if unreadable (the entry is dropped too).
+ * cached, -errno if unreadable (the entry is dropped too), but 0 once the
+ * process is gone (nothing can reuse the address then).
  */
 int mt_pycode_check(struct mt_pycode_cache *c, uint64_t addr);
 

@@ -27,12 +27,29 @@ static uint64_t static_runtime(const struct mt_pyproc *p)
 	return pie ? 0 : p->runtime_vaddr;
 }
 
+/* What the walker needs of the interpreter: its layout, _PyRuntime if known, a code cache. */
+static int load_layout(struct mt_pyframes *pf, const struct mt_python *py, char *err,
+		       size_t errlen)
+{
+	char note[256];
+	int e;
+
+	e = mt_py_offsets_for(&py->proc, &pf->off, note, sizeof(note), err, errlen);
+	if (e)
+		return e;
+	mt_info(1, "CPython layout: %s", note);
+	pf->runtime = py->proc.runtime_addr ? py->proc.runtime_addr : static_runtime(&py->proc);
+	e = mt_pycode_cache_new(pf->pid, &pf->off, &pf->cache);
+	if (e)
+		mt_set_err(err, errlen, "out of memory");
+	return e;
+}
+
 int mt_pyframes_setup(struct mt_pyframes *pf, const struct mt_python *py, pid_t pid,
 		      const struct mt_target *targets, size_t ntargets, char *err, size_t errlen)
 {
 	const char *names[MT_PY_MAX_TARGETS], *files[MT_PY_MAX_TARGETS];
-	char note[256];
-	int bad = -1, e;
+	int bad = -1;
 
 	memset(pf, 0, sizeof(*pf));
 	pf->pid = pid;
@@ -55,17 +72,29 @@ int mt_pyframes_setup(struct mt_pyframes *pf, const struct mt_python *py, pid_t 
 			 bad >= 0 && bad < pf->nmatch ? names[bad] : "?", MT_PY_NAME_MAX, MT_PY_SUFFIX_MAX);
 		return -EINVAL;
 	}
-	e = mt_py_offsets_for(&py->proc, &pf->off, note, sizeof(note), err, errlen);
-	if (e)
-		return e;
-	mt_info(1, "CPython layout: %s", note);
-	pf->runtime = py->proc.runtime_addr ? py->proc.runtime_addr : static_runtime(&py->proc);
-	e = mt_pycode_cache_new(pid, &pf->off, &pf->cache);
-	if (e) {
-		mt_set_err(err, errlen, "out of memory");
-		return e;
+	return load_layout(pf, py, err, errlen);
+}
+
+void mt_pyframes_setup_stacks(struct mt_pyframes *pf, const struct mt_python *py)
+{
+	char err[512];
+	int e;
+
+	if (!py->found || pf->cache) {
+		pf->stacks = pf->cache != NULL;
+		return;
 	}
-	return 0;
+	e = load_layout(pf, py, err, sizeof(err));
+	if (e == -ENOMEM)
+		mt_warn("out of memory for Python frames; stacks show the interpreter's C frames");
+	else if (e)
+		mt_warn("no Python frames in stacks: %s", err);
+	pf->stacks = !e;
+}
+
+bool mt_pyframes_walking(const struct mt_pyframes *pf)
+{
+	return pf->nmatch || pf->stacks;
 }
 
 bool mt_pyframes_find_runtime(struct mt_pyframes *pf)

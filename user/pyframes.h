@@ -28,6 +28,7 @@ struct mt_pyframes {
 	uint64_t code_addr[MT_MAX_CODES];            /* code index -> code object */
 	size_t ncodes;
 	unsigned unresolved;                         /* code objects we could not read */
+	bool stacks;                                 /* the walker also runs for stack samples */
 };
 
 /* One row of memory_profiler's table from frame walking. */
@@ -43,6 +44,16 @@ struct mt_pyframes_line {
  */
 int mt_pyframes_setup(struct mt_pyframes *pf, const struct mt_python *py, pid_t pid,
 		      const struct mt_target *targets, size_t ntargets, char *err, size_t errlen);
+/*
+ * Stacks: the walker also takes each stack sample's Python frames
+ * (py_frames_stack() in bpf/python_frames.bpf.c), in any CPython process of
+ * a supported version, whether -f names Python functions or not. After
+ * mt_pyframes_setup(); sets pf->stacks. A version without a layout only
+ * warns: stacks then show the interpreter's C frames.
+ */
+void mt_pyframes_setup_stacks(struct mt_pyframes *pf, const struct mt_python *py);
+/* Does the walker run at all (for -f targets or for stacks)? */
+bool mt_pyframes_walking(const struct mt_pyframes *pf);
 /* Launch mode: look for _PyRuntime once the interpreter has mapped it; true when found. */
 bool mt_pyframes_find_runtime(struct mt_pyframes *pf);
 /* A code object met for the first time: read it now, add it to codes. */

@@ -762,11 +762,13 @@ static void print_report(struct reader *r)
 	put_text(stdout, r->comm);
 	printf("), %zu function%s, %.1f s\n\n", s->nfuncs, s->nfuncs == 1 ? "" : "s",
 	       s->duration);
-	mt_report_functions(stdout, s);
-	mt_report_lines(stdout, s);
+	/* In a live run's order (user/main.c): functions, stacks, lines. */
+	if (s->nfuncs)
+		mt_report_functions(stdout, s);
 	/* Where RSS grew by call stack, when the run sampled stacks. */
-	if (r->profile.nstacks)
-		mt_report_stacks(stdout, &r->profile, 0);
+	if (r->profile.nstacks || r->profile.sample_bytes)
+		mt_report_stacks(stdout, &r->profile, mt_report_stacks_top(s->nfuncs));
+	mt_report_lines(stdout, s);
 	mt_report_incomplete(s);
 }
 

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <time.h>
 #include "flame.h"
+#include "pprof.h"
+#include "folded.h"
 #include "json.h"
 #include "log.h"
 #include "plot.h"
@@ -98,7 +100,7 @@ int mt_sink_open(struct mt_sink *s, const struct mt_env *env, const volatile sig
 int mt_sink_check(struct mt_sink *s, char *err, size_t errlen)
 {
 	const struct mt_env *env = s->env;
-	const char *plots[] = { env->svg, env->mprof };
+	const char *plots[] = { env->svg, env->mprof, env->folded, env->pprof, env->flame };
 	enum mt_out_kind kind;
 	int e;
 
@@ -283,28 +285,37 @@ void mt_sink_plots(struct mt_sink *s, int64_t peak_rss, double peak_t, const cha
 	for (size_t i = 0; i < nfuncs; i++)
 		mt_series_func(&s->series, funcs[i]);
 	mt_series_warn_bounds(&s->series, svg ? svg : mprof);
-	if (svg && mt_write_file(svg, mt_plot_svg, &s->series, err, sizeof(err))) {
+	if (svg && mt_plot_save(svg, false, &s->series, err, sizeof(err))) {
 		mt_err("%s", err);
 		s->failed = true;
 	}
-	if (mprof && mt_write_file(mprof, mt_mprof_write, &s->series, err, sizeof(err))) {
+	if (mprof && mt_plot_save(mprof, true, &s->series, err, sizeof(err))) {
 		mt_err("%s", err);
 		s->failed = true;
 	}
 }
 
-void mt_sink_flame(struct mt_sink *s, const struct mt_profile *p, const char *path)
+void mt_sink_stacks(struct mt_sink *s, const struct mt_profile *p)
 {
+	const struct mt_env *env = s->env;
 	char err[MSGLEN], *title;
 
-	if (!path)
+	if (env->folded && mt_folded_save(env->folded, p, err, sizeof(err)))
+		goto failed;
+	if (env->pprof && mt_pprof_save(env->pprof, p, err, sizeof(err)))
+		goto failed;
+	if (!env->flame)
 		return;
 	title = mt_flame_title(s->series.comm, s->series.cmdline, s->series.pid);
-	if (mt_flame_write(path, p, title, err, sizeof(err))) {
-		mt_err("%s", err);
-		s->failed = true;
+	if (mt_flame_write(env->flame, p, title, err, sizeof(err))) {
+		free(title);
+		goto failed;
 	}
 	free(title);
+	return;
+failed:
+	mt_err("%s", err);
+	s->failed = true;
 }
 
 void mt_sink_close(struct mt_sink *s, bool failed)

@@ -85,8 +85,8 @@ bool mt_sink_stopped(const struct mt_sink *s);
  */
 void mt_sink_plots(struct mt_sink *s, int64_t peak_rss, double peak_t, const char *const *funcs,
 		   size_t nfuncs);
-/* --flame PATH: the flame graph of p (user/flame.h), written whole or not at all. */
-void mt_sink_flame(struct mt_sink *s, const struct mt_profile *p, const char *path);
+/* --folded, --pprof, --flame: the stacks saved whole at the end; a failure sets s->failed. */
+void mt_sink_stacks(struct mt_sink *s, const struct mt_profile *p);
 /* failed: the run failed before tracing, and a created -o file is removed. */
 void mt_sink_close(struct mt_sink *s, bool failed);
 

@@ -362,3 +362,8 @@ void mt_report_stacks(FILE *f, const struct mt_profile *p, int top)
 	free(fs.of_frame);
 	put_top_stacks(f, p, n);
 }
+
+int mt_report_stacks_top(size_t nfuncs)
+{
+	return nfuncs ? 5 : 20;
+}

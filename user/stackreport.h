@@ -13,5 +13,10 @@
  * profile is one line saying why there can be nothing.
  */
 void mt_report_stacks(FILE *f, const struct mt_profile *p, int top);
+/*
+ * Rows per stack table: 20 when the stacks are the whole answer (no -f),
+ * 5 beside a function table, which keeps the user's own functions first.
+ */
+int mt_report_stacks_top(size_t nfuncs);
 
 #endif

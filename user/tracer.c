@@ -415,9 +415,10 @@ int mt_tracer_start(const struct mt_tracer_opts *o, struct mt_tracer **out, char
 	if (e)
 		goto fail;
 	set_usdt_autoload(t->skel, o);
-	if (o->npy_match) {
+	if (o->npy_match || o->py_stacks) {
 		t->skel->rodata->py_frames = true;
 		t->skel->rodata->py_frame_offsets = *o->py_off;
+		t->skel->rodata->py_frame_ntargets = o->npy_match;
 	}
 	t->skel->rodata->stacks_on = o->sample_bytes > 0;
 	t->skel->rodata->sample_bytes = o->sample_bytes;
@@ -433,7 +434,7 @@ int mt_tracer_start(const struct mt_tracer_opts *o, struct mt_tracer **out, char
 	e = fill_free_slots(t->skel, err, errlen);
 	if (e)
 		goto fail;
-	if (o->npy_match) {
+	if (o->npy_match || o->py_stacks) {
 		e = -set_frame_targets(t, o, err, errlen);
 		if (e)
 			goto fail;
@@ -601,6 +602,11 @@ int mt_tracer_open_calls(struct mt_tracer *t, struct mt_active *out, int max)
 		out[n++] = b->active[i];
 	}
 	return n;
+}
+
+int mt_tracer_py_codes_fd(struct mt_tracer *t)
+{
+	return bpf_map__fd(t->skel->maps.py_stack_codes);
 }
 
 void mt_tracer_set_py_runtime(struct mt_tracer *t, uint64_t addr)

@@ -42,6 +42,7 @@ struct mt_tracer_opts {
 	uint64_t py_runtime;        /* _PyRuntime in the target; 0 until known (launch mode) */
 	const struct mt_py_match *py_match; /* the walker's targets, see user/pycode.h */
 	int npy_match;
+	bool py_stacks; /* walk frames for stack samples, even with no walker targets */
 	/* Stacks: one sample per this many bytes of a thread's growth on average; 0: off. */
 	uint64_t sample_bytes;
 };
@@ -81,6 +82,8 @@ int mt_tracer_open_calls(struct mt_tracer *t, struct mt_active *out, int max);
 int mt_tracer_lines(struct mt_tracer *t,
 		    void (*fn)(void *ctx, const struct mt_line_key *k, const struct mt_line_val *v),
 		    void *ctx);
+/* Stacks: the ring of code objects the samples carry (py_stack_codes in bpf/python_frames.bpf.c). */
+int mt_tracer_py_codes_fd(struct mt_tracer *t);
 /* Frame walking: where _PyRuntime is, once a launched interpreter has mapped it. */
 void mt_tracer_set_py_runtime(struct mt_tracer *t, uint64_t addr);
 /* Calls fn for each (code object, instruction) figure of frame walking. */
