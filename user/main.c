@@ -585,37 +585,17 @@ static int start_stacks(struct run *r, char *err, size_t errlen)
 	return 0;
 }
 
-/* "4 KiB", "1 MiB", or bytes: the sampling interval as the user gave it. */
-static void fmt_interval(char *buf, size_t len, uint64_t b)
-{
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB" };
-	int u = 0;
-
-	while (u < 3 && b >= 1024 && !(b % 1024)) {
-		b /= 1024;
-		u++;
-	}
-	snprintf(buf, len, "%llu %s", (unsigned long long)b, units[u]);
-}
-
 /* One line on the tables stream: what the stacks stand for, and what they miss. */
-static void report_sampling(FILE *f, const struct run *r, const struct mt_snapshot *snap)
+static void report_sampling(FILE *f, const struct mt_snapshot *snap)
 {
-	char how[64], every[32], got[32], all[32], left[32];
-	const char *ug, *ua, *ul;
+	char all[32], left[32];
+	const char *ua, *ul;
 
-	if (r->env.sample_bytes <= MT_SAMPLE_BYTES_EXACT) {
-		snprintf(how, sizeof(how), "every growth event: exact");
-	} else {
-		fmt_interval(every, sizeof(every), r->env.sample_bytes);
-		snprintf(how, sizeof(how), "one per %s of growth on average", every);
-	}
-	mt_fmt_size(got, sizeof(got), r->profile.bytes, &ug);
+	/* What the stack tables below (user/stackreport.c) cannot say: the growth they miss. */
 	mt_fmt_size(all, sizeof(all), snap->stacks_growth, &ua);
 	mt_fmt_size(left, sizeof(left), snap->stacks_unsampled, &ul);
-	fprintf(f, "stacks: %llu sample%s (%s), %s %s of %s %s growth attributed; %s %s unsampled (each thread's growth since its last sample)\n",
-		(unsigned long long)r->profile.samples, r->profile.samples == 1 ? "" : "s", how, got,
-		ug, all, ua, left, ul);
+	fprintf(f, "stacks: %s %s of growth seen; %s %s of it came after its thread's last sample and is in no stack\n",
+		all, ua, left, ul);
 }
 
 static int run_trace(struct run *r)
@@ -734,7 +714,7 @@ static int run_trace(struct run *r)
 		if (r->ntargets)
 			mt_report_functions(r->tables, &r->stats);
 		if (r->env.sample_bytes) {
-			report_sampling(r->tables, r, &snap);
+			report_sampling(r->tables, &snap);
 			mt_report_stacks(r->tables, &r->profile, mt_report_stacks_top(r->ntargets));
 		}
 		mt_report_lines(r->tables, &r->stats);

@@ -56,6 +56,9 @@ static int str_order(const char *a, const char *b)
 
 static const char *func_place(const struct mt_profile_frame *fr)
 {
+	/* "[libx.so+0x10]" names its object already. */
+	if (fr->kind == MT_FRAME_UNKNOWN)
+		return NULL;
 	return fr->kind == MT_FRAME_PYTHON ? fr->file : fr->object;
 }
 

@@ -283,6 +283,7 @@ static void test_sink(const char *dir)
 	if (asprintf(&path, "%s/run.ndjson", dir) < 0 || asprintf(&svg_path, "%s/run.svg", dir) < 0)
 		exit(1);
 	env.output = path;
+	env.flame = svg_path;
 	CHECK(!mt_sink_open(&sink, &env, &no_stop) && !mt_sink_check(&sink, err, sizeof(err)) &&
 	      !mt_sink_create(&sink, err, sizeof(err)), "sink to %s", path);
 	mt_sink_start(&sink, &start);
@@ -298,7 +299,7 @@ static void test_sink(const char *dir)
 		mt_sink_stack(&sink, &w, first, &st, ids);
 	}
 	mt_sink_summary(&sink, 42, &stats);
-	mt_sink_flame(&sink, &w, svg_path);
+	mt_sink_stacks(&sink, &w);
 	CHECK(!sink.failed, "stream and flame graph written");
 	mt_sink_close(&sink, false);
 
