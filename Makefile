@@ -122,6 +122,7 @@ $(OUTPUT)/example/%: tools/example/%.c
 
 example: memtrace $(OUTPUT)/example/wordindex
 	./memtrace -f load_corpus -f build_index -f sort_scratch -- $(OUTPUT)/example/wordindex
+	./memtrace --flame $(OUTPUT)/example/wordindex-flame.svg -- $(OUTPUT)/example/wordindex
 	./memtrace -f Inversa -- /usr/bin/python3.11 tools/example/matrizinversa.py
 
 check: $(UNIT_BINS)
