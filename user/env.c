@@ -268,7 +268,8 @@ int mt_env_parse(int argc, char **argv, struct mt_env *env)
 		case OPT_PPROF:
 		case OPT_FLAME:
 			if (!*optarg)
-				return usage_error("%s needs a file name", argv[optind - 1]);
+				return usage_error("%s needs a file name",
+						   c == OPT_FOLDED ? "--folded" : c == OPT_PPROF ? "--pprof" : "--flame");
 			*(c == OPT_FOLDED ? &env->folded : c == OPT_PPROF ? &env->pprof : &env->flame) =
 				optarg;
 			break;

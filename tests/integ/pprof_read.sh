@@ -4,23 +4,14 @@
 # The profile is tests/unit/test_pprof.c's fixture (its comment lists the
 # stacks), written by that test's binary: no root, no BPF, no network.
 . "$(dirname "$0")/../lib.sh"
+. "$LIB_DIR/lib/stacks.sh"
 
 WRITER=$OUT_DIR/tests/test_pprof
-GO=/usr/lib/go-1.19/bin/go
-[ -x "$GO" ] || GO=$(command -v go) || skip "go not installed (tools/install-deps.sh --test)"
+require_go
 [ -x "$WRITER" ] || skip "unit tests not built ($WRITER): run make check"
 
 PROFILE=$TMP/profile.pb.gz
 "$WRITER" "$PROFILE" || fail "test_pprof could not write $PROFILE"
-
-# pprof with its caches and temporary files in $TMP, and nothing fetched from anywhere.
-pprof()
-{
-	mkdir -p "$TMP/home" "$TMP/pprof"
-	HOME=$TMP/home GOCACHE=$TMP/gocache GOFLAGS='' GOPROXY=off PPROF_TMPDIR=$TMP/pprof \
-		"$GO" tool pprof "$@" "$PROFILE" 2>"$TMP/pprof.err" ||
-		fail "go tool pprof $*: $(head -5 "$TMP/pprof.err")"
-}
 
 pprof -raw >"$TMP/raw"
 # Sample lines of -raw: "    3145728          2: 1 2 3 ".

@@ -18,9 +18,11 @@ got=$(folded_bytes "$folded" path_c)
 assert_le "exit midway: path_c" "$got" $((20 * MIB))
 assert_ge "exit midway: path_c" "$got" $((12 * MIB))
 line=$(assert_stacks_line "$MT_ERR")
-echo "$line" | grep -Eq '; [0-9.]+ (MiB|KiB|B) unsampled \(' || fail "the stacks line does not say what is unsampled: $line"
-ok "stacks line: $line"
-# Attribution is the folded total, to the 10 KiB the line's two decimals show.
-attributed=$(echo "$line" | awk '{ for (i = 1; i < NF; i++) if ($(i + 1) == "MiB" && $(i + 2) == "of") { print $i * 1048576; exit } }')
-assert_le "folded total against the line's attributed figure" \
+echo "$line" | grep -Eq "; [0-9.]+ (MiB|KiB|B) of it came after its thread's last sample" ||
+	fail "the stacks line does not say what is unsampled: $line"
+ok "stacks lines: $(echo "$line" | tr '\n' ' ')"
+# Attribution is the folded total, to the 10 KiB the header's two decimals show.
+attributed=$(echo "$line" | awk '/^Stacks:/ { for (i = 1; i <= NF; i++) if ($(i + 1) == "MiB" && $(i + 2) == "attributed") { print $i * 1048576; exit } }')
+[ -n "$attributed" ] || fail "no attributed figure in the Stacks: header: $line"
+assert_le "folded total against the header's attributed figure" \
 	"$(awk -v a="$attributed" -v t="$(folded_total "$folded")" 'BEGIN { d = a - t; print d < 0 ? -d : d }')" 10486

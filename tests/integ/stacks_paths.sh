@@ -19,7 +19,7 @@ for sb in default 64K; do
 	assert_stacks_line "$MT_ERR"
 	grep -q '^stacks:' "$MT_OUT" && fail "launch: the stacks line went to the command's stdout"
 	# No -f: no function table.
-	grep -q '^Function' "$MT_ERR" && fail "launch with no -f printed a function table"
+	grep -q '^Function  *Calls' "$MT_ERR" && fail "launch with no -f printed a function table"
 
 	start_target paths --wait
 	folded=$TMP/attach-$sb.folded
@@ -35,7 +35,7 @@ assert_paths "$folded" "$T_LOG" "with -f grow_leaf"
 read -r -a row <<<"$(table_row "$MT_ERR" grow_leaf)"
 assert_eq "with -f: grow_leaf calls" "${row[1]}" 3
 assert_stacks_line "$MT_ERR" >/dev/null
-[ "$(grep -n '^Function' "$MT_ERR" | cut -d: -f1)" -lt "$(grep -n '^stacks:' "$MT_ERR" | cut -d: -f1)" ] ||
+[ "$(grep -n '^Function  *Calls' "$MT_ERR" | cut -d: -f1)" -lt "$(grep -n '^stacks:' "$MT_ERR" | cut -d: -f1)" ] ||
 	fail "with -f: the stacks line comes before the function table"
 ok "with -f: function table, then the stacks line"
 

@@ -55,9 +55,30 @@ assert_paths()
 	done
 }
 
-# assert_stacks_line FILE: the run's "stacks:" summary line is there; prints it.
+# assert_stacks_line FILE: the run's "stacks:" line (growth seen, growth in no
+# stack) and the tables' "Stacks:" header (samples, growth attributed) are
+# there, in that order; prints both.
 assert_stacks_line()
 {
-	grep -E '^stacks: [0-9]+ samples? \(' "$1" ||
-		fail "no 'stacks:' line in $1: $(tail -n 5 "$1")"
+	grep -A1 -E '^stacks: [0-9.]+ (MiB|KiB|B) of growth seen; [0-9.]+ (MiB|KiB|B) of it came after' "$1" |
+		grep -E '^(stacks: |Stacks: [0-9]+ samples? )' | grep -c . | grep -qx 2 ||
+		fail "no 'stacks:' line followed by the 'Stacks:' header in $1: $(tail -n 5 "$1")"
+	grep -A1 '^stacks: ' "$1"
+}
+
+# require_go: Debian's go (golang-go), whose `go tool pprof` reads --pprof files.
+require_go()
+{
+	GO=/usr/lib/go-1.19/bin/go
+	[ -x "$GO" ] || GO=$(command -v go) || skip "go not installed (tools/install-deps.sh --test)"
+}
+
+# pprof ARGS...: `go tool pprof ARGS $PROFILE`, its caches and temporary files
+# in $TMP, nothing fetched from anywhere.
+pprof()
+{
+	mkdir -p "$TMP/home" "$TMP/pprof"
+	HOME=$TMP/home GOCACHE=$TMP/gocache GOFLAGS='' GOPROXY=off PPROF_TMPDIR=$TMP/pprof \
+		"$GO" tool pprof "$@" "$PROFILE" 2>"$TMP/pprof.err" ||
+		fail "go tool pprof $*: $(head -5 "$TMP/pprof.err")"
 }
