@@ -94,6 +94,18 @@ launch_cmd grow 1 "$stripped" -o /dev/stdout -f grow_mib -- 8 4
 assert_calls_match "$MT_OUT" grow_mib "$T_LOG"
 ok "cached debug file used with the server down"
 
+# Stacks name the stripped binary's functions through the same lookup.
+. "$LIB_DIR/lib/stacks.sh"
+launch_cmd grow 1 "$stripped" --sample-bytes 64K --folded "$TMP/named.folded" -- 8 4
+assert_share "stacks of the stripped binary: grow_mib" "$(folded_bytes "$TMP/named.folded" grow_mib)" \
+	$((12 * MIB))
+DEBUGINFOD_CACHE_PATH=$TMP/cache-empty DEBUGINFOD_URLS= \
+	launch_cmd grow 1 "$stripped" --sample-bytes 64K --folded "$TMP/unnamed.folded" -- 8 4
+grep -q 'grow_mib' "$TMP/unnamed.folded" && fail "without debug info, grow_mib was named anyway"
+grep -q '\[grow-stripped+0x[0-9a-f]*\]' "$TMP/unnamed.folded" ||
+	fail "without debug info, no [grow-stripped+0x...] frame: $(head -3 "$TMP/unnamed.folded")"
+ok "without debug info: [grow-stripped+0x...] frames"
+
 # bad_answer WHAT WHY FILE: a server answering FILE for $id is refused: the binary stays
 # stripped (the one error line), -v says WHY, and the answer does not stay in the cache.
 bad_answer()
