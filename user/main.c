@@ -31,12 +31,11 @@
 #include "flame.h"
 #include "plot.h"
 #include "procfs.h"
-#include "profile.h"
 #include "pyframes.h"
-#include "pystack.h"
 #include "pysource.h"
 #include "pytarget.h"
 #include "records.h"
+#include "samples.h"
 #include "report.h"
 #include "resolve.h"
 #include "series.h"
@@ -44,14 +43,9 @@
 #include "stackreport.h"
 #include "stats.h"
 #include "tracer.h"
-#include "unwind.h"
 
 #define ERRLEN 1024
 #define POLL_MS 50
-/* Native frames kept per sample: a 16 KiB stack copy holds fewer (16 bytes a frame at least). */
-#define MAX_FRAMES 1024
-/* Samples waiting to be unwound, at most (~10 KiB each): beyond, the oldest is unwound at once. */
-#define STACKS_QUEUED 4096
 /* Time spent unwinding between two reads of the ring. */
 #define UNWIND_BUDGET_S 0.01
 
@@ -79,24 +73,7 @@ struct run {
 	struct mt_python py;     /* is the target CPython, and how it can be traced */
 	struct mt_pycodes codes; /* Python functions matched so far */
 	struct mt_pyframes frames; /* Python by frame walking */
-	/* Stacks: the samples' unwinder, a frame buffer for it, and what they add up to. */
-	struct mt_unwinder *unwinder;
-	struct mt_frame *stack_frames; /* MAX_FRAMES */
-	/* Python's frames in stacks: NULL if the target is no CPython we can walk. */
-	struct mt_pystack *pystack;
-	struct mt_frame *mixed_frames; /* MAX_FRAMES, with pystack */
-	struct mt_profile profile;
-	/*
-	 * Samples wait here, oldest first, to be unwound between reads of the
-	 * ring (unwind_queued()): an unwind takes up to milliseconds, and
-	 * records behind it in the ring (a Python code object to read while
-	 * the process lives) must not wait for it.
-	 */
-	struct mt_stack_rec **queued; /* a circle of STACKS_QUEUED slots */
-	size_t queued_head, nqueued;
-	bool unwind_now; /* the next sample is unwound at once (see on_stack()) */
-	uint64_t unwind_failed;  /* samples kept as [unknown]: no unwinder, or it failed */
-	bool profile_oom;        /* a sample could not be added: the stacks are incomplete */
+	struct mt_samples samples; /* stack samples to the profile (with --no-stacks: unused) */
 };
 
 static void on_signal(int sig)
@@ -162,108 +139,11 @@ static void on_exit_rec(void *ctx, const struct mt_exit_rec *er)
 	r->exit_status = er->status;
 }
 
-/* Where a sample the unwinder could not read goes: its bytes stay counted. */
-static const struct mt_frame unknown_frame = { .func = "[unknown]", .kind = MT_FRAME_UNKNOWN };
-/* A sample with no user registers (inside execve, bpf/stacks.bpf.c): the kernel's work. */
-static const struct mt_frame kernel_frame = { .func = "[kernel]", .kind = MT_FRAME_UNKNOWN };
-
-static void reverse_frames(struct mt_frame *f, size_t n)
-{
-	for (size_t i = 0; i < n / 2; i++) {
-		struct mt_frame tmp = f[i];
-
-		f[i] = f[n - 1 - i];
-		f[n - 1 - i] = tmp;
-	}
-}
-
-/*
- * A sampled stack: unwound (leaf first), its Python frames put in place of
- * the interpreter's eval loops (user/pystack.h), turned root first, added to
- * the profile.
- */
-static void add_sample(struct run *r, const struct mt_stack_rec *sr)
-{
-	struct mt_frame *frames = r->stack_frames;
-	struct mt_stack st = { .bytes = sr->weight, .tid = sr->tid,
-			       .t = mt_sink_ktime(&r->sink, sr->ts) };
-	size_t n = 0, first_new;
-	int64_t i;
-
-	if (!r->unwinder || !frames ||
-	    mt_unwind(r->unwinder, sr, frames, MAX_FRAMES, &n, &st.truncated))
-		n = 0;
-	st.truncated &= n > 0;
-	if (r->pystack && sr->nr_py) {
-		st.truncated |= mt_pystack_merge(r->pystack, sr, frames, n, r->mixed_frames,
-						 MAX_FRAMES, &n) == 1;
-		frames = r->mixed_frames;
-	}
-	if (n) {
-		reverse_frames(frames, n);
-		st.frames = frames;
-		st.n = n;
-	} else {
-		bool kernel = sr->flags & MT_STACK_NO_USER;
-
-		r->unwind_failed += !kernel;
-		st.frames = kernel ? &kernel_frame : &unknown_frame;
-		st.n = 1;
-		st.truncated = !kernel;
-	}
-	first_new = r->profile.nframes;
-	i = mt_profile_add(&r->profile, &st);
-	if (i < 0)
-		r->profile_oom = true;
-	else
-		mt_sink_stack(&r->sink, &r->profile, first_new, &st, r->profile.stacks[i].frames);
-}
-
-static void unwind_oldest(struct run *r)
-{
-	struct mt_stack_rec *sr = r->queued[r->queued_head];
-
-	r->queued_head = (r->queued_head + 1) % STACKS_QUEUED;
-	r->nqueued--;
-	add_sample(r, sr);
-	free(sr);
-}
-
-/* Unwinds the oldest queued samples for up to budget seconds (< 0: all of them). */
-static void unwind_queued(struct run *r, double budget)
-{
-	double end = mt_sink_now(&r->sink) + budget;
-
-	while (r->nqueued && (budget < 0 || mt_sink_now(&r->sink) < end))
-		unwind_oldest(r);
-}
-
-/* A sample from the ring: copied (the part used) to be unwound soon, or at once if it cannot wait. */
 static void on_stack(void *ctx, const struct mt_stack_rec *sr)
 {
 	struct run *r = ctx;
-	size_t size = offsetof(struct mt_stack_rec, stack) + sr->stack_len;
-	struct mt_stack_rec *copy;
 
-	/*
-	 * One per read of the ring at once: the unwinder rereads the maps on
-	 * an address it does not know, which only a live process can give
-	 * (a launched command's libraries map after its exec).
-	 */
-	if (r->unwind_now && (!mt_pyframes_walking(&r->frames) || r->frames.runtime)) {
-		r->unwind_now = false;
-		add_sample(r, sr);
-		return;
-	}
-	if (r->nqueued == STACKS_QUEUED)
-		unwind_oldest(r);
-	copy = r->queued ? malloc(size) : NULL;
-	if (!copy) {
-		add_sample(r, sr);
-		return;
-	}
-	memcpy(copy, sr, size);
-	r->queued[(r->queued_head + r->nqueued++) % STACKS_QUEUED] = copy;
+	mt_samples_add(&r->samples, sr);
 }
 
 static void write_start(struct run *r)
@@ -398,11 +278,9 @@ static void trace_loop(struct run *r)
 				wait = 0.002;
 		}
 		/* Samples to unwind: read what is there without waiting, then unwind some. */
-		r->unwind_now = true;
-		n = mt_tracer_poll(r->tracer, r->nqueued ? 0 : (int)(wait * 1000 + 0.5));
-		/* Not while a launched interpreter's runtime is sought: its first calls would go unwalked. */
-		if (!mt_pyframes_walking(&r->frames) || r->frames.runtime)
-			unwind_queued(r, UNWIND_BUDGET_S);
+		mt_samples_read_begins(&r->samples);
+		n = mt_tracer_poll(r->tracer, mt_samples_pending(&r->samples) ? 0 : (int)(wait * 1000 + 0.5));
+		mt_samples_unwind(&r->samples, UNWIND_BUDGET_S);
 		mt_sink_hold(&r->sink, true);
 		if (n < 0 && n != -EINTR) {
 			mt_err("reading the ring buffer failed: %s", strerror(-n));
@@ -429,7 +307,7 @@ static void trace_loop(struct run *r)
 	/* Records submitted just before the stop, then the last sample. */
 	mt_tracer_stop(r->tracer);
 	mt_tracer_poll(r->tracer, 0);
-	unwind_queued(r, -1);
+	mt_samples_unwind(&r->samples, -1);
 	if (sampling)
 		take_sample(r);
 	mt_sink_hold(&r->sink, false);
@@ -466,22 +344,7 @@ static void cleanup(struct run *r, bool failed)
 	mt_stats_free(&r->stats);
 	mt_pycodes_free(&r->codes);
 	mt_pyframes_free(&r->frames);
-	mt_unwinder_free(r->unwinder);
-	r->unwinder = NULL;
-	free(r->stack_frames);
-	r->stack_frames = NULL;
-	mt_pystack_free(r->pystack);
-	r->pystack = NULL;
-	free(r->mixed_frames);
-	r->mixed_frames = NULL;
-	while (r->nqueued) {
-		free(r->queued[r->queued_head]);
-		r->queued_head = (r->queued_head + 1) % STACKS_QUEUED;
-		r->nqueued--;
-	}
-	free(r->queued);
-	r->queued = NULL;
-	mt_profile_free(&r->profile);
+	mt_samples_free(&r->samples);
 	mt_launch_free(&r->child);
 	mt_env_free(&r->env);
 }
@@ -509,27 +372,6 @@ static int fail(struct run *r, const char *msg)
 	return MT_EXIT_RUNTIME;
 }
 
-/* Samples the stacks lack: lost in the kernel, malformed, not unwound, or no memory to keep. */
-static void warn_stacks_incomplete(const struct run *r, const struct mt_snapshot *snap)
-{
-	char lost[32];
-	const char *unit;
-
-	if (snap->stacks_lost) {
-		mt_fmt_size(lost, sizeof(lost), snap->stacks_lost_bytes, &unit);
-		mt_warn("%llu stack sample%s (%s %s of growth) lost: ring buffer full; a larger --sample-bytes takes fewer",
-			(unsigned long long)snap->stacks_lost, snap->stacks_lost == 1 ? "" : "s", lost, unit);
-	}
-	if (snap->stacks_bad)
-		mt_warn("%llu malformed stack sample%s dropped", (unsigned long long)snap->stacks_bad,
-			snap->stacks_bad == 1 ? "" : "s");
-	if (r->unwind_failed && r->unwinder)
-		mt_warn("%llu stack sample%s could not be unwound: shown as [unknown]",
-			(unsigned long long)r->unwind_failed, r->unwind_failed == 1 ? "" : "s");
-	if (r->profile_oom)
-		mt_warn("out of memory: the stacks are incomplete");
-}
-
 /*
  * What the results lack, and why, said exactly: calls the kernel could not
  * count (per function), calls that ended without returning, and records
@@ -551,51 +393,7 @@ static void warn_incomplete(const struct run *r, const struct mt_snapshot *snap)
 	if (r->frames.unresolved)
 		mt_warn("%u Python code object%s could not be read from the process (did it exit first?); their memory is missing from the tables",
 			r->frames.unresolved, r->frames.unresolved == 1 ? "" : "s");
-	warn_stacks_incomplete(r, snap);
-}
-
-/*
- * Stacks: the unwinder reads the target's mappings and objects as samples
- * come (in launch mode the command has not exec'd yet). Without one the
- * samples still count, as [unknown].
- */
-static int start_stacks(struct run *r, char *err, size_t errlen)
-{
-	int e;
-
-	r->stack_frames = calloc(MAX_FRAMES, sizeof(*r->stack_frames));
-	r->queued = calloc(STACKS_QUEUED, sizeof(*r->queued));
-	if (!r->stack_frames || !r->queued) {
-		mt_set_err(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	if (r->frames.stacks) {
-		r->mixed_frames = calloc(MAX_FRAMES, sizeof(*r->mixed_frames));
-		if (!r->mixed_frames || mt_pystack_new(r->pid, &r->frames.off, &r->pystack)) {
-			mt_set_err(err, errlen, "out of memory");
-			return -ENOMEM;
-		}
-	}
-	e = mt_unwinder_new(r->pid, &r->unwinder);
-	if (e) {
-		mt_warn("cannot unwind the stacks of process %d (%s); their growth shows as [unknown]",
-			r->pid, strerror(e < 0 ? -e : e));
-		r->unwinder = NULL;
-	}
-	return 0;
-}
-
-/* One line on the tables stream: what the stacks stand for, and what they miss. */
-static void report_sampling(FILE *f, const struct mt_snapshot *snap)
-{
-	char all[32], left[32];
-	const char *ua, *ul;
-
-	/* What the stack tables below (user/stackreport.c) cannot say: the growth they miss. */
-	mt_fmt_size(all, sizeof(all), snap->stacks_growth, &ua);
-	mt_fmt_size(left, sizeof(left), snap->stacks_unsampled, &ul);
-	fprintf(f, "stacks: %s %s of growth seen; %s %s of it came after its thread's last sample and is in no stack\n",
-		all, ua, left, ul);
+	mt_samples_warn(&r->samples, snap);
 }
 
 static int run_trace(struct run *r)
@@ -606,8 +404,6 @@ static int run_trace(struct run *r)
 	int e, rc = MT_EXIT_OK;
 
 	mt_verbose = r->env.verbose;
-	mt_profile_init(&r->profile);
-	r->profile.sample_bytes = r->env.sample_bytes;
 	setup_signals();
 	mt_debuginfo_set_stop(&stop_signal);
 	if (mt_sink_open(&r->sink, &r->env, &stop_signal))
@@ -636,7 +432,8 @@ static int run_trace(struct run *r)
 		mt_pyframes_setup_stacks(&r->frames, &r->py);
 	if (mt_sink_check(&r->sink, err, sizeof(err)))
 		return fail(r, err[0] ? err : "out of memory");
-	if (r->env.sample_bytes && start_stacks(r, err, sizeof(err)))
+	if (r->env.sample_bytes && mt_samples_start(&r->samples, r->pid, r->env.sample_bytes, &r->frames,
+						    &r->sink, err, sizeof(err)))
 		return fail(r, err);
 
 	r->tables = r->env.json || r->env.cmd ? stderr : stdout;
@@ -662,9 +459,7 @@ static int run_trace(struct run *r)
 			mt_set_err(err, sizeof(err), "process %d exited before memtrace could attach", r->pid);
 		return fail(r, err[0] ? err : strerror(-e));
 	}
-	if (r->pystack && (e = mt_pystack_follow(r->pystack, mt_tracer_py_codes_fd(r->tracer))))
-		mt_warn("cannot follow the Python code objects of stacks (%s); those of samples read after the process exits show as [python code 0x...]",
-			strerror(-e));
+	mt_samples_follow(&r->samples, mt_tracer_py_codes_fd(r->tracer));
 	r->col = (struct mt_collect){ .tracer = r->tracer, .pid = r->pid, .t0 = r->sink.t0,
 				      .targets = r->targets, .ntargets = r->ntargets,
 				      .codes = &r->codes, .frames = &r->frames, .stats = &r->stats };
@@ -704,7 +499,8 @@ static int run_trace(struct run *r)
 		mt_sink_exit(&r->sink, r->pid, mt_shell_status(r->exit_status));
 	mt_sink_summary(&r->sink, r->pid, &r->stats);
 	write_plots(r, &snap);
-	mt_sink_stacks(&r->sink, &r->profile);
+	if (r->env.sample_bytes)
+		mt_sink_stacks(&r->sink, &r->samples.profile);
 	if (!r->env.json) {
 		/*
 		 * The stacks between the function table and the line tables, as
@@ -714,8 +510,7 @@ static int run_trace(struct run *r)
 		if (r->ntargets)
 			mt_report_functions(r->tables, &r->stats);
 		if (r->env.sample_bytes) {
-			report_sampling(r->tables, &snap);
-			mt_report_stacks(r->tables, &r->profile, mt_report_stacks_top(r->ntargets));
+			mt_samples_report(r->tables, &r->samples, &snap, mt_report_stacks_top(r->ntargets));
 		}
 		mt_report_lines(r->tables, &r->stats);
 		fflush(r->tables);
