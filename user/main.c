@@ -46,8 +46,6 @@
 
 #define ERRLEN 1024
 #define POLL_MS 50
-/* Time spent unwinding between two reads of the ring. */
-#define UNWIND_BUDGET_S 0.01
 
 static volatile sig_atomic_t stop_signal;
 
@@ -277,10 +275,9 @@ static void trace_loop(struct run *r)
 			else if (wait > 0.002)
 				wait = 0.002;
 		}
-		/* Samples to unwind: read what is there without waiting, then unwind some. */
-		mt_samples_read_begins(&r->samples);
-		n = mt_tracer_poll(r->tracer, mt_samples_pending(&r->samples) ? 0 : (int)(wait * 1000 + 0.5));
-		mt_samples_unwind(&r->samples, UNWIND_BUDGET_S);
+		/* Records, then the stack samples the worker (user/samples.c) has unwound meanwhile. */
+		n = mt_tracer_poll(r->tracer, (int)(wait * 1000 + 0.5));
+		mt_samples_collect(&r->samples, false);
 		mt_sink_hold(&r->sink, true);
 		if (n < 0 && n != -EINTR) {
 			mt_err("reading the ring buffer failed: %s", strerror(-n));
@@ -307,7 +304,7 @@ static void trace_loop(struct run *r)
 	/* Records submitted just before the stop, then the last sample. */
 	mt_tracer_stop(r->tracer);
 	mt_tracer_poll(r->tracer, 0);
-	mt_samples_unwind(&r->samples, -1);
+	mt_samples_collect(&r->samples, true);
 	if (sampling)
 		take_sample(r);
 	mt_sink_hold(&r->sink, false);

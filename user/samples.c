@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Stack samples to the profile: see user/samples.h. */
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +18,7 @@
 
 /* Native frames kept per sample: a 16 KiB stack copy holds fewer (16 bytes a frame at least). */
 #define MAX_FRAMES 1024
-/* Samples waiting to be unwound, at most (~10 KiB each): beyond, the oldest is unwound at once. */
+/* Samples waiting to be unwound, at most (up to ~17 KiB each): beyond, they count as [unknown]. */
 #define QUEUED_MAX 4096
 
 /* Where a sample the unwinder could not read goes: its bytes stay counted. */
@@ -24,19 +26,37 @@ static const struct mt_frame unknown_frame = { .func = "[unknown]", .kind = MT_F
 /* A sample with no user registers (inside execve, bpf/stacks.bpf.c): the kernel's work. */
 static const struct mt_frame kernel_frame = { .func = "[kernel]", .kind = MT_FRAME_UNKNOWN };
 
+/* One sample copied from the ring, waiting for the worker. */
+struct mt_samples_todo {
+	struct mt_samples_todo *next;
+	struct mt_stack_rec rec; /* up to stack[rec.stack_len] */
+};
+
+/* One sample unwound and named, its frames' strings copied: the main thread adds it. */
+struct mt_samples_item {
+	struct mt_samples_item *next;
+	struct mt_stack st;
+	struct mt_frame frames[]; /* then the strings */
+};
+
+static void *work(void *arg);
+
 int mt_samples_start(struct mt_samples *s, pid_t pid, uint64_t sample_bytes,
 		     const struct mt_pyframes *frames, struct mt_sink *sink, char *err, size_t errlen)
 {
+	sigset_t all, old;
 	int e;
 
 	memset(s, 0, sizeof(*s));
 	mt_profile_init(&s->profile);
 	s->profile.sample_bytes = sample_bytes;
-	s->frames = frames;
 	s->sink = sink;
+	s->todo_tail = &s->todo;
+	s->done_tail = &s->done;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->wake, NULL);
 	s->native = calloc(MAX_FRAMES, sizeof(*s->native));
-	s->queued = calloc(QUEUED_MAX, sizeof(*s->queued));
-	if (!s->native || !s->queued)
+	if (!s->native)
 		goto oom;
 	if (frames->stacks) {
 		s->mixed = calloc(MAX_FRAMES, sizeof(*s->mixed));
@@ -50,6 +70,16 @@ int mt_samples_start(struct mt_samples *s, pid_t pid, uint64_t sample_bytes,
 			pid, strerror(e < 0 ? -e : e));
 		s->unwinder = NULL;
 	}
+	/* Signals stay with the main thread, whose loop they stop. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	e = pthread_create(&s->worker, NULL, work, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e) {
+		mt_set_err(err, errlen, "cannot start the thread that unwinds stacks: %s", strerror(e));
+		return -e;
+	}
+	s->worker_on = true;
 	return 0;
 oom:
 	mt_set_err(err, errlen, "out of memory");
@@ -75,18 +105,66 @@ static void reverse_frames(struct mt_frame *f, size_t n)
 	}
 }
 
+static size_t str_size(const char *str)
+{
+	return str ? strlen(str) + 1 : 0;
+}
+
+static const char *put_str(char **at, const char *str)
+{
+	size_t n = str_size(str);
+	char *d = *at;
+
+	if (!str)
+		return NULL;
+	memcpy(d, str, n);
+	*at += n;
+	return d;
+}
+
+/* st with its frames and their strings in one block: the unwinder's and pystack's strings change. */
+static struct mt_samples_item *pack(const struct mt_stack *st)
+{
+	size_t len = sizeof(struct mt_samples_item) + st->n * sizeof(struct mt_frame);
+	struct mt_samples_item *it;
+	char *at;
+
+	for (size_t i = 0; i < st->n; i++) {
+		const struct mt_frame *f = &st->frames[i];
+
+		len += str_size(f->func) + str_size(f->file) + str_size(f->object) + str_size(f->build_id);
+	}
+	it = malloc(len);
+	if (!it)
+		return NULL;
+	it->next = NULL;
+	it->st = *st;
+	it->st.frames = it->frames;
+	at = (char *)&it->frames[st->n];
+	for (size_t i = 0; i < st->n; i++) {
+		const struct mt_frame *f = &st->frames[i];
+
+		it->frames[i] = *f;
+		it->frames[i].func = put_str(&at, f->func);
+		it->frames[i].file = put_str(&at, f->file);
+		it->frames[i].object = put_str(&at, f->object);
+		it->frames[i].build_id = put_str(&at, f->build_id);
+	}
+	return it;
+}
+
 /*
- * A sampled stack: unwound (leaf first), its Python frames put in place of
- * the interpreter's eval loops (user/pystack.h), turned root first, added to
- * the profile and written to the stream.
+ * The worker's job: a sample unwound (leaf first), its Python frames put in
+ * place of the interpreter's eval loops (user/pystack.h), turned root first.
+ * *failed: shown as [unknown].
  */
-static void add_now(struct mt_samples *s, const struct mt_stack_rec *sr)
+static struct mt_samples_item *unwind_one(struct mt_samples *s, const struct mt_stack_rec *sr,
+					  bool *failed)
 {
 	struct mt_frame *frames = s->native;
 	struct mt_stack st = { .bytes = sr->weight, .tid = sr->tid,
 			       .t = mt_sink_ktime(s->sink, sr->ts) };
-	size_t n = 0, first_new;
-	int64_t i;
+	size_t n = 0;
 
 	if (!s->unwinder || mt_unwind(s->unwinder, sr, frames, MAX_FRAMES, &n, &st.truncated))
 		n = 0;
@@ -96,6 +174,7 @@ static void add_now(struct mt_samples *s, const struct mt_stack_rec *sr)
 						 &n) == 1;
 		frames = s->mixed;
 	}
+	*failed = false;
 	if (n) {
 		reverse_frames(frames, n);
 		st.frames = frames;
@@ -103,80 +182,125 @@ static void add_now(struct mt_samples *s, const struct mt_stack_rec *sr)
 	} else {
 		bool kernel = sr->flags & MT_STACK_NO_USER;
 
-		s->unwind_failed += !kernel;
+		*failed = !kernel;
 		st.frames = kernel ? &kernel_frame : &unknown_frame;
 		st.n = 1;
 		st.truncated = !kernel;
 	}
-	first_new = s->profile.nframes;
-	i = mt_profile_add(&s->profile, &st);
+	return pack(&st);
+}
+
+/* Main thread: one sample into the profile and the stream. */
+static void add_to_profile(struct mt_samples *s, const struct mt_stack *st)
+{
+	size_t first_new = s->profile.nframes;
+	int64_t i = mt_profile_add(&s->profile, st);
+
 	if (i < 0)
 		s->oom = true;
 	else
-		mt_sink_stack(s->sink, &s->profile, first_new, &st, s->profile.stacks[i].frames);
+		mt_sink_stack(s->sink, &s->profile, first_new, st, s->profile.stacks[i].frames);
 }
 
-static void unwind_oldest(struct mt_samples *s)
+static void *work(void *arg)
 {
-	struct mt_stack_rec *sr = s->queued[s->queued_head];
+	struct mt_samples *s = arg;
+	struct mt_samples_item *it;
+	struct mt_samples_todo *t;
+	bool failed;
 
-	s->queued_head = (s->queued_head + 1) % QUEUED_MAX;
-	s->nqueued--;
-	add_now(s, sr);
-	free(sr);
-}
-
-/* Not while a launched interpreter's runtime is sought: its first calls would go unwalked. */
-static bool may_unwind(const struct mt_samples *s)
-{
-	return !mt_pyframes_walking(s->frames) || s->frames->runtime;
-}
-
-void mt_samples_unwind(struct mt_samples *s, double budget)
-{
-	double end;
-
-	if (!s->nqueued || (budget >= 0 && !may_unwind(s)))
-		return;
-	end = mt_sink_now(s->sink) + budget;
-	while (s->nqueued && (budget < 0 || mt_sink_now(s->sink) < end))
-		unwind_oldest(s);
-}
-
-bool mt_samples_pending(const struct mt_samples *s)
-{
-	return s->nqueued > 0;
-}
-
-void mt_samples_read_begins(struct mt_samples *s)
-{
-	s->unwind_now = true;
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		while (!s->todo && !s->stopping)
+			pthread_cond_wait(&s->wake, &s->lock);
+		t = s->todo;
+		if (!t)
+			break; /* stopping, and nothing left */
+		s->todo = t->next;
+		if (!s->todo)
+			s->todo_tail = &s->todo;
+		s->ntodo--;
+		pthread_mutex_unlock(&s->lock);
+		it = unwind_one(s, &t->rec, &failed);
+		free(t);
+		pthread_mutex_lock(&s->lock);
+		s->unwind_failed += failed;
+		if (!it) {
+			s->oom = true;
+			continue;
+		}
+		*s->done_tail = it;
+		s->done_tail = &it->next;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
 }
 
 void mt_samples_add(struct mt_samples *s, const struct mt_stack_rec *sr)
 {
-	size_t size = offsetof(struct mt_stack_rec, stack) + sr->stack_len;
-	struct mt_stack_rec *copy;
+	size_t size = offsetof(struct mt_samples_todo, rec) + offsetof(struct mt_stack_rec, stack) + sr->stack_len;
+	struct mt_samples_todo *t;
+	struct mt_samples_item *it;
+	bool failed;
 
-	/*
-	 * One per read of the ring at once: the unwinder rereads the maps on
-	 * an address it does not know, which only a live process can give
-	 * (a launched command's libraries map after its exec).
-	 */
-	if (s->unwind_now && may_unwind(s)) {
-		s->unwind_now = false;
-		add_now(s, sr);
+	/* No worker (it has stopped: the run's end): unwound here. */
+	if (!s->worker_on) {
+		it = unwind_one(s, sr, &failed);
+		s->unwind_failed += failed;
+		if (it)
+			add_to_profile(s, &it->st);
+		else
+			s->oom = true;
+		free(it);
 		return;
 	}
-	if (s->nqueued == QUEUED_MAX)
-		unwind_oldest(s);
-	copy = s->queued ? malloc(size) : NULL;
-	if (!copy) {
-		add_now(s, sr);
+	t = s->ntodo < QUEUED_MAX ? malloc(size) : NULL;
+	if (!t) {
+		/* Its bytes still count. */
+		struct mt_stack st = { .frames = &unknown_frame, .n = 1, .truncated = true,
+				       .bytes = sr->weight, .tid = sr->tid,
+				       .t = mt_sink_ktime(s->sink, sr->ts) };
+
+		pthread_mutex_lock(&s->lock);
+		s->unwind_failed++;
+		pthread_mutex_unlock(&s->lock);
+		add_to_profile(s, &st);
 		return;
 	}
-	memcpy(copy, sr, size);
-	s->queued[(s->queued_head + s->nqueued++) % QUEUED_MAX] = copy;
+	t->next = NULL;
+	memcpy(&t->rec, sr, offsetof(struct mt_stack_rec, stack) + sr->stack_len);
+	pthread_mutex_lock(&s->lock);
+	*s->todo_tail = t;
+	s->todo_tail = &t->next;
+	s->ntodo++;
+	pthread_cond_signal(&s->wake);
+	pthread_mutex_unlock(&s->lock);
+}
+
+void mt_samples_collect(struct mt_samples *s, bool wait)
+{
+	struct mt_samples_item *it, *next;
+
+	if (!s->worker_on)
+		return;
+	pthread_mutex_lock(&s->lock);
+	if (wait) {
+		s->stopping = true;
+		pthread_cond_signal(&s->wake);
+		pthread_mutex_unlock(&s->lock);
+		pthread_join(s->worker, NULL);
+		s->worker_on = false;
+		pthread_mutex_lock(&s->lock);
+	}
+	it = s->done;
+	s->done = NULL;
+	s->done_tail = &s->done;
+	pthread_mutex_unlock(&s->lock);
+	for (; it; it = next) {
+		next = it->next;
+		add_to_profile(s, &it->st);
+		free(it);
+	}
 }
 
 void mt_samples_report(FILE *f, const struct mt_samples *s, const struct mt_snapshot *snap, int top)
@@ -214,16 +338,33 @@ void mt_samples_warn(const struct mt_samples *s, const struct mt_snapshot *snap)
 
 void mt_samples_free(struct mt_samples *s)
 {
+	struct mt_samples_item *it;
+	struct mt_samples_todo *t;
+
+	if (s->worker_on) {
+		pthread_mutex_lock(&s->lock);
+		s->stopping = true;
+		/* Not unwound now: whatever is left is dropped. */
+		while ((t = s->todo)) {
+			s->todo = t->next;
+			free(t);
+		}
+		pthread_cond_signal(&s->wake);
+		pthread_mutex_unlock(&s->lock);
+		pthread_join(s->worker, NULL);
+	}
+	while ((it = s->done)) {
+		s->done = it->next;
+		free(it);
+	}
+	if (s->sink) {
+		pthread_mutex_destroy(&s->lock);
+		pthread_cond_destroy(&s->wake);
+	}
 	mt_unwinder_free(s->unwinder);
 	mt_pystack_free(s->pystack);
 	free(s->native);
 	free(s->mixed);
-	while (s->queued && s->nqueued) {
-		free(s->queued[s->queued_head]);
-		s->queued_head = (s->queued_head + 1) % QUEUED_MAX;
-		s->nqueued--;
-	}
-	free(s->queued);
 	mt_profile_free(&s->profile);
 	memset(s, 0, sizeof(*s));
 }

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <sys/types.h>
 #include "memtrace.h"
@@ -21,24 +22,32 @@ struct mt_snapshot;
 struct mt_unwinder;
 struct mt_pystack;
 
+struct mt_samples_item;
+struct mt_samples_todo;
+
 struct mt_samples {
 	struct mt_profile profile; /* what the samples add up to: every stack output reads it */
 	/* private */
-	const struct mt_pyframes *frames; /* the Python walker's state: is the runtime known yet */
 	struct mt_sink *sink;
+	/*
+	 * Unwinding runs on a thread of its own: the first unwind of new
+	 * objects takes hundreds of milliseconds, and the main loop must go on
+	 * reading the ring meanwhile (a Python code object announced there is
+	 * read while the process lives, or never). The worker owns the
+	 * unwinder, the Python merge and the frame buffers; the main thread
+	 * owns the profile and the sink. They meet in two queues under lock.
+	 */
 	struct mt_unwinder *unwinder;    /* NULL: samples count as [unknown] */
 	struct mt_pystack *pystack;      /* NULL: no CPython we can walk */
 	struct mt_frame *native, *mixed; /* frame buffers for one sample */
-	/*
-	 * Samples wait here, oldest first, to be unwound between reads of the
-	 * ring (mt_samples_unwind()): an unwind takes up to milliseconds, and
-	 * records behind it in the ring (a Python code object to read while
-	 * the process lives) must not wait for it.
-	 */
-	struct mt_stack_rec **queued;
-	size_t queued_head, nqueued;
-	bool unwind_now;        /* the next sample is unwound at once (see mt_samples_add()) */
-	uint64_t unwind_failed; /* samples kept as [unknown]: no unwinder, or it failed */
+	pthread_t worker;
+	bool worker_on, stopping;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;             /* samples to unwind, or stopping */
+	struct mt_samples_todo *todo, **todo_tail; /* records copied from the ring, oldest first */
+	size_t ntodo;
+	struct mt_samples_item *done, **done_tail; /* unwound samples, for the main thread */
+	uint64_t unwind_failed; /* samples kept as [unknown]: no unwinder, it failed, or no room */
 	bool oom;               /* a sample could not be added: the stacks are incomplete */
 };
 
@@ -52,18 +61,17 @@ int mt_samples_start(struct mt_samples *s, pid_t pid, uint64_t sample_bytes,
 		     const struct mt_pyframes *frames, struct mt_sink *sink, char *err, size_t errlen);
 /* Once the tracer runs: Python code objects of samples are read as announced (fd: their ring). */
 void mt_samples_follow(struct mt_samples *s, int py_codes_fd);
-/* A read of the ring begins: its first sample is unwound at once, while the process lives. */
-void mt_samples_read_begins(struct mt_samples *s);
-/* One sample from the ring (the tracer's stack handler). */
+/* One sample from the ring (the tracer's stack handler): queued for the worker. */
 void mt_samples_add(struct mt_samples *s, const struct mt_stack_rec *r);
-/* Unwinds queued samples for up to budget seconds; budget < 0: all of them. */
-void mt_samples_unwind(struct mt_samples *s, double budget);
-/* Are samples waiting? */
-bool mt_samples_pending(const struct mt_samples *s);
+/*
+ * The samples unwound so far into the profile and the stream; with wait,
+ * after every queued one is (the run's end).
+ */
+void mt_samples_collect(struct mt_samples *s, bool wait);
 /* The "stacks:" line (growth seen, growth in no stack), then the stack tables, top rows each. */
 void mt_samples_report(FILE *f, const struct mt_samples *s, const struct mt_snapshot *snap, int top);
 /* Warnings for what the stacks lack: samples lost, malformed, not unwound. */
 void mt_samples_warn(const struct mt_samples *s, const struct mt_snapshot *snap);
-void mt_samples_free(struct mt_samples *s); /* safe on a zeroed struct */
+void mt_samples_free(struct mt_samples *s); /* stops the worker; safe on a zeroed struct */
 
 #endif
