@@ -14,9 +14,13 @@
  *   private, as perf.data is). A hard link to another file is thus only
  *   unlinked, and a link planted between the unlink and the create makes
  *   the create fail instead of being followed.
- * - The -o stream is created in place at its final name once tracing starts,
- *   not written to a temporary name and renamed at the end: it is meant to
- *   be read while it grows (tail -f, a second memtrace report). It stays
+ * - The -o stream gets its final name once tracing starts and its first
+ *   record is written, not a temporary name renamed at the end: it is meant
+ *   to be read while it grows (tail -f, a second memtrace report). It is
+ *   created unnamed (O_TMPFILE) in the target directory and linked at the
+ *   name after the start record, so a run killed in between leaves no
+ *   empty file and an older file at the name as it was; where the file
+ *   system has no O_TMPFILE, it is created at the name at once. It stays
  *   whole in another way: it is written in whole lines, and after a write
  *   error (a full disk) nothing more is written and the file is cut back to
  *   its last complete line (mt_out_cut()).
@@ -221,8 +225,33 @@ static int open_device(struct mt_outfile *o, char *err, size_t errlen)
 }
 
 /* A new regular file at path, 0600; an existing regular file there is unlinked, never opened. */
+/* An unnamed file in path's directory, for mt_out_publish(); -1 where the file system has none. */
+static int create_unnamed(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	size_t len = slash ? (size_t)(slash - path) : 1;
+
+	if (len >= sizeof(dir))
+		return -1;
+	if (!slash)
+		memcpy(dir, ".", 2);
+	else if (!len)
+		memcpy(dir, "/", 2);
+	else {
+		memcpy(dir, path, len);
+		dir[len] = 0;
+	}
+	return open(dir, O_TMPFILE | O_WRONLY | O_NOCTTY | O_CLOEXEC, 0600);
+}
+
 static int create_file(struct mt_outfile *o, char *err, size_t errlen)
 {
+	o->fd = create_unnamed(o->path);
+	if (o->fd >= 0) {
+		o->unnamed = true;
+		return 0;
+	}
 	if (o->kind == MT_OUT_REGULAR && unlink(o->path) && errno != ENOENT) {
 		int e = errno;
 
@@ -299,6 +328,41 @@ int mt_out_create(struct mt_outfile *o, char *err, size_t errlen)
 	return e ?: make_stream(o, err, errlen);
 }
 
+int mt_out_publish(struct mt_outfile *o, char *err, size_t errlen)
+{
+	char self[64];
+	int e;
+
+	if (!o->unnamed)
+		return 0;
+	if (fflush(o->f) || o->err) {
+		e = o->err ?: -EIO;
+		mt_set_err(err, errlen, "cannot write %s: %s", o->path, strerror(-e));
+		return e;
+	}
+	/* A regular file there is replaced, never written through (see the rules above). */
+	if (o->kind == MT_OUT_REGULAR && unlink(o->path) && errno != ENOENT) {
+		e = errno;
+		mt_set_err(err, errlen, "cannot replace %s: %s", o->path, strerror(e));
+		return -e;
+	}
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", o->fd);
+	/* linkat() never replaces: a name planted since the check makes it fail. */
+	if (linkat(AT_FDCWD, self, AT_FDCWD, o->path, AT_SYMLINK_FOLLOW)) {
+		e = errno;
+		if (e == EEXIST)
+			mt_set_err(err, errlen,
+				   "%s appeared while memtrace was creating it (another program writes there?); name another file",
+				   o->path);
+		else
+			mt_set_err(err, errlen, "cannot write %s: %s", o->path, strerror(e));
+		return -e;
+	}
+	o->unnamed = false;
+	o->created = true;
+	return 0;
+}
+
 void mt_out_cut(struct mt_outfile *o)
 {
 	if (!o->f)
@@ -307,7 +371,7 @@ void mt_out_cut(struct mt_outfile *o)
 	/* What stdio still holds would only be refused by out_write(): drop it. */
 	__fpurge(o->f);
 	/* A FIFO or a device cannot be taken back; a file of ours can. */
-	if (o->created && o->fd >= 0 && ftruncate(o->fd, o->boundary))
+	if ((o->created || o->unnamed) && o->fd >= 0 && ftruncate(o->fd, o->boundary))
 		mt_warn("cannot cut %s back to its last whole record: %s", o->path, strerror(errno));
 }
 

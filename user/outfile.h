@@ -26,6 +26,7 @@ struct mt_outfile {
 	FILE *f;         /* writes go through out_write() in user/outfile.c */
 	char *tmp;       /* whole-file writes: the temporary name until the rename */
 	bool created;    /* the file at path is ours: removed if the run fails */
+	bool unnamed;    /* created without a name (O_TMPFILE): mt_out_publish() links it at path */
 	off_t written;   /* bytes the kernel accepted */
 	off_t boundary;  /* just past the last newline written: where a cut stream ends */
 	int err;         /* first write error (-errno), sticky: nothing more is written */
@@ -45,6 +46,13 @@ int mt_out_classify(const char *path, enum mt_out_kind *kind, char *err, size_t 
  */
 int mt_out_check(struct mt_outfile *o, const char *path, char *err, size_t errlen);
 int mt_out_create(struct mt_outfile *o, char *err, size_t errlen);
+/*
+ * The -o stream, once its first record is written: an unnamed file gets its
+ * name now, so that the name never shows an empty file (a run killed
+ * before this leaves nothing, and an older file at the name untouched).
+ * 0 or -errno, reason in err.
+ */
+int mt_out_publish(struct mt_outfile *o, char *err, size_t errlen);
 /* After a write error: drop what is buffered, cut a regular file back to its last whole line. */
 void mt_out_cut(struct mt_outfile *o);
 /* Close (NULL-safe on a zeroed struct); remove: delete a file this run created. 0 or -errno. */

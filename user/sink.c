@@ -144,10 +144,16 @@ int mt_sink_create(struct mt_sink *s, char *err, size_t errlen)
 
 void mt_sink_start(struct mt_sink *s, struct mt_rec_start *r)
 {
+	char msg[MSGLEN];
+
 	r->t = mt_sink_now(s);
 	/* Calls can end between the attach and this record: none may come before it. */
 	s->last_t = r->t;
 	EMIT(s, mt_rec_start, r);
+	if (s->out[1] && mt_out_publish(&s->ofile, msg, sizeof(msg))) {
+		mt_err("%s", msg);
+		s->failed = true;
+	}
 	/* The series counts from t = 0, the start record from a little later; --flame's title too. */
 	mt_series_set_info(&s->series, r->pid, r->comm, r->cmdline, r->ts_unix - r->t);
 }

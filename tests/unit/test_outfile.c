@@ -96,6 +96,8 @@ static void test_replace(void)
 	CHECK_STR(slurp(in_dir("run.ndjson")), "precious", "the old file is still there after the check");
 	CHECK_INT(mt_out_create(&o, err, sizeof(err)), 0, "create");
 	fputs("{}\n", o.f);
+	CHECK_STR(slurp(in_dir("run.ndjson")), "precious", "until its first record is written, the old file stays");
+	CHECK_INT(mt_out_publish(&o, err, sizeof(err)), 0, "publish");
 	CHECK_INT(mt_out_close(&o, false), 0, "close");
 	CHECK_STR(slurp(in_dir("victim")), "precious", "the hard-linked file is untouched");
 	CHECK_STR(slurp(in_dir("run.ndjson")), "{}\n", "the new file has the record");
@@ -106,8 +108,22 @@ static void test_replace(void)
 	/* A run that fails: the file it created goes. */
 	CHECK_INT(mt_out_check(&o, in_dir("failed.ndjson"), err, sizeof(err)), 0, "check a new name");
 	CHECK_INT(mt_out_create(&o, err, sizeof(err)), 0, "create it");
+	fputs("{}\n", o.f);
+	CHECK_INT(mt_out_publish(&o, err, sizeof(err)), 0, "publish it");
+	CHECK(access(in_dir("failed.ndjson"), F_OK) == 0, "there once published");
 	mt_out_close(&o, true);
 	CHECK(access(in_dir("failed.ndjson"), F_OK) != 0, "removed when the run failed");
+
+	/* Killed before its first record (closed unpublished here): no file, the old one whole. */
+	put(in_dir("old.ndjson"), "older run");
+	CHECK_INT(mt_out_check(&o, in_dir("old.ndjson"), err, sizeof(err)), 0, "check over an older run");
+	CHECK_INT(mt_out_create(&o, err, sizeof(err)), 0, "create over it");
+	mt_out_close(&o, false);
+	CHECK_STR(slurp(in_dir("old.ndjson")), "older run", "never published: the older run's file as it was");
+	CHECK_INT(mt_out_check(&o, in_dir("never.ndjson"), err, sizeof(err)), 0, "check a new name again");
+	CHECK_INT(mt_out_create(&o, err, sizeof(err)), 0, "create, never published");
+	mt_out_close(&o, false);
+	CHECK(access(in_dir("never.ndjson"), F_OK) != 0, "never published: no empty file at the name");
 }
 
 /* A file size limit makes writes fail (EFBIG) as a full disk does (ENOSPC). */
@@ -127,6 +143,7 @@ static void test_cut(void)
 	setrlimit(RLIMIT_FSIZE, &lim);
 	mt_out_check(&o, in_dir("cut.ndjson"), err, sizeof(err));
 	CHECK_INT(mt_out_create(&o, err, sizeof(err)), 0, "create");
+	CHECK_INT(mt_out_publish(&o, err, sizeof(err)), 0, "publish");
 	setvbuf(o.f, NULL, _IOFBF, 64); /* stdio writes in pieces that end mid-record */
 	for (i = 0; i < 100 && !ferror(o.f); i++)
 		fputs(rec, o.f);
