@@ -225,6 +225,18 @@ static int open_device(struct mt_outfile *o, char *err, size_t errlen)
 }
 
 /* A new regular file at path, 0600; an existing regular file there is unlinked, never opened. */
+/* Creating the file at its name failed with errno e: -e, the reason in err. */
+static int name_failed(const struct mt_outfile *o, int e, char *err, size_t errlen)
+{
+	if (e == EEXIST)
+		mt_set_err(err, errlen,
+			   "%s appeared while memtrace was creating it (another program writes there?); name another file",
+			   o->path);
+	else
+		mt_set_err(err, errlen, "cannot write %s: %s", o->path, strerror(e));
+	return -e;
+}
+
 /* An unnamed file in path's directory, for mt_out_publish(); -1 where the file system has none. */
 static int create_unnamed(const char *path)
 {
@@ -259,17 +271,8 @@ static int create_file(struct mt_outfile *o, char *err, size_t errlen)
 		return -e;
 	}
 	o->fd = open(o->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600);
-	if (o->fd < 0) {
-		int e = errno;
-
-		if (e == EEXIST)
-			mt_set_err(err, errlen,
-				   "%s appeared while memtrace was creating it (another program writes there?); name another file",
-				   o->path);
-		else
-			mt_set_err(err, errlen, "cannot write %s: %s", o->path, strerror(e));
-		return -e;
-	}
+	if (o->fd < 0)
+		return name_failed(o, errno, err, errlen);
 	o->created = true;
 	return 0;
 }
@@ -348,16 +351,8 @@ int mt_out_publish(struct mt_outfile *o, char *err, size_t errlen)
 	}
 	snprintf(self, sizeof(self), "/proc/self/fd/%d", o->fd);
 	/* linkat() never replaces: a name planted since the check makes it fail. */
-	if (linkat(AT_FDCWD, self, AT_FDCWD, o->path, AT_SYMLINK_FOLLOW)) {
-		e = errno;
-		if (e == EEXIST)
-			mt_set_err(err, errlen,
-				   "%s appeared while memtrace was creating it (another program writes there?); name another file",
-				   o->path);
-		else
-			mt_set_err(err, errlen, "cannot write %s: %s", o->path, strerror(e));
-		return -e;
-	}
+	if (linkat(AT_FDCWD, self, AT_FDCWD, o->path, AT_SYMLINK_FOLLOW))
+		return name_failed(o, errno, err, errlen);
 	o->unnamed = false;
 	o->created = true;
 	return 0;
