@@ -233,6 +233,16 @@ def markdown(cost_rows, acc_rows, soak):
         per = "%.1f us" % (mtcpu / samples * 1e6) if samples and mtcpu else "-"
         L.append("| %s | %.1f%% | %.1f%% | %s | %s |" % (s, med * 100, mx * 100,
                                                           "%d" % samples if samples else "-", per))
+    pts = [(r[3], r[4]) for r in acc_rows if r[3] and r[4] is not None]
+    if len(pts) >= 2:
+        # memtrace's CPU grows with the samples: the slope is the cost of one (unwind, name, merge).
+        mx = statistics.mean(p[0] for p in pts)
+        my = statistics.mean(p[1] for p in pts)
+        den = sum((p[0] - mx) ** 2 for p in pts)
+        if den > 0:
+            slope = sum((p[0] - mx) * (p[1] - my) for p in pts) / den
+            L += ["", "memtrace's own CPU per stack sample (slope of its CPU over the samples above): "
+                  "%.1f us; fixed part (attach, start, tables): %.2f s" % (slope * 1e6, my - slope * mx)]
     if soak:
         L += ["", "Soak: memtrace with stacks on faults, RSS each minute (KiB): " + ", ".join(map(str, soak))]
     L += ["", END]

@@ -17,6 +17,8 @@
 static long path_kb[3];
 /* Every block, chained through its first word: kept, and never optimised away. */
 static void *kept;
+/* Bumped after each call: a call followed by work is no tail call, so each path keeps its frame. */
+static volatile long calls;
 
 static long rss_kb(void)
 {
@@ -37,21 +39,25 @@ TRACED void grow_leaf(size_t bytes)
 TRACED void mid(size_t bytes)
 {
 	grow_leaf(bytes);
+	calls++;
 }
 
 TRACED void path_a(void)
 {
 	mid(64 << 10);
+	calls++;
 }
 
 TRACED void path_b(void)
 {
 	grow_leaf(128 << 10);
+	calls++;
 }
 
 TRACED void path_c(void)
 {
 	grow_leaf(320 << 10);
+	calls++;
 }
 
 static void timed(int i, void (*fn)(void))
