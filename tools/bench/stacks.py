@@ -31,7 +31,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import GNU_TIME, MEMTRACE, OUT, PY311, WL, Proc, read_kv, wait_file_match  # noqa: E402
+from bench import GNU_TIME, MEMTRACE, OUT, PY311, WL, Proc, bpf_prog_stats, read_kv, sh, wait_file_match  # noqa: E402
 
 KIB = 1024
 MIB = 1024 * KIB
@@ -93,6 +93,9 @@ def run_cell(tmp, wl, arg, opts, soak_s=0):
             return res
         if not tgt.expect(r"^done (\d+)$", 900):
             return dict(res, error="target did not finish: " + tgt.last_err())
+        if mt and opts.get("bpf_stats"):
+            kids = subprocess.run(["pgrep", "-P", str(mt.p.pid)], capture_output=True, text=True).stdout.split()
+            res["bpf"] = bpf_prog_stats(int(kids[0])) if kids else []
         tgt.send("\n")
         tgt.wait(60)
         if mt:
@@ -215,7 +218,31 @@ def accuracy(tmp, rounds):
     return out
 
 
-def markdown(cost_rows, acc_rows, soak):
+def bpf_cost(tmp, rounds):
+    """handle_rss_stat's own time per RSS event (stacks_account runs inside it), by kernel.bpf_stats."""
+    cells = {"-f touch_mib --no-stacks": {"traced": True, "func": "touch_mib", "bpf_stats": True},
+             "stacks 512K (default)": {"traced": True, "sample": "512K", "bpf_stats": True},
+             "stacks 64K": {"traced": True, "sample": "64K", "bpf_stats": True}}
+    old = sh("sysctl -n kernel.bpf_stats_enabled") or "0"
+    sh("sysctl -q -w kernel.bpf_stats_enabled=1")
+    out = []
+    try:
+        for label, opts in cells.items():
+            per = []
+            for _ in range(rounds):
+                r = run_cell(tmp, "faults", 1, opts)
+                for prog in r.get("bpf", []):
+                    if prog.get("name") == "handle_rss_stat" and prog["run_cnt"]:
+                        per.append((prog["run_time_ns"] / prog["run_cnt"], prog["run_cnt"]))
+            if per:
+                out.append((label, statistics.median(p[0] for p in per), statistics.median(p[1] for p in per)))
+                print("  bpf %-28s %.0f ns per RSS event" % (label, out[-1][1]), flush=True)
+    finally:
+        sh("sysctl -q -w kernel.bpf_stats_enabled=%s" % old)
+    return out
+
+
+def markdown(cost_rows, acc_rows, soak, bpf_rows=()):
     L = [BEGIN, "", "### Stacks (tools/bench/stacks.py)", "",
          "Target CPU and wall time over the untraced run of the same round (median, min-max of the CPU ratio);",
          "memtrace's own CPU (user+sys, attach included) and the samples it took.", "",
@@ -225,6 +252,12 @@ def markdown(cost_rows, acc_rows, soak):
         L.append("| %s / %s | %.3f | %.3f-%.3f | %.3f | %s | %s |" % (
             key[0], key[1], med, lo, hi, wall, "%d" % samples if samples else "-",
             "%.2f" % mtcpu if mtcpu is not None else "-"))
+    if bpf_rows:
+        L += ["", "The kernel side's own cost on faults (kernel.bpf_stats_enabled, a separate pass): "
+              "handle_rss_stat's time per RSS event, stack sampling (bpf/stacks.bpf.c) included.", "",
+              "| memtrace | ns per RSS event | RSS events |", "|---|---|---|"]
+        for label, ns, cnt in bpf_rows:
+            L.append("| %s | %.0f | %d |" % (label, ns, cnt))
     L += ["", "Accuracy on stackpaths (3 paths, 1 GiB, period 512 KiB): the worst path's error of",
           "the --folded bytes against the target's own VmRSS deltas, and memtrace's CPU per sample.", "",
           "| --sample-bytes | worst error (median) | worst error (max) | samples | memtrace CPU per sample |",
@@ -261,6 +294,8 @@ def main():
         print("stacks: cost, %d rounds" % a.rounds, flush=True)
         runs, keys = cost(tmp, a.rounds)
         cost_rows = ratio_table(runs, keys)
+        print("stacks: BPF run time", flush=True)
+        bpf_rows = bpf_cost(tmp, 2)
         print("stacks: accuracy", flush=True)
         acc_rows = accuracy(tmp, max(1, a.rounds - 1))
         soak = []
@@ -269,7 +304,7 @@ def main():
             soak = run_cell(tmp, "faults", 1 << 30, {"traced": True}, soak_s=a.soak).get("soak_rss_kb", [])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    md = markdown(cost_rows, acc_rows, soak)
+    md = markdown(cost_rows, acc_rows, soak, bpf_rows)
     print(md)
     with open(a.out, "w") as f:
         json.dump({"cost": [[list(r[0])] + list(r[1:]) for r in cost_rows], "accuracy": acc_rows,
