@@ -36,6 +36,16 @@ __s64 stacks_unsampled;
 /* Samples taken that the ring buffer had no room for, and the bytes they stood for. */
 __u64 stacks_lost;
 __s64 stacks_lost_bytes;
+/* When a sample last woke the reader (bpf_ktime_get_ns). */
+__u64 stacks_woken_ns;
+
+/*
+ * A sample wakes the reader if none did for this long: userspace unwinds
+ * with the target's maps, which it can read only while the process lives
+ * (a short command exits long before the ring's quarter mark), at 50
+ * wake-ups a second at most.
+ */
+#define MT_STACK_WAKE_NS (20 * 1000 * 1000ULL)
 
 _Static_assert((MT_SAMPLE_DRAWS & (MT_SAMPLE_DRAWS - 1)) == 0, "next_threshold() masks the index");
 
@@ -152,6 +162,7 @@ static __always_inline void send_sample(struct task_struct *task, __s64 weight, 
 	struct pt_regs *regs = user_regs_valid(task) ? (struct pt_regs *)bpf_task_pt_regs(task) : NULL;
 	__u32 zero = 0, len = 0;
 	struct mt_stack_rec *r = bpf_map_lookup_elem(&stack_scratch, &zero);
+	__u64 wake, now;
 
 	if (!r)
 		return;
@@ -181,8 +192,13 @@ static __always_inline void send_sample(struct task_struct *task, __s64 weight, 
 		len = MT_STACK_BYTES;
 	len += offsetof(struct mt_stack_rec, stack);
 	/* Copied in by the output, so not yet counted by the query. */
-	if (bpf_ringbuf_output(&events, r, len,
-			       wake_on_mark(bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) + len, len))) {
+	wake = wake_on_mark(bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) + len, len);
+	now = bpf_ktime_get_ns();
+	if (now - stacks_woken_ns >= MT_STACK_WAKE_NS) {
+		stacks_woken_ns = now;
+		wake = BPF_RB_FORCE_WAKEUP;
+	}
+	if (bpf_ringbuf_output(&events, r, len, wake)) {
 		__sync_fetch_and_add(&stacks_lost, 1);
 		__sync_fetch_and_add(&stacks_lost_bytes, weight);
 	}

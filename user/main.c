@@ -429,7 +429,7 @@ static int run_trace(struct run *r)
 		mt_pyframes_setup_stacks(&r->frames, &r->py);
 	if (mt_sink_check(&r->sink, err, sizeof(err)))
 		return fail(r, err[0] ? err : "out of memory");
-	if (r->env.sample_bytes && mt_samples_start(&r->samples, r->pid, r->env.sample_bytes, &r->frames,
+	if (r->env.sample_bytes && mt_samples_start(&r->samples, r->pid, r->env.cmd != NULL, r->env.sample_bytes, &r->frames,
 						    &r->sink, err, sizeof(err)))
 		return fail(r, err);
 
@@ -468,6 +468,8 @@ static int run_trace(struct run *r)
 		return fail(r, NULL);
 	if (r->env.cmd && mt_launch_release(&r->child, r->env.cmd, err, sizeof(err)))
 		return fail(r, err);
+	if (r->env.cmd)
+		mt_samples_launched(&r->samples);
 	mt_info(1, "tracing %d function%s in process %d; Ctrl-C to stop", (int)r->ntargets,
 		r->ntargets == 1 ? "" : "s", r->pid);
 

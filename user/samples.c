@@ -18,6 +18,9 @@
 
 /* Native frames kept per sample: a 16 KiB stack copy holds fewer (16 bytes a frame at least). */
 #define MAX_FRAMES 1024
+/* A launched command's maps are read every WATCH_MS for its first WATCH_FOR_MS (see wait_for_work()). */
+#define WATCH_MS 2
+#define WATCH_FOR_MS 300
 /* Samples waiting to be unwound, at most (up to ~17 KiB each): beyond, they count as [unknown]. */
 #define QUEUED_MAX 4096
 
@@ -41,9 +44,10 @@ struct mt_samples_item {
 
 static void *work(void *arg);
 
-int mt_samples_start(struct mt_samples *s, pid_t pid, uint64_t sample_bytes,
+int mt_samples_start(struct mt_samples *s, pid_t pid, bool launch, uint64_t sample_bytes,
 		     const struct mt_pyframes *frames, struct mt_sink *sink, char *err, size_t errlen)
 {
+	pthread_condattr_t ca;
 	sigset_t all, old;
 	int e;
 
@@ -54,7 +58,10 @@ int mt_samples_start(struct mt_samples *s, pid_t pid, uint64_t sample_bytes,
 	s->todo_tail = &s->todo;
 	s->done_tail = &s->done;
 	pthread_mutex_init(&s->lock, NULL);
-	pthread_cond_init(&s->wake, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->wake, &ca);
+	pthread_condattr_destroy(&ca);
 	s->native = calloc(MAX_FRAMES, sizeof(*s->native));
 	if (!s->native)
 		goto oom;
@@ -63,8 +70,8 @@ int mt_samples_start(struct mt_samples *s, pid_t pid, uint64_t sample_bytes,
 		if (!s->mixed || mt_pystack_new(pid, &frames->off, &s->pystack))
 			goto oom;
 	}
-	/* The target's mappings and objects are read as samples come (launch: not exec'd yet). */
-	e = mt_unwinder_new(pid, &s->unwinder);
+	/* Launched: the maps are memtrace's own until the exec, so they are read at the first sample. */
+	e = mt_unwinder_new(pid, launch, &s->unwinder);
 	if (e) {
 		mt_warn("cannot unwind the stacks of process %d (%s); their growth shows as [unknown]",
 			pid, strerror(e < 0 ? -e : e));
@@ -202,6 +209,59 @@ static void add_to_profile(struct mt_samples *s, const struct mt_stack *st)
 		mt_sink_stack(s->sink, &s->profile, first_new, st, s->profile.stacks[i].frames);
 }
 
+static bool before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+static struct timespec mono_in(long ms)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_nsec += ms * 1000000L;
+	t.tv_sec += t.tv_nsec / 1000000000L;
+	t.tv_nsec %= 1000000000L;
+	return t;
+}
+
+/*
+ * With s->lock held: wait for samples; while a just-launched command is
+ * watched, wake every WATCH_MS to read its maps, so that a command that
+ * exits within milliseconds still has its libraries named.
+ */
+static void wait_for_work(struct mt_samples *s)
+{
+	struct timespec now, next;
+
+	while (!s->todo && !s->stopping) {
+		now = mono_in(0);
+		if (s->watching && !before(&now, &s->watch_until))
+			s->watching = false;
+		if (!s->watching) {
+			pthread_cond_wait(&s->wake, &s->lock);
+			continue;
+		}
+		next = mono_in(WATCH_MS);
+		if (pthread_cond_timedwait(&s->wake, &s->lock, &next) == ETIMEDOUT && s->unwinder) {
+			pthread_mutex_unlock(&s->lock);
+			mt_unwinder_refresh(s->unwinder);
+			pthread_mutex_lock(&s->lock);
+		}
+	}
+}
+
+void mt_samples_launched(struct mt_samples *s)
+{
+	if (!s->worker_on)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->watching = true;
+	s->watch_until = mono_in(WATCH_FOR_MS);
+	pthread_cond_signal(&s->wake);
+	pthread_mutex_unlock(&s->lock);
+}
+
 static void *work(void *arg)
 {
 	struct mt_samples *s = arg;
@@ -211,8 +271,7 @@ static void *work(void *arg)
 
 	pthread_mutex_lock(&s->lock);
 	for (;;) {
-		while (!s->todo && !s->stopping)
-			pthread_cond_wait(&s->wake, &s->lock);
+		wait_for_work(s);
 		t = s->todo;
 		if (!t)
 			break; /* stopping, and nothing left */

@@ -42,6 +42,9 @@ struct mt_samples {
 	struct mt_frame *native, *mixed; /* frame buffers for one sample */
 	pthread_t worker;
 	bool worker_on, stopping;
+	/* A command just launched: the worker rereads its maps every few ms until watch_until. */
+	bool watching;
+	struct timespec watch_until;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;             /* samples to unwind, or stopping */
 	struct mt_samples_todo *todo, **todo_tail; /* records copied from the ring, oldest first */
@@ -52,15 +55,18 @@ struct mt_samples {
 };
 
 /*
- * Ready for samples of process pid at sample_bytes (the profile's interval).
+ * Ready for samples of process pid at sample_bytes (the profile's interval);
+ * launch: pid has not exec'd its command yet.
  * frames: the walker, set up for stacks (user/pyframes.h) or not. Without
  * an unwinder (a warning says why) samples still count, as [unknown].
  * 0, or -ENOMEM with the reason in err.
  */
-int mt_samples_start(struct mt_samples *s, pid_t pid, uint64_t sample_bytes,
+int mt_samples_start(struct mt_samples *s, pid_t pid, bool launch, uint64_t sample_bytes,
 		     const struct mt_pyframes *frames, struct mt_sink *sink, char *err, size_t errlen);
 /* Once the tracer runs: Python code objects of samples are read as announced (fd: their ring). */
 void mt_samples_follow(struct mt_samples *s, int py_codes_fd);
+/* The launched command runs now: its maps are read early and often for a while. */
+void mt_samples_launched(struct mt_samples *s);
 /* One sample from the ring (the tracer's stack handler): queued for the worker. */
 void mt_samples_add(struct mt_samples *s, const struct mt_stack_rec *r);
 /*

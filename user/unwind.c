@@ -68,7 +68,8 @@ struct mt_unwinder {
 	size_t nobjs, objs_cap;
 	struct region *regions; /* in address order */
 	size_t nregions;
-	struct timespec maps_read;
+	struct timespec maps_read; /* CLOCK_MONOTONIC, as the samples' ts */
+	bool reread_in_vain;       /* the last reread for an unknown pc found no new object */
 	struct pc_entry *pcs; /* pcs resolved on the current maps; their strings live in strs */
 	size_t npcs, pcs_cap;
 	struct mt_rowindex pc_index;
@@ -392,26 +393,53 @@ static int read_maps(struct mt_unwinder *u, bool *changed)
 	return rebuild_dwfl(u);
 }
 
-static bool may_reread(const struct mt_unwinder *u)
+/* In an executable mapping: a module's, the vdso, JIT code. */
+static bool in_code(const struct mt_unwinder *u, uint64_t pc)
 {
-	struct timespec now;
+	const struct region *reg = find_region(u, pc);
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - u->maps_read.tv_sec) * 1000000000LL + now.tv_nsec -
-		       u->maps_read.tv_nsec >= MAPS_REREAD_NS;
+	return reg && reg->exec;
 }
 
-int mt_unwinder_new(pid_t pid, struct mt_unwinder **out)
+/*
+ * Reread the maps for sample r, which ran somewhere they do not show? At
+ * once if r was taken after they were read (a library may have been mapped
+ * since: the dynamic loader's own, right after the exec) and the last
+ * reread did find something new; else at most every MAPS_REREAD_NS.
+ */
+static bool may_reread(const struct mt_unwinder *u, const struct mt_stack_rec *r)
+{
+	struct timespec now;
+	int64_t read_ns = u->maps_read.tv_sec * 1000000000LL + u->maps_read.tv_nsec;
+
+	/* The sample's own pc is where the thread ran, never garbage: unknown, it is news. */
+	if (r->ts >= (uint64_t)read_ns &&
+	    (!u->reread_in_vain || !in_code(u, r->regs[MT_STACK_REG_IP])))
+		return true;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec * 1000000000LL + now.tv_nsec - read_ns >= MAPS_REREAD_NS;
+}
+
+void mt_unwinder_refresh(struct mt_unwinder *u)
+{
+	bool changed;
+
+	if (!read_maps(u, &changed) && changed)
+		u->reread_in_vain = false;
+}
+
+int mt_unwinder_new(pid_t pid, bool at_first_sample, struct mt_unwinder **out)
 {
 	struct mt_unwinder *u = calloc(1, sizeof(*u));
 	bool changed;
-	int err;
+	int err = 0;
 
 	*out = NULL;
 	if (!u)
 		return -ENOMEM;
 	u->pid = pid;
-	err = read_maps(u, &changed);
+	if (!at_first_sample)
+		err = read_maps(u, &changed);
 	if (err) {
 		mt_unwinder_free(u);
 		return err;
@@ -569,14 +597,6 @@ static void resolve(struct mt_unwinder *u, uint64_t pc, struct mt_frame *f)
 	}
 }
 
-/* In an executable mapping: a module's, the vdso, JIT code. */
-static bool in_code(const struct mt_unwinder *u, uint64_t pc)
-{
-	const struct region *reg = find_region(u, pc);
-
-	return reg && reg->exec;
-}
-
 /* The frame of walk[i], resolved once per pc while the maps stay the same. */
 static void frame_at(struct mt_unwinder *u, size_t i, struct mt_frame *f)
 {
@@ -625,13 +645,20 @@ int mt_unwind(struct mt_unwinder *u, const struct mt_stack_rec *r, struct mt_fra
 	if (mt_grow(&u->walk, &u->walk_cap, max, sizeof(*u->walk)))
 		return -ENOMEM;
 	u->walk_max = max;
+	/* Created before the process exec'd (launch mode): its maps are read now. */
+	if (!u->dwfl)
+		read_maps(u, &changed);
 	complete = walk(u, r);
 	/*
 	 * A pc in no code the maps show: maybe a library loaded since, maybe
 	 * where another mapping was when they were read. Walk again on new maps.
 	 */
-	if (walk_left_code(u) && may_reread(u) && !read_maps(u, &changed) && changed)
-		complete = walk(u, r);
+	if (walk_left_code(u) && may_reread(u, r) && !read_maps(u, &changed)) {
+		/* Garbage return addresses find nothing new: then they wait out the interval. */
+		u->reread_in_vain = !changed;
+		if (changed)
+			complete = walk(u, r);
+	}
 	for (i = 0; i < u->nwalk; i++)
 		frame_at(u, i, &out[i]);
 	*n = u->nwalk;

@@ -18,9 +18,19 @@
 struct mt_stack_rec;
 struct mt_unwinder;
 
-/* An unwinder for process pid (its mappings read now, reread after a dlopen). 0 or -errno. */
-int mt_unwinder_new(pid_t pid, struct mt_unwinder **out);
+/*
+ * An unwinder for process pid: its mappings read now, or at the first
+ * sample (at_first_sample: a launched command that has not exec'd yet, whose
+ * maps are still memtrace's own), reread after a dlopen. 0 or -errno.
+ */
+int mt_unwinder_new(pid_t pid, bool at_first_sample, struct mt_unwinder **out);
 void mt_unwinder_free(struct mt_unwinder *u); /* NULL-safe */
+/*
+ * Reads the maps now, if the process lives: a command just launched maps
+ * its libraries within milliseconds, and may exit before its samples are
+ * unwound.
+ */
+void mt_unwinder_refresh(struct mt_unwinder *u);
 
 /*
  * One sample (regs in DWARF numbering, stack_len bytes copied from

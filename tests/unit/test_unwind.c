@@ -358,7 +358,7 @@ static void test_exited(void)
 		pause();
 		_exit(0);
 	}
-	CHECK(child > 0 && !mt_unwinder_new(child, &u), "an unwinder for a child (the same mappings)");
+	CHECK(child > 0 && !mt_unwinder_new(child, false, &u), "an unwinder for a child (the same mappings)");
 	if (child <= 0)
 		return;
 	kill(child, SIGKILL);
@@ -406,7 +406,7 @@ int main(void)
 	size_t n = 0;
 	bool t;
 
-	CHECK_INT(mt_unwinder_new(getpid(), &u), 0, "mt_unwinder_new");
+	CHECK_INT(mt_unwinder_new(getpid(), false, &u), 0, "mt_unwinder_new");
 	if (!u)
 		return unit_done();
 	test_chain(u);
@@ -421,6 +421,6 @@ int main(void)
 	time_unwind(u);
 	mt_unwinder_free(u);
 	mt_unwinder_free(NULL);
-	CHECK(mt_unwinder_new(0x3fffffff, &u) < 0 && !u, "no such process: an error");
+	CHECK(mt_unwinder_new(0x3fffffff, false, &u) < 0 && !u, "no such process: an error");
 	return unit_done();
 }
