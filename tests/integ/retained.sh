@@ -45,15 +45,14 @@ else
 fi
 
 # --- Python, frame walking: no calls, no Retained ---------------------------
-interp=$(py_interp 3.12.1) || interp=$(py_interp 3.11.7) || interp=
-if [ -n "$interp" ]; then
+if interp=$(py_interp_first 3.12.1 3.11.7); then
 	json=$TMP/frames.ndjson
 	py_launch "$interp" retained.py -o "$json" -f build -- 1 $BIG_MIB $KEEP_MIB
 	assert_eq "frames: summary retained" "$(mtq "$json" "fn('build')['retained']")" None
 	read -r -a row <<<"$(table_row "$MT_ERR" build)"
 	assert_eq "frames: table Retained" "${row[6]}" -
 else
-	echo "note: pyenv's CPython 3.12.1 or 3.11.7 not installed: frame walking not tested"
+	py_interp_missing "frame walking (3.12.1 or 3.11.7)"
 fi
 
 # --- native: the frame is gone at the return probe --------------------------

@@ -36,6 +36,25 @@ py_usdt_missing()
 	echo "note: $PY_USDT with USDT probes is not installed: --exact not tested"
 }
 
+# py_interp_first VERSION...: the first of these pyenv interpreters that is
+# installed; nothing (and status 1) if none is.
+py_interp_first()
+{
+	local v
+	for v in "$@"; do
+		py_interp "$v" && return 0
+	done
+	return 1
+}
+
+# py_interp_missing WHAT: for a test whose part WHAT needs a pyenv CPython,
+# none of which is installed: says so, and fails under CI=true.
+py_interp_missing()
+{
+	[ "${CI:-}" != true ] || fail "a pyenv CPython needed under CI=true ($1)"
+	echo "note: no pyenv CPython for $1 installed: not tested"
+}
+
 # py_frame_interps: every interpreter the frame-walking tests run on, one a
 # line: pyenv's supported versions that are installed, then Debian's 3.11.
 # Says on stderr which are missing. Run it once, outside $(...), with
