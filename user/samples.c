@@ -203,9 +203,12 @@ static void add_to_profile(struct mt_samples *s, const struct mt_stack *st)
 	size_t first_new = s->profile.nframes;
 	int64_t i = mt_profile_add(&s->profile, st);
 
-	if (i < 0)
+	if (i < 0) {
+		/* The worker sets it too. */
+		pthread_mutex_lock(&s->lock);
 		s->oom = true;
-	else
+		pthread_mutex_unlock(&s->lock);
+	} else
 		mt_sink_stack(s->sink, &s->profile, first_new, st, s->profile.stacks[i].frames);
 }
 
@@ -313,27 +316,27 @@ void mt_samples_add(struct mt_samples *s, const struct mt_stack_rec *sr)
 		free(it);
 		return;
 	}
-	t = s->ntodo < QUEUED_MAX ? malloc(size) : NULL;
-	if (!t) {
-		/* Its bytes still count. */
-		struct mt_stack st = { .frames = &unknown_frame, .n = 1, .truncated = true,
-				       .bytes = sr->weight, .tid = sr->tid,
-				       .t = mt_sink_ktime(s->sink, sr->ts) };
-
-		pthread_mutex_lock(&s->lock);
-		s->unwind_failed++;
+	t = malloc(size);
+	if (t) {
+		t->next = NULL;
+		memcpy(&t->rec, sr, offsetof(struct mt_stack_rec, stack) + sr->stack_len);
+	}
+	pthread_mutex_lock(&s->lock);
+	if (t && s->ntodo < QUEUED_MAX) {
+		*s->todo_tail = t;
+		s->todo_tail = &t->next;
+		s->ntodo++;
+		pthread_cond_signal(&s->wake);
 		pthread_mutex_unlock(&s->lock);
-		add_to_profile(s, &st);
 		return;
 	}
-	t->next = NULL;
-	memcpy(&t->rec, sr, offsetof(struct mt_stack_rec, stack) + sr->stack_len);
-	pthread_mutex_lock(&s->lock);
-	*s->todo_tail = t;
-	s->todo_tail = &t->next;
-	s->ntodo++;
-	pthread_cond_signal(&s->wake);
+	/* No room: the sample is not unwound, but its bytes still count. */
+	s->unwind_failed++;
 	pthread_mutex_unlock(&s->lock);
+	free(t);
+	add_to_profile(s, &(struct mt_stack){ .frames = &unknown_frame, .n = 1, .truncated = true,
+					      .bytes = sr->weight, .tid = sr->tid,
+					      .t = mt_sink_ktime(s->sink, sr->ts) });
 }
 
 void mt_samples_collect(struct mt_samples *s, bool wait)
