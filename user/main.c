@@ -508,9 +508,8 @@ static int run_trace(struct run *r)
 		 */
 		if (r->ntargets)
 			mt_report_functions(r->tables, &r->stats);
-		if (r->env.sample_bytes) {
+		if (r->env.sample_bytes)
 			mt_samples_report(r->tables, &r->samples, &snap, mt_report_stacks_top(r->ntargets));
-		}
 		mt_report_lines(r->tables, &r->stats);
 		fflush(r->tables);
 	}
