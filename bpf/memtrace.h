@@ -92,6 +92,19 @@ enum mt_stack_flags {
 	MT_STACK_NO_USER = 4,    /* no user registers (a kernel thread's work on the process's behalf) */
 };
 
+/*
+ * Which program image a process runs: an exec replaces it, and with it every
+ * mapping, so a sample is unwound only with maps read while the same image
+ * ran. Made of three addresses the exec chooses (at random, under ASLR) and
+ * that stay until the next exec: the code's start, the heap's start and the
+ * arguments' place on the stack. BPF reads them from the mm, userspace from
+ * /proc/PID/stat (fields startcode, start_brk, arg_start).
+ */
+static inline __u64 mt_image_id(__u64 start_code, __u64 start_brk, __u64 arg_start)
+{
+	return start_code ^ (start_brk << 21 | start_brk >> 43) ^ (arg_start << 42 | arg_start >> 22);
+}
+
 struct mt_py_stack_frame {
 	__u64 code;  /* code object address in the target */
 	__s32 instr; /* code units from its first instruction; -1 before the first */
@@ -111,7 +124,8 @@ struct mt_stack_rec {
 	__u32 flags;  /* enum mt_stack_flags */
 	__u32 stack_len; /* bytes of stack[] read, from regs[MT_STACK_REG_SP] up */
 	__u32 nr_py;  /* entries of py[] used */
-	__u32 pad;
+	__u32 pid;    /* the thread's process */
+	__u64 image;  /* mt_image_id() of the process's program image when it was taken */
 	__u64 regs[MT_STACK_NR_REGS];
 	struct mt_py_stack_frame py[MT_PY_STACK_MAX];
 	__u8 stack[MT_STACK_BYTES];

@@ -173,7 +173,9 @@ static __always_inline void send_sample(struct task_struct *task, __s64 weight, 
 	r->rss = total;
 	r->flags = 0;
 	r->nr_py = 0;
-	r->pad = 0;
+	r->pid = bpf_get_current_pid_tgid() >> 32;
+	r->image = mt_image_id(BPF_CORE_READ(task, mm, start_code), BPF_CORE_READ(task, mm, start_brk),
+			       BPF_CORE_READ(task, mm, arg_start));
 	if (regs) {
 		copy_user_regs(r, regs);
 		len = copy_user_stack(r, r->regs[MT_STACK_REG_SP]);

@@ -13,6 +13,7 @@
 
 #include "array.h"
 #include "log.h"
+#include "memtrace.h"
 #include "procfs.h"
 
 int mt_read_small_at(int dirfd, const char *name, size_t max, char **buf, size_t *len)
@@ -126,6 +127,49 @@ int mt_proc_comm(pid_t pid, char *buf, size_t len)
 	}
 	memcpy(buf, s, n + 1);
 	free(s);
+	return 0;
+}
+
+int mt_proc_image(pid_t pid, uint64_t *image)
+{
+	/* Fields of /proc/PID/stat, counted from 1 (proc(5)). */
+	enum { STARTCODE = 26, START_BRK = 47, ARG_START = 48 };
+	uint64_t start_code = 0, start_brk = 0, arg_start = 0, v;
+	char *buf, *at, *end;
+	int err = read_proc_file(pid, "stat", &buf, NULL), field = 4;
+
+	if (err)
+		return err;
+	/*
+	 * comm (field 2) is the target's to choose, spaces and ')' included:
+	 * fields resume after the last ')', with the state (3), a letter.
+	 */
+	at = strrchr(buf, ')');
+	if (at && at[1] == ' ' && at[2] && at[2] != ' ')
+		at += 3;
+	else
+		at = NULL;
+	for (; at && field <= ARG_START; field++) {
+		while (*at == ' ')
+			at++;
+		errno = 0;
+		v = strtoull(at, &end, 10);
+		if (end == at || errno) {
+			at = NULL;
+			break;
+		}
+		if (field == STARTCODE)
+			start_code = v;
+		else if (field == START_BRK)
+			start_brk = v;
+		else if (field == ARG_START)
+			arg_start = v;
+		at = end;
+	}
+	free(buf);
+	if (!at)
+		return -EINVAL;
+	*image = mt_image_id(start_code, start_brk, arg_start);
 	return 0;
 }
 

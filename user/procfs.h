@@ -25,6 +25,11 @@ int mt_read_small_at(int dirfd, const char *name, size_t max, char **buf, size_t
 int mt_proc_read_rss(pid_t pid, struct mt_proc_rss *out); /* 0 or -errno */
 /* comm (no newline) into buf; 0 or -errno */
 int mt_proc_comm(pid_t pid, char *buf, size_t len);
+/*
+ * The program image pid runs, as mt_image_id() (bpf/memtrace.h) makes it from
+ * /proc/PID/stat: it changes with each exec. A zombie's has no mm: 0s. 0 or -errno.
+ */
+int mt_proc_image(pid_t pid, uint64_t *image);
 /* NUL-separated cmdline split into a malloc'd argv (NULL-terminated), *argc set. */
 int mt_proc_cmdline(pid_t pid, char ***argv, int *argc);
 void mt_proc_free_argv(char **argv);

@@ -68,6 +68,7 @@ struct mt_unwinder {
 	size_t nobjs, objs_cap;
 	struct region *regions; /* in address order */
 	size_t nregions;
+	uint64_t image;            /* the program image the maps are of (mt_proc_image) */
 	struct timespec maps_read; /* CLOCK_MONOTONIC, as the samples' ts */
 	bool reread_in_vain;       /* the last reread for an unknown pc found no new object */
 	struct pc_entry *pcs; /* pcs resolved on the current maps; their strings live in strs */
@@ -358,16 +359,28 @@ static int rebuild_dwfl(struct mt_unwinder *u)
  * the Dwfl and forgets the resolved pcs. A process that is gone keeps the
  * last maps read: its samples are still named. *changed set when rebuilt.
  */
-static int read_maps(struct mt_unwinder *u, bool *changed)
+/*
+ * Reads /proc/PID/maps into u if they are program image *want's (want NULL:
+ * whichever runs now). Samples of an image are unwound only with its maps:
+ * after an exec the same addresses hold other code, and the queued samples
+ * of the old image would be named after it. -ESTALE: another image runs
+ * (or an exec came between the reads), and u's maps stay as they were.
+ */
+static int read_maps(struct mt_unwinder *u, const uint64_t *want, bool *changed)
 {
 	struct region *regs = NULL;
 	struct mt_map *maps;
+	uint64_t image, after;
 	size_t n, i;
 	int err;
 
 	*changed = false;
 	clock_gettime(CLOCK_MONOTONIC, &u->maps_read);
-	err = mt_proc_maps(u->pid, &maps, &n);
+	err = mt_proc_image(u->pid, &image);
+	if (!err && want && image != *want)
+		return -ESTALE;
+	if (!err)
+		err = mt_proc_maps(u->pid, &maps, &n);
 	/* Gone, or exiting: a process that has run has mappings, until its exit drops them. */
 	if (err || (!n && u->regions)) {
 		if (!err)
@@ -378,10 +391,13 @@ static int read_maps(struct mt_unwinder *u, bool *changed)
 	for (i = 0, err = regs ? 0 : -ENOMEM; !err && i < n; i++)
 		err = fill_region(u, &maps[i], &regs[i]);
 	mt_proc_maps_free(maps, n);
+	if (!err && (mt_proc_image(u->pid, &after) || after != image))
+		err = -ESTALE;
 	if (err) {
 		free_regions(regs, n);
 		return err;
 	}
+	u->image = image;
 	*changed = !u->dwfl || !same_modules(u->regions, u->nregions, regs, n);
 	free_regions(u->regions, u->nregions);
 	u->regions = regs;
@@ -424,7 +440,8 @@ void mt_unwinder_refresh(struct mt_unwinder *u)
 {
 	bool changed;
 
-	if (!read_maps(u, &changed) && changed)
+	/* Before the first sample (a launched command): the image that runs. */
+	if (!read_maps(u, u->dwfl ? &u->image : NULL, &changed) && changed)
 		u->reread_in_vain = false;
 }
 
@@ -439,7 +456,7 @@ int mt_unwinder_new(pid_t pid, bool at_first_sample, struct mt_unwinder **out)
 		return -ENOMEM;
 	u->pid = pid;
 	if (!at_first_sample)
-		err = read_maps(u, &changed);
+		err = read_maps(u, NULL, &changed);
 	if (err) {
 		mt_unwinder_free(u);
 		return err;
@@ -631,6 +648,7 @@ static bool walk_left_code(const struct mt_unwinder *u)
 int mt_unwind(struct mt_unwinder *u, const struct mt_stack_rec *r, struct mt_frame *out, size_t max,
 	      size_t *n, bool *truncated)
 {
+	uint64_t image = r->image;
 	bool complete, changed;
 	size_t i;
 
@@ -645,15 +663,21 @@ int mt_unwind(struct mt_unwinder *u, const struct mt_stack_rec *r, struct mt_fra
 	if (mt_grow(&u->walk, &u->walk_cap, max, sizeof(*u->walk)))
 		return -ENOMEM;
 	u->walk_max = max;
-	/* Created before the process exec'd (launch mode): its maps are read now. */
-	if (!u->dwfl)
-		read_maps(u, &changed);
+	/*
+	 * Created before the process exec'd (launch mode), or the maps are of
+	 * another image: this sample's are read now, if it still runs.
+	 */
+	if (!u->dwfl || u->image != image)
+		read_maps(u, &image, &changed);
+	/* Its image's maps are gone: no frame beats frames named after other code. */
+	if (!u->dwfl || u->image != image)
+		return 0;
 	complete = walk(u, r);
 	/*
 	 * A pc in no code the maps show: maybe a library loaded since, maybe
 	 * where another mapping was when they were read. Walk again on new maps.
 	 */
-	if (walk_left_code(u) && may_reread(u, r) && !read_maps(u, &changed)) {
+	if (walk_left_code(u) && may_reread(u, r) && !read_maps(u, &image, &changed)) {
 		/* Garbage return addresses find nothing new: then they wait out the interval. */
 		u->reread_in_vain = !changed;
 		if (changed)

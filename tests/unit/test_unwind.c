@@ -22,6 +22,7 @@
 
 #include "elfsym.h"
 #include "memtrace.h"
+#include "procfs.h"
 #include "unwind.h"
 #include "unit.h"
 #include "fixture.h"
@@ -67,6 +68,9 @@ static __attribute__((noinline)) void copy_stack(struct mt_stack_rec *r)
 
 	r->type = MT_REC_STACK;
 	r->tid = (uint32_t)getpid();
+	r->pid = (uint32_t)getpid();
+	if (mt_proc_image(getpid(), &r->image))
+		r->image = 0;
 	r->stack_len = got > 0 ? (uint32_t)got : 0;
 }
 
@@ -240,6 +244,8 @@ static void test_garbage(struct mt_unwinder *u)
 	static struct mt_stack_rec r;
 	uint64_t *w = (uint64_t *)r.stack;
 	size_t n = 0, i, k;
+
+	r.image = chain_rec.image;
 	bool truncated = false, bounded = true;
 
 	srand(11);
@@ -309,6 +315,7 @@ static void test_no_symbol(struct mt_unwinder *u)
 	Dl_info info;
 
 	CHECK(dladdr(libc_sym("qsort"), &info) && info.dli_fbase, "libc's load base");
+	r.image = chain_rec.image;
 	r.regs[MT_STACK_REG_IP] = (uintptr_t)info.dli_fbase + 0x10; /* the ELF header */
 	CHECK_INT(mt_unwind(u, &r, f, 2, &n, &truncated), 0, "mt_unwind, pc in libc's header");
 	CHECK_STR(n ? f[0].func : NULL, "[libc.so.6+0x10]", "named after the mapping");
@@ -338,6 +345,7 @@ static void test_dlopen(struct mt_unwinder *u)
 		return;
 	}
 	usleep(60 * 1000); /* past the rereads' rate limit (MAPS_REREAD_NS in user/unwind.c) */
+	r.image = chain_rec.image;
 	r.regs[MT_STACK_REG_IP] = (uintptr_t)fn + 1;
 	CHECK(!mt_unwind(u, &r, f, 2, &n, &truncated) && n == 1, "mt_unwind, pc in a dlopened library");
 	CHECK_STR(f[0].func, "crypt", "named after the reread");
@@ -369,6 +377,7 @@ static void test_exited(void)
 		else
 			waitid(P_PID, (id_t)child, &info, WEXITED | WNOWAIT);
 		/* A pc in no mapping tries a reread. */
+		r.image = chain_rec.image;
 		r.regs[MT_STACK_REG_IP] = 8;
 		usleep(60 * 1000);
 		CHECK(!mt_unwind(u, &r, f, MAX_FRAMES, &n, &truncated), "%s: mt_unwind",
@@ -380,6 +389,66 @@ static void test_exited(void)
 	}
 	if (!u)
 		waitpid(child, NULL, 0);
+	mt_unwinder_free(u);
+}
+
+/*
+ * A target that execs after the unwinder read its maps: its samples from
+ * before the exec are still named from the old image's maps, which the
+ * refresh of a launched command must not replace; a sample of the new image
+ * reads the new maps, and after that the old image's samples have none.
+ */
+static void test_exec(void)
+{
+	struct mt_unwinder *u = NULL;
+	static struct mt_stack_rec r;
+	uint64_t image = chain_rec.image;
+	int go[2], i;
+	size_t n = 0;
+	bool truncated;
+	pid_t child;
+
+	if (pipe(go))
+		return;
+	child = fork();
+	if (child == 0) {
+		char c;
+
+		close(go[1]);
+		if (read(go[0], &c, 1) == 1)
+			execl("/bin/sleep", "sleep", "10", (char *)NULL);
+		_exit(127);
+	}
+	close(go[0]);
+	CHECK(child > 0 && !mt_unwinder_new(child, false, &u), "an unwinder for a child before its exec");
+	if (child <= 0 || !u) {
+		close(go[1]);
+		return;
+	}
+	CHECK(write(go[1], "x", 1) == 1, "the child told to exec");
+	close(go[1]);
+	for (i = 0; i < 500 && image == chain_rec.image; i++) {
+		usleep(2000);
+		if (mt_proc_image(child, &image))
+			break;
+	}
+	/* Mid-exec the image is half made: read it again once sleep runs. */
+	usleep(100 * 1000);
+	if (mt_proc_image(child, &image))
+		image = chain_rec.image;
+	CHECK(image != chain_rec.image, "the child exec'd: its image changed");
+	mt_unwinder_refresh(u);
+	CHECK(!mt_unwind(u, &chain_rec, f, MAX_FRAMES, &n, &truncated) && n >= 5,
+	      "a sample from before the exec: %zu frames after a refresh", n);
+	CHECK_STR(n ? f[0].func : NULL, "unwind_leaf", "named from the old image's maps");
+
+	r = chain_rec;
+	r.image = image;
+	CHECK(!mt_unwind(u, &r, f, MAX_FRAMES, &n, &truncated), "a sample of the new image");
+	CHECK(!mt_unwind(u, &chain_rec, f, MAX_FRAMES, &n, &truncated) && n == 0,
+	      "then the old image's samples: no frames (%zu), not frames of other code", n);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
 	mt_unwinder_free(u);
 }
 
@@ -418,6 +487,7 @@ int main(void)
 	test_symbolize();
 	test_dlopen(u);
 	test_exited();
+	test_exec();
 	time_unwind(u);
 	mt_unwinder_free(u);
 	mt_unwinder_free(NULL);
