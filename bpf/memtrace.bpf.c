@@ -16,29 +16,57 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Set by userspace before load. */
-const volatile __u32 targ_tgid = 0;
+const volatile __u32 targ_tgid = 0; /* the process named first (-p, or the launched command) */
+const volatile __u32 self_tgid = 0; /* memtrace itself, never traced */
+const volatile __u32 follow = 0;    /* enum mt_follow: who else joins (see join_current()) */
+/* --cgroup: the cgroup v2 directory's id, and its depth below the root. */
+const volatile __u64 follow_cgroup_id = 0;
+const volatile __u32 follow_cgroup_level = 0;
+/* Per-process function totals (proc_funcs) are kept when more than one process may be traced. */
+const volatile bool many_procs = false;
+const volatile __u64 page_size = 4096;
 /* Per-call records cost ring-buffer traffic: only sent when a JSON stream is written. */
 const volatile bool emit_calls = false;
 /* Python functions traced by walking the interpreter's frames on each RSS change. */
 const volatile bool py_frames = false;
 
 /*
- * Process RSS per counter, in bytes. Seeded from /proc/PID/status by
- * userspace, then overwritten by the exact "size" of each rss_stat event.
- * Everything here lives in .bss, which userspace maps and reads directly.
+ * The traced processes, by pid (struct mt_proc in bpf/memtrace.h): the ones
+ * userspace names are put here before attach, seeded from /proc/PID/status;
+ * others join by follow (fork, -a, --cgroup), seeded from their mm's
+ * counters. Each rss_stat event then sets a counter to its exact size.
+ * MT_PROC_EXITED is set when the last thread starts exiting
+ * (sched_process_exit fires before the mm is torn down): from then on RSS
+ * stays at its final value, so calls cut short by the exit are not charged
+ * for the teardown. Processes that joined leave the map at their exit, their
+ * figures in the exit record; named ones stay, for userspace's last read.
  */
-__s64 rss[MT_RSS_NR];
-__s64 rss_peak;    /* largest RSS since tracing began */
-__u64 rss_peak_ts; /* when it was reached (bpf_ktime_get_ns) */
-__s64 sample_peak; /* largest RSS since userspace last took a sample (it resets this) */
-__u32 mm_id;       /* the kmem:rss_stat hash of the target's mm, learnt from its own events */
-__u32 mm_known;
+struct mt_procs_map procs SEC(".maps");
+
+/* Events with curr == 0 (reclaim, exit, a fork copying pages) name only the mm: its process. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MT_MAX_PROCS);
+	__type(key, __u32);   /* kmem:rss_stat mm_id */
+	__type(value, __u32); /* pid */
+} mm_procs SEC(".maps");
+
+/* With many_procs: each function's totals per process, beside funcs[] (all processes). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MT_MAX_PROC_FUNCS);
+	__type(key, struct mt_proc_func_key);
+	__type(value, struct mt_func_agg);
+} proc_funcs SEC(".maps");
+
+/* Processes that could not join: procs was full. */
+__u64 procs_lost;
 /*
- * Set when the process's last thread starts exiting (sched_process_exit
- * fires before the mm is torn down): from then on RSS stays at its final
- * value, so calls cut short by the exit are not charged for the teardown.
+ * The first process's largest RSS since userspace last took a sample: it
+ * exchanges this for the current RSS at each sample, which a map value
+ * would not let it do atomically.
  */
-__u32 exited;
+__s64 sample_peak;
 /*
  * Set by userspace when tracing stops: from then on no call starts or ends
  * (the calls still open are reported as open), so the totals it reads and
@@ -116,13 +144,18 @@ static __always_inline struct mt_func_agg *func_agg(__u32 func)
 	return &funcs[func & (MT_NR_FUNCS - 1)];
 }
 
-static __always_inline void account_call(const struct mt_active *a, __s64 rss_exit, __u32 flags)
+/*
+ * The maxima start at INT64_MIN (seed_bss() in user/tracer.c sets funcs[];
+ * agg_init the per-process ones), so the first call's values win even when
+ * negative.
+ */
+static const struct mt_func_agg agg_init = { .growth_max = -0x7fffffffffffffffLL - 1, .peak_max = -0x7fffffffffffffffLL - 1 };
+
+static __always_inline void add_call(struct mt_func_agg *agg, const struct mt_active *a,
+				     __s64 rss_exit, __u32 flags)
 {
-	struct mt_func_agg *agg = func_agg(a->func);
 	__s64 growth = rss_exit - a->rss_entry;
 
-	if (!agg)
-		return;
 	/* Only part of it was seen: its growth is not the call's, so it is counted apart. */
 	if (flags & MT_CALL_PARTIAL) {
 		__sync_fetch_and_add(&agg->partial, 1);
@@ -136,13 +169,37 @@ static __always_inline void account_call(const struct mt_active *a, __s64 rss_ex
 	if (flags)
 		__sync_fetch_and_add(&agg->unwound, 1);
 	/*
-	 * The maxima start at INT64_MIN (seed_bss() in user/tracer.c), so the
-	 * first call's values win even when negative. A plain store for the
-	 * first call raced with a second thread's atomic_max(): the smaller
-	 * value could overwrite the larger.
+	 * A plain store for the first call raced with a second thread's
+	 * atomic_max(): the smaller value could overwrite the larger.
 	 */
 	atomic_max(&agg->growth_max, growth);
 	atomic_max(&agg->peak_max, a->rss_peak - a->rss_entry);
+}
+
+/* The totals of func in process pid (many_procs), or NULL. */
+static __always_inline struct mt_func_agg *proc_func_agg(__u32 pid, __u32 func)
+{
+	struct mt_proc_func_key k = { .pid = pid, .func = func };
+	struct mt_func_agg *agg;
+
+	if (!many_procs)
+		return NULL;
+	agg = map_lookup_or_init(&proc_funcs, &k, &agg_init);
+	if (!agg)
+		lose_table_record();
+	return agg;
+}
+
+static __always_inline void account_call(const struct mt_active *a, __s64 rss_exit, __u32 flags)
+{
+	struct mt_func_agg *agg = func_agg(a->func);
+
+	if (!agg)
+		return;
+	add_call(agg, a, rss_exit, flags);
+	agg = proc_func_agg(a->pid, a->func);
+	if (agg)
+		add_call(agg, a, rss_exit, flags);
 }
 
 static __always_inline void emit_call(const struct mt_active *a, __u64 now, __s64 rss_exit,
@@ -167,6 +224,8 @@ static __always_inline void emit_call(const struct mt_active *a, __u64 now, __s6
 	r->rss_exit = rss_exit;
 	r->rss_peak = a->rss_peak > rss_exit ? a->rss_peak : rss_exit;
 	r->thread_growth = a->thread_growth;
+	r->pid = a->pid;
+	r->pad = 0;
 	bpf_ringbuf_submit(r, wakeup_flags(sizeof(*r) + 8));
 }
 
@@ -183,7 +242,7 @@ static __always_inline void emit_call(const struct mt_active *a, __u64 now, __s6
  */
 struct retained_pending {
 	__u32 func;
-	__u32 pad;
+	__u32 pid;
 	__s64 rss_exit;
 };
 
@@ -196,7 +255,7 @@ struct {
 
 static __always_inline void retained_pend(const struct mt_active *a, __s64 rss_exit)
 {
-	struct retained_pending p = { .func = a->func, .rss_exit = rss_exit };
+	struct retained_pending p = { .func = a->func, .pid = a->pid, .rss_exit = rss_exit };
 
 	/* No room: its growth stands for it, and the tables say they are incomplete. */
 	if (bpf_map_update_elem(&retained_pending, &a->tid, &p, BPF_ANY))
@@ -212,6 +271,9 @@ __always_inline __hidden int retained_settle(__u32 tid, __s64 rss_now)
 		return 0;
 	/* Only the thread itself adds, settles or forgets its entry: no race. */
 	agg = func_agg(p->func);
+	if (agg)
+		__sync_fetch_and_add(&agg->retained, rss_now - p->rss_exit);
+	agg = proc_func_agg(p->pid, p->func);
 	if (agg)
 		__sync_fetch_and_add(&agg->retained, rss_now - p->rss_exit);
 	bpf_map_delete_elem(&retained_pending, &tid);
@@ -274,8 +336,8 @@ static __always_inline void count_untimed(__u32 func)
  * the outermost call's return from nested ones. NULL when every slot is
  * busy: the call is counted as untimed for its function, never guessed.
  */
-__always_inline __hidden struct mt_active *start_call(__u32 tid, __u32 func, __u32 code,
-						      __u64 entry_sp)
+__always_inline __hidden struct mt_active *start_call(struct mt_proc *p, __u32 tid, __u32 func,
+						      __u32 code, __u64 entry_sp)
 {
 	struct open_key k = { .tid = tid, .kind = OPEN_BY_FUNC, .id = func };
 	struct mt_active *a;
@@ -289,8 +351,9 @@ __always_inline __hidden struct mt_active *start_call(__u32 tid, __u32 func, __u
 	a->func = func;
 	a->code = code;
 	a->entry_sp = entry_sp;
+	a->pid = bpf_get_current_pid_tgid() >> 32;
 	a->ts_entry = bpf_ktime_get_ns();
-	a->rss_entry = rss_total();
+	a->rss_entry = proc_rss(p);
 	a->rss_peak = a->rss_entry;
 	a->thread_growth = 0;
 	a->line = 0;
@@ -322,7 +385,8 @@ unindexed:
 }
 
 struct rss_walk {
-	__u32 tid;   /* the thread that caused the change, 0 if not the target's own */
+	__u32 pid;   /* the process whose RSS changed */
+	__u32 tid;   /* the thread that caused the change, 0 if not the process's own */
 	__u64 sp;    /* its user stack pointer, 0 if unknown */
 	__s64 delta, total;
 };
@@ -371,7 +435,7 @@ static int rss_walk_slot(__u32 i, struct rss_walk *w)
 	if (i >= MT_MAX_ACTIVE)
 		return 1;
 	a = &active[i];
-	if (!a->tid)
+	if (!a->tid || a->pid != w->pid)
 		return 0;
 	if (w->tid && a->tid == w->tid && a->code == MT_NO_CODE && !stopped && left_call(a, w->sp)) {
 		close_call(a, MT_CALL_UNWOUND, w->total - w->delta);
@@ -392,6 +456,115 @@ static __always_inline __u64 user_sp(void)
 	return regs ? BPF_CORE_READ(regs, sp) : 0;
 }
 
+/* The counters of mm now, as kmem:rss_stat reports them (the per-CPU counters' shared part). */
+static __always_inline void seed_from_mm(struct mt_proc *p, struct mm_struct *mm)
+{
+	__s64 v;
+
+	if (!mm)
+		return;
+#define SEED(member, idx)                                                  \
+	v = BPF_CORE_READ(mm, rss_stat[idx].count);                         \
+	p->rss[member] = v > 0 ? v * (__s64)page_size : 0;
+	SEED(MT_RSS_FILE, 0)
+	SEED(MT_RSS_ANON, 1)
+	SEED(MT_RSS_SWAP, 2)
+	SEED(MT_RSS_SHMEM, 3)
+#undef SEED
+	p->peak = p->sample_peak = proc_rss(p);
+	p->peak_ts = bpf_ktime_get_ns();
+}
+
+/* Tells userspace a process joined (or exec'd); losing it loses its name, not its figures. */
+static __always_inline void send_proc(struct task_struct *task, __u32 pid, __u32 ppid, __u32 event,
+				      __s64 rss)
+{
+	struct mt_proc_rec *r = reserve_table_record(sizeof(*r));
+
+	if (!r)
+		return;
+	r->type = MT_REC_PROC;
+	r->pid = pid;
+	r->ppid = ppid;
+	r->event = event;
+	r->ts = bpf_ktime_get_ns();
+	r->rss = rss;
+	BPF_CORE_READ_STR_INTO(&r->comm, task, comm);
+	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
+}
+
+/* Adds process pid (task its leader or any thread), seeded from its mm; NULL if procs is full. */
+static __always_inline struct mt_proc *join(struct task_struct *task, __u32 pid, __u32 event)
+{
+	struct mt_proc init = {};
+	struct mt_proc *p;
+
+	seed_from_mm(&init, BPF_CORE_READ(task, mm));
+	if (bpf_map_update_elem(&procs, &pid, &init, BPF_NOEXIST)) {
+		p = bpf_map_lookup_elem(&procs, &pid);
+		if (!p)
+			__sync_fetch_and_add(&procs_lost, 1);
+		/* Another CPU added it first: it also told userspace. */
+		return p;
+	}
+	send_proc(task, pid, BPF_CORE_READ(task, real_parent, tgid), event, proc_rss(&init));
+	return bpf_map_lookup_elem(&procs, &pid);
+}
+
+/* -a and --cgroup: does the current process join at its first RSS change? */
+static __always_inline bool joins_by_itself(__u32 pid)
+{
+	if (pid == self_tgid)
+		return false;
+	if (follow & MT_FOLLOW_ALL)
+		return true;
+	return (follow & MT_FOLLOW_CGROUP) &&
+	       bpf_get_current_ancestor_cgroup_id(follow_cgroup_level) == follow_cgroup_id;
+}
+
+/*
+ * The process an rss_stat event is about, or NULL if untraced: the
+ * current one for its own events (joining with -a or --cgroup), else
+ * whichever traced process has that mm.
+ */
+static __always_inline struct mt_proc *event_proc(__u32 curr, __u32 id, __u32 *pid)
+{
+	struct mt_proc *p;
+	__u32 *owner;
+
+	if (curr) {
+		p = bpf_map_lookup_elem(&procs, pid);
+		if (!p && joins_by_itself(*pid))
+			p = join(bpf_get_current_task_btf(), *pid, MT_PROC_SEEN);
+		if (!p)
+			return NULL;
+		/*
+		 * exec gives the process a new mm, which starts empty: follow it,
+		 * and forget the counters of the old one (each event carries the
+		 * absolute size, so the next event per counter sets it exactly).
+		 */
+		if (!(p->flags & MT_PROC_MM_KNOWN) || id != p->mm_id) {
+			if (p->flags & MT_PROC_MM_KNOWN) {
+				bpf_map_delete_elem(&mm_procs, &p->mm_id);
+				p->rss[MT_RSS_FILE] = 0;
+				p->rss[MT_RSS_ANON] = 0;
+				p->rss[MT_RSS_SHMEM] = 0;
+			}
+			bpf_map_update_elem(&mm_procs, &id, pid, BPF_ANY);
+			p->mm_id = id;
+			p->flags |= MT_PROC_MM_KNOWN;
+		}
+		return p;
+	}
+	/* Events with curr == 0 (exit, reclaim, a fork copying pages) match by mm only. */
+	owner = bpf_map_lookup_elem(&mm_procs, &id);
+	if (!owner)
+		return NULL;
+	*pid = *owner;
+	p = bpf_map_lookup_elem(&procs, pid);
+	return p && (p->flags & MT_PROC_MM_KNOWN) && p->mm_id == id ? p : NULL;
+}
+
 SEC("tracepoint/kmem/rss_stat")
 int handle_rss_stat(struct trace_event_raw_rss_stat *ctx)
 {
@@ -401,46 +574,33 @@ int handle_rss_stat(struct trace_event_raw_rss_stat *ctx)
 	int member = ctx->member;
 	__s64 size = ctx->size;
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid;
-	bool own = curr && (pid_tgid >> 32) == targ_tgid;
+	__u32 tid = (__u32)pid_tgid, pid = pid_tgid >> 32;
+	struct mt_proc *p = event_proc(curr, id, &pid);
+	bool own = p && curr;
 	__s64 old, delta, total;
 	__u32 hw;
 
-	if (own) {
-		/*
-		 * exec gives the process a new mm, which starts empty: follow it,
-		 * and forget the counters of the old one (each event carries the
-		 * absolute size, so the next event per counter sets it exactly).
-		 */
-		if (mm_known && id != mm_id) {
-			rss[MT_RSS_FILE] = 0;
-			rss[MT_RSS_ANON] = 0;
-			rss[MT_RSS_SHMEM] = 0;
-		}
-		mm_id = id;
-		mm_known = 1;
-	} else if (!mm_known || id != mm_id) {
-		/* Events with curr == 0 (exit, reclaim, another process) match by mm only. */
-		return 0;
-	}
-	if (member < 0 || member >= MT_RSS_NR || exited)
+	if (!p || member < 0 || member >= MT_RSS_NR || (p->flags & MT_PROC_EXITED))
 		return 0;
 
 	/* Exchange, so deltas from racing CPUs still add up to the final size. */
-	old = __sync_lock_test_and_set(&rss[member], size);
+	old = __sync_lock_test_and_set(&p->rss[member & (MT_RSS_NR - 1)], size);
 	if (member == MT_RSS_SWAP)
 		return 0;
 	__sync_fetch_and_add(&nr_rss_events, 1);
+	__sync_fetch_and_add(&p->rss_events, 1);
 	delta = size - old;
-	total = rss_total();
-	if (total > rss_peak) {
-		atomic_max(&rss_peak, total);
-		rss_peak_ts = bpf_ktime_get_ns();
+	total = proc_rss(p);
+	if (total > p->peak) {
+		atomic_max(&p->peak, total);
+		p->peak_ts = bpf_ktime_get_ns();
 	}
-	atomic_max(&sample_peak, total);
+	atomic_max(&p->sample_peak, total);
+	if (pid == targ_tgid)
+		atomic_max(&sample_peak, total);
 
 	/* bpf_loop: the verifier checks the body once, not once per slot. */
-	struct rss_walk w = { .tid = own ? tid : 0, .delta = delta, .total = total };
+	struct rss_walk w = { .pid = pid, .tid = own ? tid : 0, .delta = delta, .total = total };
 
 	hw = active_hiwater;
 	if (hw) {
@@ -448,10 +608,10 @@ int handle_rss_stat(struct trace_event_raw_rss_stat *ctx)
 			w.sp = user_sp();
 		bpf_loop(hw < MT_MAX_ACTIVE ? hw : MT_MAX_ACTIVE, rss_walk_slot, &w, 0);
 	}
-	if (py_frames && own && delta)
+	if (py_frames && own && delta && (p->flags & MT_PROC_PYTHON))
 		py_frames_account(delta, total);
 	if (own && delta > 0)
-		stacks_account(delta, total);
+		stacks_account(delta, total, p->flags & MT_PROC_PYTHON);
 	return 0;
 }
 
@@ -462,9 +622,10 @@ int BPF_KPROBE(func_entry)
 	__u32 tid = (__u32)pid_tgid;
 	__u32 func = (__u32)bpf_get_attach_cookie(ctx);
 	__u64 sp = PT_REGS_SP(ctx);
+	struct mt_proc *p = traced_call(pid_tgid);
 	struct mt_active *a;
 
-	if (!traced_call(pid_tgid))
+	if (!p)
 		return 0;
 
 	a = open_call(tid, func);
@@ -473,10 +634,10 @@ int BPF_KPROBE(func_entry)
 		if (sp < a->entry_sp)
 			return 0;
 		/* The open call's frame is gone without a return (longjmp): close it here. */
-		close_call(a, MT_CALL_UNWOUND, rss_total());
+		close_call(a, MT_CALL_UNWOUND, proc_rss(p));
 	}
 
-	start_call(tid, func, MT_NO_CODE, sp);
+	start_call(p, tid, func, MT_NO_CODE, sp);
 	return 0;
 }
 
@@ -487,13 +648,14 @@ int BPF_KRETPROBE(func_return)
 	__u32 func = (__u32)bpf_get_attach_cookie(ctx);
 	/* After the return: one word above the entry stack pointer for the outermost call. */
 	__u64 sp = PT_REGS_SP(ctx);
+	struct mt_proc *p = traced_call(pid_tgid);
 	struct mt_active *a;
 
-	if (!traced_call(pid_tgid))
+	if (!p)
 		return 0;
 	a = open_call((__u32)pid_tgid, func);
 	if (a && sp > a->entry_sp)
-		close_call(a, 0, rss_total());
+		close_call(a, 0, proc_rss(p));
 	return 0;
 }
 
@@ -512,45 +674,95 @@ static int close_thread_slot(__u32 i, struct thread_end *te)
 }
 
 /*
+ * A traced process's child (not a thread) joins with follow: fork copies the
+ * parent's mm, whose copied pages the child's counters already hold.
+ */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ppid = BPF_CORE_READ(parent, tgid), pid = BPF_CORE_READ(child, pid);
+	struct mt_proc *pp, *p;
+
+	if (!follow || stopped || pid != BPF_CORE_READ(child, tgid))
+		return 0;
+	pp = bpf_map_lookup_elem(&procs, &ppid);
+	if (!pp)
+		return 0;
+	p = join(child, pid, MT_PROC_FORK);
+	/* Same program, same interpreter: frame walking works in the child as in the parent. */
+	if (p)
+		p->flags |= pp->flags & MT_PROC_PYTHON;
+	return 0;
+}
+
+/*
+ * A traced process runs a new program: userspace resolves -f in it again.
+ * The launched command's first exec is the one memtrace waits for; any
+ * other leaves the interpreter frame walking knows.
+ */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 pid = BPF_CORE_READ(task, tgid);
+	struct mt_proc *p = bpf_map_lookup_elem(&procs, &pid);
+
+	if (!p || stopped)
+		return 0;
+	if (p->flags & MT_PROC_LAUNCHING)
+		p->flags &= ~MT_PROC_LAUNCHING;
+	else
+		p->flags &= ~MT_PROC_PYTHON;
+	send_proc(task, pid, BPF_CORE_READ(task, real_parent, tgid), MT_PROC_EXEC, proc_rss(p));
+	return 0;
+}
+
+/*
  * Every thread's exit: close the calls it leaves open (pthread_exit inside
  * a traced function), so their slots serve later calls. The last thread's
  * exit ends the process: its calls stay open and are reported as open,
- * and the group's exit status goes to userspace.
+ * and the group's exit status and last figures go to userspace.
  */
 SEC("tp_btf/sched_process_exit")
-int BPF_PROG(handle_exit, struct task_struct *p)
+int BPF_PROG(handle_exit, struct task_struct *task)
 {
+	__u32 pid = BPF_CORE_READ(task, tgid), tid;
+	struct mt_proc *p = bpf_map_lookup_elem(&procs, &pid);
 	struct mt_exit_rec *r;
-	__u32 hw, tid;
+	__u32 hw;
 
-	if (BPF_CORE_READ(p, tgid) != targ_tgid)
+	if (!p)
 		return 0;
 	/* glibc reuses thread control blocks, and the walker caches threads by them. */
 	if (py_frames)
 		py_frames_forget_thread();
 	/* Its last call keeps its growth as retained; a later thread may reuse the tid. */
-	tid = BPF_CORE_READ(p, pid);
+	tid = BPF_CORE_READ(task, pid);
 	bpf_map_delete_elem(&retained_pending, &tid);
-	if (BPF_CORE_READ(p, signal, live.counter) != 0) {
+	if (BPF_CORE_READ(task, signal, live.counter) != 0) {
 		if (stopped)
 			return 0;
-		struct thread_end te = { .tid = tid, .rss = rss_total() };
+		struct thread_end te = { .tid = tid, .rss = proc_rss(p) };
 
 		hw = active_hiwater;
 		bpf_loop(hw < MT_MAX_ACTIVE ? hw : MT_MAX_ACTIVE, close_thread_slot, &te, 0);
 		return 0;
 	}
-	exited = 1;
-	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
-	if (!r) {
-		lose_table_record();
+	p->flags |= MT_PROC_EXITED;
+	r = reserve_table_record(sizeof(*r));
+	if (!r)
 		return 0;
-	}
 	r->type = MT_REC_EXIT;
-	r->pid = targ_tgid;
-	r->status = BPF_CORE_READ(p, exit_code);
+	r->pid = pid;
+	r->status = BPF_CORE_READ(task, exit_code);
 	r->pad = 0;
 	r->ts = bpf_ktime_get_ns();
+	r->rss = proc_rss(p);
+	r->peak = p->peak;
 	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
+	/* Its figures are in the record: a process that joined makes room (-a on a busy host). */
+	if (!(p->flags & MT_PROC_NAMED)) {
+		bpf_map_delete_elem(&mm_procs, &p->mm_id);
+		bpf_map_delete_elem(&procs, &pid);
+	}
 	return 0;
 }

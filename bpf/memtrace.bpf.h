@@ -16,11 +16,8 @@
 /* memtrace.bpf.c: set by userspace before load. */
 extern const volatile __u32 targ_tgid;
 extern const volatile bool py_frames;
-/* memtrace.bpf.c: process RSS per counter, and the tracing-stopped flag (userspace sets it). */
-extern __s64 rss[MT_RSS_NR];
+/* memtrace.bpf.c: the tracing-stopped flag (userspace sets it). */
 extern __u32 stopped;
-/* memtrace.bpf.c: the largest RSS since tracing began. */
-extern __s64 rss_peak;
 /* memtrace.bpf.c: records dropped, and of those the ones the tables need. */
 extern __u64 lost, lost_tables;
 
@@ -56,10 +53,25 @@ static __always_inline __u64 wakeup_flags(__u64 size)
 	return wake_on_mark(bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA), size);
 }
 
-/* A call probe of the traced process, while tracing has not stopped. */
-static __always_inline bool traced_call(__u64 pid_tgid)
+/*
+ * memtrace.bpf.c: the traced processes by pid (struct mt_proc). A named
+ * type, so that the definition and this declaration are checked against
+ * each other.
+ */
+struct mt_procs_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MT_MAX_PROCS);
+	__type(key, __u32);
+	__type(value, struct mt_proc);
+};
+extern struct mt_procs_map procs SEC(".maps");
+
+/* A call probe's process if it is traced and tracing has not stopped, else NULL. */
+static __always_inline struct mt_proc *traced_call(__u64 pid_tgid)
 {
-	return (pid_tgid >> 32) == targ_tgid && !stopped;
+	__u32 pid = pid_tgid >> 32;
+
+	return stopped ? NULL : bpf_map_lookup_elem(&procs, &pid);
 }
 
 /* Something the tables need was dropped, not only a per-call record. */
@@ -79,9 +91,10 @@ static __always_inline void *reserve_table_record(__u64 size)
 	return r;
 }
 
-static __always_inline __s64 rss_total(void)
+/* A process's RSS: what its counters add up to, swap aside. */
+static __always_inline __s64 proc_rss(const struct mt_proc *p)
 {
-	return rss[MT_RSS_FILE] + rss[MT_RSS_ANON] + rss[MT_RSS_SHMEM];
+	return p->rss[MT_RSS_FILE] + p->rss[MT_RSS_ANON] + p->rss[MT_RSS_SHMEM];
 }
 
 /* Racing updates only ever raise the value: retry a few times, then give up (a lost race is a tie). */
@@ -124,7 +137,8 @@ enum open_key_kind {
 };
 
 __hidden struct mt_active *open_lookup(__u32 tid, __u32 kind, __s64 id);
-__hidden struct mt_active *start_call(__u32 tid, __u32 func, __u32 code, __u64 entry_sp);
+__hidden struct mt_active *start_call(struct mt_proc *p, __u32 tid, __u32 func, __u32 code,
+				     __u64 entry_sp);
 __hidden int close_call(struct mt_active *a, __u32 flags, __s64 rss_exit);
 
 /* The open outermost call of this function in this thread, or NULL. */
@@ -150,6 +164,6 @@ struct mt_stack_rec;
 __hidden int py_frames_stack(struct mt_stack_rec *r);
 
 /* stacks.bpf.c: on each RSS growth the thread caused; takes a stack when its sample is due. */
-__hidden int stacks_account(__s64 delta, __s64 total);
+__hidden int stacks_account(__s64 delta, __s64 total, bool python);
 
 #endif /* MT_MEMTRACE_BPF_H */

@@ -50,6 +50,19 @@
  */
 #define MT_STACK_SPAN (8ULL << 20)
 
+/*
+ * Processes traced at once (the procs map in bpf/memtrace.bpf.c): those
+ * that join beyond it (-a on a busy host) are counted, not traced. And the
+ * (process, function) totals kept when several processes are traced.
+ */
+#define MT_MAX_PROCS 32768
+#define MT_MAX_PROC_FUNCS 65536
+
+struct mt_proc_func_key {
+	__u32 pid;
+	__u32 func; /* as funcs[]: the target index, or MT_MAX_FUNCS + code */
+};
+
 /* Process memory counters, numbered like the kernel's MM_* (kmem:rss_stat "member"). */
 enum mt_rss_member {
 	MT_RSS_FILE = 0,
@@ -66,6 +79,7 @@ enum mt_rec_type {
 	MT_REC_PYFRAME = 4, /* frame walking met a traced code object for the first time */
 	MT_REC_STRETCH = 5, /* frame walking: a stretch of a thread's RSS changes inside a function */
 	MT_REC_STACK = 6, /* a sampled stack, weighted by the RSS growth it stands for */
+	MT_REC_PROC = 7,  /* a process joined the trace (fork, -a, --cgroup) or exec'd */
 };
 
 /*
@@ -126,6 +140,7 @@ struct mt_stack_rec {
 	__u32 nr_py;  /* entries of py[] used */
 	__u32 pid;    /* the thread's process */
 	__u64 image;  /* mt_image_id() of the process's program image when it was taken */
+	char comm[16]; /* the thread's name then (the process's, for its main thread) */
 	__u64 regs[MT_STACK_NR_REGS];
 	struct mt_py_stack_frame py[MT_PY_STACK_MAX];
 	__u8 stack[MT_STACK_BYTES];
@@ -233,6 +248,8 @@ struct mt_call_rec {
 	__s64 rss_exit;
 	__s64 rss_peak; /* largest process RSS inside the call */
 	__s64 thread_growth; /* sum of RSS changes caused by this thread in the call */
+	__u32 pid; /* the thread's process */
+	__u32 pad;
 };
 
 struct mt_exit_rec {
@@ -241,6 +258,60 @@ struct mt_exit_rec {
 	__s32 status; /* wait status, as from waitpid() */
 	__u32 pad;
 	__u64 ts;
+	__s64 rss;  /* its RSS as its last thread began to exit */
+	__s64 peak; /* its largest RSS while traced */
+};
+
+/*
+ * Which processes are traced besides the ones userspace names (follow in
+ * bpf/memtrace.bpf.c): a traced process's new children, every process, or
+ * those in one cgroup v2 subtree.
+ */
+enum mt_follow {
+	MT_FOLLOW_CHILDREN = 1,
+	MT_FOLLOW_ALL = 2,
+	MT_FOLLOW_CGROUP = 4,
+};
+
+/* How a process joined, or what it did (struct mt_proc_rec). */
+enum mt_proc_event {
+	MT_PROC_FORK = 1, /* a traced process's child */
+	MT_PROC_SEEN = 2, /* -a or --cgroup: its first RSS change */
+	MT_PROC_EXEC = 3, /* it runs a new program */
+};
+
+struct mt_proc_rec {
+	__u32 type; /* MT_REC_PROC */
+	__u32 pid;
+	__u32 ppid;  /* the parent at that moment */
+	__u32 event; /* enum mt_proc_event */
+	__u64 ts;
+	__s64 rss;   /* RSS then: where its growth is counted from */
+	char comm[16];
+};
+
+/* enum mt_proc_flags: struct mt_proc's state. */
+enum mt_proc_flags {
+	MT_PROC_MM_KNOWN = 1, /* mm_id was learnt from its own event */
+	MT_PROC_EXITED = 2,   /* its last thread began to exit: RSS stays at the value then */
+	MT_PROC_NAMED = 4,    /* named by userspace: it stays in procs after its exit */
+	MT_PROC_LAUNCHING = 8, /* the launched command before its exec */
+	MT_PROC_PYTHON = 16,  /* runs the interpreter frame walking was set up for */
+};
+
+/*
+ * One traced process's memory, kept by the kernel side (the procs map in
+ * bpf/memtrace.bpf.c), by its pid: RSS per counter, seeded when it joins
+ * and then set from the exact size each kmem:rss_stat event carries.
+ */
+struct mt_proc {
+	__s64 rss[MT_RSS_NR];
+	__s64 peak;        /* largest RSS since it joined */
+	__u64 peak_ts;     /* when (bpf_ktime_get_ns) */
+	__s64 sample_peak; /* largest RSS since userspace last took a sample (it resets this) */
+	__u64 rss_events;
+	__u32 mm_id;       /* the kmem:rss_stat hash of its mm */
+	__u32 flags;       /* enum mt_proc_flags */
 };
 
 /*
@@ -266,7 +337,7 @@ struct mt_active {
 	 */
 	__u64 ret_word;
 	__u32 flags; /* MT_CALL_PARTIAL for a call that began before tracing, else 0 */
-	__u32 pad;
+	__u32 pid;   /* the thread's process */
 };
 
 /*

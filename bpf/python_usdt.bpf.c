@@ -256,12 +256,13 @@ int BPF_USDT(py_entry, void *file, void *name, int lineno)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid, code, func;
 	__s32 depth = 1;
+	struct mt_proc *p = traced_call(pid_tgid);
 	struct py_thread *pt;
 	struct mt_active *a;
 
-	if (!traced_call(pid_tgid))
+	if (!p)
 		return 0;
-	retained_settle(tid, rss_total());
+	retained_settle(tid, proc_rss(p));
 	pt = py_thread_of(tid);
 	if (pt)
 		depth = ++pt->depth;
@@ -276,10 +277,10 @@ int BPF_USDT(py_entry, void *file, void *name, int lineno)
 		if ((__s64)a->entry_sp < depth)
 			return 0;
 		/* Its return was never seen (the thread unwound past it): close it now. */
-		close_call(a, MT_CALL_UNWOUND, rss_total());
+		close_call(a, MT_CALL_UNWOUND, proc_rss(p));
 	}
 
-	a = start_call(tid, func, code, depth);
+	a = start_call(p, tid, func, code, depth);
 	/* memory_profiler lists the "def" line once per call, with the RSS at entry. */
 	if (a)
 		py_line_start(a, lineno, a->rss_entry);
@@ -291,7 +292,7 @@ int BPF_USDT(py_entry, void *file, void *name, int lineno)
  * starts when tracing began, and its peak so far is the process's peak
  * since then. What the thread itself caused is known only from now on.
  */
-static __always_inline void py_partial_from_start(struct mt_active *a)
+static __always_inline void py_partial_from_start(struct mt_proc *p, struct mt_active *a)
 {
 	/* Each 0 until userspace sets it (a live process's RSS is never 0): whatever the order seen. */
 	__u64 ts = *(volatile __u64 *)&trace_start_ts;
@@ -301,7 +302,7 @@ static __always_inline void py_partial_from_start(struct mt_active *a)
 		return;
 	a->ts_entry = ts;
 	a->rss_entry = rss_then;
-	atomic_max(&a->rss_peak, rss_peak);
+	atomic_max(&a->rss_peak, p->peak);
 	atomic_max(&a->rss_peak, a->rss_entry);
 }
 
@@ -313,8 +314,9 @@ static __always_inline void py_partial_from_start(struct mt_active *a)
  * once per frame, so that a long-running caller (the module, main())
  * costs one lookup, not one per line.
  */
-static __always_inline struct mt_active *py_early_call(__u32 tid, struct py_thread *pt,
-						       void *file, void *name, int lineno)
+static __always_inline struct mt_active *py_early_call(struct mt_proc *p, __u32 tid,
+						       struct py_thread *pt, void *file, void *name,
+						       int lineno)
 {
 	struct mt_active *a;
 	__u32 code;
@@ -325,32 +327,35 @@ static __always_inline struct mt_active *py_early_call(__u32 tid, struct py_thre
 	code = py_code_of(file, name, lineno);
 	if (code >= MT_MAX_CODES || open_call(tid, MT_MAX_FUNCS + code))
 		return NULL;
-	a = start_call(tid, MT_MAX_FUNCS + code, code, pt->depth);
+	a = start_call(p, tid, MT_MAX_FUNCS + code, code, pt->depth);
 	if (a) {
 		a->flags = MT_CALL_PARTIAL;
-		py_partial_from_start(a);
+		py_partial_from_start(p, a);
 	}
 	return a;
 }
 
 /* The open traced call running at the thread's depth, opening a partial one if it began before tracing. */
-static __always_inline struct mt_active *py_running_call(__u64 pid_tgid, struct py_thread **ptp,
-							 void *file, void *name, int lineno)
+static __always_inline struct mt_active *py_running_call(__u64 pid_tgid, struct mt_proc **pp,
+							 struct py_thread **ptp, void *file,
+							 void *name, int lineno)
 {
 	__u32 tid = (__u32)pid_tgid;
+	struct mt_proc *p;
 	struct py_thread *pt;
 	struct mt_active *a;
 
 	*ptp = pt = NULL;
-	if (!traced_call(pid_tgid))
+	*pp = p = traced_call(pid_tgid);
+	if (!p)
 		return NULL;
 	/* Any event of the thread comes after the frame of its last return is cleared. */
-	retained_settle(tid, rss_total());
+	retained_settle(tid, proc_rss(p));
 	*ptp = pt = py_thread_of(tid);
 	if (!pt)
 		return NULL;
 	a = py_frame_call(tid, pt->depth);
-	return a ? a : py_early_call(tid, pt, file, name, lineno);
+	return a ? a : py_early_call(p, tid, pt, file, name, lineno);
 }
 
 SEC("usdt")
@@ -358,13 +363,14 @@ int BPF_USDT(py_line, void *file, void *name, int lineno)
 {
 	struct py_thread *pt;
 	struct mt_active *a;
+	struct mt_proc *p;
 	__s64 rss;
 
 	/* Only lines of the traced frame itself; callees' memory lands on the calling line. */
-	a = py_running_call(bpf_get_current_pid_tgid(), &pt, file, name, lineno);
+	a = py_running_call(bpf_get_current_pid_tgid(), &p, &pt, file, name, lineno);
 	if (!a)
 		return 0;
-	rss = rss_total();
+	rss = proc_rss(p);
 	py_line_end(a, rss);
 	py_line_start(a, lineno, rss);
 	return 0;
@@ -375,8 +381,9 @@ int BPF_USDT(py_return, void *file, void *name, int lineno)
 {
 	struct py_thread *pt;
 	struct mt_active *a;
+	struct mt_proc *p;
 
-	a = py_running_call(bpf_get_current_pid_tgid(), &pt, file, name, lineno);
+	a = py_running_call(bpf_get_current_pid_tgid(), &p, &pt, file, name, lineno);
 	if (!pt)
 		return 0;
 	/* Below the lowest depth so far: the frame there began before tracing too, unchecked. */
@@ -385,6 +392,6 @@ int BPF_USDT(py_return, void *file, void *name, int lineno)
 		pt->low_checked = 0;
 	}
 	if (a)
-		close_call(a, 0, rss_total());
+		close_call(a, 0, proc_rss(p));
 	return 0;
 }

@@ -143,7 +143,7 @@ static __always_inline void restore_return_addrs(struct task_struct *task, struc
  */
 static __always_inline bool before_exec(struct task_struct *task)
 {
-	return stacks_launch &&
+	return stacks_launch && BPF_CORE_READ(task, tgid) == targ_tgid &&
 	       BPF_CORE_READ(task, self_exec_id) == BPF_CORE_READ(task, real_parent, self_exec_id);
 }
 
@@ -157,7 +157,8 @@ static __always_inline bool user_regs_valid(struct task_struct *task)
 }
 
 /* Builds the sample in the per-CPU scratch and sends its used part. */
-static __always_inline void send_sample(struct task_struct *task, __s64 weight, __s64 total)
+static __always_inline void send_sample(struct task_struct *task, __s64 weight, __s64 total,
+					 bool python)
 {
 	struct pt_regs *regs = user_regs_valid(task) ? (struct pt_regs *)bpf_task_pt_regs(task) : NULL;
 	__u32 zero = 0, len = 0;
@@ -174,6 +175,7 @@ static __always_inline void send_sample(struct task_struct *task, __s64 weight, 
 	r->flags = 0;
 	r->nr_py = 0;
 	r->pid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(r->comm, sizeof(r->comm));
 	r->image = mt_image_id(BPF_CORE_READ(task, mm, start_code), BPF_CORE_READ(task, mm, start_brk),
 			       BPF_CORE_READ(task, mm, arg_start));
 	if (regs) {
@@ -187,7 +189,7 @@ static __always_inline void send_sample(struct task_struct *task, __s64 weight, 
 	if (len < MT_STACK_BYTES)
 		r->flags |= MT_STACK_COPY_SHORT;
 	r->stack_len = len;
-	if (py_frames)
+	if (py_frames && python)
 		py_frames_stack(r);
 	/* Bounded again for the verifier: len is at most MT_STACK_BYTES. */
 	if (len > MT_STACK_BYTES)
@@ -210,7 +212,7 @@ static __always_inline void send_sample(struct task_struct *task, __s64 weight, 
  * Called by handle_rss_stat in bpf/memtrace.bpf.c for each RSS growth
  * (delta > 0) the target's own thread caused.
  */
-__hidden int stacks_account(__s64 delta, __s64 total)
+__hidden int stacks_account(__s64 delta, __s64 total, bool python)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct stack_thread *st;
@@ -236,6 +238,6 @@ __hidden int stacks_account(__s64 delta, __s64 total)
 	st->accrued = 0;
 	st->left = next_threshold();
 	__sync_fetch_and_add(&stacks_unsampled, -weight);
-	send_sample(task, weight, total);
+	send_sample(task, weight, total, python);
 	return 0;
 }

@@ -16,8 +16,9 @@
 
 void mt_usage(FILE *f)
 {
-	fputs("Usage: memtrace [OPTIONS] -p PID [-f FUNC...]\n"
+	fputs("Usage: memtrace [OPTIONS] -p PID[,PID...] [--children] [-f FUNC...]\n"
 	      "       memtrace [OPTIONS] [-f FUNC...] -- COMMAND [ARGS...]\n"
+	      "       memtrace [OPTIONS] -a | --cgroup PATH [-f FUNC...]\n"
 	      "       memtrace report [--bytes] FILE\n"
 	      "       memtrace plot FILE [-o OUT.svg] [--mprof OUT.dat]\n"
 	      "\n"
@@ -30,13 +31,21 @@ void mt_usage(FILE *f)
 	      "with -f too, it also samples where the process grows by call stack.\n"
 	      "\n"
 	      "Targets:\n"
-	      "  -p, --pid PID          attach to a running process\n"
+	      "  -p, --pid PID          attach to a running process; repeat, or PID,PID, for\n"
+	      "                         several\n"
+	      "      --children         with -p: also trace the processes' children, those\n"
+	      "                         running and those forked from now on\n"
+	      "  -a, --all              trace every process on the host (until Ctrl-C or -d)\n"
+	      "      --cgroup PATH      trace every process in a cgroup v2 directory and\n"
+	      "                         below it (a container, a systemd service)\n"
 	      "  -- COMMAND [ARGS...]   launch COMMAND and trace it from its first instruction;\n"
 	      "                         memtrace then exits with the command's exit status.\n"
 	      "                         Its stdout stays the command's own: tables go to\n"
 	      "                         stderr, the stream to -o FILE. When tracing stops\n"
 	      "                         first (-d), the results print at once and the\n"
-	      "                         command runs on, untraced, to its end\n"
+	      "                         command runs on, untraced, to its end. Its children\n"
+	      "                         (fork, exec) are traced too\n"
+	      "      --no-children      with a COMMAND: trace the command's process alone\n"
 	      "  -f, --func FUNC        function to trace; repeat for several. FUNC is NAME\n"
 	      "                         (searched in the executable, then its shared objects)\n"
 	      "                         or OBJECT:NAME (libc.so.6:malloc, /path/to/lib.so:f).\n"
@@ -121,16 +130,60 @@ static int usage_error(const char *fmt, const char *arg)
 	return MT_EXIT_USAGE;
 }
 
-static int parse_pid(const char *s, pid_t *out)
+/* -p PID[,PID...]: the first is env->pid, the rest more_pids; each once. */
+static int add_pids(struct mt_env *env, const char *arg)
 {
+	const char *at = arg;
 	char *end;
 	long v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v <= 0 || v > INT_MAX)
-		return -EINVAL;
-	*out = (pid_t)v;
+	do {
+		errno = 0;
+		v = strtol(at, &end, 10);
+		if (errno || end == at || (*end && *end != ',') || v <= 0 || v > INT_MAX)
+			return usage_error("-p takes process ids (positive integers, PID or PID,PID), not '%s'",
+					   arg);
+		bool twice = v == env->pid;
+
+		for (size_t i = 0; i < env->nmore_pids; i++)
+			twice |= env->more_pids[i] == v;
+		if (twice)
+			return usage_error("-p names a process twice ('%s')", arg);
+		if (!env->pid) {
+			env->pid = (pid_t)v;
+		} else {
+			if (mt_grow(&env->more_pids, &env->more_pids_cap, env->nmore_pids + 1,
+				    sizeof(*env->more_pids))) {
+				fprintf(stderr, "memtrace: out of memory\n");
+				return MT_EXIT_RUNTIME;
+			}
+			env->more_pids[env->nmore_pids++] = (pid_t)v;
+		}
+		at = end + 1;
+	} while (*end);
+	return 0;
+}
+
+/* Exactly one way of choosing the processes, and the options that go with it. */
+static int check_targets(struct mt_env *env, bool children, bool no_children)
+{
+	int ways = !!env->pid + !!env->cmd + env->all + !!env->cgroup;
+
+	if (ways > 1)
+		return usage_error("give one of -p PID, -a, --cgroup PATH or a command after --%s",
+				   env->cmd ? " (a command and another way were given)" : "");
+	if (!ways)
+		return usage_error("no target: attach with -p PID, launch a command after --, or trace every process with -a%s",
+				   "");
+	if (children && !env->pid)
+		return usage_error("--children goes with -p PID (a command's children are traced by default; -a and --cgroup take every process)%s",
+				   "");
+	if (no_children && !env->cmd)
+		return usage_error("--no-children goes with a command after --%s", "");
+	env->children = children || (env->cmd && !no_children);
+	if ((env->all || env->cgroup) && (env->svg || env->mprof))
+		return usage_error("%s plots one process's RSS over time: with -a or --cgroup there is none; use -p PID",
+				   env->svg ? "--svg" : "--mprof");
 	return 0;
 }
 
@@ -182,9 +235,14 @@ static int parse_seconds(const char *s, double max, double *out)
 int mt_env_parse(int argc, char **argv, struct mt_env *env)
 {
 	enum { OPT_JSON = 256, OPT_SVG, OPT_MPROF, OPT_EVERY, OPT_EXACT, OPT_CXX_NOEXCEPT, OPT_BYTES,
-	       OPT_SAMPLE_BYTES, OPT_FOLDED, OPT_PPROF, OPT_FLAME, OPT_NO_STACKS };
+	       OPT_SAMPLE_BYTES, OPT_FOLDED, OPT_PPROF, OPT_FLAME, OPT_NO_STACKS, OPT_CHILDREN,
+	       OPT_NO_CHILDREN, OPT_CGROUP };
 	static const struct option opts[] = {
 		{ "pid", required_argument, NULL, 'p' },
+		{ "children", no_argument, NULL, OPT_CHILDREN },
+		{ "no-children", no_argument, NULL, OPT_NO_CHILDREN },
+		{ "all", no_argument, NULL, 'a' },
+		{ "cgroup", required_argument, NULL, OPT_CGROUP },
 		{ "func", required_argument, NULL, 'f' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, OPT_JSON },
@@ -206,7 +264,7 @@ int mt_env_parse(int argc, char **argv, struct mt_env *env)
 		{ "version", no_argument, NULL, 'V' },
 		{},
 	};
-	bool no_stacks = false, sample_set = false;
+	bool no_stacks = false, sample_set = false, children = false, no_children = false;
 	int c;
 
 	memset(env, 0, sizeof(*env));
@@ -214,16 +272,27 @@ int mt_env_parse(int argc, char **argv, struct mt_env *env)
 	env->sample_bytes = MT_SAMPLE_BYTES_DEFAULT;
 	opterr = 0;
 	/* '+': stop at the first non-option, so COMMAND's own options stay its own. */
-	while ((c = getopt_long(argc, argv, "+:p:f:d:o:i:vhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:p:f:d:o:i:avhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			/* One process per run: a second -p would silently replace the first. */
-			if (env->pid)
-				return usage_error("-p given twice (%s after an earlier PID): memtrace traces one process; run one memtrace per process",
-						   optarg);
-			if (parse_pid(optarg, &env->pid))
-				return usage_error("-p takes a process id (a positive integer), not '%s'",
-						   optarg);
+			c = add_pids(env, optarg);
+			if (c)
+				return c;
+			break;
+		case OPT_CHILDREN:
+			children = true;
+			break;
+		case OPT_NO_CHILDREN:
+			no_children = true;
+			break;
+		case 'a':
+			env->all = true;
+			break;
+		case OPT_CGROUP:
+			if (!*optarg)
+				return usage_error("--cgroup needs a cgroup v2 directory (/sys/fs/cgroup/system.slice/x.service)%s",
+						   "");
+			env->cgroup = optarg;
 			break;
 		case 'f': {
 			if (mt_grow(&env->specs, &env->specs_cap, env->nspecs + 1, sizeof(*env->specs))) {
@@ -331,11 +400,9 @@ int mt_env_parse(int argc, char **argv, struct mt_env *env)
 			env->nspecs, MT_MAX_FUNCS);
 		return MT_EXIT_USAGE;
 	}
-	if (env->pid && env->cmd)
-		return usage_error("give either -p PID or a command after --, not both (command '%s')",
-				   env->cmd[0]);
-	if (!env->pid && !env->cmd)
-		return usage_error("no target: attach with -p PID or launch a command after --%s", "");
+	c = check_targets(env, children, no_children);
+	if (c)
+		return c;
 	/* The command's stdout is its own (xz -c > out.xz): memtrace never writes there. */
 	if (env->json && env->cmd)
 		return usage_error("--json writes to stdout, which the launched command '%s' owns; name the stream's destination with -o FILE (-o /dev/stdout to share stdout with the command)",
@@ -347,4 +414,6 @@ void mt_env_free(struct mt_env *env)
 {
 	free(env->specs);
 	env->specs = NULL;
+	free(env->more_pids);
+	env->more_pids = NULL;
 }

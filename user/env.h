@@ -9,7 +9,12 @@
 #include <sys/types.h>
 
 struct mt_env {
-	pid_t pid;           /* -p: attach mode */
+	pid_t pid;           /* -p: attach mode, the first process named */
+	pid_t *more_pids;    /* -p given again, or PID,PID: the others */
+	size_t nmore_pids, more_pids_cap;
+	bool children;       /* follow the processes' new children (launch mode: unless --no-children) */
+	bool all;            /* -a: every process on the host */
+	const char *cgroup;  /* --cgroup PATH: every process in that cgroup v2 directory and below */
 	char **specs;        /* -f, in order */
 	int nspecs;
 	size_t specs_cap;

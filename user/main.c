@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include "cgroup.h"
 #include "collect.h"
 #include "debuginfo.h"
 #include "process.h"
@@ -31,6 +32,7 @@
 #include "flame.h"
 #include "plot.h"
 #include "procfs.h"
+#include "procs.h"
 #include "pyframes.h"
 #include "pysource.h"
 #include "pytarget.h"
@@ -72,6 +74,7 @@ struct run {
 	struct mt_pycodes codes; /* Python functions matched so far */
 	struct mt_pyframes frames; /* Python by frame walking */
 	struct mt_samples samples; /* stack samples to the profile (with --no-stacks: unused) */
+	struct mt_procs procs;   /* every process traced (user/procs.h) */
 };
 
 static void on_signal(int sig)
@@ -132,9 +135,32 @@ static void on_exit_rec(void *ctx, const struct mt_exit_rec *er)
 {
 	struct run *r = ctx;
 
+	mt_procs_exit(&r->procs, er);
+	if ((pid_t)er->pid != r->pid)
+		return;
 	/* In launch mode waitpid() has the authoritative status; it overrides this. */
 	r->exited = true;
 	r->exit_status = er->status;
+}
+
+static void on_proc(void *ctx, const struct mt_proc_rec *pr)
+{
+	struct run *r = ctx;
+	const struct mt_proc_info *p;
+	char comm[MT_PROCS_COMM_ESC];
+
+	mt_procs_event(&r->procs, pr);
+	p = mt_procs_find(&r->procs, (pid_t)pr->pid);
+	if (p)
+		mt_info(1, "process %u (%s) %s", pr->pid, mt_procs_comm(p, comm),
+			pr->event == MT_PROC_EXEC ? "exec'd" :
+			pr->event == MT_PROC_FORK ? "forked: traced" : "traced");
+}
+
+/* More than the one process of a plain -p or --no-children run. */
+static bool many_procs(const struct run *r)
+{
+	return r->env.children || r->env.nmore_pids || !r->pid;
 }
 
 static void on_stack(void *ctx, const struct mt_stack_rec *sr)
@@ -142,6 +168,32 @@ static void on_stack(void *ctx, const struct mt_stack_rec *sr)
 	struct run *r = ctx;
 
 	mt_samples_add(&r->samples, sr);
+}
+
+static void report_proc_functions(struct run *r)
+{
+	const char **names = calloc(r->ntargets, sizeof(*names));
+
+	for (size_t i = 0; names && i < r->ntargets; i++)
+		names[i] = r->targets[i].func;
+	if (names)
+		mt_procs_report_functions(r->tables, &r->procs, names, r->ntargets);
+	free(names);
+}
+
+/* The processes the user named, as the kernel side seeded them. */
+static void name_procs(struct run *r)
+{
+	struct mt_proc p;
+
+	if (r->pid)
+		mt_procs_named(&r->procs, r->pid,
+			       r->env.cmd || mt_tracer_proc(r->tracer, r->pid, &p) ? 0 :
+			       p.rss[MT_RSS_ANON] + p.rss[MT_RSS_FILE] + p.rss[MT_RSS_SHMEM]);
+	for (size_t i = 0; i < r->env.nmore_pids; i++)
+		if (!mt_tracer_proc(r->tracer, r->env.more_pids[i], &p))
+			mt_procs_named(&r->procs, r->env.more_pids[i],
+				       p.rss[MT_RSS_ANON] + p.rss[MT_RSS_FILE] + p.rss[MT_RSS_SHMEM]);
 }
 
 static void write_start(struct run *r)
@@ -200,6 +252,9 @@ static void take_sample(struct run *r)
 
 	/* Calls that ended before this sample go first: "t" never runs backwards. */
 	mt_tracer_poll(r->tracer, 0);
+	/* -a, --cgroup: no one process's RSS to follow over time. */
+	if (!r->pid)
+		return;
 	mt_tracer_snapshot(r->tracer, &snap, true);
 	rs = (struct mt_rec_sample){ .pid = r->pid, .rss = snap.rss, .anon = snap.anon,
 				     .file = snap.file, .shmem = snap.shmem, .peak = snap.sample_peak };
@@ -241,7 +296,12 @@ static void periodic_table(struct run *r, double now, const struct mt_snapshot *
 	if (collect_stats(r, snap))
 		return;
 	fprintf(f, "--- %.1f s ---\n", now);
-	mt_report_functions(f, &r->stats);
+	if (r->ntargets)
+		mt_report_functions(f, &r->stats);
+	if (many_procs(r)) {
+		mt_procs_final(&r->procs, r->tracer);
+		mt_procs_report(f, &r->procs, 20);
+	}
 	fputc('\n', f);
 	fflush(f);
 }
@@ -249,7 +309,7 @@ static void periodic_table(struct run *r, double now, const struct mt_snapshot *
 /* Poll until a signal, -d, a failed output, or the end of the traced process. */
 static void trace_loop(struct run *r)
 {
-	int pidfd = syscall(SYS_pidfd_open, r->pid, 0);
+	int pidfd = r->pid ? syscall(SYS_pidfd_open, r->pid, 0) : -1;
 	double start = mt_sink_now(&r->sink);
 	double deadline = r->env.duration > 0 ? start + r->env.duration : 0;
 	bool sampling = r->sink.out[0] || r->sink.out[1] || r->sink.want_series;
@@ -342,6 +402,7 @@ static void cleanup(struct run *r, bool failed)
 	mt_pycodes_free(&r->codes);
 	mt_pyframes_free(&r->frames);
 	mt_samples_free(&r->samples);
+	mt_procs_free(&r->procs);
 	mt_launch_free(&r->child);
 	mt_env_free(&r->env);
 }
@@ -407,41 +468,59 @@ static int run_trace(struct run *r)
 		return fail(r, "out of memory");
 	if (mt_tracer_check_system(err, sizeof(err)))
 		return fail(r, err);
+	if (r->env.cgroup &&
+	    mt_cgroup_resolve(r->env.cgroup, &topts.cgroup_id, &topts.cgroup_level, err, sizeof(err)))
+		return fail(r, err);
+	if ((r->env.all || r->env.cgroup) && r->env.nspecs)
+		return fail(r, "-f with -a or --cgroup is not supported yet; trace the processes that run the function with -p PID,PID --children");
 	if (r->env.cmd) {
 		if (mt_launch_prepare(r->env.cmd, &r->child, err, sizeof(err)))
 			return fail(r, err);
 		r->pid = r->child.pid;
-	} else {
+	} else if (r->env.pid) {
 		r->pid = r->env.pid;
 		if (mt_attach_check(r->pid, err, sizeof(err)))
 			return fail(r, err);
+		for (size_t i = 0; i < r->env.nmore_pids; i++)
+			if (mt_attach_check(r->env.more_pids[i], err, sizeof(err)))
+				return fail(r, err);
 	}
 	r->codes.pid = r->pid;
-	e = mt_targets_resolve(&r->env, r->env.cmd ? 0 : r->pid, r->child.exe, &r->py, &r->targets,
+	/* -a, --cgroup: no process to resolve functions or find an interpreter in. */
+	e = !r->pid ? 0 : mt_targets_resolve(&r->env, r->env.cmd ? 0 : r->pid, r->child.exe, &r->py, &r->targets,
 			       &r->ntargets, err, sizeof(err));
 	if (e)
 		return fail(r, e == -ENOMEM ? "out of memory" : err);
-	mt_targets_check_python(r->env.cmd, r->pid, r->targets, r->ntargets, &r->codes);
-	e = mt_pyframes_setup(&r->frames, &r->py, r->pid, r->targets, r->ntargets, err, sizeof(err));
-	if (e)
-		return fail(r, e == -ENOMEM ? "out of memory" : err);
-	if (r->env.sample_bytes)
-		mt_pyframes_setup_stacks(&r->frames, &r->py);
+	if (r->pid) {
+		mt_targets_check_python(r->env.cmd, r->pid, r->targets, r->ntargets, &r->codes);
+		e = mt_pyframes_setup(&r->frames, &r->py, r->pid, r->targets, r->ntargets, err, sizeof(err));
+		if (e)
+			return fail(r, e == -ENOMEM ? "out of memory" : err);
+		if (r->env.sample_bytes)
+			mt_pyframes_setup_stacks(&r->frames, &r->py);
+	}
 	if (mt_sink_check(&r->sink, err, sizeof(err)))
 		return fail(r, err[0] ? err : "out of memory");
-	if (r->env.sample_bytes && mt_samples_start(&r->samples, r->pid, r->env.cmd != NULL, r->env.sample_bytes, &r->frames,
-						    &r->sink, err, sizeof(err)))
+	/* A command's children share its stacks, as perf's do; processes the user chose get their own. */
+	if (r->env.sample_bytes &&
+	    mt_samples_start(&r->samples, r->pid, r->env.cmd != NULL, many_procs(r) && !r->env.cmd,
+			     r->env.sample_bytes, &r->frames, &r->sink, err, sizeof(err)))
 		return fail(r, err);
 
 	r->tables = r->env.json || r->env.cmd ? stderr : stdout;
 	r->live = !r->env.json && isatty(fileno(r->tables));
 	topts.pid = r->pid;
+	topts.more_pids = r->env.more_pids;
+	topts.nmore_pids = r->env.nmore_pids;
+	topts.follow = (r->env.children ? MT_FOLLOW_CHILDREN : 0) | (r->env.all ? MT_FOLLOW_ALL : 0) |
+		       (r->env.cgroup ? MT_FOLLOW_CGROUP : 0);
 	topts.launch = r->env.cmd != NULL;
 	topts.emit_calls = r->sink.out[0] || r->env.output || r->sink.want_series;
 	topts.targets = r->targets;
 	topts.ntargets = r->ntargets;
 	topts.events = (struct mt_tracer_events){ .call = on_call, .code = on_code,
-						  .pyframe = on_pyframe, .stretch = on_stretch, .exit = on_exit_rec, .ctx = r };
+						  .pyframe = on_pyframe, .stretch = on_stretch, .exit = on_exit_rec,
+						  .proc = on_proc, .ctx = r };
 	topts.py_off = &r->frames.off;
 	topts.py_runtime = r->frames.runtime;
 	topts.py_match = r->frames.match;
@@ -457,6 +536,7 @@ static int run_trace(struct run *r)
 		return fail(r, err[0] ? err : strerror(-e));
 	}
 	mt_samples_follow(&r->samples, mt_tracer_py_codes_fd(r->tracer));
+	name_procs(r);
 	r->col = (struct mt_collect){ .tracer = r->tracer, .pid = r->pid, .t0 = r->sink.t0,
 				      .targets = r->targets, .ntargets = r->ntargets,
 				      .codes = &r->codes, .frames = &r->frames, .stats = &r->stats };
@@ -474,6 +554,7 @@ static int run_trace(struct run *r)
 		r->ntargets == 1 ? "" : "s", r->pid);
 
 	trace_loop(r);
+	mt_procs_final(&r->procs, r->tracer);
 
 	mt_tracer_snapshot(r->tracer, &snap, false);
 	mt_sink_lost(&r->sink, snap.lost);
@@ -508,6 +589,10 @@ static int run_trace(struct run *r)
 		 */
 		if (r->ntargets)
 			mt_report_functions(r->tables, &r->stats);
+		if (r->ntargets && many_procs(r))
+			report_proc_functions(r);
+		if (many_procs(r))
+			mt_procs_report(r->tables, &r->procs, r->env.verbose ? 0 : 20);
 		if (r->env.sample_bytes)
 			mt_samples_report(r->tables, &r->samples, &snap, mt_report_stacks_top(r->ntargets));
 		mt_report_lines(r->tables, &r->stats);

@@ -15,6 +15,7 @@
 #include "stackreport.h"
 #include "tracer.h"
 #include "unwind.h"
+#include "unwinders.h"
 
 /* Native frames kept per sample: a 16 KiB stack copy holds fewer (16 bytes a frame at least). */
 #define MAX_FRAMES 1024
@@ -44,8 +45,9 @@ struct mt_samples_item {
 
 static void *work(void *arg);
 
-int mt_samples_start(struct mt_samples *s, pid_t pid, bool launch, uint64_t sample_bytes,
-		     const struct mt_pyframes *frames, struct mt_sink *sink, char *err, size_t errlen)
+int mt_samples_start(struct mt_samples *s, pid_t pid, bool launch, bool per_process,
+		     uint64_t sample_bytes, const struct mt_pyframes *frames, struct mt_sink *sink,
+		     char *err, size_t errlen)
 {
 	pthread_condattr_t ca;
 	sigset_t all, old;
@@ -63,7 +65,8 @@ int mt_samples_start(struct mt_samples *s, pid_t pid, bool launch, uint64_t samp
 	pthread_cond_init(&s->wake, &ca);
 	pthread_condattr_destroy(&ca);
 	s->native = calloc(MAX_FRAMES, sizeof(*s->native));
-	if (!s->native)
+	s->rooted = per_process ? calloc(MAX_FRAMES + 1, sizeof(*s->rooted)) : NULL;
+	if (!s->native || (per_process && !s->rooted))
 		goto oom;
 	if (frames->stacks) {
 		s->mixed = calloc(MAX_FRAMES, sizeof(*s->mixed));
@@ -71,12 +74,14 @@ int mt_samples_start(struct mt_samples *s, pid_t pid, bool launch, uint64_t samp
 			goto oom;
 	}
 	/* Launched: the maps are memtrace's own until the exec, so they are read at the first sample. */
-	e = mt_unwinder_new(pid, launch, &s->unwinder);
-	if (e) {
+	s->per_process = per_process;
+	/* -a, --cgroup (no pid): each process's at its first sample. */
+	e = pid ? mt_unwinders_add(&s->unwinders, pid, launch) : 0;
+	if (e == -ENOMEM)
+		goto oom;
+	if (e)
 		mt_warn("cannot unwind the stacks of process %d (%s); their growth shows as [unknown]",
 			pid, strerror(e < 0 ? -e : e));
-		s->unwinder = NULL;
-	}
 	/* Signals stay with the main thread, whose loop they stop. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -160,6 +165,20 @@ static struct mt_samples_item *pack(const struct mt_stack *st)
 	return it;
 }
 
+/* Several processes: the process is the stack's root frame, so each has its own tower. */
+static void put_process_root(struct mt_samples *s, struct mt_stack *st, const struct mt_stack_rec *sr)
+{
+	size_t n = st->n < MAX_FRAMES ? st->n : MAX_FRAMES;
+
+	/* Named as the kernel side saw it: a short-lived child has no /proc left, an exec renames. */
+	snprintf(s->process_label, sizeof(s->process_label), "%.*s [%u]", (int)sizeof(sr->comm),
+		 sr->comm, sr->pid);
+	memmove(&s->rooted[1], st->frames, n * sizeof(*st->frames));
+	s->rooted[0] = (struct mt_frame){ .func = s->process_label, .kind = MT_FRAME_UNKNOWN };
+	st->frames = s->rooted;
+	st->n = n + 1;
+}
+
 /*
  * The worker's job: a sample unwound (leaf first), its Python frames put in
  * place of the interpreter's eval loops (user/pystack.h), turned root first.
@@ -171,9 +190,10 @@ static struct mt_samples_item *unwind_one(struct mt_samples *s, const struct mt_
 	struct mt_frame *frames = s->native;
 	struct mt_stack st = { .bytes = sr->weight, .tid = sr->tid,
 			       .t = mt_sink_ktime(s->sink, sr->ts) };
+	struct mt_unwinder *u = mt_unwinders_for(&s->unwinders, sr);
 	size_t n = 0;
 
-	if (!s->unwinder || mt_unwind(s->unwinder, sr, frames, MAX_FRAMES, &n, &st.truncated))
+	if (!u || mt_unwind(u, sr, frames, MAX_FRAMES, &n, &st.truncated))
 		n = 0;
 	st.truncated &= n > 0;
 	if (s->pystack && sr->nr_py) {
@@ -194,6 +214,8 @@ static struct mt_samples_item *unwind_one(struct mt_samples *s, const struct mt_
 		st.n = 1;
 		st.truncated = !kernel;
 	}
+	if (s->per_process)
+		put_process_root(s, &st, sr);
 	return pack(&st);
 }
 
@@ -246,9 +268,10 @@ static void wait_for_work(struct mt_samples *s)
 			continue;
 		}
 		next = mono_in(WATCH_MS);
-		if (pthread_cond_timedwait(&s->wake, &s->lock, &next) == ETIMEDOUT && s->unwinder) {
+		if (pthread_cond_timedwait(&s->wake, &s->lock, &next) == ETIMEDOUT && s->unwinders.n &&
+		    s->unwinders.v[0].u) {
 			pthread_mutex_unlock(&s->lock);
-			mt_unwinder_refresh(s->unwinder);
+			mt_unwinder_refresh(s->unwinders.v[0].u);
 			pthread_mutex_lock(&s->lock);
 		}
 	}
@@ -391,7 +414,7 @@ void mt_samples_warn(const struct mt_samples *s, const struct mt_snapshot *snap)
 	if (snap->stacks_bad)
 		mt_warn("%llu malformed stack sample%s dropped", (unsigned long long)snap->stacks_bad,
 			snap->stacks_bad == 1 ? "" : "s");
-	if (s->unwind_failed && s->unwinder)
+	if (s->unwind_failed && s->unwinders.n)
 		mt_warn("%llu stack sample%s could not be unwound: shown as [unknown]",
 			(unsigned long long)s->unwind_failed, s->unwind_failed == 1 ? "" : "s");
 	if (s->oom)
@@ -423,10 +446,11 @@ void mt_samples_free(struct mt_samples *s)
 		pthread_mutex_destroy(&s->lock);
 		pthread_cond_destroy(&s->wake);
 	}
-	mt_unwinder_free(s->unwinder);
+	mt_unwinders_free(&s->unwinders);
 	mt_pystack_free(s->pystack);
 	free(s->native);
 	free(s->mixed);
+	free(s->rooted);
 	mt_profile_free(&s->profile);
 	memset(s, 0, sizeof(*s));
 }

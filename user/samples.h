@@ -15,6 +15,7 @@
 #include <sys/types.h>
 #include "memtrace.h"
 #include "profile.h"
+#include "unwinders.h"
 
 struct mt_pyframes;
 struct mt_sink;
@@ -37,9 +38,12 @@ struct mt_samples {
 	 * unwinder, the Python merge and the frame buffers; the main thread
 	 * owns the profile and the sink. They meet in two queues under lock.
 	 */
-	struct mt_unwinder *unwinder;    /* NULL: samples count as [unknown] */
+	struct mt_unwinders unwinders;   /* by pid; the first process's first */
+	bool per_process;                /* each stack's root: its process, "comm [pid]" */
 	struct mt_pystack *pystack;      /* NULL: no CPython we can walk */
 	struct mt_frame *native, *mixed; /* frame buffers for one sample */
+	struct mt_frame *rooted;         /* per_process: the same, after the process's frame */
+	char process_label[40];          /* that frame's name: "comm [pid]" */
 	pthread_t worker;
 	bool worker_on, stopping;
 	/* A command just launched: the worker rereads its maps every few ms until watch_until. */
@@ -55,14 +59,16 @@ struct mt_samples {
 };
 
 /*
- * Ready for samples of process pid at sample_bytes (the profile's interval);
- * launch: pid has not exec'd its command yet.
+ * Ready for samples of process pid (0: -a, --cgroup) and of any other the
+ * run traces, at sample_bytes (the profile's interval); launch: pid has not
+ * exec'd its command yet. per_process: each stack starts at its process.
  * frames: the walker, set up for stacks (user/pyframes.h) or not. Without
  * an unwinder (a warning says why) samples still count, as [unknown].
  * 0, or -ENOMEM with the reason in err.
  */
-int mt_samples_start(struct mt_samples *s, pid_t pid, bool launch, uint64_t sample_bytes,
-		     const struct mt_pyframes *frames, struct mt_sink *sink, char *err, size_t errlen);
+int mt_samples_start(struct mt_samples *s, pid_t pid, bool launch, bool per_process,
+		     uint64_t sample_bytes, const struct mt_pyframes *frames, struct mt_sink *sink,
+		     char *err, size_t errlen);
 /* Once the tracer runs: Python code objects of samples are read as announced (fd: their ring). */
 void mt_samples_follow(struct mt_samples *s, int py_codes_fd);
 /* The launched command runs now: its maps are read early and often for a while. */

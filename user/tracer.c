@@ -34,6 +34,7 @@ struct mt_tracer {
 	struct bpf_link **links; /* two per target: entry and return */
 	size_t nlinks;
 	uint64_t stacks_bad; /* sample records dropped by check_stack() */
+	pid_t main_pid;      /* the first process named (opts.pid) */
 };
 
 static bool has_cap(const struct __user_cap_data_struct *d, int cap)
@@ -111,21 +112,43 @@ static int tracefs_ensure(bool *mounted, char *err, size_t errlen)
 	return 0;
 }
 
-static void seed_bss(struct memtrace_bpf *skel, pid_t pid, bool launch)
+static void seed_funcs(struct memtrace_bpf *skel)
 {
-	struct mt_proc_rss r;
-
 	/* Maxima over calls start below any value: the first call sets them (close_call()). */
 	for (size_t i = 0; i < MT_NR_FUNCS; i++)
 		skel->bss->funcs[i].growth_max = skel->bss->funcs[i].peak_max = INT64_MIN;
-	/* A launched command has not exec'd yet: its own mm will start empty. */
-	if (launch || mt_proc_read_rss(pid, &r))
-		return;
-	skel->bss->rss[MT_RSS_ANON] = r.anon;
-	skel->bss->rss[MT_RSS_FILE] = r.file;
-	skel->bss->rss[MT_RSS_SHMEM] = r.shmem;
-	skel->bss->rss_peak = r.anon + r.file + r.shmem;
-	skel->bss->sample_peak = skel->bss->rss_peak;
+}
+
+/*
+ * A process the user named joins the procs map (bpf/memtrace.bpf.c) before
+ * attach, its RSS from /proc/PID/status; a launched command has not exec'd
+ * yet, and its own mm will start empty. The first one runs the interpreter
+ * that Python frame walking was set up for.
+ */
+static int seed_proc(struct mt_tracer *t, pid_t pid, bool first, bool launch, char *err,
+		     size_t errlen)
+{
+	struct mt_proc p = { .flags = MT_PROC_NAMED };
+	struct mt_proc_rss r;
+	__u32 key = (__u32)pid;
+
+	if (first)
+		p.flags |= MT_PROC_PYTHON | (launch ? MT_PROC_LAUNCHING : 0);
+	if (!launch && !mt_proc_read_rss(pid, &r)) {
+		p.rss[MT_RSS_ANON] = r.anon;
+		p.rss[MT_RSS_FILE] = r.file;
+		p.rss[MT_RSS_SHMEM] = r.shmem;
+		p.peak = p.sample_peak = r.anon + r.file + r.shmem;
+	}
+	if (first)
+		t->skel->bss->sample_peak = p.peak;
+	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.procs), &key, &p, BPF_NOEXIST)) {
+		int e = errno;
+
+		mt_set_err(err, errlen, "cannot add process %d to the traced ones: %s", pid, strerror(e));
+		return e;
+	}
+	return 0;
 }
 
 /*
@@ -133,13 +156,15 @@ static void seed_bss(struct memtrace_bpf *skel, pid_t pid, bool launch)
  * entry seen, began before this moment, which starts its window
  * (py_early_call() in bpf/python_usdt.bpf.c).
  */
-static void mark_trace_start(struct memtrace_bpf *skel)
+static void mark_trace_start(struct mt_tracer *t, pid_t pid)
 {
-	const __s64 *rss = skel->bss->rss;
+	struct memtrace_bpf *skel = t->skel;
+	struct mt_proc p;
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts); /* bpf_ktime_get_ns()'s clock */
-	skel->bss->trace_start_rss = rss[MT_RSS_ANON] + rss[MT_RSS_FILE] + rss[MT_RSS_SHMEM];
+	if (!mt_tracer_proc(t, pid, &p))
+		skel->bss->trace_start_rss = p.rss[MT_RSS_ANON] + p.rss[MT_RSS_FILE] + p.rss[MT_RSS_SHMEM];
 	__atomic_store_n(&skel->bss->trace_start_ts, ts.tv_sec * 1000000000ULL + ts.tv_nsec,
 			 __ATOMIC_RELEASE);
 }
@@ -379,6 +404,11 @@ static int dispatch_record(void *ctx, void *data, size_t size)
 		ev->stretch(ev->ctx, data);
 	} else if (*type == MT_REC_EXIT && size >= sizeof(struct mt_exit_rec) && ev->exit) {
 		ev->exit(ev->ctx, data);
+	} else if (*type == MT_REC_PROC && size >= sizeof(struct mt_proc_rec) && ev->proc) {
+		struct mt_proc_rec pr = *(const struct mt_proc_rec *)data;
+
+		pr.comm[sizeof(pr.comm) - 1] = '\0';
+		ev->proc(ev->ctx, &pr);
 	} else if (*type == MT_REC_STACK && ev->stack && check_stack(t, data, size)) {
 		ev->stack(ev->ctx, data);
 	}
@@ -409,7 +439,14 @@ int mt_tracer_start(const struct mt_tracer_opts *o, struct mt_tracer **out, char
 		mt_set_err(err, errlen, "cannot open memtrace's BPF object: %s", strerror(e));
 		goto fail;
 	}
+	t->main_pid = o->pid;
 	t->skel->rodata->targ_tgid = o->pid;
+	t->skel->rodata->self_tgid = getpid();
+	t->skel->rodata->follow = o->follow;
+	t->skel->rodata->follow_cgroup_id = o->cgroup_id;
+	t->skel->rodata->follow_cgroup_level = o->cgroup_level;
+	t->skel->rodata->many_procs = o->follow || o->nmore_pids;
+	t->skel->rodata->page_size = sysconf(_SC_PAGESIZE);
 	t->skel->rodata->emit_calls = o->emit_calls;
 	e = -set_python_targets(t->skel, o, err, errlen);
 	if (e)
@@ -428,7 +465,12 @@ int mt_tracer_start(const struct mt_tracer_opts *o, struct mt_tracer **out, char
 		e = -load_error(errno, err, errlen);
 		goto fail;
 	}
-	seed_bss(t->skel, o->pid, o->launch);
+	seed_funcs(t->skel);
+	e = -seed_proc(t, o->pid, true, o->launch, err, errlen);
+	for (size_t i = 0; !e && i < o->nmore_pids; i++)
+		e = -seed_proc(t, o->more_pids[i], false, false, err, errlen);
+	if (e)
+		goto fail;
 	if (o->sample_bytes)
 		fill_sample_draws(t->skel, o->sample_bytes);
 	e = fill_free_slots(t->skel, err, errlen);
@@ -458,13 +500,13 @@ int mt_tracer_start(const struct mt_tracer_opts *o, struct mt_tracer **out, char
 
 		e = 0;
 		if (tg->kind == MT_KIND_NATIVE)
-			e = -attach_target(t, o->pid, tg, i, err, errlen);
+			e = -attach_target(t, o->follow || o->nmore_pids ? -1 : o->pid, tg, i, err, errlen);
 		else if (tg->method == MT_METHOD_USDT && !usdt_done++)
 			e = -attach_usdt(t, o->pid, tg, err, errlen);
 		if (e)
 			goto fail;
 	}
-	mark_trace_start(t->skel);
+	mark_trace_start(t, o->pid);
 
 	t->events = o->events;
 	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), dispatch_record, t, NULL);
@@ -515,13 +557,16 @@ void mt_tracer_stop(struct mt_tracer *t)
 void mt_tracer_snapshot(struct mt_tracer *t, struct mt_snapshot *s, bool reset_sample_peak)
 {
 	struct memtrace_bpf__bss *b = t->skel->bss;
+	struct mt_proc p = {};
 
-	s->anon = __atomic_load_n(&b->rss[MT_RSS_ANON], __ATOMIC_RELAXED);
-	s->file = __atomic_load_n(&b->rss[MT_RSS_FILE], __ATOMIC_RELAXED);
-	s->shmem = __atomic_load_n(&b->rss[MT_RSS_SHMEM], __ATOMIC_RELAXED);
+	/* The first process's: it stays in procs after its exit (MT_PROC_NAMED). */
+	mt_tracer_proc(t, t->main_pid, &p);
+	s->anon = p.rss[MT_RSS_ANON];
+	s->file = p.rss[MT_RSS_FILE];
+	s->shmem = p.rss[MT_RSS_SHMEM];
 	s->rss = s->anon + s->file + s->shmem;
-	s->peak = __atomic_load_n(&b->rss_peak, __ATOMIC_RELAXED);
-	s->peak_ts = __atomic_load_n(&b->rss_peak_ts, __ATOMIC_RELAXED);
+	s->peak = p.peak;
+	s->peak_ts = p.peak_ts;
 	if (reset_sample_peak)
 		/* Exchange, so a peak reached by the kernel side at this moment is not lost. */
 		s->sample_peak = __atomic_exchange_n(&b->sample_peak, s->rss, __ATOMIC_SEQ_CST);
@@ -537,6 +582,14 @@ void mt_tracer_snapshot(struct mt_tracer *t, struct mt_snapshot *s, bool reset_s
 	s->stacks_lost = __atomic_load_n(&b->stacks_lost, __ATOMIC_RELAXED);
 	s->stacks_lost_bytes = __atomic_load_n(&b->stacks_lost_bytes, __ATOMIC_RELAXED);
 	s->stacks_bad = t->stacks_bad;
+	s->procs_lost = __atomic_load_n(&b->procs_lost, __ATOMIC_RELAXED);
+}
+
+int mt_tracer_proc(struct mt_tracer *t, pid_t pid, struct mt_proc *out)
+{
+	__u32 key = (__u32)pid;
+
+	return bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.procs), &key, out) ? -errno : 0;
 }
 
 const struct mt_func_agg *mt_tracer_func(struct mt_tracer *t, size_t idx)
@@ -548,8 +601,8 @@ const struct mt_func_agg *mt_tracer_func(struct mt_tracer *t, size_t idx)
 static void map_each(int fd, size_t key_size, size_t val_size,
 		     void (*fn)(void *ctx, const void *k, const void *v), void *ctx)
 {
-	/* Keys and values here are small fixed structs: 64 bytes is plenty. */
-	__u8 key[64], next[64], val[64];
+	/* Keys and values here are small fixed structs: 128 bytes is plenty. */
+	__u8 key[128], next[128], val[128];
 	void *prev = NULL;
 
 	if (key_size > sizeof(key) || val_size > sizeof(val))
@@ -579,6 +632,27 @@ static void map_each(int fd, size_t key_size, size_t val_size,
 
 TYPED_EACH(lines, struct mt_line_key, struct mt_line_val)
 TYPED_EACH(frames, struct mt_pyframe_key, struct mt_pyframe_val)
+TYPED_EACH(procs, __u32, struct mt_proc)
+TYPED_EACH(proc_funcs, struct mt_proc_func_key, struct mt_func_agg)
+
+void mt_tracer_procs(struct mt_tracer *t, void (*fn)(void *ctx, const __u32 *pid, const struct mt_proc *p),
+		     void *ctx)
+{
+	struct procs_each pe = { .fn = fn, .ctx = ctx };
+
+	map_each(bpf_map__fd(t->skel->maps.procs), sizeof(__u32), sizeof(struct mt_proc), procs_each_one,
+		 &pe);
+}
+
+void mt_tracer_proc_funcs(struct mt_tracer *t,
+			  void (*fn)(void *ctx, const struct mt_proc_func_key *k, const struct mt_func_agg *v),
+			  void *ctx)
+{
+	struct proc_funcs_each pe = { .fn = fn, .ctx = ctx };
+
+	map_each(bpf_map__fd(t->skel->maps.proc_funcs), sizeof(struct mt_proc_func_key),
+		 sizeof(struct mt_func_agg), proc_funcs_each_one, &pe);
+}
 
 int mt_tracer_lines(struct mt_tracer *t,
 		    void (*fn)(void *ctx, const struct mt_line_key *k, const struct mt_line_val *v),

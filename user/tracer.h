@@ -27,11 +27,18 @@ struct mt_tracer_events {
 	void (*exit)(void *ctx, const struct mt_exit_rec *r);   /* the traced process ended */
 	/* A sampled stack: stack_len and nr_py checked against the record's size and limits. */
 	void (*stack)(void *ctx, const struct mt_stack_rec *r);
+	/* A process joined (fork, -a, --cgroup) or exec'd; its comm NUL-terminated. */
+	void (*proc)(void *ctx, const struct mt_proc_rec *r);
 	void *ctx;
 };
 
 struct mt_tracer_opts {
-	pid_t pid;
+	pid_t pid;        /* the first process: the launched command, or the first -p */
+	const pid_t *more_pids; /* the other -p processes */
+	size_t nmore_pids;
+	unsigned follow;  /* enum mt_follow (bpf/memtrace.h): who else is traced */
+	uint64_t cgroup_id; /* MT_FOLLOW_CGROUP: the cgroup v2 directory's id (its inode) */
+	unsigned cgroup_level; /* and its depth below the cgroup2 root */
 	bool launch;      /* the process has not exec'd yet: its RSS starts from zero */
 	bool emit_calls;  /* send one record per call (needed for JSON streams) */
 	const struct mt_target *targets;
@@ -47,7 +54,7 @@ struct mt_tracer_opts {
 	uint64_t sample_bytes;
 };
 
-/* Process memory as the kernel side sees it now. */
+/* The first process's memory as the kernel side sees it now, and the run's counters. */
 struct mt_snapshot {
 	int64_t anon, file, shmem, rss;
 	int64_t peak;        /* largest RSS since tracing began */
@@ -62,6 +69,7 @@ struct mt_snapshot {
 	uint64_t stacks_lost;      /* samples the ring buffer had no room for */
 	int64_t stacks_lost_bytes; /* the growth they stood for */
 	uint64_t stacks_bad;       /* sample records malformed (size or counts): dropped */
+	uint64_t procs_lost;       /* processes that could not join: too many traced at once */
 };
 
 /* Everything up to and including attach. Returns 0 or -errno with a one-line reason in err. */
@@ -76,6 +84,15 @@ int mt_tracer_poll(struct mt_tracer *t, int timeout_ms);
 /* reset_sample_peak: start a new sample interval (sample_peak restarts at the current RSS). */
 void mt_tracer_snapshot(struct mt_tracer *t, struct mt_snapshot *s, bool reset_sample_peak);
 const struct mt_func_agg *mt_tracer_func(struct mt_tracer *t, size_t idx);
+/* One traced process's figures now: 0, or -ENOENT once a process that joined has exited. */
+int mt_tracer_proc(struct mt_tracer *t, pid_t pid, struct mt_proc *out);
+/* Calls fn for each process traced now (a snapshot, in no order). */
+void mt_tracer_procs(struct mt_tracer *t, void (*fn)(void *ctx, const __u32 *pid, const struct mt_proc *p),
+		     void *ctx);
+/* Several processes: calls fn for each function's totals in each process. */
+void mt_tracer_proc_funcs(struct mt_tracer *t,
+			  void (*fn)(void *ctx, const struct mt_proc_func_key *k, const struct mt_func_agg *v),
+			  void *ctx);
 /* Copies the calls still open into out (up to max); returns how many. */
 int mt_tracer_open_calls(struct mt_tracer *t, struct mt_active *out, int max);
 /* Calls fn for each (code, line) figure of the Python line tables. */

@@ -436,6 +436,14 @@ static bool may_reread(const struct mt_unwinder *u, const struct mt_stack_rec *r
 	return now.tv_sec * 1000000000LL + now.tv_nsec - read_ns >= MAPS_REREAD_NS;
 }
 
+int mt_unwinder_image(const struct mt_unwinder *u, uint64_t *image)
+{
+	if (!u->dwfl)
+		return -ENOENT;
+	*image = u->image;
+	return 0;
+}
+
 void mt_unwinder_refresh(struct mt_unwinder *u)
 {
 	bool changed;

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "profile.h"
@@ -31,6 +32,8 @@ void mt_unwinder_free(struct mt_unwinder *u); /* NULL-safe */
  * unwound.
  */
 void mt_unwinder_refresh(struct mt_unwinder *u);
+/* The program image (mt_proc_image()) its maps are of: 0, or -ENOENT before any was read. */
+int mt_unwinder_image(const struct mt_unwinder *u, uint64_t *image);
 
 /*
  * One sample (regs in DWARF numbering, stack_len bytes copied from

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The processes a run traced beside (or instead of) one process: those named
+ * with -p, a command's and --children's descendants, and with -a or --cgroup
+ * every process that grew. Fed by the kernel side's process and exit records
+ * (bpf/memtrace.h, struct mt_proc_rec and mt_exit_rec) and, at the end, by
+ * the figures of those still running; printed as the "Processes" table and
+ * the per-process function totals.
+ */
+#ifndef MT_PROCS_H
+#define MT_PROCS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include "memtrace.h"
+#include "rowindex.h"
+
+struct mt_tracer;
+
+struct mt_proc_info {
+	pid_t pid, ppid;
+	char comm[16];
+	const char *how;   /* "named", "fork" or "seen" (its first growth, -a or --cgroup) */
+	int64_t start_rss; /* when it joined */
+	int64_t end_rss;   /* at its exit, or at the stop */
+	int64_t peak;
+	unsigned execs;
+	bool exited;
+	int status;        /* its wait status, if exited */
+};
+
+/* One function's totals in one process (bpf/memtrace.bpf.c, proc_funcs). */
+struct mt_proc_func {
+	pid_t pid;
+	uint32_t func; /* as funcs[]: the target index, or MT_MAX_FUNCS + code */
+	struct mt_func_agg agg;
+};
+
+struct mt_procs {
+	struct mt_proc_info *v;
+	size_t n, cap;
+	struct mt_proc_func *funcs; /* read at the stop (mt_procs_final) */
+	size_t nfuncs, funcs_cap;
+	struct mt_rowindex index; /* by pid: the row of its latest process (pids are reused) */
+	uint64_t events_lost;     /* records of processes that found no room here */
+};
+
+/* A process the user named, its RSS now (0 for a command not yet exec'd). */
+void mt_procs_named(struct mt_procs *ps, pid_t pid, int64_t rss);
+/* A process joined or exec'd (struct mt_proc_rec). */
+void mt_procs_event(struct mt_procs *ps, const struct mt_proc_rec *r);
+/* A process ended (struct mt_exit_rec). */
+void mt_procs_exit(struct mt_procs *ps, const struct mt_exit_rec *r);
+/* At the stop: the figures of the processes still traced, and the per-process function totals. */
+void mt_procs_final(struct mt_procs *ps, struct mt_tracer *t);
+/* The process of this pid seen last, or NULL. */
+const struct mt_proc_info *mt_procs_find(const struct mt_procs *ps, pid_t pid);
+/* Room for an escaped comm (user/termtext.h: 4 bytes a byte). */
+#define MT_PROCS_COMM_ESC (4 * 16 + 1)
+const char *mt_procs_comm(const struct mt_proc_info *p, char out[MT_PROCS_COMM_ESC]);
+/* "Processes by RSS growth": the top max rows (0: all) and a line for the rest. */
+void mt_procs_report(FILE *f, const struct mt_procs *ps, size_t max);
+/* "Functions by process": each native function's (names[func]) calls and growth in each process. */
+void mt_procs_report_functions(FILE *f, struct mt_procs *ps, const char *const *names, size_t nnames);
+void mt_procs_free(struct mt_procs *ps);
+
+#endif

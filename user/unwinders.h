@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The unwinders (user/unwind.h) of every process a run samples, by pid:
+ * made at a process's first sample, each with its maps and open files.
+ * A process gone before its first sample is unwound by the unwinder of
+ * another that runs the same program image (a fork that did not exec:
+ * the same mappings, mt_image_id() in bpf/memtrace.h).
+ */
+#ifndef MT_UNWINDERS_H
+#define MT_UNWINDERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct mt_unwinder;
+struct mt_stack_rec;
+
+struct mt_unwinders {
+	struct mt_unwinder_slot {
+		pid_t pid;
+		struct mt_unwinder *u; /* NULL: the process could not be read */
+	} *v;
+	size_t n;
+	size_t next_evict; /* full: the slots are reused in turn */
+};
+
+/*
+ * The unwinder for r's process: found, made (its maps read now), or another
+ * process's of the same image if it is gone; NULL if none.
+ */
+struct mt_unwinder *mt_unwinders_for(struct mt_unwinders *us, const struct mt_stack_rec *r);
+/* The first process, before its first sample (a launched command: read then). 0 or -errno. */
+int mt_unwinders_add(struct mt_unwinders *us, pid_t pid, bool at_first_sample);
+struct mt_unwinder_slot *mt_unwinders_find(struct mt_unwinders *us, pid_t pid);
+void mt_unwinders_free(struct mt_unwinders *us);
+
+#endif
