@@ -36,7 +36,7 @@ static const char *func_file(const struct mt_collect *col, uint32_t func)
 void mt_collect_call(const struct mt_collect *col, const struct mt_call_rec *r, struct mt_call *c)
 {
 	*c = (struct mt_call){
-		.pid = col->pid,
+		.pid = r->pid,
 		.tid = r->tid,
 		.func = func_name(col, r->func),
 		.file = func_file(col, r->func),
@@ -75,7 +75,23 @@ void mt_collect_stretch(const struct mt_collect *col, const struct mt_stretch_re
 	};
 }
 
-int mt_collect_open_calls(struct mt_collect *col, int64_t rss_now, double t_now,
+/*
+ * The RSS at the stop of an open call's process: the first one's is given;
+ * one that joined and has exited is gone from the kernel's map, and its
+ * call shows no growth rather than another process's RSS.
+ */
+static int64_t open_call_rss(struct mt_collect *col, const struct mt_active *a, int64_t rss_main)
+{
+	struct mt_proc p;
+
+	if ((pid_t)a->pid == col->pid)
+		return rss_main;
+	if (mt_tracer_proc(col->tracer, (pid_t)a->pid, &p))
+		return a->rss_entry;
+	return p.rss[MT_RSS_ANON] + p.rss[MT_RSS_FILE] + p.rss[MT_RSS_SHMEM];
+}
+
+int mt_collect_open_calls(struct mt_collect *col, int64_t rss_main, double t_now,
 			  void (*fn)(void *ctx, struct mt_call *call), void *ctx)
 {
 	struct mt_active *open = calloc(MT_MAX_ACTIVE, sizeof(*open));
@@ -85,8 +101,9 @@ int mt_collect_open_calls(struct mt_collect *col, int64_t rss_now, double t_now,
 		return -ENOMEM;
 	for (int i = 0; i < n; i++) {
 		const struct mt_active *a = &open[i];
+		int64_t rss_now = open_call_rss(col, a, rss_main);
 		struct mt_call c = {
-			.pid = col->pid,
+			.pid = a->pid,
 			.tid = a->tid,
 			.func = func_name(col, a->func),
 			.file = func_file(col, a->func),

@@ -36,11 +36,11 @@ void mt_collect_call(const struct mt_collect *c, const struct mt_call_rec *r, st
 void mt_collect_stretch(const struct mt_collect *c, const struct mt_stretch_rec *r,
 			struct mt_call *out);
 /*
- * The calls still running now (rss_now, t_now on the stream's clock), as
+ * The calls still running now (rss_main: the first process's RSS; t_now on the stream's clock), as
  * open calls, each passed to fn and counted in c->stats (built first).
  * -ENOMEM if they could not be read.
  */
-int mt_collect_open_calls(struct mt_collect *c, int64_t rss_now, double t_now,
+int mt_collect_open_calls(struct mt_collect *c, int64_t rss_main, double t_now,
 			  void (*fn)(void *ctx, struct mt_call *call), void *ctx);
 
 #endif

@@ -502,7 +502,7 @@ int mt_tracer_start(const struct mt_tracer_opts *o, struct mt_tracer **out, char
 		if (tg->kind == MT_KIND_NATIVE)
 			e = -attach_target(t, o->follow || o->nmore_pids ? -1 : o->pid, tg, i, err, errlen);
 		else if (tg->method == MT_METHOD_USDT && !usdt_done++)
-			e = -attach_usdt(t, o->pid, tg, err, errlen);
+			e = -attach_usdt(t, o->follow || o->nmore_pids ? -1 : o->pid, tg, err, errlen);
 		if (e)
 			goto fail;
 	}
