@@ -384,7 +384,8 @@ int mt_env_parse(int argc, char **argv, struct mt_env *env)
 				   env->pprof ? "--pprof" : "--flame");
 	if (no_stacks)
 		env->sample_bytes = 0;
-	if (!env->nspecs && no_stacks)
+	/* -a and --cgroup without either still show which processes grow. */
+	if (!env->nspecs && no_stacks && !env->all && !env->cgroup)
 		return usage_error("nothing to trace: name a function with -f FUNC, or drop --no-stacks%s",
 				   "");
 	for (int i = 0; i < env->nspecs; i++) {

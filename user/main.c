@@ -177,7 +177,7 @@ static void report_proc_functions(struct run *r)
 	for (size_t i = 0; names && i < r->ntargets; i++)
 		names[i] = r->targets[i].func;
 	if (names)
-		mt_procs_report_functions(r->tables, &r->procs, names, r->ntargets);
+		mt_procs_report_functions(r->tables, &r->procs, names, r->ntargets, r->env.verbose ? 0 : 10);
 	free(names);
 }
 
@@ -501,9 +501,14 @@ static int run_trace(struct run *r)
 	}
 	if (mt_sink_check(&r->sink, err, sizeof(err)))
 		return fail(r, err[0] ? err : "out of memory");
-	/* A command's children share its stacks, as perf's do; processes the user chose get their own. */
+	/*
+	 * Children share their parent's stacks, as perf's do (a pre-fork server's
+	 * hundred workers run the same code); processes chosen apart (-p A,B, -a,
+	 * --cgroup) get stacks of their own.
+	 */
 	if (r->env.sample_bytes &&
-	    mt_samples_start(&r->samples, r->pid, r->env.cmd != NULL, many_procs(r) && !r->env.cmd,
+	    mt_samples_start(&r->samples, r->pid, r->env.cmd != NULL,
+			     r->env.nmore_pids || r->env.all || r->env.cgroup,
 			     r->env.sample_bytes, &r->frames, &r->sink, err, sizeof(err)))
 		return fail(r, err);
 

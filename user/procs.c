@@ -207,11 +207,13 @@ static int by_func_growth(const void *a, const void *b)
 	return x->agg.growth < y->agg.growth ? 1 : x->agg.growth > y->agg.growth ? -1 : x->pid - y->pid;
 }
 
-void mt_procs_report_functions(FILE *f, struct mt_procs *ps, const char *const *names, size_t nnames)
+void mt_procs_report_functions(FILE *f, struct mt_procs *ps, const char *const *names, size_t nnames,
+			       size_t max)
 {
 	char a[32], b[32], comm[MT_PROCS_COMM_ESC];
 	const char *unit, *unit2;
 	bool head = false;
+	size_t shown = 0, hidden = 0;
 
 	qsort(ps->funcs, ps->nfuncs, sizeof(*ps->funcs), by_func_growth);
 	for (size_t i = 0; i < ps->nfuncs; i++) {
@@ -221,6 +223,17 @@ void mt_procs_report_functions(FILE *f, struct mt_procs *ps, const char *const *
 		/* Python functions have their own tables; native ones are named by their target. */
 		if (r->func >= nnames)
 			continue;
+		if (i && r->func != ps->funcs[i - 1].func)
+			shown = 0;
+		if (max && shown++ >= max) {
+			hidden++;
+			if (i + 1 == ps->nfuncs || ps->funcs[i + 1].func != r->func) {
+				fprintf(f, "%-32s ... and %zu more processes (all of them: -v)\n", names[r->func],
+					hidden);
+				hidden = 0;
+			}
+			continue;
+		}
 		if (!head)
 			fprintf(f, "Functions by process\n%-32s %8s  %-16s %8s %11s %11s\n", "Function",
 				"PID", "Command", "Calls", "Growth", "Max/call");

@@ -62,8 +62,12 @@ const struct mt_proc_info *mt_procs_find(const struct mt_procs *ps, pid_t pid);
 const char *mt_procs_comm(const struct mt_proc_info *p, char out[MT_PROCS_COMM_ESC]);
 /* "Processes by RSS growth": the top max rows (0: all) and a line for the rest. */
 void mt_procs_report(FILE *f, const struct mt_procs *ps, size_t max);
-/* "Functions by process": each native function's (names[func]) calls and growth in each process. */
-void mt_procs_report_functions(FILE *f, struct mt_procs *ps, const char *const *names, size_t nnames);
+/*
+ * "Functions by process": each native function's (names[func]) calls and
+ * growth in each process, the top max processes per function (0: all).
+ */
+void mt_procs_report_functions(FILE *f, struct mt_procs *ps, const char *const *names, size_t nnames,
+			       size_t max);
 void mt_procs_free(struct mt_procs *ps);
 
 #endif

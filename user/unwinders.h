@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * The unwinders (user/unwind.h) of every process a run samples, by pid:
- * made at a process's first sample, each with its maps and open files.
- * A process gone before its first sample is unwound by the unwinder of
- * another that runs the same program image (a fork that did not exec:
- * the same mappings, mt_image_id() in bpf/memtrace.h).
+ * made at a process's first sample, each with its maps and open files. A
+ * process that runs the same program image as one already unwound (a fork
+ * that did not exec: the same mappings, mt_image_id() in bpf/memtrace.h)
+ * shares that one's unwinder.
  */
 #ifndef MT_UNWINDERS_H
 #define MT_UNWINDERS_H
@@ -20,6 +20,7 @@ struct mt_unwinders {
 	struct mt_unwinder_slot {
 		pid_t pid;
 		struct mt_unwinder *u; /* NULL: the process could not be read */
+		bool owned;            /* else another slot's, of the same image (a fork) */
 	} *v;
 	size_t n;
 	size_t next_evict; /* full: the slots are reused in turn */

@@ -19,6 +19,7 @@ Nothing here asserts: the figures go to the terminal and, with --markdown,
 into the section between the stacks markers of tools/bench/RESULTS.md.
 """
 import argparse
+import signal
 import json
 import os
 import random
@@ -47,6 +48,8 @@ def target_argv(name, arg):
 
 def mt_args(opts):
     """memtrace's options for a cell: a function (-f F --no-stacks) or stacks only."""
+    if opts.get("nostacks"):
+        return ["--no-stacks"]
     if opts.get("func"):
         return ["-f", opts["func"], "--no-stacks"]
     args = ["--sample-bytes", opts.get("sample", DEFAULT_SAMPLE)]
@@ -70,7 +73,7 @@ def run_cell(tmp, wl, arg, opts, soak_s=0):
             pass
     env = dict(os.environ, BENCH_REPORT=report, BENCH_WAIT="1", PYTHONDONTWRITEBYTECODE="1")
     tgt = Proc(target_argv(wl, arg), env=env, stderr_file=os.path.join(tmp, "target.err"))
-    mt = None
+    mt = other = None
     res = {"wl": wl, "opts": {k: v for k, v in opts.items() if k != "folded"}}
     try:
         m = tgt.expect(r"^ready (\d+)$", 300)
@@ -78,8 +81,15 @@ def run_cell(tmp, wl, arg, opts, soak_s=0):
             return dict(res, error="target never ready: " + tgt.last_err())
         pid = int(m.group(1))
         if opts.get("traced"):
+            if opts.get("all"):
+                who = ["-a"]
+            elif opts.get("other"):
+                other = subprocess.Popen(["sleep", "3600"])
+                who = ["-p", str(other.pid), "--children"]
+            else:
+                who = ["-p", str(pid)]
             argv = [GNU_TIME, "-f", "%e %U %S %M", "-o", os.path.join(tmp, "mt.time"),
-                    MEMTRACE, "-v", "-p", str(pid)] + mt_args(opts)
+                    MEMTRACE, "-v"] + who + mt_args(opts)
             if soak_s:
                 argv += ["-d", str(soak_s)]
             mt = Proc(argv, stdout_file=os.path.join(tmp, "mt.out"),
@@ -99,6 +109,9 @@ def run_cell(tmp, wl, arg, opts, soak_s=0):
         tgt.send("\n")
         tgt.wait(60)
         if mt:
+            # -a and another process's trace outlive the target: Ctrl-C, as a user would.
+            if opts.get("all") or opts.get("other"):
+                mt.p.send_signal(signal.SIGINT)
             mt.wait(120)
             with open(os.path.join(tmp, "mt.time")) as f:
                 e, u, s, m_kb = f.read().split()[-4:]
@@ -118,6 +131,9 @@ def run_cell(tmp, wl, arg, opts, soak_s=0):
         tgt.stop()
         if mt:
             mt.stop()
+        if other:
+            other.kill()
+            other.wait()
 
 
 def soak_watch(mt, secs):
@@ -168,17 +184,24 @@ def ratio_table(runs, cells):
     return rows
 
 
-def cost(tmp, rounds):
+def cost(tmp, rounds, only=None):
     cells = {
         ("faults", "untraced"): {},
         ("faults", "-f touch_mib --no-stacks"): {"traced": True, "func": "touch_mib"},
         ("faults", "stacks 64K"): {"traced": True, "sample": "64K"},
         ("faults", "stacks 512K (default)"): {"traced": True, "sample": "512K"},
         ("faults", "stacks 4M"): {"traced": True, "sample": "4M"},
+        # Several processes: faults under -a (traced, with and without stacks), and faults
+        # untraced while memtrace follows another process and its children (-p PID --children).
+        ("faults", "-a --no-stacks"): {"traced": True, "all": True, "nostacks": True},
+        ("faults", "-a (stacks 512K)"): {"traced": True, "all": True},
+        ("faults", "untraced, another -p --children"): {"traced": True, "other": True},
         ("seed", "untraced"): {},
         ("seed", "-f Inversa --no-stacks"): {"traced": True, "func": "Inversa"},
         ("seed", "stacks 512K (default)"): {"traced": True, "sample": "512K"},
     }
+    if only:
+        cells = {k: v for k, v in cells.items() if k[0] == "faults" and (k[1] == "untraced" or any(o in k[1] for o in only))}
     runs = []
     for i in range(rounds):
         order = list(cells)
@@ -298,8 +321,18 @@ def main():
     ap.add_argument("--markdown", metavar="RESULTS.md")
     ap.add_argument("--bpf-only", action="store_true",
                     help="rerun only the BPF run-time pass; the rest from --out's saved figures")
+    ap.add_argument("--procs", action="store_true",
+                    help="only the cost of several-process tracing (-a, --children) on faults; prints its rows")
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="memtrace-stacks.")
+    if a.procs:
+        try:
+            runs, keys = cost(tmp, a.rounds, only=["-a", "another"])
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        for key, cpu, lo, hi, wall, samples, mtcpu in ratio_table(runs, keys):
+            print("| %s | %.3fx (%.3f-%.3f) | %.3fx |" % (key[1], cpu, lo, hi, wall))
+        return 0
     if a.bpf_only:
         with open(a.out) as f:
             saved = json.load(f)
