@@ -448,6 +448,12 @@ static void warn_incomplete(const struct run *r, const struct mt_snapshot *snap)
 		mt_warn("%llu event%s the tables need %s lost (ring buffer or kernel map full): Python functions or lines may be missing",
 			(unsigned long long)snap->lost_tables, snap->lost_tables == 1 ? "" : "s",
 			snap->lost_tables == 1 ? "was" : "were");
+	if (snap->procs_lost)
+		mt_warn("%llu process%s could not be traced: %d were traced at once already",
+			(unsigned long long)snap->procs_lost, snap->procs_lost == 1 ? "" : "es", MT_MAX_PROCS);
+	if (r->procs.events_lost)
+		mt_warn("out of memory: %llu process%s missing from the process table",
+			(unsigned long long)r->procs.events_lost, r->procs.events_lost == 1 ? " is" : "es are");
 	if (r->frames.unresolved)
 		mt_warn("%u Python code object%s could not be read from the process (did it exit first?); their memory is missing from the tables",
 			r->frames.unresolved, r->frames.unresolved == 1 ? "" : "s");
