@@ -25,6 +25,7 @@ const volatile __u32 follow_cgroup_level = 0;
 /* Per-process function totals (proc_funcs) are kept when more than one process may be traced. */
 const volatile bool many_procs = false;
 const volatile __u64 page_size = 4096;
+const volatile __u32 nr_cpus = 1; /* possible CPUs */
 /* Per-call records cost ring-buffer traffic: only sent when a JSON stream is written. */
 const volatile bool emit_calls = false;
 /* Python functions traced by walking the interpreter's frames on each RSS change. */
@@ -456,7 +457,68 @@ static __always_inline __u64 user_sp(void)
 	return regs ? BPF_CORE_READ(regs, sp) : 0;
 }
 
-/* The counters of mm now, as kmem:rss_stat reports them (the per-CPU counters' shared part). */
+/*
+ * Each CPU's per-CPU area offset, to read a per-CPU counter's parts. The
+ * kernel's table of them is not a symbol BPF can name here (kallsyms lists
+ * no data), so it is measured: this per-CPU map's one element, at its
+ * per-CPU address (pptrs[0]), is found on each CPU at that address plus the
+ * CPU's offset.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} cpu_offsets SEC(".maps");
+
+struct pcpu_sum {
+	__u64 base;     /* cpu_offsets' element's per-CPU address */
+	__u64 counters; /* the percpu_counter's per-CPU s32 parts */
+	__s64 sum;
+};
+
+/* A pointer's value as a plain number: the verifier forbids arithmetic on map pointers. */
+static __always_inline __u64 addr_of(const void *p)
+{
+	__u64 a = 0;
+
+	bpf_probe_read_kernel(&a, sizeof(a), &p);
+	return a;
+}
+
+static long add_cpu_part(__u32 cpu, struct pcpu_sum *ps)
+{
+	__u32 zero = 0;
+	__u64 elem = addr_of(bpf_map_lookup_percpu_elem(&cpu_offsets, &zero, cpu));
+	__s32 v;
+
+	if (!elem)
+		return 1;
+	if (!bpf_probe_read_kernel(&v, sizeof(v), (const void *)(ps->counters + (elem - ps->base))))
+		ps->sum += v;
+	return 0;
+}
+
+/*
+ * A counter of mm now, in pages, as exact as kmem:rss_stat's size: the
+ * shared count plus each CPU's part not yet folded in (up to a batch of
+ * pages per CPU, hundreds of KiB a process).
+ */
+static __always_inline __s64 mm_counter(struct mm_struct *mm, int idx)
+{
+	struct pcpu_sum ps = { .counters = (__u64)BPF_CORE_READ(mm, rss_stat[idx & 3].counters),
+			       .sum = BPF_CORE_READ(mm, rss_stat[idx & 3].count) };
+	__u64 arr = addr_of(&cpu_offsets);
+
+	if (ps.counters && arr &&
+	    !bpf_probe_read_kernel(&ps.base, sizeof(ps.base),
+				   (const void *)(arr + bpf_core_field_offset(struct bpf_array, pptrs))) &&
+	    ps.base)
+		bpf_loop(nr_cpus, add_cpu_part, &ps, 0);
+	return ps.sum;
+}
+
+/* The counters of mm now: a process that joins starts from them. */
 static __always_inline void seed_from_mm(struct mt_proc *p, struct mm_struct *mm)
 {
 	__s64 v;
@@ -464,7 +526,7 @@ static __always_inline void seed_from_mm(struct mt_proc *p, struct mm_struct *mm
 	if (!mm)
 		return;
 #define SEED(member, idx)                                                  \
-	v = BPF_CORE_READ(mm, rss_stat[idx].count);                         \
+	v = mm_counter(mm, idx);                                            \
 	p->rss[member] = v > 0 ? v * (__s64)page_size : 0;
 	SEED(MT_RSS_FILE, 0)
 	SEED(MT_RSS_ANON, 1)

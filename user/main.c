@@ -163,6 +163,12 @@ static bool many_procs(const struct run *r)
 	return r->env.children || r->env.nmore_pids || !r->pid;
 }
 
+/* The per-process tables: with -a or --cgroup, or once a second process was traced. */
+static bool show_procs(const struct run *r)
+{
+	return !r->pid || (many_procs(r) && r->procs.n > 1);
+}
+
 static void on_stack(void *ctx, const struct mt_stack_rec *sr)
 {
 	struct run *r = ctx;
@@ -298,10 +304,10 @@ static void periodic_table(struct run *r, double now, const struct mt_snapshot *
 	fprintf(f, "--- %.1f s ---\n", now);
 	if (r->ntargets)
 		mt_report_functions(f, &r->stats);
-	if (many_procs(r)) {
+	if (many_procs(r))
 		mt_procs_final(&r->procs, r->tracer);
+	if (show_procs(r))
 		mt_procs_report(f, &r->procs, 20);
-	}
 	fputc('\n', f);
 	fflush(f);
 }
@@ -600,9 +606,9 @@ static int run_trace(struct run *r)
 		 */
 		if (r->ntargets)
 			mt_report_functions(r->tables, &r->stats);
-		if (r->ntargets && many_procs(r))
+		if (r->ntargets && show_procs(r))
 			report_proc_functions(r);
-		if (many_procs(r))
+		if (show_procs(r))
 			mt_procs_report(r->tables, &r->procs, r->env.verbose ? 0 : 20);
 		if (r->env.sample_bytes)
 			mt_samples_report(r->tables, &r->samples, &snap, mt_report_stacks_top(r->ntargets));

@@ -447,6 +447,8 @@ int mt_tracer_start(const struct mt_tracer_opts *o, struct mt_tracer **out, char
 	t->skel->rodata->follow_cgroup_level = o->cgroup_level;
 	t->skel->rodata->many_procs = o->follow || o->nmore_pids;
 	t->skel->rodata->page_size = sysconf(_SC_PAGESIZE);
+	e = libbpf_num_possible_cpus();
+	t->skel->rodata->nr_cpus = e > 0 ? e : 1;
 	t->skel->rodata->emit_calls = o->emit_calls;
 	e = -set_python_targets(t->skel, o, err, errlen);
 	if (e)
