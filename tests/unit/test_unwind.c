@@ -65,12 +65,13 @@ static __attribute__((noinline)) void copy_stack(struct mt_stack_rec *r)
 	struct iovec local = { r->stack, sizeof(r->stack) };
 	struct iovec remote = { (void *)(uintptr_t)r->regs[MT_STACK_REG_SP], sizeof(r->stack) };
 	ssize_t got = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+	uint64_t image = 0;
 
 	r->type = MT_REC_STACK;
 	r->tid = (uint32_t)getpid();
 	r->pid = (uint32_t)getpid();
-	if (mt_proc_image(getpid(), &r->image))
-		r->image = 0;
+	mt_proc_image(getpid(), &image);
+	r->image = image;
 	r->stack_len = got > 0 ? (uint32_t)got : 0;
 }
 
