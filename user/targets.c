@@ -47,7 +47,9 @@ static int resolve_one(const struct mt_env *env, const struct mt_python *py, str
 
 	if (e)
 		return e;
-	if (mt_python_wants(py, interp, &spec)) {
+	/* A pattern the interpreter's own functions match is native, as a name it defines is. */
+	if (mt_python_wants(py, interp, &spec) &&
+	    (spec.object || !interp || mt_elf_glob(interp, spec.name, NULL, 0) <= 0)) {
 		e = python_target(env, py, &spec, out, err, errlen);
 	} else {
 		e = mt_resolve(rc, text, out, err, errlen);

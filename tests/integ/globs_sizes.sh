@@ -40,3 +40,11 @@ assert_eq "overlap: functions" "$(mtq "$json" "len(summary()['functions'])")" 3
 grep -q "'many:grow_\*' names 1 function an earlier -f names too" "$MT_ERR" ||
 	fail "no warning about the overlap: $(cat "$MT_ERR")"
 ok "overlap warned: $(grep -m1 earlier "$MT_ERR")"
+
+# In CPython a bare pattern is native when the interpreter's own functions match it.
+[ -x /usr/bin/python3.11 ] || skip "no /usr/bin/python3.11"
+run_memtrace -o "$json" --no-stacks -f '_PyObject_GC_New*' -- /usr/bin/python3.11 -c '[dict(a=1) for i in range(10)]'
+assert_rc 0 "python3.11, -f '_PyObject_GC_New*'"
+assert_eq "interpreter functions traced" "$(mtq "$json" "sorted(f['func'] for f in summary()['functions'] if f['kind'] == 'native')")" \
+	"$(printf '%s\n' _PyObject_GC_New _PyObject_GC_NewVar)"
+assert_ge "_PyObject_GC_New calls" "$(mtq "$json" "fn('_PyObject_GC_New')['calls']")" 1
