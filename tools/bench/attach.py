@@ -31,7 +31,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import MEMTRACE, OUT, ROOT, WL, Proc  # noqa: E402
+from bench import MEMTRACE, OUT, ROOT, WL, Proc, write_section  # noqa: E402
 
 BEGIN, END = "<!-- attach:begin -->", "<!-- attach:end -->"
 TRACE_S = 1
@@ -164,13 +164,7 @@ def main():
     md = markdown(runs, probe_cost(probecost, cost_rounds), a.rounds, cost_rounds, a.fallback_funcs)
     print(md)
     if a.markdown:
-        text = open(a.markdown).read()
-        if BEGIN in text and END in text:
-            text = text[:text.index(BEGIN)] + md + text[text.index(END) + len(END):]
-        else:
-            text = text.rstrip("\n") + "\n\n" + md + "\n"
-        with open(a.markdown, "w") as f:
-            f.write(text)
+        write_section(a.markdown, md, BEGIN, END)
 
 
 if __name__ == "__main__":
