@@ -605,7 +605,7 @@ static int not_found(struct objs *l, size_t from, size_t to, const char *name, c
 
 /* ---- the entry point ---- */
 
-/* What makes an object's return probes unsafe (see refuse_unsafe() in user/targets.c), once per object. */
+/* What makes an object's return probes unsafe (refuse_unsafe() in user/targets.c), once an object. */
 static void obj_traits(struct obj *o)
 {
 	if (o->traits_known)

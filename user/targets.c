@@ -39,8 +39,8 @@ static int python_target(const struct mt_env *env, const struct mt_python *py,
 
 /* Appends the targets of spec text to out; on failure out is as it was. */
 static int resolve_one(const struct mt_env *env, const struct mt_python *py, struct mt_elf *interp,
-		       const struct mt_resolve_ctx *rc, const char *text, struct mt_target_list *out,
-		       char *err, size_t errlen)
+		       const struct mt_resolve_ctx *rc, const char *text,
+		       struct mt_target_list *out, char *err, size_t errlen)
 {
 	struct mt_spec spec;
 	int e = mt_spec_parse(text, &spec, err, errlen);

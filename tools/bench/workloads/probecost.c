@@ -77,7 +77,8 @@ static int attach(int prog, uint32_t type, uint32_t flags, unsigned long *off)
 {
 	struct link_attr a = {
 		.prog_fd = (uint32_t)prog, .attach_type = type, .path = (uintptr_t)"/proc/self/exe",
-		.offsets = (uintptr_t)off, .cnt = 1, .multi_flags = flags, .pid = (uint32_t)getpid(),
+		.offsets = (uintptr_t)off, .cnt = 1, .multi_flags = flags,
+		.pid = (uint32_t)getpid(),
 	};
 	int fd = (int)syscall(__NR_bpf, BPF_LINK_CREATE, &a, sizeof(a));
 
