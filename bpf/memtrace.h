@@ -12,8 +12,13 @@
 #include <linux/types.h>
 #endif
 
-/* Functions traced at once: each is one uprobe+uretprobe pair, its index the bpf_cookie. */
-#define MT_MAX_FUNCS 64
+/*
+ * Native functions traced at once: each is an entry and a return probe, its
+ * index the bpf_cookie. Globs make thousands common (user/resolve.h,
+ * MT_GLOB_MAX per pattern); with the Python codes after them the totals
+ * fill a power of two (MT_NR_FUNCS, masked in func_agg()).
+ */
+#define MT_MAX_FUNCS (16384 - MT_MAX_CODES)
 /*
  * Python functions traced at once, by either method, and the distinct code
  * objects they may match (the same name in two files): each match gets a

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <stdio.h>
@@ -629,6 +630,27 @@ int mt_elf_suggest(struct mt_elf *elf, const char *name, const char **out, int m
 			mt_suggest_offer(&s, offer);
 	}
 	return mt_suggest_best(&s, out, max);
+}
+
+int mt_elf_glob(struct mt_elf *elf, const char *pattern, const char **out, size_t max)
+{
+	size_t i, n = 0;
+	int err = load_syms(elf);
+
+	if (err)
+		return err;
+	for (i = 0; i < elf->nsyms; i++) {
+		const struct fsym *s = &elf->syms[i];
+
+		/* Sorted: each distinct name once; IFUNC resolvers are not the functions. */
+		if (s->data || s->ifunc || (i && !strcmp(s->name, elf->syms[i - 1].name)) ||
+		    fnmatch(pattern, s->name, 0))
+			continue;
+		if (n < max)
+			out[n] = s->name;
+		n++;
+	}
+	return n > INT32_MAX ? INT32_MAX : (int)n;
 }
 
 static int asym_cmp(const void *a, const void *b)

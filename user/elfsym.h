@@ -65,6 +65,14 @@ int mt_elf_load_bias(const struct mt_elf *elf, uint64_t map_start, uint64_t map_
 int mt_elf_suggest(struct mt_elf *elf, const char *name, const char **out, int max);
 
 /*
+ * The function names (symbol names as in the table: mangled for C++) that
+ * match the fnmatch(3) pattern, each once, in name order; IFUNC resolvers
+ * left out. Writes up to max of them to out (they belong to elf) and
+ * returns how many there are, or negative errno.
+ */
+int mt_elf_glob(struct mt_elf *elf, const char *pattern, const char **out, size_t max);
+
+/*
  * The function holding link-time address vaddr (st_size respected; the best
  * of its aliases; C++ demangled as mt_elf_suggest offers it) and vaddr's
  * offset in it. *name belongs to elf. 0, -ENOENT (no function there), -ENOMEM.

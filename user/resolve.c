@@ -28,6 +28,7 @@ struct obj {
 	struct mt_elf *elf;
 	int err;     /* mt_elf_open's error, once tried */
 	bool tried;
+	bool traits_known, cxx_exceptions, go_runtime; /* see obj_traits() */
 };
 
 struct objs {
@@ -540,21 +541,42 @@ static struct obj *defined_elsewhere(struct objs *l, size_t from, size_t to, con
 	return NULL;
 }
 
+/* " in A, B (2 objects)": the objects [from, to) a search went through, to say where it missed. */
+static void print_searched(FILE *f, const struct objs *l, size_t from, size_t to)
+{
+	struct objs view = *l;
+	size_t i, nread = 0;
+
+	for (i = from; i < to; i++)
+		nread += l->v[i].elf != NULL;
+	if (to - from == 1) {
+		fprintf(f, " in %s", l->v[from].path);
+		return;
+	}
+	view.v += from;
+	view.n = to - from;
+	fprintf(f, " in ");
+	if (view.n <= 3) {
+		for (i = 0; i < view.n; i++)
+			fprintf(f, "%s%s", i ? ", " : "", view.v[i].path);
+	} else {
+		print_objects(f, &view, 0, 3);
+	}
+	fprintf(f, " (%zu objects)", nread);
+}
+
 static int not_found(struct objs *l, size_t from, size_t to, const char *name, char *err,
 		     size_t errlen)
 {
 	const char *sugg[3];
 	struct obj *first = &l->v[from], *bad = NULL, *other = NULL;
-	size_t i, nread = 0;
 	struct msg m;
+	size_t i;
 	int ns, k;
 
-	for (i = from; i < to; i++) {
-		if (l->v[i].elf)
-			nread++;
-		else if (!bad)
+	for (i = from; i < to && !bad; i++)
+		if (!l->v[i].elf)
 			bad = &l->v[i];
-	}
 	if (msg_open(&m)) {
 		mt_set_err(err, errlen, "out of memory");
 		return -ENOMEM;
@@ -565,21 +587,9 @@ static int not_found(struct objs *l, size_t from, size_t to, const char *name, c
 	if (first->elf && !mt_elf_has_symtab(first->elf)) {
 		fprintf(m.f, "function '%s' not found: %s is stripped (no .symtab) and '%s' is not exported in .dynsym; %s, or rebuild without stripping",
 			name, first->path, name, mt_debuginfo_advice());
-	} else if (to - from == 1) {
-		fprintf(m.f, "function '%s' not found in %s", name, first->path);
 	} else {
-		struct objs view = *l;
-
-		view.v += from;
-		view.n = to - from;
-		fprintf(m.f, "function '%s' not found in ", name);
-		if (view.n <= 3) {
-			for (i = 0; i < view.n; i++)
-				fprintf(m.f, "%s%s", i ? ", " : "", view.v[i].path);
-		} else {
-			print_objects(m.f, &view, 0, 3);
-		}
-		fprintf(m.f, " (%zu objects)", nread);
+		fprintf(m.f, "function '%s' not found", name);
+		print_searched(m.f, l, from, to);
 	}
 	for (k = 0; k < ns; k++)
 		fprintf(m.f, "%s'%s'", k ? ", " : "; did you mean ", sugg[k]);
@@ -595,24 +605,36 @@ static int not_found(struct objs *l, size_t from, size_t to, const char *name, c
 
 /* ---- the entry point ---- */
 
+/* What makes an object's return probes unsafe (refuse_unsafe() in user/targets.c), once an object. */
+static void obj_traits(struct obj *o)
+{
+	if (o->traits_known)
+		return;
+	o->traits_known = true;
+	/* C++'s personality routine (C code's cleanups use __gcc_personality_v0). */
+	o->cxx_exceptions = mt_elf_mentions(o->elf, "__gxx_personality_v0");
+	/* Go copies goroutine stacks, return addresses included. */
+	o->go_runtime = mt_elf_has_section(o->elf, ".go.buildinfo") ||
+			mt_elf_has_section(o->elf, ".gopclntab");
+}
+
 static int fill_target(struct mt_target *t, const char *spec, const char *name, struct obj *o,
 		       const struct mt_sym *s)
 {
 	int err;
 
+	memset(t, 0, sizeof(*t));
 	err = mt_elf_probe_offset(o->elf, s, &t->offset, &t->attach_note);
 	if (err)
 		return err;
+	obj_traits(o);
 	t->spec = strdup(spec);
 	t->func = strdup(name);
 	t->object = strdup(o->path);
 	t->object_host = strdup(o->host);
 	t->sym_offset = s->file_off;
-	/* C++'s personality routine (C code's cleanups use __gcc_personality_v0). */
-	t->cxx_exceptions = mt_elf_mentions(o->elf, "__gxx_personality_v0");
-	/* Go copies goroutine stacks, return addresses included. */
-	t->go_runtime = mt_elf_has_section(o->elf, ".go.buildinfo") ||
-			mt_elf_has_section(o->elf, ".gopclntab");
+	t->cxx_exceptions = o->cxx_exceptions;
+	t->go_runtime = o->go_runtime;
 	t->kind = MT_KIND_NATIVE;
 	t->method = MT_METHOD_UPROBE;
 	if (!t->spec || !t->func || !t->object || !t->object_host) {
@@ -622,10 +644,25 @@ static int fill_target(struct mt_target *t, const char *spec, const char *name, 
 	return 0;
 }
 
+/* A new last element of out, zeroed, not yet counted in out->n; NULL when out of memory. */
+static struct mt_target *list_slot(struct mt_target_list *out)
+{
+	if (mt_grow(&out->v, &out->cap, out->n + 1, sizeof(*out->v)))
+		return NULL;
+	return &out->v[out->n];
+}
+
+static int read_error(const char *name, const struct obj *o, int ret, char *err, size_t errlen)
+{
+	mt_set_err(err, errlen, "cannot read '%s' in %s: %s", name, o->path, strerror(-ret));
+	return ret;
+}
+
 /* Searches objects [from, to) in order; the first that defines name wins. */
 static int search(struct objs *l, size_t from, size_t to, const char *spec, const char *name,
-		  struct mt_target *out, char *err, size_t errlen)
+		  struct mt_target_list *out, char *err, size_t errlen)
 {
+	struct mt_target *t;
 	struct mt_sym s;
 	struct obj *o;
 	size_t i;
@@ -637,15 +674,144 @@ static int search(struct objs *l, size_t from, size_t to, const char *spec, cons
 			continue;
 		if (s.ifunc)
 			return ifunc_error(o->elf, o->path, name, err, errlen);
-		ret = fill_target(out, spec, name, o, &s);
-		if (ret) {
-			mt_set_err(err, errlen, "cannot read '%s' in %s: %s", name, o->path,
-				       strerror(-ret));
-			return ret;
-		}
+		t = list_slot(out);
+		ret = t ? fill_target(t, spec, name, o, &s) : -ENOMEM;
+		if (ret)
+			return read_error(name, o, ret, err, errlen);
+		out->n++;
 		return 0;
 	}
 	return not_found(l, from, to, name, err, errlen);
+}
+
+/*
+ * A glob: '*', '?' or a bracket expression, but not a C++ ABI tag
+ * ("load[abi:cxx11]"), which names one function.
+ */
+static bool is_glob(const char *name)
+{
+	const char *b;
+
+	if (strpbrk(name, "*?"))
+		return true;
+	for (b = strchr(name, '['); b; b = strchr(b + 1, '['))
+		if (strncmp(b, "[abi:", 5))
+			return true;
+	return false;
+}
+
+/*
+ * Adds the function name of object o unless out[first, n) has it already:
+ * the same name from an earlier object (as a plain NAME, the first object
+ * that defines it wins), or the same code under another name (an alias,
+ * traced once, under the name with fewer leading underscores).
+ */
+static int add_match(struct obj *o, const char *spec, const char *name,
+		     struct mt_target_list *out, size_t first)
+{
+	struct mt_target *t;
+	struct mt_sym s;
+	int ret;
+
+	/* No file offset (an absolute symbol): nothing to probe, and not what a pattern means. */
+	if (mt_elf_find_func(o->elf, name, &s))
+		return 0;
+	for (size_t i = first; i < out->n; i++) {
+		t = &out->v[i];
+		if (!strcmp(t->func, name))
+			return 0;
+		if (t->sym_offset != s.file_off || strcmp(t->object_host, o->host))
+			continue;
+		if (strspn(name, "_") < strspn(t->func, "_")) {
+			char *better = strdup(name);
+
+			if (!better)
+				return -ENOMEM;
+			free(t->func);
+			t->func = better;
+		}
+		return 0;
+	}
+	t = list_slot(out);
+	if (!t)
+		return -ENOMEM;
+	ret = fill_target(t, spec, name, o, &s);
+	if (!ret)
+		out->n++;
+	return ret;
+}
+
+static int glob_not_found(const struct objs *l, size_t from, size_t to, const char *pattern,
+			  char *err, size_t errlen)
+{
+	const struct obj *first = &l->v[from];
+	struct msg m;
+
+	if (msg_open(&m)) {
+		mt_set_err(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	fprintf(m.f, "no function matches '%s'", pattern);
+	print_searched(m.f, l, from, to);
+	if (first->elf && !mt_elf_has_symtab(first->elf))
+		fprintf(m.f, "; %s is stripped (no .symtab), only its exported functions can match: %s",
+			first->path, mt_debuginfo_advice());
+	else
+		fprintf(m.f, "; the pattern is matched against whole symbol names, as fnmatch(3) does (C++ names mangled)");
+	print_deleted(m.f, l);
+	return msg_close(&m, err, errlen, -ENOENT);
+}
+
+/* Every function of objects [from, to) whose name matches pattern (add_match() drops repeats). */
+static int search_glob(struct objs *l, size_t from, size_t to, const char *spec,
+		       const char *pattern, struct mt_target_list *out, char *err, size_t errlen)
+{
+	const char **names = NULL;
+	size_t first = out->n, matched = 0;
+	int ret = 0, k;
+
+	for (size_t i = from; i < to && !ret; i++) {
+		struct obj *o = &l->v[i];
+
+		k = obj_elf(o) ? mt_elf_glob(o->elf, pattern, NULL, 0) : 0;
+		if (k <= 0)
+			continue;
+		matched += (size_t)k;
+		if (matched > MT_GLOB_MAX) {
+			mt_set_err(err, errlen, "'%s' matches more than %d functions (%zu so far); narrow the pattern",
+				   spec, MT_GLOB_MAX, matched);
+			ret = -E2BIG;
+			break;
+		}
+		free(names);
+		names = calloc((size_t)k, sizeof(*names));
+		if (!names) {
+			ret = -ENOMEM;
+			break;
+		}
+		k = mt_elf_glob(o->elf, pattern, names, (size_t)k);
+		for (int j = 0; j < k && !ret; j++) {
+			ret = add_match(o, spec, names[j], out, first);
+			if (ret)
+				read_error(names[j], o, ret, err, errlen);
+		}
+	}
+	free(names);
+	if (!ret && out->n == first)
+		ret = glob_not_found(l, from, to, pattern, err, errlen);
+	/* All of it or nothing: the caller's list is as it was. */
+	for (; ret && out->n > first; out->n--)
+		mt_target_free(&out->v[out->n - 1]);
+	return ret;
+}
+
+/* The objects [from, to) searched for a name or a pattern. */
+static int search_spec(struct objs *l, size_t from, size_t to, const char *spec, const char *name,
+		       struct mt_target_list *out, char *err, size_t errlen)
+{
+	if (is_glob(name))
+		return search_glob(l, from, to, spec, name, out, err, errlen);
+	return search(l, from, to, spec, name, out, err, errlen);
 }
 
 static bool is_python_file(const char *object)
@@ -653,7 +819,7 @@ static bool is_python_file(const char *object)
 	return ends_with(object, ".py");
 }
 
-int mt_resolve(const struct mt_resolve_ctx *ctx, const char *spec, struct mt_target *out,
+int mt_resolve(const struct mt_resolve_ctx *ctx, const char *spec, struct mt_target_list *out,
 	       char *err, size_t errlen)
 {
 	struct objs l = { .pid = ctx->pid };
@@ -661,7 +827,6 @@ int mt_resolve(const struct mt_resolve_ctx *ctx, const char *spec, struct mt_tar
 	struct obj *o;
 	int ret;
 
-	memset(out, 0, sizeof(*out));
 	ret = mt_spec_parse(spec, &sp, err, errlen);
 	if (ret)
 		return ret;
@@ -675,7 +840,7 @@ int mt_resolve(const struct mt_resolve_ctx *ctx, const char *spec, struct mt_tar
 	if (ret)
 		goto out;
 	if (!sp.object) {
-		ret = search(&l, 0, l.n, spec, sp.name, out, err, errlen);
+		ret = search_spec(&l, 0, l.n, spec, sp.name, out, err, errlen);
 		goto out;
 	}
 	o = match_object(&l, sp.object);
@@ -685,7 +850,8 @@ int mt_resolve(const struct mt_resolve_ctx *ctx, const char *spec, struct mt_tar
 		ret = no_object(&l, sp.object, err, errlen);
 		goto out;
 	}
-	ret = search(&l, (size_t)(o - l.v), (size_t)(o - l.v) + 1, spec, sp.name, out, err, errlen);
+	ret = search_spec(&l, (size_t)(o - l.v), (size_t)(o - l.v) + 1, spec, sp.name, out, err,
+			  errlen);
 out:
 	objs_free(&l);
 	mt_spec_free(&sp);

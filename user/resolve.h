@@ -37,15 +37,27 @@ struct mt_resolve_ctx {
 	const char *exe;  /* launch mode (pid == 0): the executable, absolute path */
 };
 
+/* A growing list of targets (user/array.h); free each with mt_target_free(), then v. */
+struct mt_target_list {
+	struct mt_target *v;
+	size_t n, cap;
+};
+
+/* The functions one glob may name: more is an error (a pattern too wide by mistake). */
+#define MT_GLOB_MAX 10000
+
 /*
- * Resolve one spec. NAME searches the executable, then every mapped shared
- * object (attach mode) or the DT_NEEDED closure found like ld.so would
- * (launch mode). OBJECT:NAME limits the search to an object named by path,
- * basename or basename prefix ("libc" matches libc.so.6).
- * Returns 0, or negative errno with a one-line message in err naming the
- * function, the objects searched and what to try (close names, stripped binary).
+ * Resolve one spec, appending its targets to out. NAME searches the
+ * executable, then every mapped shared object (attach mode) or the
+ * DT_NEEDED closure found like ld.so would (launch mode). OBJECT:NAME
+ * limits the search to an object named by path, basename or basename
+ * prefix ("libc" matches libc.so.6). A NAME with '*', '?' or '[...]' is an
+ * fnmatch(3) pattern: every function it matches, each address once, up to
+ * MT_GLOB_MAX. Returns 0, or negative errno with a one-line message in err
+ * naming the function, the objects searched and what to try (close names,
+ * stripped binary); then out is as it was.
  */
-int mt_resolve(const struct mt_resolve_ctx *ctx, const char *spec, struct mt_target *out,
+int mt_resolve(const struct mt_resolve_ctx *ctx, const char *spec, struct mt_target_list *out,
 	       char *err, size_t errlen);
 void mt_target_free(struct mt_target *t); /* NULL-safe, frees members only */
 

@@ -4,25 +4,55 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "array.h"
 #include "log.h"
+#include "memtrace.h"
 #include "procfs.h"
 #include "spec.h"
 #include "targets.h"
 #include "termtext.h"
 
+/*
+ * Python names are matched in the kernel by name, and a pattern would
+ * need every source the process may import read first: one name per -f.
+ */
+static int python_target(const struct mt_env *env, const struct mt_python *py,
+			 const struct mt_spec *spec, struct mt_target_list *out, char *err,
+			 size_t errlen)
+{
+	struct mt_target *t;
+	int e;
+
+	if (strpbrk(spec->name, "*?[")) {
+		mt_set_err(err, errlen, "'%s' is a pattern, and Python functions are named one by one; give -f FILE.py:NAME for each",
+			   spec->text);
+		return -EINVAL;
+	}
+	if (mt_grow(&out->v, &out->cap, out->n + 1, sizeof(*out->v)))
+		return -ENOMEM;
+	t = &out->v[out->n];
+	e = mt_python_target(py, spec, env->exact, t, err, errlen);
+	if (!e)
+		out->n++;
+	return e;
+}
+
+/* Appends the targets of spec text to out; on failure out is as it was. */
 static int resolve_one(const struct mt_env *env, const struct mt_python *py, struct mt_elf *interp,
-		       const struct mt_resolve_ctx *rc, const char *text, struct mt_target *t, char *err,
-		       size_t errlen)
+		       const struct mt_resolve_ctx *rc, const char *text,
+		       struct mt_target_list *out, char *err, size_t errlen)
 {
 	struct mt_spec spec;
 	int e = mt_spec_parse(text, &spec, err, errlen);
 
 	if (e)
 		return e;
-	if (mt_python_wants(py, interp, &spec)) {
-		e = mt_python_target(py, &spec, env->exact, t, err, errlen);
+	/* A pattern the interpreter's own functions match is native, as a name it defines is. */
+	if (mt_python_wants(py, interp, &spec) &&
+	    (spec.object || !interp || mt_elf_glob(interp, spec.name, NULL, 0) <= 0)) {
+		e = python_target(env, py, &spec, out, err, errlen);
 	} else {
-		e = mt_resolve(rc, text, t, err, errlen);
+		e = mt_resolve(rc, text, out, err, errlen);
 		/* A bare name that is no native symbol may have been meant as Python. */
 		if (e == -ENOENT && !spec.object && py->unsupported) {
 			mt_set_err(err, errlen, "%.600s; and '%.200s' is no native function either", py->what,
@@ -71,12 +101,42 @@ static bool same_target(const struct mt_target *a, const struct mt_target *b)
 	return !strcmp(a->object_host, b->object_host) && a->sym_offset == b->sym_offset;
 }
 
+/*
+ * The same function named twice would be counted twice: drops the targets
+ * of spec, out[first, n), that an earlier spec has, said once per spec.
+ */
+static void drop_repeats(struct mt_target_list *out, size_t first, const char *spec)
+{
+	size_t kept = first, dropped = 0, named = out->n - first;
+	struct mt_target *t;
+
+	for (size_t i = first; i < out->n; i++) {
+		bool dup = false;
+
+		t = &out->v[i];
+		for (size_t j = 0; j < first && !dup; j++)
+			dup = same_target(&out->v[j], t);
+		if (!dup) {
+			out->v[kept++] = *t;
+			continue;
+		}
+		if (named == 1)
+			mt_warn("'%s' names %s in %s again; tracing it once", spec, t->func, t->object);
+		mt_target_free(t);
+		dropped++;
+	}
+	if (dropped && named > 1)
+		mt_warn("'%s' names %zu function%s an earlier -f names too; tracing each once", spec,
+			dropped, dropped == 1 ? "" : "s");
+	out->n = kept;
+}
+
 int mt_targets_resolve(const struct mt_env *env, pid_t pid, const char *exe, struct mt_python *py,
 		       struct mt_target **out, size_t *n, char *err, size_t errlen)
 {
 	struct mt_resolve_ctx rc = { .pid = pid, .exe = exe };
+	struct mt_target_list list = { 0 };
 	struct mt_elf *interp = NULL;
-	struct mt_target *targets;
 	int e = mt_python_detect(pid, exe, py, err, errlen);
 
 	*n = 0;
@@ -86,36 +146,26 @@ int mt_targets_resolve(const struct mt_env *env, pid_t pid, const char *exe, str
 	if (py->found)
 		mt_info(1, "CPython %d.%d in %s%s", py->proc.major, py->proc.minor, py->proc.object,
 			py->has_usdt ? " (with USDT probes)" : "");
-	targets = calloc(env->nspecs ? env->nspecs : 1, sizeof(*targets));
-	if (!targets)
-		return -ENOMEM;
-	*out = targets;
 	/* Unreadable, it defines no native function: every bare name is Python then. */
 	if (py->found && mt_elf_open(py->proc.object_host, &interp))
 		interp = NULL;
-	for (int i = 0; i < env->nspecs; i++) {
-		struct mt_target *t = &targets[*n];
-		bool dup = false;
+	for (int i = 0; i < env->nspecs && !e; i++) {
+		size_t first = list.n;
 
-		e = resolve_one(env, py, interp, &rc, env->specs[i], t, err, errlen);
+		e = resolve_one(env, py, interp, &rc, env->specs[i], &list, err, errlen);
+		for (size_t j = first; j < list.n && !e; j++)
+			e = refuse_unsafe(env, &list.v[j], err, errlen);
 		if (!e)
-			e = refuse_unsafe(env, t, err, errlen);
-		if (e) {
-			mt_target_free(t);
-			break;
-		}
-		/* The same function named twice would be counted twice: keep the first. */
-		for (size_t j = 0; j < *n; j++)
-			dup |= same_target(&targets[j], t);
-		if (dup) {
-			mt_warn("'%s' names %s in %s again; tracing it once", env->specs[i], t->func,
-				t->object);
-			mt_target_free(t);
-			continue;
-		}
-		(*n)++;
+			drop_repeats(&list, first, env->specs[i]);
+	}
+	if (!e && list.n > MT_MAX_FUNCS) {
+		mt_set_err(err, errlen, "the -f list names %zu functions, more than the %d memtrace traces at once; narrow the patterns",
+			   list.n, MT_MAX_FUNCS);
+		e = -E2BIG;
 	}
 	mt_elf_close(interp);
+	*out = list.v;
+	*n = list.n;
 	return e;
 }
 

@@ -3,7 +3,8 @@
  * The BPF side's lifecycle in libbpf-tools' order: open -> set rodata ->
  * load -> seed RSS -> attach -> poll -> destroy. Every step is checked;
  * destroying the skeleton detaches everything, and since uprobes are
- * perf-event based, the kernel drops them even if memtrace is killed.
+ * perf-event or link file descriptors, the kernel drops them even if
+ * memtrace is killed.
  */
 #include <errno.h>
 #include <math.h>
@@ -23,6 +24,7 @@
 #include "memtrace.skel.h"
 #include "procfs.h"
 #include "log.h"
+#include "uprobes.h"
 
 #define TRACEFS "/sys/kernel/tracing"
 #define DEBUGFS_TRACING "/sys/kernel/debug/tracing"
@@ -31,7 +33,8 @@ struct mt_tracer {
 	struct memtrace_bpf *skel;
 	struct ring_buffer *rb;
 	struct mt_tracer_events events;
-	struct bpf_link **links; /* two per target: entry and return */
+	struct mt_uprobes *uprobes; /* the native targets' */
+	struct bpf_link *links[3];  /* Python's USDT probes */
 	size_t nlinks;
 	uint64_t stacks_bad; /* sample records dropped by check_stack() */
 	pid_t main_pid;      /* the first process named (opts.pid) */
@@ -182,35 +185,6 @@ static int fill_free_slots(struct memtrace_bpf *skel, char *err, size_t errlen)
 			return e;
 		}
 	}
-	return 0;
-}
-
-static int attach_target(struct mt_tracer *t, pid_t pid, const struct mt_target *tg, size_t idx,
-			 char *err, size_t errlen)
-{
-	struct bpf_program *progs[2] = { t->skel->progs.func_entry, t->skel->progs.func_return };
-
-	/*
-	 * The return probe first: a call that enters between the two attaches
-	 * then has no open window for its return to close, instead of an open
-	 * window no return closes (it would end as "unwound" at the next call).
-	 */
-	for (int ret = 1; ret >= 0; ret--) {
-		LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = idx, .retprobe = ret);
-		struct bpf_link *l;
-
-		l = bpf_program__attach_uprobe_opts(progs[ret], pid, tg->object_host, tg->offset, &uo);
-		if (!l) {
-			int e = errno;
-
-			mt_set_err(err, errlen, "cannot attach to %s in %s at offset 0x%llx: %s", tg->func,
-				tg->object, (unsigned long long)tg->offset, strerror(e));
-			return -e;
-		}
-		t->links[t->nlinks++] = l;
-	}
-	mt_info(1, "attached %s in %s at 0x%llx (%s)", tg->func, tg->object,
-		(unsigned long long)tg->offset, tg->attach_note ? tg->attach_note : "entry");
 	return 0;
 }
 
@@ -420,18 +394,13 @@ int mt_tracer_start(const struct mt_tracer_opts *o, struct mt_tracer **out, char
 	struct mt_tracer *t;
 	bool mounted = false;
 	int e, usdt_done = 0;
+	pid_t probe_pid;
 
 	*out = NULL;
 	libbpf_set_print(libbpf_print);
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
-	/* Two links per native target, three for all Python targets together. */
-	t->links = calloc(o->ntargets * 2 + 3, sizeof(*t->links));
-	if (!t->links && o->ntargets) {
-		free(t);
-		return -ENOMEM;
-	}
 
 	t->skel = memtrace_bpf__open();
 	if (!t->skel) {
@@ -454,6 +423,7 @@ int mt_tracer_start(const struct mt_tracer_opts *o, struct mt_tracer **out, char
 	if (e)
 		goto fail;
 	set_usdt_autoload(t->skel, o);
+	mt_uprobes_prepare(t->skel->progs.func_entry, t->skel->progs.func_return);
 	if (o->npy_match || o->py_stacks) {
 		t->skel->rodata->py_frames = true;
 		t->skel->rodata->py_frame_offsets = *o->py_off;
@@ -497,16 +467,20 @@ int mt_tracer_start(const struct mt_tracer_opts *o, struct mt_tracer **out, char
 	if (mounted && umount2(TRACEFS, MNT_DETACH) == 0)
 		mounted = false;
 
+	/* Several processes: the probes fire in every process, and traced_call() keeps the traced ones. */
+	probe_pid = o->follow || o->nmore_pids ? -1 : o->pid;
+	e = -mt_uprobes_attach(t->skel->progs.func_entry, t->skel->progs.func_return, o->targets,
+			       o->ntargets, probe_pid, &t->uprobes, err, errlen);
+	if (e)
+		goto fail;
 	for (size_t i = 0; i < o->ntargets; i++) {
 		const struct mt_target *tg = &o->targets[i];
 
-		e = 0;
-		if (tg->kind == MT_KIND_NATIVE)
-			e = -attach_target(t, o->follow || o->nmore_pids ? -1 : o->pid, tg, i, err, errlen);
-		else if (tg->method == MT_METHOD_USDT && !usdt_done++)
-			e = -attach_usdt(t, o->follow || o->nmore_pids ? -1 : o->pid, tg, err, errlen);
-		if (e)
-			goto fail;
+		if (tg->kind == MT_KIND_PYTHON && tg->method == MT_METHOD_USDT && !usdt_done++) {
+			e = -attach_usdt(t, probe_pid, tg, err, errlen);
+			if (e)
+				goto fail;
+		}
 	}
 	mark_trace_start(t, o->pid);
 
@@ -725,9 +699,9 @@ void mt_tracer_free(struct mt_tracer *t)
 	if (!t)
 		return;
 	ring_buffer__free(t->rb);
+	mt_uprobes_free(t->uprobes);
 	for (size_t i = 0; i < t->nlinks; i++)
 		bpf_link__destroy(t->links[i]);
-	free(t->links);
 	memtrace_bpf__destroy(t->skel);
 	free(t);
 }

@@ -125,9 +125,19 @@ static int resolve(pid_t pid, const char *exe, const char *spec, struct mt_targe
 		   size_t len)
 {
 	struct mt_resolve_ctx ctx = { .pid = pid, .exe = exe };
+	struct mt_target_list list = { 0 };
+	int e;
 
 	err[0] = '\0';
-	return mt_resolve(&ctx, spec, t, err, len);
+	memset(t, 0, sizeof(*t));
+	e = mt_resolve(&ctx, spec, &list, err, len);
+	/* One name, one target: the first is the one these tests look at. */
+	if (!e && list.n)
+		*t = list.v[0];
+	for (size_t i = 1; i < list.n; i++)
+		mt_target_free(&list.v[i]);
+	free(list.v);
+	return e;
 }
 
 static void check_has(const char *err, const char *part, const char *what)

@@ -643,6 +643,17 @@ def probe_python_default(interp):
     return {"ok": ok, "why": why, "cmd": " ".join(cmd), "growth": growth}
 
 
+def write_section(path, md, begin, end):
+    """md (starting with begin, ending with end) in place of that section of path, or appended."""
+    text = open(path).read()
+    if begin in text and end in text:
+        text = text[:text.index(begin)] + md + text[text.index(end) + len(end):]
+    else:
+        text = text.rstrip("\n") + "\n\n" + md + "\n"
+    with open(path, "w") as f:
+        f.write(text)
+
+
 def sh(cmd):
     try:
         return subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=30).stdout.strip()

@@ -47,3 +47,8 @@ if [ -z "${BENCH_ONLY:-}" ] || [ "${BENCH_ONLY#*stacks}" != "$BENCH_ONLY" ]; the
 	OUTPUT=$out "$PY" "$here/stacks.py" --rounds "${BENCH_ROUNDS:-3}" --soak "${BENCH_SOAK:-0}" \
 		--out "$bench_out/stacks.json" --markdown "$here/RESULTS.md" 2>&1 | tee -a "$bench_out/bench.log"
 fi
+# Many native functions: attach and detach with uprobe_multi and single uprobes, probe cost per call.
+if [ -z "${BENCH_ONLY:-}" ] || [ "${BENCH_ONLY#*attach}" != "$BENCH_ONLY" ]; then
+	OUTPUT=$out "$PY" "$here/attach.py" --rounds "${BENCH_ROUNDS:-3}" --markdown "$here/RESULTS.md" 2>&1 |
+		tee -a "$bench_out/bench.log"
+fi

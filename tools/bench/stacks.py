@@ -32,7 +32,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import GNU_TIME, MEMTRACE, OUT, PY311, WL, Proc, bpf_prog_stats, read_kv, sh, wait_file_match  # noqa: E402
+from bench import (GNU_TIME, MEMTRACE, OUT, PY311, WL, Proc, bpf_prog_stats, read_kv, sh,  # noqa: E402
+                   wait_file_match, write_section)
 
 KIB = 1024
 MIB = 1024 * KIB
@@ -366,13 +367,7 @@ def emit(a, md, cost_rows, acc_rows, soak, bpf_rows):
         json.dump({"cost": [[list(r[0])] + list(r[1:]) for r in cost_rows], "accuracy": acc_rows,
                    "soak_rss_kb": soak, "bpf": bpf_rows}, f, indent=1)
     if a.markdown:
-        text = open(a.markdown).read()
-        if BEGIN in text and END in text:
-            text = text[:text.index(BEGIN)] + md + text[text.index(END) + len(END):]
-        else:
-            text = text.rstrip("\n") + "\n\n" + md + "\n"
-        with open(a.markdown, "w") as f:
-            f.write(text)
+        write_section(a.markdown, md, BEGIN, END)
 
 
 if __name__ == "__main__":
