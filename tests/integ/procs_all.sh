@@ -6,11 +6,6 @@
 . "$LIB_DIR/lib/stacks.sh"
 require_env
 
-# truth_span LOG: a grow target's growth from before its first call to after its last.
-truth_span() { awk '/^rss_before / && !b { b = $2 } /^rss_after / { a = $2 } END { print a - b }' "$1"; }
-# truth_end LOG: its RSS after its last call, as it measured it.
-truth_end() { awk '/^rss_after / { a = $2 } END { print a }' "$1"; }
-
 # Each stays, done, until memtrace has ended: its stacks are unwound while it
 # runs (a process gone by then is shown as [unknown]).
 go=$TMP/go end=$TMP/end
@@ -20,7 +15,7 @@ start_target grow --wait-file "$go" --hold-file "$end" 4
 b=$T_PID b_log=$T_LOG
 folded=$TMP/all.folded
 # -v: every process in the table, not the top 20 of a busy host.
-start_memtrace -a -v --bytes --folded "$folded" -o "$TMP/all.ndjson"
+start_memtrace -a -v --bytes --sample-bytes 64K --folded "$folded" -o "$TMP/all.ndjson"
 wait_start "$TMP/all.ndjson"
 start_target grow --wait-file "$go" --hold-file "$end" 2 1
 c=$T_PID c_log=$T_LOG
@@ -58,12 +53,18 @@ read -r -a row <<<"$(procs_row "$MT_OUT" "$c")"
 assert_eq "process $c: ended" "${row[*]:12}" running
 assert_close "process $c: end RSS" "$(procs_size "${row[*]}" 7)" "$(truth_end "$c_log")"
 
-# Stacks: each process's root frame "comm [pid]", its calls' growth under it.
+# Stacks: each process's root frame "comm [pid]", its calls' growth under it
+# (64K samples: each end of a call moves by about one interval). Samples
+# the ring buffer had no room for (other processes of a busy host) are
+# missing from the stacks, memtrace says so: then only the roots are checked.
 [ -s "$folded" ] || fail "no --folded file"
+lost=$(grep -c 'stack samples .* lost' "$MT_ERR")
+[ "$lost" -eq 0 ] || echo "note: $(grep 'stack samples .* lost' "$MT_ERR"): the stacks' bytes not checked"
 for t in "$a:$a_log" "$b:$b_log" "$c:$c_log"; do
 	pid=${t%%:*} log=${t#*:}
 	grep -q "^grow \[$pid\];" "$folded" ||
 		fail "no stack rooted at 'grow [$pid]' in $folded: $(grep -F "[$pid]" "$folded" | head -n 5)"
+	[ "$lost" -eq 0 ] || continue
 	assert_share "stacks of process $pid through grow_mib" \
 		"$(grep "^grow \[$pid\];" "$folded" | folded_bytes /dev/stdin grow_mib)" \
 		"$(truth_growth "$log" | awk '{ s += $1 } END { print s }')"

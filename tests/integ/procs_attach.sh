@@ -6,17 +6,13 @@ require_env
 
 # truth_total LOG: the growth of all of a grow target's calls, as it measured them.
 truth_total() { truth_growth "$1" | awk '{ s += $1 } END { print s + 0 }'; }
-# truth_span LOG: its growth from before its first call to after its last
-# (the sleep between them faults in code too): all it grows while traced.
-truth_span() { awk '/^rss_before / && !b { b = $2 } /^rss_after / { a = $2 } END { print a - b }' "$1"; }
 
 # --children: the parent's grow_mib(6), then its children's, one a small one.
 start_target forker --wait 6 1 12
 parent=$T_PID
 trace_attached "$TMP/children.ndjson" 0 "attach --children" --bytes -f grow_mib --children
+forker_check "$T_LOG" "$parent" 3
 mapfile -t pids < <(forker_pids "$T_LOG")
-[ "${#pids[@]}" -eq 3 ] && [ "${pids[0]}" = "$parent" ] ||
-	fail "forker log: measured calls by '${pids[*]}', want the parent $parent then 2 children: $(cat "$T_LOG")"
 for pid in "${pids[@]}"; do
 	assert_proc_fn "$MT_OUT" grow_mib "$pid" 1 "$(forker_truth "$T_LOG" "$pid")"
 done

@@ -37,9 +37,8 @@ kill -INT "$MT_PID"
 wait_memtrace 30
 assert_rc 0 "memtrace --cgroup, ended by SIGINT"
 
+forker_check "$in_log" "$parent" 3
 mapfile -t pids < <(forker_pids "$in_log")
-[ "${#pids[@]}" -eq 3 ] && [ "${pids[0]}" = "$parent" ] ||
-	fail "forker log: measured calls by '${pids[*]}', want the parent $parent then 2 children: $(cat "$in_log")"
 # Exactly the cgroup's processes: not the one outside, not memtrace.
 assert_proc_rows "$MT_OUT" "${pids[@]}"
 assert_eq "records of the process outside ($out)" \

@@ -10,9 +10,8 @@ require_env
 json=$TMP/fork.ndjson
 launch_target forker --bytes -o "$json" -f grow_mib -- 6 1 20 12
 parent=$(log_pid "$T_LOG")
+forker_check "$T_LOG" "$parent" 4
 mapfile -t pids < <(forker_pids "$T_LOG")
-[ "${#pids[@]}" -eq 4 ] && [ "${pids[0]}" = "$parent" ] ||
-	fail "forker log: measured calls by '${pids[*]}', want the parent $parent then 3 children: $(cat "$T_LOG")"
 
 # Launch mode: the tables are on stderr.
 for pid in "${pids[@]}"; do

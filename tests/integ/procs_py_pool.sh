@@ -8,19 +8,15 @@ S=pool.py
 # A pool of 2 workers; the parent's pool_work(3), then the workers' of 4 and 6 MiB.
 ARGS=(2 3 4 6)
 
-# pool_pids LOG: the parent (first), then the workers that made a measured call.
-pool_pids() { forker_pids "$1"; }
-
 # check_processes MODE OUT LOG: the parent and its workers in the
 # Processes table, each worker with the parent as PPID.
 check_processes()
 {
 	local mode=$1 out=$2 log=$3 parent pid
 	local -a pids row
-	mapfile -t pids < <(pool_pids "$log")
 	parent=$(log_pid "$log")
-	[ "${#pids[@]}" -eq 3 ] && [ "${pids[0]}" = "$parent" ] ||
-		fail "$mode: $S log: measured calls by '${pids[*]}', want the parent $parent then 2 workers: $(cat "$log")"
+	forker_check "$log" "$parent" 3
+	mapfile -t pids < <(forker_pids "$log")
 	for pid in "${pids[@]:1}"; do
 		read -r -a row <<<"$(procs_row "$out" "$pid")"
 		assert_eq "$mode: worker $pid: PPID" "${row[1]:-}" "$parent"
@@ -34,12 +30,14 @@ check_processes()
 check_by_process()
 {
 	local mode=$1 out=$2 log=$3 pid
-	for pid in $(pool_pids "$log"); do
+	for pid in $(forker_pids "$log"); do
 		assert_proc_fn "$out" pool_work "$pid" "$4" "$(forker_truth "$log" "$pid")"
 	done
 }
 
-total() { for pid in $(pool_pids "$1"); do forker_truth "$1" "$pid"; done | awk '{ s += $1 } END { print s }'; }
+total() { for pid in $(forker_pids "$1"); do forker_truth "$1" "$pid"; done | awk '{ s += $1 } END { print s }'; }
+
+# Its pids' lines are as tests/targets/forker.c writes them (forker_* helpers).
 
 # Frame walking (the default): no calls counted, the growth is.
 if interp=$(py_interp_first 3.12.1); then
@@ -57,7 +55,7 @@ if [ -x "$PY_USDT" ] && readelf -n "$PY_USDT" 2>/dev/null | grep -q function__en
 	json=$TMP/exact.ndjson
 	py_launch "$PY_USDT" "$S" --exact --bytes -o "$json" -f pool_work -- "${ARGS[@]}"
 	exact_out=$MT_ERR exact_log=$T_LOG
-	for pid in $(pool_pids "$exact_log"); do
+	for pid in $(forker_pids "$exact_log"); do
 		assert_eq "--exact: process $pid: pool_work calls" \
 			"$(mtq "$json" "len([c for c in calls('pool_work') if c['pid'] == $pid])")" 1
 		assert_close "--exact: process $pid: pool_work call growth" \

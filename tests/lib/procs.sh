@@ -71,7 +71,17 @@ assert_proc_rows()
 	assert_eq "processes traced (table title)" "$n" "$#"
 }
 
-# --- ground truth of tests/targets/forker.c ---------------------------------
+# --- ground truth of the targets -------------------------------------------
+
+# truth_span LOG: a target's growth from before its first measured call to
+# after its last (what runs between them faults in code too): all it grew
+# while it worked.
+truth_span() { awk '/^rss_before / && !b { b = $2 } /^rss_after / { a = $2 } END { print a - b }' "$1"; }
+
+# truth_end LOG: its RSS after its last measured call, as it measured it.
+truth_end() { awk '/^rss_after / { a = $2 } END { print a }' "$1"; }
+
+# tests/targets/forker.c and tests/targets/py/pool.py: lines per process.
 
 # forker_pids LOG: the pids that made a measured call, in log order.
 forker_pids() { awk '$1 == "pid" && $3 == "rss_before" { print $2 }' "$1"; }
@@ -85,3 +95,14 @@ forker_truth()
 
 # forker_rss_after LOG PID: PID's RSS just after its call, as PID measured it.
 forker_rss_after() { awk -v p="$2" '$1 == "pid" && $2 == p && $3 == "rss_after" { print $4; exit }' "$1"; }
+
+# forker_check LOG PARENT N: N measured calls, PARENT's first, each by another process.
+forker_check()
+{
+	local -a pids
+	mapfile -t pids < <(forker_pids "$1")
+	if [ "${#pids[@]}" -ne "$3" ] || [ "${pids[0]:-}" != "$2" ] ||
+		[ "$(printf '%s\n' "${pids[@]}" | sort -u | wc -l)" -ne "$3" ]; then
+		fail "measured calls by '${pids[*]}' in $1, want $2's then $(($3 - 1)) other processes': $(cat "$1")"
+	fi
+}
