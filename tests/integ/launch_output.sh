@@ -47,7 +47,7 @@ assert_rc 0 "-o /dev/stdout with a command"
 assert_eq "-o /dev/stdout: the stream's last record" "$(mtq "$MT_OUT" "recs[-1]['type']")" summary
 grep -q '^Function' "$MT_OUT" && fail "-o /dev/stdout: a table on stdout"
 
-# 4. One process per run: a second -p is refused, not silently preferred.
-run_memtrace -p 1 -p 2 -f exit_work
-assert_error 2 "-p twice"
+# 4. -p may be repeated (tests/integ/procs_attach.sh), but a process named twice is refused.
+run_memtrace -p 1 -p 1 -f exit_work
+assert_error 2 "-p 1 -p 1"
 exit 0
