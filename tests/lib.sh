@@ -12,6 +12,7 @@
 #   stream.sh   queries of the NDJSON stream (mtq, mtpy: tests/lib/mtq.py)
 #   python.sh   Python targets (tests/integ/py_*.sh)
 #   svg.sh      plots (tests/integ/ts_*.sh)
+#   procs.sh    several processes (tests/integ/procs_*.sh)
 
 set -u
 
@@ -43,3 +44,5 @@ TOL_REL=0.01  # of the expected value
 . "$LIB_DIR/lib/python.sh"
 # shellcheck source=tests/lib/svg.sh
 . "$LIB_DIR/lib/svg.sh"
+# shellcheck source=tests/lib/procs.sh
+. "$LIB_DIR/lib/procs.sh"

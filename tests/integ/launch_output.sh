@@ -47,7 +47,10 @@ assert_rc 0 "-o /dev/stdout with a command"
 assert_eq "-o /dev/stdout: the stream's last record" "$(mtq "$MT_OUT" "recs[-1]['type']")" summary
 grep -q '^Function' "$MT_OUT" && fail "-o /dev/stdout: a table on stdout"
 
-# 4. -p with a command: one way of choosing the processes, not two.
+# 4. -p with a command: one way of choosing the processes, not two; -p may be
+# repeated (tests/integ/procs_attach.sh), but a process named twice is refused.
 run_memtrace -p 1 -f exit_work -- "$TARGETS/exiter" 1 0
 assert_error 2 "-p with a command"
+run_memtrace -p 1 -p 1 -f exit_work
+assert_error 2 "-p 1 -p 1"
 exit 0

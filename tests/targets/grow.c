@@ -22,6 +22,6 @@ int main(int argc, char **argv)
 			t_sleep_ms(50);
 		T_MEASURED(grow_mib(atoi(argv[i])));
 	}
-	t_say("done");
+	t_done();
 	return 0;
 }

@@ -9,6 +9,8 @@
  *   --wait-file PATH  print "ready PID" and block until PATH exists
  *   --log FILE        write report lines to FILE instead of stdout (launch mode,
  *                     where stdout is memtrace's)
+ *   --hold-file PATH  once its work is done (t_done), stay until PATH exists:
+ *                     a process that outlives the samples of its growth
  * Without --wait*, "ready PID" is still printed before any work starts.
  */
 #ifndef MT_TARGET_H
@@ -37,6 +39,7 @@
 #endif
 
 static FILE *t_log;
+static const char *t_hold_file;
 
 /*
  * Reads /proc/self/status into a static buffer with raw syscalls: no malloc,
@@ -191,6 +194,8 @@ static int t_init(int argc, char **argv)
 			wait_file = argv[++i];
 		} else if (!strcmp(argv[i], "--log") && i + 1 < argc) {
 			log_path = argv[++i];
+		} else if (!strcmp(argv[i], "--hold-file") && i + 1 < argc) {
+			t_hold_file = argv[++i];
 		} else {
 			break;
 		}
@@ -221,6 +226,14 @@ static int t_init(int argc, char **argv)
 	t_say("go");
 	(void)t_rss();
 	return i;
+}
+
+/* Says "done" and, with --hold-file, stays until that file exists. */
+static __attribute__((unused)) void t_done(void)
+{
+	t_say("done");
+	while (t_hold_file && access(t_hold_file, F_OK))
+		t_sleep_ms(5);
 }
 
 static __attribute__((unused)) long t_arg(int argc, char **argv, int i, long def)
