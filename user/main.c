@@ -251,6 +251,19 @@ static bool pid_gone(int pidfd)
 	return pidfd >= 0 && poll(&p, 1, 0) == 1;
 }
 
+/*
+ * Does a process named with -p besides the first still run? others holds
+ * their pidfds (-1: gone already); NULL (out of memory): they are not
+ * waited for.
+ */
+static bool others_alive(const struct run *r, const int *others)
+{
+	for (size_t i = 0; others && i < r->env.nmore_pids; i++)
+		if (others[i] >= 0 && !pid_gone(others[i]))
+			return true;
+	return false;
+}
+
 static void take_sample(struct run *r)
 {
 	struct mt_snapshot snap;
@@ -316,6 +329,10 @@ static void periodic_table(struct run *r, double now, const struct mt_snapshot *
 static void trace_loop(struct run *r)
 {
 	int pidfd = r->pid ? syscall(SYS_pidfd_open, r->pid, 0) : -1;
+	int *others = calloc(r->env.nmore_pids + 1, sizeof(*others));
+
+	for (size_t i = 0; others && i < r->env.nmore_pids; i++)
+		others[i] = syscall(SYS_pidfd_open, r->env.more_pids[i], 0);
 	double start = mt_sink_now(&r->sink);
 	double deadline = r->env.duration > 0 ? start + r->env.duration : 0;
 	bool sampling = r->sink.out[0] || r->sink.out[1] || r->sink.want_series;
@@ -364,7 +381,9 @@ static void trace_loop(struct run *r)
 			break;
 		if (r->exited || pid_gone(pidfd)) {
 			r->exited = true;
-			break;
+			/* -p A,B: tracing goes on while another named process runs. */
+			if (!others_alive(r, others))
+				break;
 		}
 	}
 	/* Records submitted just before the stop, then the last sample. */
@@ -377,6 +396,10 @@ static void trace_loop(struct run *r)
 	live_clear(r);
 	if (pidfd >= 0)
 		close(pidfd);
+	for (size_t i = 0; others && i < r->env.nmore_pids; i++)
+		if (others[i] >= 0)
+			close(others[i]);
+	free(others);
 }
 
 /* Calls still running at the stop: reported as open, never dropped. */
