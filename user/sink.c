@@ -187,7 +187,7 @@ void mt_sink_call(struct mt_sink *s, struct mt_call *c)
 	/* A record submitted while a sample was written may end a few us before it. */
 	c->t = stamp(s, c->t);
 	EMIT(s, mt_rec_call, c);
-	if (!s->want_series)
+	if (!s->want_series || !mt_series_own_call(&s->series, c->pid))
 		return;
 	sp = (struct mt_span){ .t0 = c->t - c->dur, .t1 = c->t, .rss_entry = c->rss_entry,
 			       .rss_exit = c->rss_exit, .rss_peak = c->rss_peak, .open = c->open };
