@@ -909,7 +909,7 @@ static void print_report(struct reader *r)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: memtrace report [--bytes] [-v] FILE\n"
+		"Usage: memtrace report [--bytes] FILE\n"
 		"Print the tables again from a stream saved with `memtrace -o FILE` or\n"
 		"`memtrace --json > FILE` (NDJSON, schema %d). FILE - reads stdin.\n"
 		"No root needed. A stream cut short (no summary record) is still reported,\n"
