@@ -131,6 +131,12 @@ static void on_stretch(void *ctx, const struct mt_stretch_rec *sr)
 	mt_sink_stretch(&r->sink, &c);
 }
 
+/* More than the one process of a plain -p or --no-children run. */
+static bool many_procs(const struct run *r)
+{
+	return r->env.children || r->env.nmore_pids || !r->pid;
+}
+
 static void on_exit_rec(void *ctx, const struct mt_exit_rec *er)
 {
 	struct run *r = ctx;
@@ -153,18 +159,13 @@ static void on_proc(void *ctx, const struct mt_proc_rec *pr)
 	char comm[MT_PROCS_COMM_ESC];
 
 	mt_procs_event(&r->procs, pr);
-	mt_sink_process(&r->sink, pr);
+	if (many_procs(r))
+		mt_sink_process(&r->sink, pr);
 	p = mt_procs_find(&r->procs, (pid_t)pr->pid);
 	if (p)
 		mt_info(1, "process %u (%s) %s", pr->pid, mt_procs_comm(p, comm),
 			pr->event == MT_PROC_EXEC ? "exec'd" :
 			pr->event == MT_PROC_FORK ? "forked: traced" : "traced");
-}
-
-/* More than the one process of a plain -p or --no-children run. */
-static bool many_procs(const struct run *r)
-{
-	return r->env.children || r->env.nmore_pids || !r->pid;
 }
 
 static void on_stack(void *ctx, const struct mt_stack_rec *sr)
