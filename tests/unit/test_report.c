@@ -712,6 +712,50 @@ static void test_jsonlint(void)
 	free(bad);
 }
 
+/* summary.processes and .functions_by_process: the live run's per-process tables, hostile names escaped. */
+static void test_procs(void)
+{
+	char *path = write_text("procs.ndjson",
+		START
+		"{\"type\":\"summary\",\"t\":2,\"pid\":5,\"duration\":2,\"peak_rss\":1048576,"
+		"\"functions\":[{\"func\":\"f\",\"kind\":\"native\",\"calls\":3,\"open\":0,"
+		"\"growth\":3145728,\"growth_max\":2097152,\"peak_max\":2097152,\"thread_growth\":0,"
+		"\"unwound\":0,\"untimed\":0,\"partial\":0,\"retained\":3145728}],\"lines\":[],\"lost\":0,"
+		"\"processes\":[{\"pid\":5,\"ppid\":0,\"comm\":\"x\",\"joined\":\"named\",\"start_rss\":0,"
+		"\"end_rss\":1048576,\"peak\":1048576,\"execs\":1,\"status\":null},"
+		"{\"pid\":6,\"ppid\":5,\"comm\":\"\\u001b[2Jkid\",\"joined\":\"fork\",\"start_rss\":1048576,"
+		"\"end_rss\":4194304,\"peak\":5242880,\"execs\":0,\"status\":137}],"
+		"\"functions_by_process\":[{\"pid\":5,\"comm\":\"x\",\"func\":\"f\",\"calls\":1,"
+		"\"growth\":1048576,\"growth_max\":1048576,\"peak_max\":1048576,\"thread_growth\":0,"
+		"\"unwound\":0,\"untimed\":0,\"partial\":0,\"retained\":1048576},{\"pid\":6,\"comm\":null,"
+		"\"func\":\"f\",\"calls\":2,\"growth\":2097152,\"growth_max\":2097152,\"peak_max\":2097152,"
+		"\"thread_growth\":0,\"unwound\":0,\"untimed\":0,\"partial\":0,\"retained\":2097152}]}\n");
+	struct run r = report_file(path);
+
+	CHECK_INT(r.rc, 0, "a summary of several processes");
+	CHECK(has(r.out, "Functions by process\n"), "the per-function table");
+	CHECK(has(r.out, "\nf                                       6  \\x1b[2Jkid              2    2.00 MiB    2.00 MiB\n"
+		  "f                                       5  x                       1    1.00 MiB    1.00 MiB\n"),
+	      "a row per process, most growth first, the name escaped");
+	CHECK(has(r.out, "Processes by RSS growth: 2 traced\n"), "the processes table");
+	CHECK(has(r.out, "       6        5  \\x1b[2Jkid          fork    1.00 MiB    4.00 MiB    3.00 MiB    5.00 MiB  signal 9\n"),
+	      "a killed child: its figures and its signal");
+	CHECK(has(r.out, "named    0.00 MiB    1.00 MiB    1.00 MiB    1.00 MiB  running\n"),
+	      "the named process, still running");
+	free_run(&r);
+	if (!access(PYTHON, X_OK) && !access("tests/jsonlint.py", R_OK)) {
+		char *bad = write_text("procs-bad.ndjson",
+			START "{\"type\":\"process\",\"t\":1,\"pid\":6,\"ppid\":5,\"comm\":\"kid\","
+			"\"event\":\"fork\",\"rss\":0,\"colour\":\"red\"}\n");
+
+		check_lint(path, "", 0, ": ok", "jsonlint passes a summary of several processes");
+		check_lint(bad, "--allow-no-summary", 1, ":2: unknown key process.colour",
+			   "jsonlint fails an unknown key of a process record");
+		free(bad);
+	}
+	free(path);
+}
+
 int main(void)
 {
 	tmpdir = unit_tmpdir("report");
@@ -724,6 +768,7 @@ int main(void)
 	test_errors();
 	test_lenient();
 	test_stdin();
+	test_procs();
 	test_jsonlint();
 	return unit_finish(tmpdir);
 }
