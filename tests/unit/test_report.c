@@ -712,24 +712,52 @@ static void test_jsonlint(void)
 	free(bad);
 }
 
+/* A run of two processes as records.c writes it: a named one still running, a forked child killed. */
+static char *write_procs_stream(void)
+{
+	static const struct mt_rec_target target = { .spec = "f", .func = "f", .kind = "native",
+						     .object = "/bin/x", .method = "uprobe" };
+	static const char *const funcs[] = { "f" };
+	struct mt_rec_start start = { .ts_unix = 1, .pid = 5, .comm = "x", .targets = &target,
+				      .ntargets = 1, .page_size = 4096 };
+	struct mt_func_stats total = { .func = "f", .kind = "native", .calls_known = true, .calls = 3,
+				       .growth = 3 * MIB, .growth_max = 2 * MIB, .peak_max = 2 * MIB,
+				       .retained_known = true, .retained = 3 * MIB };
+	struct mt_stats s = { .funcs = &total, .nfuncs = 1, .duration = 2, .peak_rss = MIB };
+	struct mt_func_agg in_parent = { .calls = 1, .growth = MIB, .growth_max = MIB, .peak_max = MIB };
+	struct mt_func_agg in_child = { .calls = 2, .growth = 2 * MIB, .growth_max = 2 * MIB,
+					.peak_max = 2 * MIB };
+	struct mt_procs ps = { 0 };
+	struct mt_proc_info *p;
+	struct mt_json *j;
+	char *path;
+	FILE *f;
+
+	if (asprintf(&path, "%s/procs.ndjson", tmpdir) < 0)
+		return NULL;
+	if ((p = mt_procs_add(&ps, 5)))
+		*p = (struct mt_proc_info){ .pid = 5, .comm = "x", .how = "named", .end_rss = MIB,
+					    .peak = MIB, .execs = 1 };
+	if ((p = mt_procs_add(&ps, 6)))
+		*p = (struct mt_proc_info){ .pid = 6, .ppid = 5, .comm = "\x1b[2Jkid", .how = "fork",
+					    .start_rss = MIB, .end_rss = 4 * MIB, .peak = 5 * MIB,
+					    .exited = true, .status = 9 /* SIGKILL */ };
+	mt_procs_add_func(&ps, 5, 0, &in_parent);
+	mt_procs_add_func(&ps, 6, 0, &in_child);
+	f = fopen(path, "w");
+	j = mt_json_new(f);
+	mt_rec_start(j, &start);
+	mt_rec_summary_all(j, 2, 5, &s, 0, &ps, funcs, 1);
+	mt_json_free(j);
+	fclose(f);
+	mt_procs_free(&ps);
+	return path;
+}
+
 /* summary.processes and .functions_by_process: the live run's per-process tables, hostile names escaped. */
 static void test_procs(void)
 {
-	char *path = write_text("procs.ndjson",
-		START
-		"{\"type\":\"summary\",\"t\":2,\"pid\":5,\"duration\":2,\"peak_rss\":1048576,"
-		"\"functions\":[{\"func\":\"f\",\"kind\":\"native\",\"calls\":3,\"open\":0,"
-		"\"growth\":3145728,\"growth_max\":2097152,\"peak_max\":2097152,\"thread_growth\":0,"
-		"\"unwound\":0,\"untimed\":0,\"partial\":0,\"retained\":3145728}],\"lines\":[],\"lost\":0,"
-		"\"processes\":[{\"pid\":5,\"ppid\":0,\"comm\":\"x\",\"joined\":\"named\",\"start_rss\":0,"
-		"\"end_rss\":1048576,\"peak\":1048576,\"execs\":1,\"status\":null},"
-		"{\"pid\":6,\"ppid\":5,\"comm\":\"\\u001b[2Jkid\",\"joined\":\"fork\",\"start_rss\":1048576,"
-		"\"end_rss\":4194304,\"peak\":5242880,\"execs\":0,\"status\":137}],"
-		"\"functions_by_process\":[{\"pid\":5,\"comm\":\"x\",\"func\":\"f\",\"calls\":1,"
-		"\"growth\":1048576,\"growth_max\":1048576,\"peak_max\":1048576,\"thread_growth\":0,"
-		"\"unwound\":0,\"untimed\":0,\"partial\":0,\"retained\":1048576},{\"pid\":6,\"comm\":null,"
-		"\"func\":\"f\",\"calls\":2,\"growth\":2097152,\"growth_max\":2097152,\"peak_max\":2097152,"
-		"\"thread_growth\":0,\"unwound\":0,\"untimed\":0,\"partial\":0,\"retained\":2097152}]}\n");
+	char *path = write_procs_stream();
 	struct run r = report_file(path);
 
 	CHECK_INT(r.rc, 0, "a summary of several processes");
