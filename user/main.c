@@ -144,7 +144,8 @@ static void on_exit_rec(void *ctx, const struct mt_exit_rec *er)
 	mt_procs_exit(&r->procs, er);
 	/* The first process's exit is written at the stop (launch mode: with waitpid()'s status). */
 	if ((pid_t)er->pid != r->pid) {
-		mt_sink_exit(&r->sink, er->pid, mt_shell_status(er->status), mt_procs_find(&r->procs, er->pid));
+		mt_sink_exit(&r->sink, er->pid, mt_shell_status(er->status),
+			     mt_procs_find(&r->procs, er->pid));
 		return;
 	}
 	/* In launch mode waitpid() has the authoritative status; it overrides this. */

@@ -190,7 +190,8 @@ int mt_rec_process(struct mt_json *j, const struct mt_rec_process *r)
 	return end(j);
 }
 
-int mt_rec_exit_proc(struct mt_json *j, double t, pid_t pid, int status, const struct mt_proc_info *p)
+int mt_rec_exit_proc(struct mt_json *j, double t, pid_t pid, int status,
+		     const struct mt_proc_info *p)
 {
 	begin(j, "exit", t);
 	kv_int(j, "pid", pid);
@@ -252,8 +253,8 @@ static void summary_process(struct mt_json *j, const struct mt_proc_info *p)
 }
 
 /* One native function's totals in one process: the rows of "Functions by process". */
-static void summary_proc_func(struct mt_json *j, const struct mt_procs *ps, const struct mt_proc_func *r,
-			      const char *func)
+static void summary_proc_func(struct mt_json *j, const struct mt_procs *ps,
+			      const struct mt_proc_func *r, const char *func)
 {
 	const struct mt_proc_info *p = mt_procs_find(ps, r->pid);
 	struct mt_func_stats f = {

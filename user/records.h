@@ -56,7 +56,8 @@ int mt_rec_lost(struct mt_json *j, double t, uint64_t count);
 int mt_rec_process(struct mt_json *j, const struct mt_rec_process *r);
 int mt_rec_exit(struct mt_json *j, double t, pid_t pid, int status);
 /* The same with the process's final "rss" and "peak" from its row p (NULL: without them). */
-int mt_rec_exit_proc(struct mt_json *j, double t, pid_t pid, int status, const struct mt_proc_info *p);
+int mt_rec_exit_proc(struct mt_json *j, double t, pid_t pid, int status,
+		     const struct mt_proc_info *p);
 int mt_rec_summary(struct mt_json *j, double t, pid_t pid, const struct mt_stats *s);
 /*
  * The same with "sample_bytes", the stacks' sampling interval, when > 0

@@ -670,7 +670,7 @@ static int read_summary_line(struct reader *r, const json_t *lines, size_t i)
 	return e ? add_failed(r, e) : 0;
 }
 
-/* The live table's "how" of a summary.processes[].joined; a value this version does not know reads "?". */
+/* The live table's "how" of summary.processes[].joined; a value unknown to this version reads "?". */
 static const char *joined_how(const char *joined)
 {
 	static const char *const hows[] = { "named", "fork", "seen" };
@@ -761,7 +761,8 @@ static int read_summary_proc_func(struct reader *r, const json_t *funcs, size_t 
 }
 
 /* Each row of array a through read(r, a, i); 0, or -1 at the first bad one. */
-static int read_rows(struct reader *r, const json_t *a, int (*read)(struct reader *, const json_t *, size_t))
+static int read_rows(struct reader *r, const json_t *a,
+		     int (*read)(struct reader *, const json_t *, size_t))
 {
 	for (size_t i = 0; i < json_array_size(a); i++)
 		if (read(r, a, i))

@@ -275,7 +275,8 @@ void mt_sink_exit(struct mt_sink *s, pid_t pid, int status, const struct mt_proc
 	EMIT(s, mt_rec_exit_proc, stamp(s, mt_sink_now(s)), pid, status, p);
 }
 
-void mt_sink_summary(struct mt_sink *s, pid_t pid, const struct mt_stats *stats, const struct mt_procs *ps)
+void mt_sink_summary(struct mt_sink *s, pid_t pid, const struct mt_stats *stats,
+		     const struct mt_procs *ps)
 {
 	EMIT(s, mt_rec_summary_all, mt_sink_now(s), pid, stats, s->sample_bytes, ps,
 	     (const char *const *)s->funcs, s->nfuncs);

@@ -77,7 +77,8 @@ void mt_sink_process(struct mt_sink *s, const struct mt_proc_rec *pr);
 /* status as a shell reports it; p: the process's row, whose final RSS and peak it carries, or NULL. */
 void mt_sink_exit(struct mt_sink *s, pid_t pid, int status, const struct mt_proc_info *p);
 /* ps: every process traced, when several may be (NULL: one process, and the record as before). */
-void mt_sink_summary(struct mt_sink *s, pid_t pid, const struct mt_stats *stats, const struct mt_procs *ps);
+void mt_sink_summary(struct mt_sink *s, pid_t pid, const struct mt_stats *stats,
+		     const struct mt_procs *ps);
 /* An "error" record on the --json stream (the -o file has none: it is cut back instead). */
 void mt_sink_error(struct mt_sink *s, const char *msg);
 /* hold: records of one ring-buffer drain go out together, flushed once when released. */
