@@ -260,14 +260,15 @@ def check_semantics(rec, problems):
             if rec["peak"] < rec["rss"]:
                 problems.append("sample.peak below sample.rss")
         elif typ == "summary":
-            for i, f in enumerate(rec["functions"]):
-                if f["calls"] is None and (f["growth_max"] is not None
-                                           or f["peak_max"] is not None):
-                    problems.append(f"summary.functions[{i}]: per-call maxima without calls")
-                if f["calls"] == 0 and (f["growth_max"] is not None
-                                        or f["peak_max"] is not None):
-                    problems.append(f"summary.functions[{i}]: maxima of zero calls "
-                                    "should be null")
+            for key in ("functions", "functions_by_process"):
+                for i, f in enumerate(rec.get(key, [])):
+                    if f["calls"] is None and (f["growth_max"] is not None
+                                               or f["peak_max"] is not None):
+                        problems.append(f"summary.{key}[{i}]: per-call maxima without calls")
+                    if f["calls"] == 0 and (f["growth_max"] is not None
+                                            or f["peak_max"] is not None):
+                        problems.append(f"summary.{key}[{i}]: maxima of zero calls "
+                                        "should be null")
     except (KeyError, TypeError):
         pass  # already reported as a missing key or a wrong type
 

@@ -131,13 +131,23 @@ static void on_stretch(void *ctx, const struct mt_stretch_rec *sr)
 	mt_sink_stretch(&r->sink, &c);
 }
 
+/* More than the one process of a plain -p or --no-children run. */
+static bool many_procs(const struct run *r)
+{
+	return r->env.children || r->env.nmore_pids || !r->pid;
+}
+
 static void on_exit_rec(void *ctx, const struct mt_exit_rec *er)
 {
 	struct run *r = ctx;
 
 	mt_procs_exit(&r->procs, er);
-	if ((pid_t)er->pid != r->pid)
+	/* The first process's exit is written at the stop (launch mode: with waitpid()'s status). */
+	if ((pid_t)er->pid != r->pid) {
+		mt_sink_exit(&r->sink, er->pid, mt_shell_status(er->status),
+			     mt_procs_find(&r->procs, er->pid));
 		return;
+	}
 	/* In launch mode waitpid() has the authoritative status; it overrides this. */
 	r->exited = true;
 	r->exit_status = er->status;
@@ -150,17 +160,13 @@ static void on_proc(void *ctx, const struct mt_proc_rec *pr)
 	char comm[MT_PROCS_COMM_ESC];
 
 	mt_procs_event(&r->procs, pr);
+	if (many_procs(r))
+		mt_sink_process(&r->sink, pr);
 	p = mt_procs_find(&r->procs, (pid_t)pr->pid);
 	if (p)
 		mt_info(1, "process %u (%s) %s", pr->pid, mt_procs_comm(p, comm),
 			pr->event == MT_PROC_EXEC ? "exec'd" :
 			pr->event == MT_PROC_FORK ? "forked: traced" : "traced");
-}
-
-/* More than the one process of a plain -p or --no-children run. */
-static bool many_procs(const struct run *r)
-{
-	return r->env.children || r->env.nmore_pids || !r->pid;
 }
 
 /* The per-process tables: with -a or --cgroup, or once a second process was traced. */
@@ -616,8 +622,10 @@ static int run_trace(struct run *r)
 		rc = wait_command(r); /* it has ended: its status is in the exit record */
 	}
 	if (r->exited)
-		mt_sink_exit(&r->sink, r->pid, mt_shell_status(r->exit_status));
-	mt_sink_summary(&r->sink, r->pid, &r->stats);
+		mt_sink_exit(&r->sink, r->pid, mt_shell_status(r->exit_status),
+			     many_procs(r) ? mt_procs_find(&r->procs, r->pid) : NULL);
+	/* As the tables: the processes once a second one was traced. */
+	mt_sink_summary(&r->sink, r->pid, &r->stats, show_procs(r) ? &r->procs : NULL);
 	write_plots(r, &snap);
 	if (r->env.sample_bytes)
 		mt_sink_stacks(&r->sink, &r->samples.profile);

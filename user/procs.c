@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The processes of a run: see user/procs.h. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "array.h"
@@ -40,8 +41,7 @@ const struct mt_proc_info *mt_procs_find(const struct mt_procs *ps, pid_t pid)
 	return find(ps, pid);
 }
 
-/* A new row for pid, which from now on finds it; NULL when out of memory (counted). */
-static struct mt_proc_info *add(struct mt_procs *ps, pid_t pid)
+struct mt_proc_info *mt_procs_add(struct mt_procs *ps, pid_t pid)
 {
 	struct mt_proc_info *old = find(ps, pid), *p;
 
@@ -64,7 +64,7 @@ static struct mt_proc_info *add(struct mt_procs *ps, pid_t pid)
 
 void mt_procs_named(struct mt_procs *ps, pid_t pid, int64_t rss)
 {
-	struct mt_proc_info *p = add(ps, pid);
+	struct mt_proc_info *p = mt_procs_add(ps, pid);
 
 	if (!p)
 		return;
@@ -81,7 +81,7 @@ void mt_procs_event(struct mt_procs *ps, const struct mt_proc_rec *r)
 	if (r->event == MT_PROC_EXEC && p && !p->exited) {
 		p->execs++;
 	} else {
-		p = add(ps, (pid_t)r->pid);
+		p = mt_procs_add(ps, (pid_t)r->pid);
 		if (!p)
 			return;
 		p->how = r->event == MT_PROC_FORK ? "fork" : "seen";
@@ -105,13 +105,19 @@ void mt_procs_exit(struct mt_procs *ps, const struct mt_exit_rec *r)
 		p->peak = r->peak;
 }
 
+int mt_procs_add_func(struct mt_procs *ps, pid_t pid, uint32_t func, const struct mt_func_agg *agg)
+{
+	if (!agg->calls && !agg->partial)
+		return 0;
+	if (mt_grow(&ps->funcs, &ps->funcs_cap, ps->nfuncs + 1, sizeof(*ps->funcs)))
+		return -ENOMEM;
+	ps->funcs[ps->nfuncs++] = (struct mt_proc_func){ .pid = pid, .func = func, .agg = *agg };
+	return 0;
+}
+
 static void add_func_row(void *ctx, const struct mt_proc_func_key *k, const struct mt_func_agg *agg)
 {
-	struct mt_procs *ps = ctx;
-
-	if ((!agg->calls && !agg->partial) || mt_grow(&ps->funcs, &ps->funcs_cap, ps->nfuncs + 1, sizeof(*ps->funcs)))
-		return;
-	ps->funcs[ps->nfuncs++] = (struct mt_proc_func){ .pid = (pid_t)k->pid, .func = k->func, .agg = *agg };
+	mt_procs_add_func(ctx, (pid_t)k->pid, k->func, agg);
 }
 
 void mt_procs_final(struct mt_procs *ps, struct mt_tracer *t)

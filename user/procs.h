@@ -47,6 +47,10 @@ struct mt_procs {
 	uint64_t events_lost;     /* records of processes that found no room here */
 };
 
+/* A new row for pid, which from now on finds it; NULL when out of memory (counted). */
+struct mt_proc_info *mt_procs_add(struct mt_procs *ps, pid_t pid);
+/* A function's totals in a process (none without a call: left out); 0 or -ENOMEM. */
+int mt_procs_add_func(struct mt_procs *ps, pid_t pid, uint32_t func, const struct mt_func_agg *agg);
 /* A process the user named, its RSS now (0 for a command not yet exec'd). */
 void mt_procs_named(struct mt_procs *ps, pid_t pid, int64_t rss);
 /* A process joined or exec'd (struct mt_proc_rec). */

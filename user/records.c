@@ -6,6 +6,7 @@
  * streams against it): change both together.
  */
 #include "json.h"
+#include "process.h"
 #include "records.h"
 
 /* Microseconds are enough for timestamps; call durations keep nanoseconds. */
@@ -50,6 +51,16 @@ static void kv_double(struct mt_json *j, const char *key, double v, int decimals
 	mt_json_key(j, key);
 	mt_json_double(j, v, decimals);
 }
+
+/* "key": [each(j, &items[0]), ...]: the summary's arrays of rows. */
+#define KV_ROWS(j, key, items, n, each)                                         \
+	do {                                                                    \
+		mt_json_key(j, key);                                            \
+		mt_json_arr_begin(j);                                           \
+		for (size_t i_ = 0; i_ < (n); i_++)                             \
+			each(j, &(items)[i_]);                                  \
+		mt_json_arr_end(j);                                             \
+	} while (0)
 
 /* A flag written only when set ("key": true): the common case stays short. */
 static void kv_flag(struct mt_json *j, const char *key, bool set)
@@ -162,26 +173,51 @@ int mt_rec_lost(struct mt_json *j, double t, uint64_t count)
 	return end(j);
 }
 
-int mt_rec_exit(struct mt_json *j, double t, pid_t pid, int status)
+/* Who a process is, in "process" records and summary.processes[]. */
+static void kv_proc(struct mt_json *j, pid_t pid, pid_t ppid, const char *comm)
+{
+	kv_int(j, "pid", pid);
+	kv_int(j, "ppid", ppid);
+	kv_str(j, "comm", comm); /* the process's to set: escaped as every name is */
+}
+
+int mt_rec_process(struct mt_json *j, const struct mt_rec_process *r)
+{
+	begin(j, "process", r->t);
+	kv_proc(j, r->pid, r->ppid, r->comm);
+	kv_str(j, "event", r->event);
+	kv_int(j, "rss", r->rss);
+	return end(j);
+}
+
+int mt_rec_exit_proc(struct mt_json *j, double t, pid_t pid, int status,
+		     const struct mt_proc_info *p)
 {
 	begin(j, "exit", t);
 	kv_int(j, "pid", pid);
 	kv_int(j, "status", status);
+	/* Only where several processes may be traced: a single process's record stays as it was. */
+	if (p) {
+		kv_int(j, "rss", p->end_rss);
+		kv_int(j, "peak", p->peak);
+	}
 	return end(j);
 }
 
-static void summary_func(struct mt_json *j, const struct mt_func_stats *f)
+int mt_rec_exit(struct mt_json *j, double t, pid_t pid, int status)
+{
+	return mt_rec_exit_proc(j, t, pid, status, NULL);
+}
+
+/* A function's figures from "calls" on, in summary.functions[] and .functions_by_process[]. */
+static void func_figures(struct mt_json *j, const struct mt_func_stats *f, bool with_open)
 {
 	/* Per-call maxima exist only once a call has completed and was counted. */
 	bool per_call = f->calls_known && f->calls > 0;
 
-	mt_json_obj_begin(j);
-	kv_str(j, "func", f->func);
-	if (f->file)
-		kv_str(j, "file", f->file);
-	kv_str(j, "kind", f->kind);
 	kv_int_or_null(j, "calls", (int64_t)f->calls, f->calls_known);
-	kv_uint(j, "open", f->open);
+	if (with_open)
+		kv_uint(j, "open", f->open);
 	kv_int(j, "growth", f->growth);
 	kv_int_or_null(j, "growth_max", f->growth_max, per_call);
 	kv_int_or_null(j, "peak_max", f->peak_max, per_call);
@@ -190,7 +226,64 @@ static void summary_func(struct mt_json *j, const struct mt_func_stats *f)
 	kv_uint(j, "untimed", f->untimed);
 	kv_uint(j, "partial", f->partial);
 	kv_int_or_null(j, "retained", f->retained, f->retained_known);
+}
+
+static void summary_func(struct mt_json *j, const struct mt_func_stats *f)
+{
+	mt_json_obj_begin(j);
+	kv_str(j, "func", f->func);
+	if (f->file)
+		kv_str(j, "file", f->file);
+	kv_str(j, "kind", f->kind);
+	func_figures(j, f, true);
 	mt_json_obj_end(j);
+}
+
+static void summary_process(struct mt_json *j, const struct mt_proc_info *p)
+{
+	mt_json_obj_begin(j);
+	kv_proc(j, p->pid, p->ppid, p->comm);
+	kv_str(j, "joined", p->how);
+	kv_int(j, "start_rss", p->start_rss);
+	kv_int(j, "end_rss", p->end_rss);
+	kv_int(j, "peak", p->peak);
+	kv_uint(j, "execs", p->execs);
+	kv_int_or_null(j, "status", mt_shell_status(p->status), p->exited);
+	mt_json_obj_end(j);
+}
+
+/* One native function's totals in one process: the rows of "Functions by process". */
+static void summary_proc_func(struct mt_json *j, const struct mt_procs *ps,
+			      const struct mt_proc_func *r, const char *func)
+{
+	const struct mt_proc_info *p = mt_procs_find(ps, r->pid);
+	struct mt_func_stats f = {
+		.calls_known = true, .calls = r->agg.calls, .growth = r->agg.growth,
+		.growth_max = r->agg.growth_max, .peak_max = r->agg.peak_max,
+		.thread_growth = r->agg.thread_growth, .unwound = r->agg.unwound,
+		.untimed = r->agg.untimed, .partial = r->agg.partial, .retained_known = true,
+		.retained = r->agg.retained,
+	};
+
+	mt_json_obj_begin(j);
+	kv_int(j, "pid", r->pid);
+	kv_str(j, "comm", p ? p->comm : NULL);
+	kv_str(j, "func", func);
+	func_figures(j, &f, false);
+	mt_json_obj_end(j);
+}
+
+static void summary_procs(struct mt_json *j, const struct mt_procs *ps, const char *const *funcs,
+			  size_t nfuncs)
+{
+	KV_ROWS(j, "processes", ps->v, ps->n, summary_process);
+	mt_json_key(j, "functions_by_process");
+	mt_json_arr_begin(j);
+	/* As the table (user/procs.c): Python functions are in the totals only. */
+	for (size_t i = 0; i < ps->nfuncs; i++)
+		if (ps->funcs[i].func < nfuncs)
+			summary_proc_func(j, ps, &ps->funcs[i], funcs[ps->funcs[i].func]);
+	mt_json_arr_end(j);
 }
 
 static void summary_line(struct mt_json *j, const struct mt_line_stats *l)
@@ -206,29 +299,22 @@ static void summary_line(struct mt_json *j, const struct mt_line_stats *l)
 	mt_json_obj_end(j);
 }
 
-int mt_rec_summary_stacks(struct mt_json *j, double t, pid_t pid, const struct mt_stats *s,
-			  int64_t sample_bytes)
+int mt_rec_summary_all(struct mt_json *j, double t, pid_t pid, const struct mt_stats *s,
+		       int64_t sample_bytes, const struct mt_procs *ps, const char *const *funcs,
+		       size_t nfuncs)
 {
-	size_t i;
-
 	begin(j, "summary", t);
 	kv_int(j, "pid", pid);
 	kv_double(j, "duration", s->duration, T_DECIMALS);
 	kv_int(j, "peak_rss", s->peak_rss);
-	mt_json_key(j, "functions");
-	mt_json_arr_begin(j);
-	for (i = 0; i < s->nfuncs; i++)
-		summary_func(j, &s->funcs[i]);
-	mt_json_arr_end(j);
-	mt_json_key(j, "lines");
-	mt_json_arr_begin(j);
-	for (i = 0; i < s->nlines; i++)
-		summary_line(j, &s->lines[i]);
-	mt_json_arr_end(j);
+	KV_ROWS(j, "functions", s->funcs, s->nfuncs, summary_func);
+	KV_ROWS(j, "lines", s->lines, s->nlines, summary_line);
 	kv_uint(j, "lost", s->lost);
 	/* Only where stacks were sampled: streams without them stay as they were. */
 	if (sample_bytes > 0)
 		kv_int(j, "sample_bytes", sample_bytes);
+	if (ps)
+		summary_procs(j, ps, funcs, nfuncs);
 	return end(j);
 }
 
@@ -269,7 +355,7 @@ int mt_rec_stack(struct mt_json *j, double t, const struct mt_stack *st, const u
 
 int mt_rec_summary(struct mt_json *j, double t, pid_t pid, const struct mt_stats *s)
 {
-	return mt_rec_summary_stacks(j, t, pid, s, 0);
+	return mt_rec_summary_all(j, t, pid, s, 0, NULL, NULL, 0);
 }
 
 int mt_rec_error(struct mt_json *j, double t, const char *message)

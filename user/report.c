@@ -9,10 +9,12 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "json.h"
 #include "log.h"
 #include "memtrace.h"
+#include "procs.h"
 #include "records.h"
 #include "report.h"
 #include "termtext.h"
@@ -457,7 +459,13 @@ struct reader {
 	struct mt_stats live;    /* from start targets, calls, samples, lost */
 	struct mt_stats summary; /* from the summary record */
 	struct mt_profile profile; /* from frame and stack records */
+	/* summary.processes and .functions_by_process: funcs[].func index rows of live */
+	struct mt_procs procs;
+	bool have_procs;
 };
+
+/* `memtrace report -v`: every process, as `memtrace -v` lists them. */
+static bool report_all_procs;
 
 /* A failed mt_stats_* addition: out of memory, or past the bounds of stats.h. */
 static int add_failed(struct reader *r, int err)
@@ -662,12 +670,127 @@ static int read_summary_line(struct reader *r, const json_t *lines, size_t i)
 	return e ? add_failed(r, e) : 0;
 }
 
+/* The live table's "how" of summary.processes[].joined; a value unknown to this version reads "?". */
+static const char *joined_how(const char *joined)
+{
+	static const char *const hows[] = { "named", "fork", "seen" };
+
+	for (size_t i = 0; i < sizeof(hows) / sizeof(hows[0]); i++)
+		if (!strcmp(joined, hows[i]))
+			return hows[i];
+	return "?";
+}
+
+/* A shell's status (exit.status) as the wait status the live table started from (user/procs.c). */
+static int wait_status(int64_t code)
+{
+	return code > 128 && code < 128 + 64 ? W_EXITCODE(0, (int)code - 128) : W_EXITCODE((int)code, 0);
+}
+
+static int read_summary_process(struct reader *r, const json_t *procs, size_t i)
+{
+	struct mt_stream *st = &r->st;
+	const char *comm, *joined;
+	int64_t pid, ppid, start, end, peak, execs, status;
+	struct mt_proc_info *p;
+	bool exited;
+	json_t *o;
+
+	if (mt_stream_obj_at(st, procs, "processes", i, &o) ||
+	    mt_stream_int(st, o, "pid", 0, INT32_MAX, &pid) ||
+	    mt_stream_int(st, o, "ppid", 0, INT32_MAX, &ppid) || mt_stream_str(st, o, "comm", &comm) ||
+	    mt_stream_str(st, o, "joined", &joined) ||
+	    mt_stream_bytes(st, o, "start_rss", false, &start) ||
+	    mt_stream_bytes(st, o, "end_rss", false, &end) ||
+	    mt_stream_bytes(st, o, "peak", false, &peak) ||
+	    mt_stream_int(st, o, "execs", 0, UINT32_MAX, &execs) ||
+	    mt_stream_int_or_null(st, o, "status", 0, 255, &status, &exited))
+		return -1;
+	if (r->procs.n >= MT_STATS_MAX_ROWS)
+		return add_failed(r, -E2BIG);
+	p = mt_procs_add(&r->procs, (pid_t)pid);
+	if (!p)
+		return add_failed(r, -ENOMEM);
+	p->ppid = (pid_t)ppid;
+	snprintf(p->comm, sizeof(p->comm), "%s", comm);
+	p->how = joined_how(joined);
+	p->start_rss = start;
+	p->end_rss = end;
+	p->peak = peak;
+	p->execs = (unsigned)execs;
+	p->exited = exited;
+	p->status = wait_status(status);
+	return 0;
+}
+
+/* A row of "Functions by process"; its function is numbered as the start record's targets are. */
+static int read_summary_proc_func(struct reader *r, const json_t *funcs, size_t i)
+{
+	struct mt_stream *st = &r->st;
+	struct mt_func_agg agg = { 0 };
+	const char *func;
+	int64_t pid, calls, growth, gmax, pmax, thread, unwound, untimed, partial, retained;
+	bool known;
+	json_t *o;
+	int idx;
+
+	if (mt_stream_obj_at(st, funcs, "functions_by_process", i, &o) ||
+	    mt_stream_int(st, o, "pid", 0, INT32_MAX, &pid) || mt_stream_str(st, o, "func", &func) ||
+	    mt_stream_int(st, o, "calls", 0, MAX_COUNT, &calls) ||
+	    mt_stream_bytes(st, o, "growth", true, &growth) ||
+	    mt_stream_int_or_null(st, o, "growth_max", -MT_STREAM_MAX_BYTES, MT_STREAM_MAX_BYTES,
+				  &gmax, &known) ||
+	    mt_stream_int_or_null(st, o, "peak_max", -MT_STREAM_MAX_BYTES, MT_STREAM_MAX_BYTES,
+				  &pmax, &known) ||
+	    mt_stream_bytes(st, o, "thread_growth", true, &thread) ||
+	    mt_stream_int(st, o, "unwound", 0, MAX_COUNT, &unwound) ||
+	    mt_stream_int(st, o, "untimed", 0, MAX_COUNT, &untimed) ||
+	    mt_stream_int(st, o, "partial", 0, MAX_COUNT, &partial) ||
+	    mt_stream_bytes(st, o, "retained", true, &retained))
+		return -1;
+	if (r->procs.nfuncs >= MT_STATS_MAX_ROWS)
+		return add_failed(r, -E2BIG);
+	/* The start record's target of that name, or a row of its own (a writer's names agree). */
+	idx = mt_stats_func(&r->live, func, "native", true);
+	if (idx < 0)
+		return add_failed(r, idx);
+	agg = (struct mt_func_agg){ .calls = calls, .growth = growth, .growth_max = gmax,
+				    .peak_max = pmax, .thread_growth = thread, .unwound = unwound,
+				    .untimed = untimed, .partial = partial, .retained = retained };
+	return mt_procs_add_func(&r->procs, (pid_t)pid, idx, &agg) ? add_failed(r, -ENOMEM) : 0;
+}
+
+/* Each row of array a through read(r, a, i); 0, or -1 at the first bad one. */
+static int read_rows(struct reader *r, const json_t *a,
+		     int (*read)(struct reader *, const json_t *, size_t))
+{
+	for (size_t i = 0; i < json_array_size(a); i++)
+		if (read(r, a, i))
+			return -1;
+	return 0;
+}
+
+/* Several processes traced: the figures behind the live run's per-process tables. */
+static int read_summary_procs(struct reader *r, const json_t *o)
+{
+	json_t *procs = NULL, *funcs = NULL;
+
+	mt_procs_free(&r->procs);
+	r->have_procs = json_object_get(o, "processes") != NULL;
+	if (!r->have_procs)
+		return 0;
+	if (mt_stream_arr(&r->st, o, "processes", &procs) ||
+	    mt_stream_arr(&r->st, o, "functions_by_process", &funcs))
+		return -1;
+	return read_rows(r, procs, read_summary_process) || read_rows(r, funcs, read_summary_proc_func) ?
+		       -1 : 0;
+}
+
 static int read_summary(struct reader *r, const json_t *o)
 {
 	struct mt_stream *st = &r->st;
 	json_t *funcs, *lines;
 	int64_t lost;
-	size_t i;
 
 	/* Only the last summary counts (a writer never emits two; the lint says so). */
 	mt_stats_free(&r->summary);
@@ -678,12 +801,9 @@ static int read_summary(struct reader *r, const json_t *o)
 	    mt_stream_arr(st, o, "functions", &funcs) || mt_stream_arr(st, o, "lines", &lines))
 		return -1;
 	r->summary.lost = lost;
-	for (i = 0; i < json_array_size(funcs); i++)
-		if (read_summary_func(r, funcs, i))
-			return -1;
-	for (i = 0; i < json_array_size(lines); i++)
-		if (read_summary_line(r, lines, i))
-			return -1;
+	if (read_rows(r, funcs, read_summary_func) || read_rows(r, lines, read_summary_line) ||
+	    read_summary_procs(r, o))
+		return -1;
 	r->have_summary = true;
 	return 0;
 }
@@ -749,6 +869,19 @@ static int read_stream(struct reader *r)
 	return rc;
 }
 
+/* The live run's "Functions by process" and "Processes by RSS growth", by the same printers. */
+static void report_procs(struct reader *r)
+{
+	const char **names = calloc(r->live.nfuncs + 1, sizeof(*names));
+
+	for (size_t i = 0; names && i < r->live.nfuncs; i++)
+		names[i] = r->live.funcs[i].func;
+	if (names)
+		mt_procs_report_functions(stdout, &r->procs, names, r->live.nfuncs);
+	free(names);
+	mt_procs_report(stdout, &r->procs, report_all_procs ? 0 : 20);
+}
+
 static void print_report(struct reader *r)
 {
 	struct mt_stats *s = r->have_summary ? &r->summary : &r->live;
@@ -762,9 +895,11 @@ static void print_report(struct reader *r)
 	put_text(stdout, r->comm);
 	printf("), %zu function%s, %.1f s\n\n", s->nfuncs, s->nfuncs == 1 ? "" : "s",
 	       s->duration);
-	/* In a live run's order (user/main.c): functions, stacks, lines. */
+	/* In a live run's order (user/main.c): functions, per process, processes, stacks, lines. */
 	if (s->nfuncs)
 		mt_report_functions(stdout, s);
+	if (r->have_procs)
+		report_procs(r);
 	/* Where RSS grew by call stack, when the run sampled stacks. */
 	if (r->profile.nstacks || r->profile.sample_bytes)
 		mt_report_stacks(stdout, &r->profile, mt_report_stacks_top(s->nfuncs));
@@ -781,8 +916,9 @@ static void usage(FILE *f)
 		"No root needed. A stream cut short (no summary record) is still reported,\n"
 		"its totals rebuilt from the call records.\n"
 		"\n"
-		"      --bytes  sizes in the tables as exact bytes, not MiB\n"
-		"  -h, --help   this help\n"
+		"      --bytes    sizes in the tables as exact bytes, not MiB\n"
+		"  -v, --verbose  every process in \"Processes by RSS growth\" (default: the top 20)\n"
+		"  -h, --help     this help\n"
 		"\n"
 		"EXAMPLES:\n"
 		"    memtrace report run.ndjson\n"
@@ -796,6 +932,7 @@ static const char *parse_args(int argc, char **argv, int *rc)
 	static const struct option opts[] = {
 		{ "bytes", no_argument, NULL, OPT_BYTES },
 		{ "help", no_argument, NULL, 'h' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{},
 	};
 	int c;
@@ -803,9 +940,13 @@ static const char *parse_args(int argc, char **argv, int *rc)
 	opterr = 0;
 	optind = 1;
 	/* "+": options end at FILE, as they did before getopt_long. */
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+hv", opts, NULL)) != -1) {
 		if (c == OPT_BYTES) {
 			mt_report_bytes = true;
+			continue;
+		}
+		if (c == 'v') {
+			report_all_procs = true;
 			continue;
 		}
 		if (c == 'h') {
@@ -862,6 +1003,7 @@ out:
 	mt_stats_free(&r.live);
 	mt_stats_free(&r.summary);
 	mt_profile_free(&r.profile);
+	mt_procs_free(&r.procs);
 	return rc;
 }
 

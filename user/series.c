@@ -68,6 +68,17 @@ static void merge_samples(struct mt_series *s)
 	s->samples_merged++;
 }
 
+/* RSS rss seen at t: the plot's peak and its span of time so far. */
+static void seen_at(struct mt_series *s, double t, int64_t rss)
+{
+	if (rss > s->peak_rss) {
+		s->peak_rss = rss;
+		s->peak_t = t;
+	}
+	if (t > s->duration)
+		s->duration = t;
+}
+
 int mt_series_add_sample(struct mt_series *s, const struct mt_sample *smp)
 {
 	if (s->nsamples >= MT_SERIES_MAX_SAMPLES)
@@ -75,12 +86,7 @@ int mt_series_add_sample(struct mt_series *s, const struct mt_sample *smp)
 	if (mt_grow(&s->samples, &s->samples_cap, s->nsamples + 1, sizeof(*smp)))
 		return -ENOMEM;
 	s->samples[s->nsamples++] = *smp;
-	if (smp->peak > s->peak_rss) {
-		s->peak_rss = smp->peak;
-		s->peak_t = smp->t;
-	}
-	if (smp->t > s->duration)
-		s->duration = smp->t;
+	seen_at(s, smp->t, smp->peak);
 	return 0;
 }
 
@@ -135,6 +141,11 @@ static void drop_small_spans(struct mt_series *s)
 	qsort(s->spans, s->nspans, sizeof(*s->spans), by_end);
 }
 
+bool mt_series_own_call(const struct mt_series *s, pid_t pid)
+{
+	return pid == s->pid;
+}
+
 int mt_series_add_span(struct mt_series *s, const char *func, const struct mt_span *sp)
 {
 	int f = mt_series_func(s, func);
@@ -147,12 +158,7 @@ int mt_series_add_span(struct mt_series *s, const char *func, const struct mt_sp
 		return -ENOMEM;
 	s->spans[s->nspans] = *sp;
 	s->spans[s->nspans++].func = f;
-	if (sp->rss_peak > s->peak_rss) {
-		s->peak_rss = sp->rss_peak;
-		s->peak_t = sp->t1;
-	}
-	if (sp->t1 > s->duration)
-		s->duration = sp->t1;
+	seen_at(s, sp->t1, sp->rss_peak);
 	return 0;
 }
 
@@ -261,15 +267,18 @@ static int read_call(struct mt_series *s, struct mt_stream *st, const json_t *o)
 {
 	struct mt_span sp = { .t1 = st->t };
 	const char *func;
+	int64_t pid;
 	double dur;
 
-	if (mt_stream_str(st, o, "func", &func) ||
+	if (mt_stream_int(st, o, "pid", 0, INT32_MAX, &pid) || mt_stream_str(st, o, "func", &func) ||
 	    mt_stream_num(st, o, "dur", -MT_STREAM_MAX_SECONDS, MT_STREAM_MAX_SECONDS, &dur) ||
 	    mt_stream_bytes(st, o, "rss_entry", false, &sp.rss_entry) ||
 	    mt_stream_bytes(st, o, "rss_exit", false, &sp.rss_exit) ||
 	    mt_stream_bytes(st, o, "rss_peak", false, &sp.rss_peak) ||
 	    mt_stream_opt_bool(st, o, "open", &sp.open))
 		return -1;
+	if (!mt_series_own_call(s, (pid_t)pid))
+		return 0;
 	sp.t0 = sp.t1 - dur;
 	return added(st, mt_series_add_span(s, func, &sp));
 }

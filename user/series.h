@@ -64,6 +64,12 @@ struct mt_series {
 int mt_series_func(struct mt_series *s, const char *func);
 int mt_series_add_sample(struct mt_series *s, const struct mt_sample *smp);
 int mt_series_add_span(struct mt_series *s, const char *func, const struct mt_span *sp);
+/*
+ * Whether a call of process pid belongs on the plot: the curve is the first
+ * process's (the start record's, whose samples it draws), and another
+ * process's call holds that process's RSS, not the curve's.
+ */
+bool mt_series_own_call(const struct mt_series *s, pid_t pid);
 int mt_series_set_info(struct mt_series *s, pid_t pid, const char *comm, char *const *argv,
 		       double ts_unix);
 void mt_series_free(struct mt_series *s);

@@ -142,10 +142,32 @@ int mt_sink_create(struct mt_sink *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* A record's t, never before the last one's (records come from several queues). */
+static double stamp(struct mt_sink *s, double t)
+{
+	if (t < s->last_t)
+		t = s->last_t;
+	s->last_t = t;
+	return t;
+}
+
+/* The targets' names, which the summary's per-process rows use as the kernel numbers them. */
+static void keep_funcs(struct mt_sink *s, const struct mt_rec_start *r)
+{
+	s->funcs = calloc(r->ntargets ? r->ntargets : 1, sizeof(*s->funcs));
+	for (size_t i = 0; s->funcs && i < r->ntargets; i++) {
+		s->funcs[i] = strdup(r->targets[i].func);
+		if (!s->funcs[i])
+			break;
+		s->nfuncs = i + 1;
+	}
+}
+
 void mt_sink_start(struct mt_sink *s, struct mt_rec_start *r)
 {
 	char msg[MSGLEN];
 
+	keep_funcs(s, r);
 	r->t = mt_sink_now(s);
 	/* Calls can end between the attach and this record: none may come before it. */
 	s->last_t = r->t;
@@ -163,11 +185,9 @@ void mt_sink_call(struct mt_sink *s, struct mt_call *c)
 	struct mt_span sp;
 
 	/* A record submitted while a sample was written may end a few us before it. */
-	if (c->t < s->last_t)
-		c->t = s->last_t;
-	s->last_t = c->t;
+	c->t = stamp(s, c->t);
 	EMIT(s, mt_rec_call, c);
-	if (!s->want_series)
+	if (!s->want_series || !mt_series_own_call(&s->series, c->pid))
 		return;
 	sp = (struct mt_span){ .t0 = c->t - c->dur, .t1 = c->t, .rss_entry = c->rss_entry,
 			       .rss_exit = c->rss_exit, .rss_peak = c->rss_peak, .open = c->open };
@@ -177,15 +197,11 @@ void mt_sink_call(struct mt_sink *s, struct mt_call *c)
 
 void mt_sink_stretch(struct mt_sink *s, const struct mt_call *c)
 {
-	double t = mt_sink_now(s);
+	double now = mt_sink_now(s);
+	/* Sent when the next stretch begins, long after this one ended: t is when written. */
+	double t = stamp(s, now > c->t ? now : c->t);
 	struct mt_span sp;
 
-	/* Sent when the next stretch begins, long after this one ended: t is when written. */
-	if (t < s->last_t)
-		t = s->last_t;
-	if (t < c->t)
-		t = c->t;
-	s->last_t = t;
 	EMIT(s, mt_rec_stretch, t, c);
 	if (!s->want_series)
 		return;
@@ -200,10 +216,7 @@ void mt_sink_sample(struct mt_sink *s, struct mt_rec_sample *r)
 {
 	struct mt_sample smp;
 
-	r->t = mt_sink_now(s);
-	if (r->t < s->last_t)
-		r->t = s->last_t;
-	s->last_t = r->t;
+	r->t = stamp(s, mt_sink_now(s));
 	EMIT(s, mt_rec_sample, r);
 	smp = (struct mt_sample){ .t = r->t, .rss = r->rss, .anon = r->anon, .file = r->file,
 				  .shmem = r->shmem, .peak = r->peak };
@@ -225,9 +238,8 @@ static int emit_stack(struct mt_json *j, double t, const struct mt_profile *p, s
 void mt_sink_stack(struct mt_sink *s, const struct mt_profile *p, size_t first_new_frame,
 		   const struct mt_stack *st, const uint32_t *ids)
 {
-	double t = st->t > s->last_t ? st->t : s->last_t;
+	double t = stamp(s, st->t);
 
-	s->last_t = t;
 	s->sample_bytes = p->sample_bytes;
 	EMIT(s, emit_stack, t, p, first_new_frame, st, ids);
 }
@@ -240,14 +252,34 @@ void mt_sink_lost(struct mt_sink *s, uint64_t lost)
 	}
 }
 
-void mt_sink_exit(struct mt_sink *s, pid_t pid, int status)
+static const char *proc_event(uint32_t event)
 {
-	EMIT(s, mt_rec_exit, mt_sink_now(s), pid, status);
+	return event == MT_PROC_FORK ? "fork" : event == MT_PROC_EXEC ? "exec" : "seen";
 }
 
-void mt_sink_summary(struct mt_sink *s, pid_t pid, const struct mt_stats *stats)
+void mt_sink_process(struct mt_sink *s, const struct mt_proc_rec *pr)
 {
-	EMIT(s, mt_rec_summary_stacks, mt_sink_now(s), pid, stats, s->sample_bytes);
+	char comm[sizeof(pr->comm) + 1];
+	struct mt_rec_process r = { .pid = (pid_t)pr->pid, .ppid = (pid_t)pr->ppid, .comm = comm,
+				    .event = proc_event(pr->event), .rss = pr->rss };
+
+	/* The kernel's comm need not end in a NUL. */
+	memcpy(comm, pr->comm, sizeof(pr->comm));
+	comm[sizeof(pr->comm)] = '\0';
+	r.t = stamp(s, mt_sink_ktime(s, pr->ts));
+	EMIT(s, mt_rec_process, &r);
+}
+
+void mt_sink_exit(struct mt_sink *s, pid_t pid, int status, const struct mt_proc_info *p)
+{
+	EMIT(s, mt_rec_exit_proc, stamp(s, mt_sink_now(s)), pid, status, p);
+}
+
+void mt_sink_summary(struct mt_sink *s, pid_t pid, const struct mt_stats *stats,
+		     const struct mt_procs *ps)
+{
+	EMIT(s, mt_rec_summary_all, mt_sink_now(s), pid, stats, s->sample_bytes, ps,
+	     (const char *const *)s->funcs, s->nfuncs);
 }
 
 void mt_sink_error(struct mt_sink *s, const char *msg)
@@ -333,4 +365,9 @@ void mt_sink_close(struct mt_sink *s, bool failed)
 	/* A run that failed before tracing leaves no half-written stream behind. */
 	mt_out_close(&s->ofile, failed);
 	mt_series_free(&s->series);
+	for (size_t i = 0; i < s->nfuncs; i++)
+		free(s->funcs[i]);
+	free(s->funcs);
+	s->funcs = NULL;
+	s->nfuncs = 0;
 }

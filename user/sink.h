@@ -27,6 +27,8 @@ struct mt_sink {
 	struct mt_series series;  /* samples and calls kept only for --svg / --mprof */
 	bool want_series;
 	int64_t sample_bytes;     /* the stacks' sampling interval, for the summary record */
+	char **funcs;             /* the start record's targets' names, by target index */
+	size_t nfuncs;
 	bool failed;              /* an output could not be written: memtrace exits 1 */
 	bool broken;              /* an output failed or its reader left: tracing must stop */
 	/* The run's stop request: a write cut short by it is a quiet stop, not a failure. */
@@ -70,8 +72,13 @@ void mt_sink_stack(struct mt_sink *s, const struct mt_profile *p, size_t first_n
 		   const struct mt_stack *st, const uint32_t *ids);
 /* lost: the kernel's running total; writes the increase since the last call, if any. */
 void mt_sink_lost(struct mt_sink *s, uint64_t lost);
-void mt_sink_exit(struct mt_sink *s, pid_t pid, int status);
-void mt_sink_summary(struct mt_sink *s, pid_t pid, const struct mt_stats *stats);
+/* A process joined or exec'd: a "process" record at its time. */
+void mt_sink_process(struct mt_sink *s, const struct mt_proc_rec *pr);
+/* status as a shell reports it; p: the process's row, whose final RSS and peak it carries, or NULL. */
+void mt_sink_exit(struct mt_sink *s, pid_t pid, int status, const struct mt_proc_info *p);
+/* ps: every process traced, when several may be (NULL: one process, and the record as before). */
+void mt_sink_summary(struct mt_sink *s, pid_t pid, const struct mt_stats *stats,
+		     const struct mt_procs *ps);
 /* An "error" record on the --json stream (the -o file has none: it is cut back instead). */
 void mt_sink_error(struct mt_sink *s, const char *msg);
 /* hold: records of one ring-buffer drain go out together, flushed once when released. */

@@ -298,7 +298,7 @@ static void test_sink(const char *dir)
 			ids[k] = w.stacks[at].frames[k];
 		mt_sink_stack(&sink, &w, first, &st, ids);
 	}
-	mt_sink_summary(&sink, 42, &stats);
+	mt_sink_summary(&sink, 42, &stats, NULL);
 	mt_sink_stacks(&sink, &w);
 	CHECK(!sink.failed, "stream and flame graph written");
 	mt_sink_close(&sink, false);

@@ -628,12 +628,95 @@ static void test_rec_summary(void)
 	json_decref(v);
 }
 
+/* Several processes: "process", "exit" with rss and peak, summary.processes and .functions_by_process. */
+static void test_rec_procs(void)
+{
+	struct mt_rec_process pr = { .t = 1.5, .pid = 12, .ppid = 11, .event = "fork", .rss = 8192,
+				     .comm = "a\xff\x1b[2Jb" };
+	struct mt_func_agg grew = { .calls = 2, .growth = 4096, .growth_max = 3072, .peak_max = 5000,
+				    .thread_growth = 4000, .retained = 4096 };
+	struct mt_func_agg partial = { .partial = 1, .growth_max = INT64_MIN, .peak_max = INT64_MIN };
+	struct mt_procs ps = { 0 };
+	struct mt_proc_info *p;
+	const char *const funcs[] = { "grow" };
+	struct mt_stats s = { .duration = 1 };
+	struct mt_json *j = rec_open();
+	const json_t *a, *o;
+	json_t *v;
+
+	CHECK_INT(mt_rec_process(j, &pr), 0, "process written");
+	v = read_back(j, "process");
+	CHECK_KEY_INTS(v, "process", { "pid", 12 }, { "ppid", 11 }, { "rss", 8192 });
+	/* The process sets its comm: an invalid byte and an escape arrive as valid JSON. */
+	check_key_str(v, "comm", "a\u00ff\x1b[2Jb", "process (comm escaped)");
+	check_key_str(v, "event", "fork", "process");
+	CHECK_INT(json_object_size(v), 7, "process has exactly 7 keys");
+	json_decref(v);
+
+	p = mt_procs_add(&ps, 12);
+	CHECK(p != NULL, "a process row");
+	if (!p)
+		return;
+	*p = (struct mt_proc_info){ .pid = 12, .ppid = 11, .comm = "kid", .how = "fork",
+				    .start_rss = 8192, .end_rss = 20480, .peak = 24576, .exited = true,
+				    .status = 9 /* killed by SIGKILL */ };
+	p = mt_procs_add(&ps, 11);
+	if (p)
+		*p = (struct mt_proc_info){ .pid = 11, .comm = "parent", .how = "named", .end_rss = 4096,
+					    .peak = 4096, .execs = 1 };
+	mt_procs_add_func(&ps, 12, 0, &grew);
+	mt_procs_add_func(&ps, 13, 0, &partial);          /* a pid without its row */
+	mt_procs_add_func(&ps, 12, MT_MAX_FUNCS + 1, &grew); /* a Python code: totals only */
+
+	j = rec_open();
+	CHECK_INT(mt_rec_exit_proc(j, 2.0, 12, 137, &ps.v[0]), 0, "exit with rss written");
+	v = read_back(j, "exit");
+	CHECK_KEY_INTS(v, "exit", { "pid", 12 }, { "status", 137 }, { "rss", 20480 }, { "peak", 24576 });
+	json_decref(v);
+
+	j = rec_open();
+	CHECK_INT(mt_rec_summary_all(j, 3.0, 11, &s, 0, &ps, funcs, 1), 0, "summary written");
+	v = read_back(j, "summary");
+	a = json_object_get(v, "processes");
+	CHECK(json_is_array(a) && json_array_size(a) == 2, "summary.processes has 2 entries");
+	o = json_array_get(a, 0);
+	CHECK_KEY_INTS(o, "processes[0]", { "pid", 12 }, { "ppid", 11 }, { "start_rss", 8192 },
+		       { "end_rss", 20480 }, { "peak", 24576 }, { "execs", 0 }, { "status", 137 });
+	check_key_str(o, "joined", "fork", "processes[0]");
+	check_key_str(o, "comm", "kid", "processes[0]");
+	check_key_null(json_array_get(a, 1), "status", "processes[1] (running)");
+	a = json_object_get(v, "functions_by_process");
+	CHECK(json_is_array(a) && json_array_size(a) == 2, "functions_by_process: the native rows");
+	o = json_array_get(a, 0);
+	CHECK_KEY_INTS(o, "functions_by_process[0]", { "pid", 12 }, { "calls", 2 }, { "growth", 4096 },
+		       { "growth_max", 3072 }, { "peak_max", 5000 }, { "thread_growth", 4000 },
+		       { "partial", 0 }, { "retained", 4096 });
+	check_key_str(o, "func", "grow", "functions_by_process[0]");
+	check_key_str(o, "comm", "kid", "functions_by_process[0]");
+	CHECK_INT(json_object_size(o), 12, "functions_by_process[0] has exactly 12 keys");
+	o = json_array_get(a, 1);
+	check_key_null(o, "comm", "functions_by_process[1] (no row of its pid)");
+	check_key_null(o, "growth_max", "functions_by_process[1] (no counted call)");
+	check_key_int(o, "partial", 1, "functions_by_process[1]");
+	json_decref(v);
+
+	/* One process: the summary as before. */
+	j = rec_open();
+	CHECK_INT(mt_rec_summary(j, 3.0, 11, &s), 0, "summary of one process written");
+	v = read_back(j, "summary");
+	CHECK(!json_object_get(v, "processes") && !json_object_get(v, "functions_by_process"),
+	      "no per-process keys for one process");
+	json_decref(v);
+	mt_procs_free(&ps);
+}
+
 static void test_records(void)
 {
 	test_rec_start();
 	test_rec_call();
 	test_rec_small();
 	test_rec_summary();
+	test_rec_procs();
 }
 
 int main(void)

@@ -712,6 +712,78 @@ static void test_jsonlint(void)
 	free(bad);
 }
 
+/* A run of two processes as records.c writes it: a named one still running, a forked child killed. */
+static char *write_procs_stream(void)
+{
+	static const struct mt_rec_target target = { .spec = "f", .func = "f", .kind = "native",
+						     .object = "/bin/x", .method = "uprobe" };
+	static const char *const funcs[] = { "f" };
+	struct mt_rec_start start = { .ts_unix = 1, .pid = 5, .comm = "x", .targets = &target,
+				      .ntargets = 1, .page_size = 4096 };
+	struct mt_func_stats total = { .func = "f", .kind = "native", .calls_known = true, .calls = 3,
+				       .growth = 3 * MIB, .growth_max = 2 * MIB, .peak_max = 2 * MIB,
+				       .retained_known = true, .retained = 3 * MIB };
+	struct mt_stats s = { .funcs = &total, .nfuncs = 1, .duration = 2, .peak_rss = MIB };
+	struct mt_func_agg in_parent = { .calls = 1, .growth = MIB, .growth_max = MIB, .peak_max = MIB };
+	struct mt_func_agg in_child = { .calls = 2, .growth = 2 * MIB, .growth_max = 2 * MIB,
+					.peak_max = 2 * MIB };
+	struct mt_procs ps = { 0 };
+	struct mt_proc_info *p;
+	struct mt_json *j;
+	char *path;
+	FILE *f;
+
+	if (asprintf(&path, "%s/procs.ndjson", tmpdir) < 0)
+		return NULL;
+	if ((p = mt_procs_add(&ps, 5)))
+		*p = (struct mt_proc_info){ .pid = 5, .comm = "x", .how = "named", .end_rss = MIB,
+					    .peak = MIB, .execs = 1 };
+	if ((p = mt_procs_add(&ps, 6)))
+		*p = (struct mt_proc_info){ .pid = 6, .ppid = 5, .comm = "\x1b[2Jkid", .how = "fork",
+					    .start_rss = MIB, .end_rss = 4 * MIB, .peak = 5 * MIB,
+					    .exited = true, .status = 9 /* SIGKILL */ };
+	mt_procs_add_func(&ps, 5, 0, &in_parent);
+	mt_procs_add_func(&ps, 6, 0, &in_child);
+	f = fopen(path, "w");
+	j = mt_json_new(f);
+	mt_rec_start(j, &start);
+	mt_rec_summary_all(j, 2, 5, &s, 0, &ps, funcs, 1);
+	mt_json_free(j);
+	fclose(f);
+	mt_procs_free(&ps);
+	return path;
+}
+
+/* summary.processes and .functions_by_process: the live run's per-process tables, hostile names escaped. */
+static void test_procs(void)
+{
+	char *path = write_procs_stream();
+	struct run r = report_file(path);
+
+	CHECK_INT(r.rc, 0, "a summary of several processes");
+	CHECK(has(r.out, "Functions by process\n"), "the per-function table");
+	CHECK(has(r.out, "\nf                                       6  \\x1b[2Jkid              2    2.00 MiB    2.00 MiB\n"
+		  "f                                       5  x                       1    1.00 MiB    1.00 MiB\n"),
+	      "a row per process, most growth first, the name escaped");
+	CHECK(has(r.out, "Processes by RSS growth: 2 traced\n"), "the processes table");
+	CHECK(has(r.out, "       6        5  \\x1b[2Jkid          fork    1.00 MiB    4.00 MiB    3.00 MiB    5.00 MiB  signal 9\n"),
+	      "a killed child: its figures and its signal");
+	CHECK(has(r.out, "named    0.00 MiB    1.00 MiB    1.00 MiB    1.00 MiB  running\n"),
+	      "the named process, still running");
+	free_run(&r);
+	if (!access(PYTHON, X_OK) && !access("tests/jsonlint.py", R_OK)) {
+		char *bad = write_text("procs-bad.ndjson",
+			START "{\"type\":\"process\",\"t\":1,\"pid\":6,\"ppid\":5,\"comm\":\"kid\","
+			"\"event\":\"fork\",\"rss\":0,\"colour\":\"red\"}\n");
+
+		check_lint(path, "", 0, ": ok", "jsonlint passes a summary of several processes");
+		check_lint(bad, "--allow-no-summary", 1, ":2: unknown key process.colour",
+			   "jsonlint fails an unknown key of a process record");
+		free(bad);
+	}
+	free(path);
+}
+
 int main(void)
 {
 	tmpdir = unit_tmpdir("report");
@@ -724,6 +796,7 @@ int main(void)
 	test_errors();
 	test_lenient();
 	test_stdin();
+	test_procs();
 	test_jsonlint();
 	return unit_finish(tmpdir);
 }
