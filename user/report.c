@@ -877,7 +877,8 @@ static void report_procs(struct reader *r)
 	for (size_t i = 0; names && i < r->live.nfuncs; i++)
 		names[i] = r->live.funcs[i].func;
 	if (names)
-		mt_procs_report_functions(stdout, &r->procs, names, r->live.nfuncs);
+		mt_procs_report_functions(stdout, &r->procs, names, r->live.nfuncs,
+					  report_all_procs ? 0 : 10);
 	free(names);
 	mt_procs_report(stdout, &r->procs, report_all_procs ? 0 : 20);
 }
