@@ -162,7 +162,7 @@ struct mt_pyframe_rec {
 struct mt_pyframe_key {
 	__u64 code;
 	__s32 instr; /* code units; -1 before the first instruction */
-	__u32 pad;
+	__u32 pid;   /* the process: a forked worker runs the same code objects */
 };
 
 struct mt_pyframe_val {

@@ -470,7 +470,8 @@ __attribute__((noinline)) int mt_py_first_sight(__u64 code)
 __attribute__((noinline)) int mt_py_charge(__u64 code, __s32 instr, __s32 target, __s64 delta,
 					   __s64 total)
 {
-	struct mt_pyframe_key k = { .code = code, .instr = instr };
+	struct mt_pyframe_key k = { .code = code, .instr = instr,
+				    .pid = bpf_get_current_pid_tgid() >> 32 };
 	struct mt_pyframe_val zero = {}, *v;
 	struct mt_pyframe_rec *r;
 	__u32 one = 1;

@@ -182,15 +182,36 @@ static void on_stack(void *ctx, const struct mt_stack_rec *sr)
 	mt_samples_add(&r->samples, sr);
 }
 
+/* Native functions by target index, Python ones (MT_MAX_FUNCS + code) by their code's name. */
 static void report_proc_functions(struct run *r)
 {
-	const char **names = calloc(r->ntargets, sizeof(*names));
+	const char **names = calloc(MT_NR_FUNCS, sizeof(*names));
+	const struct mt_pycode_info *ci;
 
 	for (size_t i = 0; names && i < r->ntargets; i++)
 		names[i] = r->targets[i].func;
+	for (uint32_t c = 0; names && c < MT_MAX_CODES; c++)
+		if ((ci = mt_pycodes_at(&r->codes, c)))
+			names[MT_MAX_FUNCS + c] = ci->name;
 	if (names)
-		mt_procs_report_functions(r->tables, &r->procs, names, r->ntargets, r->env.verbose ? 0 : 10);
+		mt_procs_report_functions(r->tables, &r->procs, names, MT_NR_FUNCS, r->env.verbose ? 0 : 10);
 	free(names);
+}
+
+static void add_walked(void *ctx, pid_t pid, uint32_t code, int64_t growth)
+{
+	struct run *r = ctx;
+
+	if (mt_procs_add_walked(&r->procs, pid, MT_MAX_FUNCS + code, growth))
+		r->procs.events_lost++;
+}
+
+/* The processes' figures now, and their functions': the kernel's totals, and frame walking's. */
+static void final_procs(struct run *r)
+{
+	mt_procs_final(&r->procs, r->tracer);
+	if (mt_pyframes_walking(&r->frames))
+		mt_pyframes_by_process(&r->frames, r->tracer, add_walked, r);
 }
 
 /* The processes the user named, as the kernel side seeded them. */
@@ -324,7 +345,7 @@ static void periodic_table(struct run *r, double now, const struct mt_snapshot *
 	if (r->ntargets)
 		mt_report_functions(f, &r->stats);
 	if (many_procs(r))
-		mt_procs_final(&r->procs, r->tracer);
+		final_procs(r);
 	if (show_procs(r))
 		mt_procs_report(f, &r->procs, 20);
 	fputc('\n', f);
@@ -600,7 +621,7 @@ static int run_trace(struct run *r)
 		r->ntargets == 1 ? "" : "s", r->pid);
 
 	trace_loop(r);
-	mt_procs_final(&r->procs, r->tracer);
+	final_procs(r);
 
 	mt_tracer_snapshot(r->tracer, &snap, false);
 	mt_sink_lost(&r->sink, snap.lost);

@@ -111,7 +111,22 @@ int mt_procs_add_func(struct mt_procs *ps, pid_t pid, uint32_t func, const struc
 		return 0;
 	if (mt_grow(&ps->funcs, &ps->funcs_cap, ps->nfuncs + 1, sizeof(*ps->funcs)))
 		return -ENOMEM;
-	ps->funcs[ps->nfuncs++] = (struct mt_proc_func){ .pid = pid, .func = func, .agg = *agg };
+	ps->funcs[ps->nfuncs++] = (struct mt_proc_func){ .pid = pid, .func = func, .agg = *agg,
+							 .calls_known = true };
+	return 0;
+}
+
+int mt_procs_add_walked(struct mt_procs *ps, pid_t pid, uint32_t func, int64_t growth)
+{
+	for (size_t i = 0; i < ps->nfuncs; i++) {
+		if (ps->funcs[i].pid == pid && ps->funcs[i].func == func && !ps->funcs[i].calls_known) {
+			ps->funcs[i].agg.growth += growth;
+			return 0;
+		}
+	}
+	if (mt_grow(&ps->funcs, &ps->funcs_cap, ps->nfuncs + 1, sizeof(*ps->funcs)))
+		return -ENOMEM;
+	ps->funcs[ps->nfuncs++] = (struct mt_proc_func){ .pid = pid, .func = func, .agg.growth = growth };
 	return 0;
 }
 
@@ -213,6 +228,15 @@ static int by_func_growth(const void *a, const void *b)
 	return x->agg.growth < y->agg.growth ? 1 : x->agg.growth > y->agg.growth ? -1 : x->pid - y->pid;
 }
 
+/* A function's name, from the target: escaped for the terminal, in a 32-column field. */
+static void print_name(FILE *f, const char *name)
+{
+	char *esc = mt_term_escape(name, strlen(name), false);
+
+	fprintf(f, "%-32s", esc ? esc : "?");
+	free(esc);
+}
+
 void mt_procs_report_functions(FILE *f, struct mt_procs *ps, const char *const *names, size_t nnames,
 			       size_t max)
 {
@@ -226,16 +250,16 @@ void mt_procs_report_functions(FILE *f, struct mt_procs *ps, const char *const *
 		const struct mt_proc_func *r = &ps->funcs[i];
 		const struct mt_proc_info *p = find(ps, r->pid);
 
-		/* Python functions have their own tables; native ones are named by their target. */
-		if (r->func >= nnames)
+		/* A function this run cannot name (a code object never read): left to the totals. */
+		if (r->func >= nnames || !names[r->func])
 			continue;
 		if (i && r->func != ps->funcs[i - 1].func)
 			shown = 0;
 		if (max && shown++ >= max) {
 			hidden++;
 			if (i + 1 == ps->nfuncs || ps->funcs[i + 1].func != r->func) {
-				fprintf(f, "%-32s ... and %zu more processes (all of them: -v)\n", names[r->func],
-					hidden);
+				print_name(f, names[r->func]);
+				fprintf(f, " ... and %zu more processes (all of them: -v)\n", hidden);
 				hidden = 0;
 			}
 			continue;
@@ -244,10 +268,16 @@ void mt_procs_report_functions(FILE *f, struct mt_procs *ps, const char *const *
 			fprintf(f, "Functions by process\n%-32s %8s  %-16s %8s %11s %11s\n", "Function",
 				"PID", "Command", "Calls", "Growth", "Max/call");
 		head = true;
+		print_name(f, names[r->func]);
+		fprintf(f, " %8d  %-16s ", r->pid, p ? mt_procs_comm(p, comm) : "?");
 		mt_fmt_size(a, sizeof(a), r->agg.growth, &unit);
+		/* Frame walking counts no calls: "-", as the function table shows them. */
+		if (!r->calls_known) {
+			fprintf(f, "%8s %7s %3s %11s\n", "-", a, unit, "-");
+			continue;
+		}
 		mt_fmt_size(b, sizeof(b), r->agg.calls ? r->agg.growth_max : 0, &unit2);
-		fprintf(f, "%-32s %8d  %-16s %8llu %7s %3s %7s %3s\n", names[r->func], r->pid,
-			p ? mt_procs_comm(p, comm) : "?", (unsigned long long)r->agg.calls, a, unit, b, unit2);
+		fprintf(f, "%8llu %7s %3s %7s %3s\n", (unsigned long long)r->agg.calls, a, unit, b, unit2);
 	}
 	if (head)
 		fputc('\n', f);

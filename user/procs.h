@@ -36,6 +36,7 @@ struct mt_proc_func {
 	pid_t pid;
 	uint32_t func; /* as funcs[]: the target index, or MT_MAX_FUNCS + code */
 	struct mt_func_agg agg;
+	bool calls_known; /* else a Python function found by frame walking: growth only */
 };
 
 struct mt_procs {
@@ -51,6 +52,8 @@ struct mt_procs {
 struct mt_proc_info *mt_procs_add(struct mt_procs *ps, pid_t pid);
 /* A function's totals in a process (none without a call: left out); 0 or -ENOMEM. */
 int mt_procs_add_func(struct mt_procs *ps, pid_t pid, uint32_t func, const struct mt_func_agg *agg);
+/* Frame walking: growth of Python function MT_MAX_FUNCS + code in process pid, added to its row. */
+int mt_procs_add_walked(struct mt_procs *ps, pid_t pid, uint32_t func, int64_t growth);
 /* A process the user named, its RSS now (0 for a command not yet exec'd). */
 void mt_procs_named(struct mt_procs *ps, pid_t pid, int64_t rss);
 /* A process joined or exec'd (struct mt_proc_rec). */

@@ -178,6 +178,32 @@ int mt_pyframes_lines(struct mt_pyframes *pf, struct mt_tracer *t, struct mt_pyf
 	return f.err;
 }
 
+struct by_process {
+	struct mt_pyframes *pf;
+	void (*fn)(void *ctx, pid_t pid, uint32_t code, int64_t growth);
+	void *ctx;
+};
+
+static void by_process_one(void *ctx, const struct mt_pyframe_key *k, const struct mt_pyframe_val *v)
+{
+	struct by_process *bp = ctx;
+
+	for (size_t c = 0; c < bp->pf->ncodes; c++) {
+		if (bp->pf->code_addr[c] == k->code) {
+			bp->fn(bp->ctx, (pid_t)k->pid, (uint32_t)c, v->increment);
+			return;
+		}
+	}
+}
+
+void mt_pyframes_by_process(struct mt_pyframes *pf, struct mt_tracer *t,
+			    void (*fn)(void *ctx, pid_t pid, uint32_t code, int64_t growth), void *ctx)
+{
+	struct by_process bp = { .pf = pf, .fn = fn, .ctx = ctx };
+
+	mt_tracer_frame_lines(t, by_process_one, &bp);
+}
+
 void mt_pyframes_free(struct mt_pyframes *pf)
 {
 	mt_pycode_cache_free(pf->cache);

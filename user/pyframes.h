@@ -62,6 +62,12 @@ void mt_pyframes_code_seen(struct mt_pyframes *pf, uint32_t walker_target, uint6
 /* The per-line rows, summed over instructions of the same line; *out malloc'd. */
 int mt_pyframes_lines(struct mt_pyframes *pf, struct mt_tracer *t, struct mt_pyframes_line **out,
 		      size_t *n);
+/*
+ * Each traced (process, code) pair's growth, as fn(pid, code index, bytes),
+ * one call per instruction figure: the per-process table sums them.
+ */
+void mt_pyframes_by_process(struct mt_pyframes *pf, struct mt_tracer *t,
+			    void (*fn)(void *ctx, pid_t pid, uint32_t code, int64_t growth), void *ctx);
 void mt_pyframes_free(struct mt_pyframes *pf);
 
 #endif
