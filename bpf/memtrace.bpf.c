@@ -584,6 +584,11 @@ static __always_inline bool joins_by_itself(__u32 pid)
 	       bpf_get_current_ancestor_cgroup_id(follow_cgroup_level) == follow_cgroup_id;
 }
 
+__hidden struct mt_proc *join_current(__u32 pid)
+{
+	return joins_by_itself(pid) ? join(bpf_get_current_task_btf(), pid, MT_PROC_SEEN) : NULL;
+}
+
 /*
  * The process an rss_stat event is about, or NULL if untraced: the
  * current one for its own events (joining with -a or --cgroup), else
@@ -596,8 +601,8 @@ static __always_inline struct mt_proc *event_proc(__u32 curr, __u32 id, __u32 *p
 
 	if (curr) {
 		p = bpf_map_lookup_elem(&procs, pid);
-		if (!p && joins_by_itself(*pid))
-			p = join(bpf_get_current_task_btf(), *pid, MT_PROC_SEEN);
+		if (!p)
+			p = join_current(*pid);
 		if (!p)
 			return NULL;
 		/*

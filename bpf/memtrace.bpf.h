@@ -66,12 +66,27 @@ struct mt_procs_map {
 };
 extern struct mt_procs_map procs SEC(".maps");
 
-/* A call probe's process if it is traced and tracing has not stopped, else NULL. */
+/* memtrace.bpf.c: who joins besides the named processes (enum mt_follow). */
+extern const volatile __u32 follow;
+/* memtrace.bpf.c: -a, --cgroup: the current process joins if it is one of those (NULL if not). */
+__hidden struct mt_proc *join_current(__u32 pid);
+
+/*
+ * A call probe's process if it is traced and tracing has not stopped, else
+ * NULL. Under -a or --cgroup a process joins at its first call as at its
+ * first RSS change: its first call may be what first grows it.
+ */
 static __always_inline struct mt_proc *traced_call(__u64 pid_tgid)
 {
 	__u32 pid = pid_tgid >> 32;
+	struct mt_proc *p;
 
-	return stopped ? NULL : bpf_map_lookup_elem(&procs, &pid);
+	if (stopped)
+		return NULL;
+	p = bpf_map_lookup_elem(&procs, &pid);
+	if (!p && (follow & (MT_FOLLOW_ALL | MT_FOLLOW_CGROUP)))
+		p = join_current(pid);
+	return p;
 }
 
 /* Something the tables need was dropped, not only a per-call record. */

@@ -138,16 +138,22 @@ static int add_row(struct mt_collect *col, size_t func, const char *name, const 
 		return row;
 	col->row_of[func] = row;
 	f = &col->stats->funcs[row];
-	f->calls = a->calls;
-	f->growth = a->growth;
-	/* No call yet: the kernel's maxima are still at their INT64_MIN start. */
-	f->growth_max = a->calls ? a->growth_max : 0;
-	f->peak_max = a->calls ? a->peak_max : 0;
-	f->thread_growth = a->thread_growth;
-	f->unwound = a->unwound;
-	f->untimed = a->untimed;
-	f->partial = a->partial;
-	f->retained = a->retained;
+	/*
+	 * The same name in several programs (-f NAME in each program a traced
+	 * process runs, user/late.c) is one row: their totals add up. The
+	 * kernel's maxima start at INT64_MIN until a first call.
+	 */
+	if (a->calls) {
+		f->growth_max = f->calls && f->growth_max > a->growth_max ? f->growth_max : a->growth_max;
+		f->peak_max = f->calls && f->peak_max > a->peak_max ? f->peak_max : a->peak_max;
+	}
+	f->calls += a->calls;
+	f->growth += a->growth;
+	f->thread_growth += a->thread_growth;
+	f->unwound += a->unwound;
+	f->untimed += a->untimed;
+	f->partial += a->partial;
+	f->retained += a->retained;
 	f->retained_known = true;
 	return row;
 }

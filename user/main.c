@@ -26,7 +26,9 @@
 #include "sink.h"
 #include "targets.h"
 #include "env.h"
+#include "existing.h"
 #include "json.h"
+#include "late.h"
 #include "log.h"
 #include "outfile.h"
 #include "flame.h"
@@ -75,6 +77,8 @@ struct run {
 	struct mt_pyframes frames; /* Python by frame walking */
 	struct mt_samples samples; /* stack samples to the profile (with --no-stacks: unused) */
 	struct mt_procs procs;   /* every process traced (user/procs.h) */
+	struct mt_late late;     /* -f in the programs the processes exec (user/late.h) */
+	bool *missing;           /* per -f: not in the first program; sought in the others */
 };
 
 static void on_signal(int sig)
@@ -153,6 +157,22 @@ static void on_exit_rec(void *ctx, const struct mt_exit_rec *er)
 	r->exit_status = er->status;
 }
 
+/* Functions found in a program a traced process runs now: traced, named in the tables and stream. */
+static void more_targets(struct run *r, pid_t pid)
+{
+	size_t first = r->ntargets;
+	int n = mt_late_program(&r->late, pid, r->tracer, &r->targets, &r->ntargets);
+
+	if (n < 0) {
+		mt_warn("out of memory: the functions of process %d are not traced", (int)pid);
+		return;
+	}
+	r->col.targets = r->targets;
+	r->col.ntargets = r->ntargets;
+	if (n && mt_sink_add_funcs(&r->sink, r->targets, first, r->ntargets))
+		mt_warn("out of memory: the stream's summary lacks functions of process %d", (int)pid);
+}
+
 static void on_proc(void *ctx, const struct mt_proc_rec *pr)
 {
 	struct run *r = ctx;
@@ -167,6 +187,9 @@ static void on_proc(void *ctx, const struct mt_proc_rec *pr)
 		mt_info(1, "process %u (%s) %s", pr->pid, mt_procs_comm(p, comm),
 			pr->event == MT_PROC_EXEC ? "exec'd" :
 			pr->event == MT_PROC_FORK ? "forked: traced" : "traced");
+	/* A new program: -f is looked for in it (a fork runs its parent's). */
+	if (r->missing && pr->event != MT_PROC_FORK && r->tracer)
+		more_targets(r, (pid_t)pr->pid);
 }
 
 /* The per-process tables: with -a or --cgroup, or once a second process was traced. */
@@ -214,19 +237,68 @@ static void final_procs(struct run *r)
 		mt_pyframes_by_process(&r->frames, r->tracer, add_walked, r);
 }
 
-/* The processes the user named, as the kernel side seeded them. */
-static void name_procs(struct run *r)
+static int64_t proc_rss_now(struct run *r, pid_t pid)
 {
 	struct mt_proc p;
 
+	return mt_tracer_proc(r->tracer, pid, &p) ? 0 :
+	       p.rss[MT_RSS_ANON] + p.rss[MT_RSS_FILE] + p.rss[MT_RSS_SHMEM];
+}
+
+/* The processes the user named, as the kernel side seeded them. */
+static void name_procs(struct run *r)
+{
 	if (r->pid)
-		mt_procs_named(&r->procs, r->pid,
-			       r->env.cmd || mt_tracer_proc(r->tracer, r->pid, &p) ? 0 :
-			       p.rss[MT_RSS_ANON] + p.rss[MT_RSS_FILE] + p.rss[MT_RSS_SHMEM]);
+		mt_procs_named(&r->procs, r->pid, 0, "named", r->env.cmd ? 0 : proc_rss_now(r, r->pid));
 	for (size_t i = 0; i < r->env.nmore_pids; i++)
-		if (!mt_tracer_proc(r->tracer, r->env.more_pids[i], &p))
-			mt_procs_named(&r->procs, r->env.more_pids[i],
-				       p.rss[MT_RSS_ANON] + p.rss[MT_RSS_FILE] + p.rss[MT_RSS_SHMEM]);
+		mt_procs_named(&r->procs, r->env.more_pids[i], 0, "named",
+			       proc_rss_now(r, r->env.more_pids[i]));
+}
+
+static int late_program(void *ctx, pid_t pid)
+{
+	struct run *r = ctx;
+
+	if (pid != getpid())
+		more_targets(r, pid);
+	return 0;
+}
+
+/*
+ * Processes running already: --children takes in the named ones'
+ * descendants; with -f, -a and --cgroup resolve it in every program
+ * running (once per executable), not only in those that start or grow later.
+ */
+static void take_in_existing(struct run *r)
+{
+	char err[ERRLEN];
+	pid_t *kids = NULL, ppid;
+	size_t nkids = 0;
+
+	if (r->env.children && r->env.pid) {
+		pid_t *named = malloc((r->env.nmore_pids + 1) * sizeof(*named));
+
+		if (named) {
+			named[0] = r->pid;
+			memcpy(named + 1, r->env.more_pids, r->env.nmore_pids * sizeof(*named));
+			if (mt_existing_descendants(named, r->env.nmore_pids + 1, &kids, &nkids))
+				mt_warn("cannot list the processes' children; only those forked from now on are traced");
+			free(named);
+		}
+	}
+	for (size_t i = 0; i < nkids; i++) {
+		if (mt_tracer_add_proc(r->tracer, kids[i], err, sizeof(err)) || mt_proc_ppid(kids[i], &ppid))
+			continue;
+		mt_procs_named(&r->procs, kids[i], ppid, "fork", proc_rss_now(r, kids[i]));
+		if (r->missing)
+			more_targets(r, kids[i]);
+	}
+	free(kids);
+	if (!r->missing || r->pid)
+		return;
+	if ((r->env.cgroup ? mt_existing_in_cgroup(r->env.cgroup, late_program, r) :
+			     mt_proc_each(late_program, r)) < 0)
+		mt_warn("cannot list the processes running now; -f is resolved in the programs that start or grow from now on");
 }
 
 static void write_start(struct run *r)
@@ -327,7 +399,7 @@ static int collect_stats(struct run *r, const struct mt_snapshot *snap)
 {
 	int e = mt_collect_stats(&r->col);
 
-	r->stats.peak_rss = snap->peak;
+	r->stats.peak_rss = r->pid ? snap->peak : -1;
 	r->stats.lost = snap->lost;
 	r->stats.duration = mt_sink_now(&r->sink);
 	return e;
@@ -459,6 +531,8 @@ static void cleanup(struct run *r, bool failed)
 	mt_pyframes_free(&r->frames);
 	mt_samples_free(&r->samples);
 	mt_procs_free(&r->procs);
+	mt_late_free(&r->late);
+	free(r->missing);
 	mt_launch_free(&r->child);
 	mt_env_free(&r->env);
 }
@@ -514,6 +588,8 @@ static void warn_incomplete(const struct run *r, const struct mt_snapshot *snap)
 		mt_warn("%u Python code object%s could not be read from the process (did it exit first?); their memory is missing from the tables",
 			r->frames.unresolved, r->frames.unresolved == 1 ? "" : "s");
 	mt_samples_warn(&r->samples, snap);
+	if (r->missing)
+		mt_late_warn(&r->late);
 }
 
 static int run_trace(struct run *r)
@@ -533,8 +609,6 @@ static int run_trace(struct run *r)
 	if (r->env.cgroup &&
 	    mt_cgroup_resolve(r->env.cgroup, &topts.cgroup_id, &topts.cgroup_level, err, sizeof(err)))
 		return fail(r, err);
-	if ((r->env.all || r->env.cgroup) && r->env.nspecs)
-		return fail(r, "-f with -a or --cgroup is not supported yet; trace the processes that run the function with -p PID,PID --children");
 	if (r->env.cmd) {
 		if (mt_launch_prepare(r->env.cmd, &r->child, err, sizeof(err)))
 			return fail(r, err);
@@ -548,11 +622,24 @@ static int run_trace(struct run *r)
 				return fail(r, err);
 	}
 	r->codes.pid = r->pid;
-	/* -a, --cgroup: no process to resolve functions or find an interpreter in. */
-	e = !r->pid ? 0 : mt_targets_resolve(&r->env, r->env.cmd ? 0 : r->pid, r->child.exe, &r->py, &r->targets,
-			       &r->ntargets, err, sizeof(err));
+	/* Several processes: a -f the first program lacks may be in a program the others run. */
+	if (many_procs(r) && r->env.nspecs) {
+		r->missing = calloc(r->env.nspecs, sizeof(*r->missing));
+		if (!r->missing)
+			return fail(r, "out of memory");
+	}
+	/* -a, --cgroup: no process to resolve functions or find an interpreter in; each program's, later. */
+	for (int i = 0; !r->pid && i < r->env.nspecs; i++)
+		r->missing[i] = true;
+	e = !r->pid ? 0 : mt_targets_resolve(&r->env, r->env.cmd ? 0 : r->pid, r->child.exe, &r->py,
+					     r->missing, &r->targets, &r->ntargets, err, sizeof(err));
 	if (e)
 		return fail(r, e == -ENOMEM ? "out of memory" : err);
+	if (r->missing && mt_late_init(&r->late, &r->env, r->targets, r->ntargets, r->missing))
+		return fail(r, "out of memory");
+	/* Attached: its program's functions are resolved; a launched command's, at its exec. */
+	if (r->missing && r->pid && !r->env.cmd)
+		mt_late_new_program(&r->late, r->pid);
 	if (r->pid) {
 		mt_targets_check_python(r->env.cmd, r->pid, r->targets, r->ntargets, &r->codes);
 		e = mt_pyframes_setup(&r->frames, &r->py, r->pid, r->targets, r->ntargets, err, sizeof(err));
@@ -613,6 +700,7 @@ static int run_trace(struct run *r)
 	/* Not even the start record could be written: the command never runs. */
 	if (r->sink.failed)
 		return fail(r, NULL);
+	take_in_existing(r);
 	if (r->env.cmd && mt_launch_release(&r->child, r->env.cmd, err, sizeof(err)))
 		return fail(r, err);
 	if (r->env.cmd)

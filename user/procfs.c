@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Small readers of /proc/PID. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -171,6 +172,42 @@ int mt_proc_image(pid_t pid, uint64_t *image)
 		return -EINVAL;
 	*image = mt_image_id(start_code, start_brk, arg_start);
 	return 0;
+}
+
+int mt_proc_ppid(pid_t pid, pid_t *ppid)
+{
+	char *buf, *at;
+	int err = read_proc_file(pid, "stat", &buf, NULL);
+	long v = 0;
+
+	if (err)
+		return err;
+	/* After comm, which may hold spaces and ')': " S PPID ...". */
+	at = strrchr(buf, ')');
+	err = at && sscanf(at + 1, " %*c %ld", &v) == 1 && v >= 0 && v <= INT32_MAX ? 0 : -EINVAL;
+	free(buf);
+	*ppid = (pid_t)v;
+	return err;
+}
+
+int mt_proc_each(int (*fn)(void *ctx, pid_t pid), void *ctx)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int e = 0;
+
+	if (!d)
+		return -errno;
+	while (!e && (de = readdir(d))) {
+		char *end;
+		long v = strtol(de->d_name, &end, 10);
+
+		if (*end || end == de->d_name || v <= 0 || v > INT32_MAX)
+			continue;
+		e = fn(ctx, (pid_t)v);
+	}
+	closedir(d);
+	return e;
 }
 
 int mt_proc_cmdline(pid_t pid, char ***argv, int *argc)

@@ -30,6 +30,10 @@ int mt_proc_comm(pid_t pid, char *buf, size_t len);
  * /proc/PID/stat: it changes with each exec. A zombie's has no mm: 0s. 0 or -errno.
  */
 int mt_proc_image(pid_t pid, uint64_t *image);
+/* Its parent's pid (/proc/PID/stat). 0 or -errno. */
+int mt_proc_ppid(pid_t pid, pid_t *ppid);
+/* fn for each process in /proc, until fn returns non-zero (returned). 0 or -errno. */
+int mt_proc_each(int (*fn)(void *ctx, pid_t pid), void *ctx);
 /* NUL-separated cmdline split into a malloc'd argv (NULL-terminated), *argc set. */
 int mt_proc_cmdline(pid_t pid, char ***argv, int *argc);
 void mt_proc_free_argv(char **argv);

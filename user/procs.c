@@ -62,13 +62,14 @@ struct mt_proc_info *mt_procs_add(struct mt_procs *ps, pid_t pid)
 	return p;
 }
 
-void mt_procs_named(struct mt_procs *ps, pid_t pid, int64_t rss)
+void mt_procs_named(struct mt_procs *ps, pid_t pid, pid_t ppid, const char *how, int64_t rss)
 {
 	struct mt_proc_info *p = mt_procs_add(ps, pid);
 
 	if (!p)
 		return;
-	p->how = "named";
+	p->how = how;
+	p->ppid = ppid;
 	p->start_rss = p->end_rss = p->peak = rss;
 	if (mt_proc_comm(pid, p->comm, sizeof(p->comm)))
 		strcpy(p->comm, "?");

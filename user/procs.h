@@ -55,7 +55,7 @@ int mt_procs_add_func(struct mt_procs *ps, pid_t pid, uint32_t func, const struc
 /* Frame walking: growth of Python function MT_MAX_FUNCS + code in process pid, added to its row. */
 int mt_procs_add_walked(struct mt_procs *ps, pid_t pid, uint32_t func, int64_t growth);
 /* A process the user named, its RSS now (0 for a command not yet exec'd). */
-void mt_procs_named(struct mt_procs *ps, pid_t pid, int64_t rss);
+void mt_procs_named(struct mt_procs *ps, pid_t pid, pid_t ppid, const char *how, int64_t rss);
 /* A process joined or exec'd (struct mt_proc_rec). */
 void mt_procs_event(struct mt_procs *ps, const struct mt_proc_rec *r);
 /* A process ended (struct mt_exit_rec). */

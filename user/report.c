@@ -291,8 +291,12 @@ void mt_report_functions(FILE *f, const struct mt_stats *in)
 		}
 	}
 
+	/* -a, --cgroup: no one process's peak; the processes table has each one's. */
 	mt_fmt_size(buf[0], CELL_LEN, s->peak_rss, &unit);
-	fprintf(f, "\nPeak RSS: %s %s over %.1f s\n", buf[0], unit, s->duration);
+	if (s->peak_rss >= 0)
+		fprintf(f, "\nPeak RSS: %s %s over %.1f s\n", buf[0], unit, s->duration);
+	else
+		fprintf(f, "\nTraced for %.1f s\n", s->duration);
 	if (s->lost > 0)
 		fprintf(f, "Lost records: %" PRIu64 " (ring buffer full)\n", s->lost);
 out:

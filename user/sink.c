@@ -10,6 +10,7 @@
 #include "json.h"
 #include "log.h"
 #include "plot.h"
+#include "resolve.h"
 #include "sink.h"
 
 #define MSGLEN 1024
@@ -161,6 +162,22 @@ static void keep_funcs(struct mt_sink *s, const struct mt_rec_start *r)
 			break;
 		s->nfuncs = i + 1;
 	}
+}
+
+int mt_sink_add_funcs(struct mt_sink *s, const struct mt_target *targets, size_t from, size_t n)
+{
+	char **v = realloc(s->funcs, (n ? n : 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	s->funcs = v;
+	for (size_t i = from; i < n && s->nfuncs == i; i++) {
+		s->funcs[i] = strdup(targets[i].func);
+		if (!s->funcs[i])
+			return -ENOMEM;
+		s->nfuncs = i + 1;
+	}
+	return 0;
 }
 
 void mt_sink_start(struct mt_sink *s, struct mt_rec_start *r)

@@ -17,6 +17,8 @@
 #include "records.h"
 #include "series.h"
 
+struct mt_target;
+
 struct mt_sink {
 	struct mt_json *out[2];   /* stdout (--json) and the -o file; NULL when not written */
 	struct mt_outfile ofile;  /* the -o file */
@@ -75,6 +77,8 @@ void mt_sink_lost(struct mt_sink *s, uint64_t lost);
 /* A process joined or exec'd: a "process" record at its time. */
 void mt_sink_process(struct mt_sink *s, const struct mt_proc_rec *pr);
 /* status as a shell reports it; p: the process's row, whose final RSS and peak it carries, or NULL. */
+/* Functions found after the start (user/late.c): targets[from, n) named in the summary too. */
+int mt_sink_add_funcs(struct mt_sink *s, const struct mt_target *targets, size_t from, size_t n);
 void mt_sink_exit(struct mt_sink *s, pid_t pid, int status, const struct mt_proc_info *p);
 /* ps: every process traced, when several may be (NULL: one process, and the record as before). */
 void mt_sink_summary(struct mt_sink *s, pid_t pid, const struct mt_stats *stats,

@@ -132,7 +132,7 @@ static void drop_repeats(struct mt_target_list *out, size_t first, const char *s
 }
 
 int mt_targets_resolve(const struct mt_env *env, pid_t pid, const char *exe, struct mt_python *py,
-		       struct mt_target **out, size_t *n, char *err, size_t errlen)
+		       bool *missing, struct mt_target **out, size_t *n, char *err, size_t errlen)
 {
 	struct mt_resolve_ctx rc = { .pid = pid, .exe = exe };
 	struct mt_target_list list = { 0 };
@@ -153,6 +153,13 @@ int mt_targets_resolve(const struct mt_env *env, pid_t pid, const char *exe, str
 		size_t first = list.n;
 
 		e = resolve_one(env, py, interp, &rc, env->specs[i], &list, err, errlen);
+		/* Several processes: the programs they run later may have it (user/late.c). */
+		if (e == -ENOENT && missing) {
+			mt_warn("%s; it is looked for again in each program the traced processes run", err);
+			missing[i] = true;
+			e = 0;
+			continue;
+		}
 		for (size_t j = first; j < list.n && !e; j++)
 			e = refuse_unsafe(env, &list.v[j], err, errlen);
 		if (!e)
@@ -166,6 +173,23 @@ int mt_targets_resolve(const struct mt_env *env, pid_t pid, const char *exe, str
 	mt_elf_close(interp);
 	*out = list.v;
 	*n = list.n;
+	return e;
+}
+
+int mt_targets_native_in(const struct mt_env *env, pid_t pid, const char *spec,
+			 struct mt_target_list *out, char *err, size_t errlen)
+{
+	struct mt_resolve_ctx rc = { .pid = pid };
+	size_t first = out->n;
+	int e = mt_resolve(&rc, spec, out, err, errlen);
+
+	for (size_t j = first; j < out->n && !e; j++)
+		e = refuse_unsafe(env, &out->v[j], err, errlen);
+	if (e) {
+		for (size_t j = first; j < out->n; j++)
+			mt_target_free(&out->v[j]);
+		out->n = first;
+	}
 	return e;
 }
 

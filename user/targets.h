@@ -17,10 +17,22 @@
  * In process pid (attach mode) or for the executable exe (launch mode, pid
  * 0): detects CPython into *py, then resolves env->specs into a malloc'd
  * *out of *n targets (free each with mt_target_free(), then the array,
- * also on failure). 0, or -errno with a reason in err (-ENOMEM without).
+ * also on failure). missing (NULL, or one flag per spec): a spec found
+ * nowhere is no error but flagged, with a warning (several processes: the
+ * programs they run later may have it). 0, or -errno with a reason in err
+ * (-ENOMEM without).
  */
 int mt_targets_resolve(const struct mt_env *env, pid_t pid, const char *exe, struct mt_python *py,
-		       struct mt_target **out, size_t *n, char *err, size_t errlen);
+		       bool *missing, struct mt_target **out, size_t *n, char *err, size_t errlen);
+
+/*
+ * Several processes: the native functions spec names in process pid's
+ * program (one a traced process exec'd, or -a met), appended to out, the
+ * unsafe ones (Go, C++ with exceptions) refused. 0, or -errno with a
+ * reason in err (-ENOENT: none there); on failure out is as it was.
+ */
+int mt_targets_native_in(const struct mt_env *env, pid_t pid, const char *spec,
+			 struct mt_target_list *out, char *err, size_t errlen);
 
 /*
  * Python names, checked against the sources the process runs (its script,

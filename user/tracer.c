@@ -469,7 +469,7 @@ int mt_tracer_start(const struct mt_tracer_opts *o, struct mt_tracer **out, char
 
 	/* Several processes: the probes fire in every process, and traced_call() keeps the traced ones. */
 	probe_pid = o->follow || o->nmore_pids ? -1 : o->pid;
-	e = -mt_uprobes_attach(t->skel->progs.func_entry, t->skel->progs.func_return, o->targets,
+	e = -mt_uprobes_attach(t->skel->progs.func_entry, t->skel->progs.func_return, o->targets, 0,
 			       o->ntargets, probe_pid, &t->uprobes, err, errlen);
 	if (e)
 		goto fail;
@@ -559,6 +559,18 @@ void mt_tracer_snapshot(struct mt_tracer *t, struct mt_snapshot *s, bool reset_s
 	s->stacks_lost_bytes = __atomic_load_n(&b->stacks_lost_bytes, __ATOMIC_RELAXED);
 	s->stacks_bad = t->stacks_bad;
 	s->procs_lost = __atomic_load_n(&b->procs_lost, __ATOMIC_RELAXED);
+}
+
+int mt_tracer_add_proc(struct mt_tracer *t, pid_t pid, char *err, size_t errlen)
+{
+	return -seed_proc(t, pid, false, false, err, errlen);
+}
+
+int mt_tracer_attach_more(struct mt_tracer *t, const struct mt_target *targets, size_t from, size_t n,
+			  char *err, size_t errlen)
+{
+	return mt_uprobes_attach(t->skel->progs.func_entry, t->skel->progs.func_return, targets, from, n,
+				 -1, &t->uprobes, err, errlen);
 }
 
 int mt_tracer_proc(struct mt_tracer *t, pid_t pid, struct mt_proc *out)

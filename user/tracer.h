@@ -84,6 +84,19 @@ int mt_tracer_poll(struct mt_tracer *t, int timeout_ms);
 /* reset_sample_peak: start a new sample interval (sample_peak restarts at the current RSS). */
 void mt_tracer_snapshot(struct mt_tracer *t, struct mt_snapshot *s, bool reset_sample_peak);
 const struct mt_func_agg *mt_tracer_func(struct mt_tracer *t, size_t idx);
+/*
+ * --children: a descendant already running joins, its RSS from
+ * /proc/PID/status. 0 or -errno with a reason in err (-EEXIST: it joined
+ * by itself, a fork meanwhile).
+ */
+int mt_tracer_add_proc(struct mt_tracer *t, pid_t pid, char *err, size_t errlen);
+/*
+ * Several processes: attaches the native targets[from, n) found since the
+ * start (a program a traced process exec'd), for every process. 0 or
+ * -errno with a reason in err.
+ */
+int mt_tracer_attach_more(struct mt_tracer *t, const struct mt_target *targets, size_t from, size_t n,
+			  char *err, size_t errlen);
 /* One traced process's figures now: 0, or -ENOENT once a process that joined has exited. */
 int mt_tracer_proc(struct mt_tracer *t, pid_t pid, struct mt_proc *out);
 /* Calls fn for each process traced now (a snapshot, in no order). */

@@ -156,12 +156,15 @@ static int collect_batch(const struct mt_target *targets, size_t n, size_t first
 	return 0;
 }
 
-/* Is targets[i] the first native target of its file (the one its batch starts at)? */
-static bool starts_batch(const struct mt_target *targets, size_t i)
+/*
+ * Is targets[i] the first native target of its file among those attached
+ * now, [from, n) (the one its batch starts at)?
+ */
+static bool starts_batch(const struct mt_target *targets, size_t from, size_t i)
 {
 	if (targets[i].kind != MT_KIND_NATIVE)
 		return false;
-	for (size_t j = 0; j < i; j++)
+	for (size_t j = from; j < i; j++)
 		if (targets[j].kind == MT_KIND_NATIVE &&
 		    !strcmp(targets[j].object_host, targets[i].object_host))
 			return false;
@@ -242,33 +245,33 @@ static int attach_single(struct mt_uprobes *u, struct bpf_program *progs[2],
 }
 
 int mt_uprobes_attach(struct bpf_program *entry, struct bpf_program *ret,
-		      const struct mt_target *targets, size_t n, pid_t pid, struct mt_uprobes **out,
-		      char *err, size_t errlen)
+		      const struct mt_target *targets, size_t from, size_t n, pid_t pid,
+		      struct mt_uprobes **inout, char *err, size_t errlen)
 {
 	struct bpf_program *progs[2] = { entry, ret };
 	const int prog_fd[2] = { bpf_program__fd(entry), bpf_program__fd(ret) };
-	struct mt_uprobes *u = calloc(1, sizeof(*u));
+	struct mt_uprobes *u = *inout ? *inout : calloc(1, sizeof(*u));
 	int e = 0;
 
-	*out = NULL;
 	if (!u) {
 		mt_set_err(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	for (size_t i = 0; i < n && !e; i++) {
+	for (size_t i = from; i < n && !e; i++) {
 		if (targets[i].kind != MT_KIND_NATIVE)
 			continue;
 		if (!use_multi)
 			e = attach_single(u, progs, &targets[i], i, pid, err, errlen);
-		else if (starts_batch(targets, i))
+		else if (starts_batch(targets, from, i))
 			e = attach_object_multi(u, prog_fd, targets, n, i, pid, err, errlen);
 	}
-	if (e) {
+	/* The first attach undoes itself; a later one's links stay with the earlier ones. */
+	if (e && !*inout) {
 		mt_uprobes_free(u);
 		return e;
 	}
-	*out = u;
-	return 0;
+	*inout = u;
+	return e;
 }
 
 void mt_uprobes_free(struct mt_uprobes *u)

@@ -25,14 +25,16 @@ struct mt_uprobes;
 bool mt_uprobes_prepare(struct bpf_program *entry, struct bpf_program *ret);
 
 /*
- * Attaches entry and ret to the native targets among targets[0, n), as
- * mt_uprobes_prepare() chose. pid > 0: calls in that process only; -1:
- * every process that maps the file. 0 or -errno with a one-line reason in
- * err; on failure nothing stays attached.
+ * Attaches entry and ret to the native targets among targets[from, n)
+ * (their index the cookie), as mt_uprobes_prepare() chose, into *inout
+ * (NULL: a new set). pid > 0: calls in that process only; -1: every
+ * process that maps the file. 0 or -errno with a one-line reason in err; a
+ * new set that fails leaves nothing attached (*inout stays NULL), an added
+ * batch that fails leaves the set as it was plus what attached before it.
  */
 int mt_uprobes_attach(struct bpf_program *entry, struct bpf_program *ret,
-		      const struct mt_target *targets, size_t n, pid_t pid, struct mt_uprobes **out,
-		      char *err, size_t errlen);
+		      const struct mt_target *targets, size_t from, size_t n, pid_t pid,
+		      struct mt_uprobes **inout, char *err, size_t errlen);
 
 /* Detaches everything; NULL-safe. */
 void mt_uprobes_free(struct mt_uprobes *u);
