@@ -10,6 +10,7 @@ require_env
 go=$TMP/go
 log=$(new_log grow)
 json=$TMP/exec.ndjson
+# shellcheck disable=SC2016 # expanded by sh: the program and its arguments
 start_memtrace -v --bytes --no-stacks -o "$json" -f grow_mib -f no_such_fn -- \
 	sh -c 'exec "$0" --wait-file "$1" --log "$2" 4 9' "$TARGETS/grow" "$go" "$log"
 wait_for_line "$MT_ERR" '^memtrace: process [0-9]+: 1 more function traced$' 20 ||
@@ -42,6 +43,7 @@ assert_eq "call records' pid" "$(mtq "$json" "sorted(set(c['pid'] for c in calls
 
 # --no-children: the command's process alone, whose program is dash: a spec
 # it lacks is the error it always was, and nothing runs.
+# shellcheck disable=SC2016 # expanded by sh
 run_memtrace --no-children -f grow_mib -- sh -c 'exec "$0" 1' "$TARGETS/grow"
 assert_error 1 "--no-children -f grow_mib -- sh -c 'exec grow'"
 grep -q "function 'grow_mib' not found" "$MT_ERR" || fail "--no-children: not the not-found error: $(cat "$MT_ERR")"
