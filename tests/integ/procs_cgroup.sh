@@ -51,12 +51,5 @@ assert_eq "parent: ended" "${row[*]:12}" "exit 0"
 assert_close "parent: growth" "$(procs_size "${row[*]}" 9)" "$(forker_truth "$in_log" "$parent")"
 assert_close "parent: end RSS" "$(procs_size "${row[*]}" 7)" "$(forker_rss_after "$in_log" "$parent")"
 for pid in "${pids[@]:1}"; do
-	read -r -a row <<<"$(procs_row "$MT_OUT" "$pid")"
-	assert_eq "child $pid: PPID" "${row[1]}" "$parent"
-	assert_eq "child $pid: joined" "${row[3]}" fork
-	assert_eq "child $pid: ended" "${row[*]:12}" "exit 0"
-	assert_ge "child $pid: process growth" "$(procs_size "${row[*]}" 9)" \
-		"$(($(forker_truth "$in_log" "$pid") - TOL_ABS))"
-	assert_ge "child $pid: end RSS" "$(procs_size "${row[*]}" 7)" \
-		"$(($(forker_rss_after "$in_log" "$pid") - TOL_ABS))"
+	assert_child_row "$MT_OUT" "$in_log" "$parent" "$pid"
 done

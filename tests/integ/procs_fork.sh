@@ -28,17 +28,7 @@ assert_close "summary growth: all four processes' calls" "$(mtq "$json" "fn('gro
 
 assert_proc_rows "$MT_ERR" "${pids[@]}"
 for pid in "${pids[@]:1}"; do
-	read -r -a row <<<"$(procs_row "$MT_ERR" "$pid")"
-	assert_eq "child $pid: PPID" "${row[1]}" "$parent"
-	assert_eq "child $pid: joined" "${row[3]}" fork
-	assert_eq "child $pid: ended" "${row[*]:12}" "exit 0"
-	# Its RSS at its exit: at least what it measured after its call (its
-	# logging after that faults in code its parent had, its fork had not).
-	assert_ge "child $pid: end RSS" "$(procs_size "${row[*]}" 7)" \
-		"$(($(forker_rss_after "$T_LOG" "$pid") - TOL_ABS))"
-	# The process grew, since its fork, at least by what its call grew it.
-	assert_ge "child $pid: process growth" "$(procs_size "${row[*]}" 9)" \
-		"$(($(forker_truth "$T_LOG" "$pid") - TOL_ABS))"
+	assert_child_row "$MT_ERR" "$T_LOG" "$parent" "$pid"
 done
 read -r -a row <<<"$(procs_row "$MT_ERR" "$parent")"
 assert_eq "parent: joined" "${row[3]}" named

@@ -96,6 +96,26 @@ forker_truth()
 # forker_rss_after LOG PID: PID's RSS just after its call, as PID measured it.
 forker_rss_after() { awk -v p="$2" '$1 == "pid" && $2 == p && $3 == "rss_after" { print $4; exit }' "$1"; }
 
+# assert_child_row OUT LOG PARENT PID: PID's row in "Processes by RSS growth"
+# is a child of PARENT traced from its fork (or, already running, from the
+# attach), ended with exit 0, and its call (forker's, in LOG) shows in it.
+assert_child_row()
+{
+	local out=$1 log=$2 parent=$3 pid=$4 row f
+	row=$(procs_row "$out" "$pid")
+	read -r -a f <<<"$row"
+	assert_eq "child $pid: PPID" "${f[1]:-}" "$parent"
+	assert_eq "child $pid: joined" "${f[3]:-}" fork
+	assert_eq "child $pid: ended" "${f[*]:12}" "exit 0"
+	# Its RSS at its exit: at least what it measured after its call (its
+	# logging after that faults in code its parent had, its fork had not).
+	assert_ge "child $pid: end RSS" "$(procs_size "$row" 7)" \
+		"$(($(forker_rss_after "$log" "$pid") - TOL_ABS))"
+	# The process grew, since its fork, at least by what its call grew it.
+	assert_ge "child $pid: process growth" "$(procs_size "$row" 9)" \
+		"$(($(forker_truth "$log" "$pid") - TOL_ABS))"
+}
+
 # forker_check LOG PARENT N: N measured calls, PARENT's first, each by another process.
 forker_check()
 {

@@ -1,10 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * forker [--wait|--wait-file F] [--log F] MIB...: the first MIB is the
- * parent's own grow_mib() call; each further MIB is one forked child's, the
- * children one after another (each waits for the previous to exit). Every
- * call is measured by the process that makes it, as "pid P rss_before B" and
- * "pid P rss_after A" lines: A - B is that process's ground truth.
+ * forker [--fork-first N] [--wait|--wait-file F] [--log F] MIB...: the first
+ * MIB is the parent's own grow_mib() call; each further MIB is one forked
+ * child's, the children one after another (each waits for the previous to
+ * exit). Every call is measured by the process that makes it, as "pid P
+ * rss_before B" and "pid P rss_after A" lines: A - B is that process's ground
+ * truth.
+ *
+ * --fork-first N: the first N children are forked before anything else, and
+ * each waits for the go signal like the parent ("ready PID" from each, in no
+ * set order): a tracer that starts meanwhile meets them running. After the
+ * go they make their calls beside the parent's, then come the others.
  */
 #include <sys/wait.h>
 #include "target.h"
@@ -25,14 +31,47 @@ static void measured_call(int mib)
 	t_say("pid %d rss_after %ld", (int)getpid(), after);
 }
 
+/* The n children forked before t_init: each's index (0..n-1) in itself, -1 in the parent. */
+static int fork_first(int n, pid_t *kids)
+{
+	for (int k = 0; k < n; k++) {
+		kids[k] = fork();
+		if (kids[k] < 0)
+			exit(3);
+		if (kids[k] == 0)
+			return k;
+	}
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
-	int i = t_init(argc, argv), first = i, status;
+	pid_t kids[16];
+	int nfirst = 0, me, i, first, status;
 
-	if (i >= argc)
+	if (argc > 2 && !strcmp(argv[1], "--fork-first")) {
+		nfirst = atoi(argv[2]);
+		if (nfirst < 0 || nfirst > 16)
+			return 2;
+		/* t_init parses from argv[1]: the program name stays first. */
+		argv[2] = argv[0];
+		argv += 2;
+		argc -= 2;
+	}
+	me = fork_first(nfirst, kids);
+	i = t_init(argc, argv);
+	first = i;
+	if (first + nfirst >= argc)
 		return 2;
-	measured_call(atoi(argv[i]));
-	for (i = first + 1; i < argc; i++) {
+	if (me >= 0) {
+		measured_call(atoi(argv[first + 1 + me]));
+		_exit(0);
+	}
+	measured_call(atoi(argv[first]));
+	for (int k = 0; k < nfirst; k++)
+		if (waitpid(kids[k], &status, 0) != kids[k] || !WIFEXITED(status) || WEXITSTATUS(status))
+			return 4;
+	for (i = first + 1 + nfirst; i < argc; i++) {
 		pid_t child = fork();
 
 		if (child < 0)
