@@ -694,19 +694,24 @@ static int run_trace(struct run *r)
 	r->col = (struct mt_collect){ .tracer = r->tracer, .pid = r->pid, .t0 = r->sink.t0,
 				      .targets = r->targets, .ntargets = r->ntargets,
 				      .codes = &r->codes, .frames = &r->frames, .stats = &r->stats };
+	/* Before the start record, which then lists what was found in the programs running. */
+	take_in_existing(r);
 	if (mt_sink_create(&r->sink, err, sizeof(err)))
 		return fail(r, err);
 	write_start(r);
 	/* Not even the start record could be written: the command never runs. */
 	if (r->sink.failed)
 		return fail(r, NULL);
-	take_in_existing(r);
 	if (r->env.cmd && mt_launch_release(&r->child, r->env.cmd, err, sizeof(err)))
 		return fail(r, err);
 	if (r->env.cmd)
 		mt_samples_launched(&r->samples);
-	mt_info(1, "tracing %d function%s in process %d; Ctrl-C to stop", (int)r->ntargets,
-		r->ntargets == 1 ? "" : "s", r->pid);
+	if (r->pid)
+		mt_info(1, "tracing %d function%s in process %d%s; Ctrl-C to stop", (int)r->ntargets,
+			r->ntargets == 1 ? "" : "s", r->pid, many_procs(r) ? " and others" : "");
+	else
+		mt_info(1, "tracing %d function%s in %s; Ctrl-C to stop", (int)r->ntargets,
+			r->ntargets == 1 ? "" : "s", r->env.all ? "every process" : "the cgroup's processes");
 
 	trace_loop(r);
 	final_procs(r);

@@ -8,10 +8,10 @@ go=$TMP/go
 mt_args=(--bytes -v --no-stacks -d 60)
 
 # memtrace has resolved -f in every program running: it says it is tracing
-# after that (user/main.c take_in_existing), the start record comes before.
+# after that (user/main.c take_in_existing), as the start record does.
 wait_tracing()
 {
-	wait_for_line "$MT_ERR" '^memtrace: tracing [0-9]+ functions? in process 0; Ctrl-C to stop$' 30 ||
+	wait_for_line "$MT_ERR" '^memtrace: tracing [0-9]+ functions? in (every process|the cgroup.s processes); Ctrl-C to stop$' 30 ||
 		fail "memtrace did not start tracing"
 }
 

@@ -24,7 +24,7 @@ assert_eq "child $early's parent, before memtrace" "$(awk '{ print $4 }' "/proc/
 
 start_memtrace -p "$parent" --children -v --bytes --no-stacks -f grow_mib
 # The children running are taken in before memtrace says it is tracing.
-wait_for_line "$MT_ERR" '^memtrace: tracing [0-9]+ functions? in process [0-9]+; Ctrl-C to stop$' 20 ||
+wait_for_line "$MT_ERR" '^memtrace: tracing [0-9]+ functions? in process [0-9]+ and others; Ctrl-C to stop$' 20 ||
 	fail "memtrace did not start tracing"
 touch "$go"
 target_done "$log" "$parent" 0
