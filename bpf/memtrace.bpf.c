@@ -573,6 +573,15 @@ static __always_inline struct mt_proc *join(struct task_struct *task, __u32 pid,
 	return bpf_map_lookup_elem(&procs, &pid);
 }
 
+/* The mm's entry in mm_procs, if it is still this process's. */
+static __always_inline void forget_mm(__u32 mm_id, __u32 pid)
+{
+	__u32 *owner = bpf_map_lookup_elem(&mm_procs, &mm_id);
+
+	if (owner && *owner == pid)
+		bpf_map_delete_elem(&mm_procs, &mm_id);
+}
+
 /* -a and --cgroup: does the current process join at its first RSS change? */
 static __always_inline bool joins_by_itself(__u32 pid)
 {
@@ -612,7 +621,7 @@ static __always_inline struct mt_proc *event_proc(__u32 curr, __u32 id, __u32 *p
 		 */
 		if (!(p->flags & MT_PROC_MM_KNOWN) || id != p->mm_id) {
 			if (p->flags & MT_PROC_MM_KNOWN) {
-				bpf_map_delete_elem(&mm_procs, &p->mm_id);
+				forget_mm(p->mm_id, *pid);
 				p->rss[MT_RSS_FILE] = 0;
 				p->rss[MT_RSS_ANON] = 0;
 				p->rss[MT_RSS_SHMEM] = 0;
@@ -742,7 +751,10 @@ static int close_thread_slot(__u32 i, struct thread_end *te)
 
 /*
  * A traced process's child (not a thread) joins with follow: fork copies the
- * parent's mm, whose copied pages the child's counters already hold.
+ * parent's mm, whose copied pages the child's counters already hold. A child
+ * that shares its parent's mm (vfork, posix_spawn: CLONE_VM) has no memory
+ * of its own until it execs: it joins then (handle_exec), its faults
+ * meanwhile being its parent's.
  */
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
@@ -750,7 +762,8 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	__u32 ppid = BPF_CORE_READ(parent, tgid), pid = BPF_CORE_READ(child, pid);
 	struct mt_proc *pp, *p;
 
-	if (!follow || stopped || pid != BPF_CORE_READ(child, tgid))
+	if (!follow || stopped || pid != BPF_CORE_READ(child, tgid) ||
+	    BPF_CORE_READ(child, mm) == BPF_CORE_READ(parent, mm))
 		return 0;
 	pp = bpf_map_lookup_elem(&procs, &ppid);
 	if (!pp)
@@ -770,10 +783,18 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
-	__u32 pid = BPF_CORE_READ(task, tgid);
+	__u32 pid = BPF_CORE_READ(task, tgid), ppid = BPF_CORE_READ(task, real_parent, tgid);
 	struct mt_proc *p = bpf_map_lookup_elem(&procs, &pid);
 
-	if (!p || stopped)
+	if (stopped)
+		return 0;
+	/*
+	 * A vfork child of a traced process: its own memory starts here
+	 * (handle_fork). It joins as a child, then runs a new program as any.
+	 */
+	if (!p && (follow & MT_FOLLOW_CHILDREN) && bpf_map_lookup_elem(&procs, &ppid))
+		p = join(task, pid, MT_PROC_FORK);
+	if (!p)
 		return 0;
 	if (p->flags & MT_PROC_LAUNCHING)
 		p->flags &= ~MT_PROC_LAUNCHING;
@@ -828,7 +849,7 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
 	/* Its figures are in the record: a process that joined makes room (-a on a busy host). */
 	if (!(p->flags & MT_PROC_NAMED)) {
-		bpf_map_delete_elem(&mm_procs, &p->mm_id);
+		forget_mm(p->mm_id, pid);
 		bpf_map_delete_elem(&procs, &pid);
 	}
 	return 0;

@@ -579,8 +579,8 @@ static void warn_incomplete(const struct run *r, const struct mt_snapshot *snap)
 			(unsigned long long)snap->lost_tables, snap->lost_tables == 1 ? "" : "s",
 			snap->lost_tables == 1 ? "was" : "were");
 	if (snap->procs_lost)
-		mt_warn("%llu process%s could not be traced: %d were traced at once already",
-			(unsigned long long)snap->procs_lost, snap->procs_lost == 1 ? "" : "es", MT_MAX_PROCS);
+		mt_warn("processes beyond the %d traced at once were not traced (%llu of their events)",
+			MT_MAX_PROCS, (unsigned long long)snap->procs_lost);
 	if (r->procs.events_lost)
 		mt_warn("out of memory: %llu process%s missing from the process table",
 			(unsigned long long)r->procs.events_lost, r->procs.events_lost == 1 ? " is" : "es are");
