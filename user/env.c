@@ -34,7 +34,9 @@ void mt_usage(FILE *f)
 	      "  -p, --pid PID          attach to a running process; repeat, or PID,PID, for\n"
 	      "                         several\n"
 	      "      --children         with -p: also trace the processes' children, those\n"
-	      "                         running and those forked from now on\n"
+	      "                         running and those forked from now on. With -p or a\n"
+	      "                         command: a -f function the first program lacks is\n"
+	      "                         looked for in each program the processes exec\n"
 	      "  -a, --all              trace every process on the host (until Ctrl-C or -d)\n"
 	      "      --cgroup PATH      trace every process in a cgroup v2 directory and\n"
 	      "                         below it (a container, a systemd service)\n"
@@ -175,12 +177,15 @@ static int check_targets(struct mt_env *env, bool children, bool no_children)
 	if (!ways)
 		return usage_error("no target: attach with -p PID, launch a command after --, or trace every process with -a%s",
 				   "");
-	if (children && !env->pid)
-		return usage_error("--children goes with -p PID (a command's children are traced by default; -a and --cgroup take every process)%s",
+	if (children && !env->pid && !env->cmd)
+		return usage_error("--children goes with -p PID or a command (-a and --cgroup take every process)%s",
 				   "");
 	if (no_children && !env->cmd)
 		return usage_error("--no-children goes with a command after --%s", "");
+	if (children && no_children)
+		return usage_error("--children and --no-children contradict each other%s", "");
 	env->children = children || (env->cmd && !no_children);
+	env->children_asked = children;
 	if ((env->all || env->cgroup) && (env->svg || env->mprof))
 		return usage_error("%s plots one process's RSS over time: with -a or --cgroup there is none; use -p PID",
 				   env->svg ? "--svg" : "--mprof");

@@ -13,6 +13,7 @@ struct mt_env {
 	pid_t *more_pids;    /* -p given again, or PID,PID: the others */
 	size_t nmore_pids, more_pids_cap;
 	bool children;       /* follow the processes' new children (launch mode: unless --no-children) */
+	bool children_asked; /* --children given: -f is also sought in the programs they exec */
 	bool all;            /* -a: every process on the host */
 	const char *cgroup;  /* --cgroup PATH: every process in that cgroup v2 directory and below */
 	char **specs;        /* -f, in order */

@@ -39,10 +39,14 @@ int mt_late_init(struct mt_late *l, const struct mt_env *env, const struct mt_ta
 	memset(l, 0, sizeof(*l));
 	l->env = env;
 	l->found = calloc(env->nspecs ? env->nspecs : 1, sizeof(*l->found));
-	if (!l->found)
+	l->python = calloc(env->nspecs ? env->nspecs : 1, sizeof(*l->python));
+	if (!l->found || !l->python)
 		return -ENOMEM;
-	for (int i = 0; i < env->nspecs; i++)
+	for (int i = 0; i < env->nspecs; i++) {
 		l->found[i] = !missing || !missing[i];
+		for (size_t j = 0; j < n; j++)
+			l->python[i] |= targets[j].kind == MT_KIND_PYTHON && !strcmp(targets[j].spec, env->specs[i]);
+	}
 	for (size_t i = 0; i < n; i++)
 		if (note_target(l, &targets[i]))
 			return -ENOMEM;
@@ -165,7 +169,7 @@ int mt_late_program(struct mt_late *l, pid_t pid, struct mt_tracer *t, struct mt
 		int r;
 
 		/* Python functions are matched by name in the kernel already. */
-		if (mt_spec_parse(l->env->specs[i], &spec, err, sizeof(err)))
+		if (l->python[i] || mt_spec_parse(l->env->specs[i], &spec, err, sizeof(err)))
 			continue;
 		py = spec.object && strlen(spec.object) > 3 &&
 		     !strcmp(spec.object + strlen(spec.object) - 3, ".py");
@@ -210,6 +214,7 @@ void mt_late_free(struct mt_late *l)
 		close(l->fds[i].fd);
 	free(l->fds);
 	free(l->found);
+	free(l->python);
 	free(l->targets);
 	free(l->programs);
 	memset(l, 0, sizeof(*l));

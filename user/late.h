@@ -23,6 +23,7 @@ struct mt_tracer;
 struct mt_late {
 	const struct mt_env *env;
 	bool *found;       /* per spec: some program has it */
+	bool *python;      /* per spec: a Python function (the kernel matches it by name anywhere) */
 	struct mt_late_file {
 		dev_t dev;
 		ino_t ino;

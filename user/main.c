@@ -622,8 +622,12 @@ static int run_trace(struct run *r)
 				return fail(r, err);
 	}
 	r->codes.pid = r->pid;
-	/* Several processes: a -f the first program lacks may be in a program the others run. */
-	if (many_procs(r) && r->env.nspecs) {
+	/*
+	 * Processes chosen as several: a -f the first program lacks may be in a
+	 * program the others run. A command's children, followed by default,
+	 * are not asked for: there a name the command lacks is a typo's error.
+	 */
+	if ((r->env.children_asked || r->env.nmore_pids || !r->pid) && r->env.nspecs) {
 		r->missing = calloc(r->env.nspecs, sizeof(*r->missing));
 		if (!r->missing)
 			return fail(r, "out of memory");
@@ -633,6 +637,8 @@ static int run_trace(struct run *r)
 		r->missing[i] = true;
 	e = !r->pid ? 0 : mt_targets_resolve(&r->env, r->env.cmd ? 0 : r->pid, r->child.exe, &r->py,
 					     r->missing, &r->targets, &r->ntargets, err, sizeof(err));
+	if (e == -ENOENT && r->env.cmd && r->env.children)
+		mt_add_err(err, sizeof(err), "; if the command runs another program that has it, add --children");
 	if (e)
 		return fail(r, e == -ENOMEM ? "out of memory" : err);
 	if (r->missing && mt_late_init(&r->late, &r->env, r->targets, r->ntargets, r->missing))

@@ -41,7 +41,7 @@ while read -r what args; do
 	assert_error 2 "$what"
 	assert_nothing_written "$what"
 done <<EOT
---children-with-a-command --children -- /bin/true
+--children-and-no-children --children --no-children -- /bin/true
 --children-with--a --children -a
 --children-alone --children
 --no-children-with--p -p $$ --no-children

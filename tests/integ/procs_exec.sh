@@ -1,5 +1,5 @@
 #!/bin/bash
-# -f across programs: a launched shell that execs the traced program: the spec dash lacks is attached at the exec, its calls' growth right; a spec no program had is said at the end; --no-children keeps the hard error
+# -f across programs: a launched shell that execs the traced program, with --children: the spec dash lacks is attached at the exec, its calls' growth right; a spec no program had is said at the end; without --children (a typo's case) and with --no-children, the hard error
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 . "$(dirname "$0")/../lib.sh"
 require_env
@@ -11,7 +11,7 @@ go=$TMP/go
 log=$(new_log grow)
 json=$TMP/exec.ndjson
 # shellcheck disable=SC2016 # expanded by sh: the program and its arguments
-start_memtrace -v --bytes --no-stacks -o "$json" -f grow_mib -f no_such_fn -- \
+start_memtrace -v --children --bytes --no-stacks -o "$json" -f grow_mib -f no_such_fn -- \
 	sh -c 'exec "$0" --wait-file "$1" --log "$2" 4 9' "$TARGETS/grow" "$go" "$log"
 wait_for_line "$MT_ERR" '^memtrace: process [0-9]+: 1 more function traced$' 20 ||
 	fail "grow_mib was not attached after the exec"
@@ -40,6 +40,14 @@ assert_eq "grow_mib calls" "${row[1]:-}" 2
 assert_close "grow_mib growth" "${row[2]}" "$(truth_growth "$log" | awk '{ s += $1 } END { print s }')"
 assert_calls_match "$json" grow_mib "$log"
 assert_eq "call records' pid" "$(mtq "$json" "sorted(set(c['pid'] for c in calls('grow_mib')))")" "$pid"
+
+# Without --children, a name the command's program lacks is the error a typo
+# deserves, and it says how to look further; nothing runs.
+# shellcheck disable=SC2016 # expanded by sh
+run_memtrace -f grow_mib -- sh -c 'exec "$0" 1' "$TARGETS/grow"
+assert_error 1 "-f grow_mib -- sh -c 'exec grow'"
+grep -q "function 'grow_mib' not found.*; if the command runs another program that has it, add --children$" "$MT_ERR" ||
+	fail "no hint to --children: $(cat "$MT_ERR")"
 
 # --no-children: the command's process alone, whose program is dash: a spec
 # it lacks is the error it always was, and nothing runs.
