@@ -171,6 +171,20 @@ void mt_series_proc_comm(struct mt_series *s, pid_t pid, const char *comm)
 		snprintf(c->comm, sizeof(c->comm), "%s", comm);
 }
 
+void mt_series_proc_end(struct mt_series *s, pid_t pid, double t, int64_t rss)
+{
+	struct mt_curve *c = find_curve(s, pid);
+	/* Only its RSS: the exit record has no split, and only RSS is drawn for another process. */
+	struct mt_sample end = { .t = t, .rss = rss, .peak = rss };
+
+	if (c && !mt_grow(&c->samples, &c->cap, c->nsamples + 1, sizeof(end))) {
+		c->samples[c->nsamples++] = end;
+		s->curve_samples++;
+		if (rss > c->peak)
+			c->peak = rss;
+	}
+}
+
 /* How far memory rose in a call, without overflow for any int64 values. */
 int64_t mt_span_size(const struct mt_span *sp)
 {
@@ -407,6 +421,19 @@ static int read_summary_procs(struct mt_series *s, struct mt_stream *st, const j
 	return 0;
 }
 
+/* Another process's exit: its curve ends at its RSS then (exit.rss, where written). */
+static int read_exit(struct mt_series *s, struct mt_stream *st, const json_t *o)
+{
+	int64_t pid, rss = -1;
+
+	if (mt_stream_int(st, o, "pid", 0, INT32_MAX, &pid) ||
+	    mt_stream_opt_int(st, o, "rss", 0, MT_STREAM_MAX_BYTES, &rss))
+		return -1;
+	if (rss >= 0)
+		mt_series_proc_end(s, (pid_t)pid, st->t, rss);
+	return 0;
+}
+
 static int read_summary(struct mt_series *s, struct mt_stream *st, const json_t *o)
 {
 	json_t *funcs, *f;
@@ -447,6 +474,8 @@ static int read_record(struct mt_series *s, struct mt_stream *st)
 		return read_stretch(s, st, st->rec);
 	case MT_STREAM_REC_SUMMARY:
 		return read_summary(s, st, st->rec);
+	case MT_STREAM_REC_EXIT:
+		return read_exit(s, st, st->rec);
 	default:
 		return 0;
 	}

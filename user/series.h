@@ -94,6 +94,12 @@ int mt_series_add_sample(struct mt_series *s, const struct mt_sample *smp);
 int mt_series_add_proc_sample(struct mt_series *s, pid_t pid, const struct mt_sample *smp);
 /* Names another process's curve, if it has one (its comm: the latest wins). */
 void mt_series_proc_comm(struct mt_series *s, pid_t pid, const char *comm);
+/*
+ * Another process ended with RSS rss at t: its curve, if it has one, ends
+ * there (its exit record's RSS: a process that exits soon after it grew
+ * shows it, whenever the last sample came).
+ */
+void mt_series_proc_end(struct mt_series *s, pid_t pid, double t, int64_t rss);
 int mt_series_add_span(struct mt_series *s, const char *func, const struct mt_span *sp);
 /*
  * Whether a call of process pid belongs on the plot: the curve is the first

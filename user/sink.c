@@ -372,7 +372,11 @@ void mt_sink_process(struct mt_sink *s, const struct mt_proc_rec *pr)
 
 void mt_sink_exit(struct mt_sink *s, pid_t pid, int status, const struct mt_proc_info *p)
 {
-	EMIT(s, mt_rec_exit_proc, stamp(s, mt_sink_now(s)), pid, status, p);
+	double t = stamp(s, mt_sink_now(s));
+
+	EMIT(s, mt_rec_exit_proc, t, pid, status, p);
+	if (s->want_series && p)
+		mt_series_proc_end(&s->series, pid, t, p->end_rss);
 }
 
 void mt_sink_summary(struct mt_sink *s, pid_t pid, const struct mt_stats *stats,
