@@ -31,14 +31,14 @@ static const char *const palette[] = {
 
 /* The other processes' curves: darker than the calls' colours, none black (the first's RSS). */
 static const char *const proc_palette[] = {
-	"#e6550d", "#3182bd", "#31a354", "#756bb1", "#843c39", "#7b4173", "#bd9e39",
+	"#e6550d", "#3182bd", "#31a354", "#756bb1", "#843c39", "#e7298a", "#bd9e39", "#7b4173",
 };
 #define NPROC_PAL (sizeof(proc_palette) / sizeof(proc_palette[0]))
 #define MAX_CURVES 8 /* process curves drawn, the first process's included */
 
 /* The other processes' curves drawn, largest peak first, and how many were not. */
 struct drawn {
-	const struct mt_curve *v[MAX_CURVES - 1];
+	const struct mt_curve *v[MAX_CURVES]; /* -a, --cgroup: all of them another process's */
 	size_t n, left_out;
 };
 
@@ -185,6 +185,15 @@ static void peak_marks(FILE *f, const struct mt_series *s, const struct frame *f
 				px(fr, m->t), py(fr, mib(hi)), py(fr, mib(m->peak)));
 	}
 	fprintf(f, "</g>\n");
+}
+
+/* The first process's: file and anon beneath its RSS, and its peaks between samples. */
+static void first_curves(FILE *f, const struct mt_series *s, const struct frame *fr)
+{
+	polyline(f, s->samples, s->nsamples, fr, CURVE_FILE, "#6ab04c", 1.5);
+	polyline(f, s->samples, s->nsamples, fr, CURVE_ANON, "#4a90d9", 1.5);
+	polyline(f, s->samples, s->nsamples, fr, CURVE_RSS, "#000", 2);
+	peak_marks(f, s, fr);
 }
 
 /* Largest first, then longest, then first in the array: a total order, as qsort needs. */
@@ -407,10 +416,8 @@ int mt_plot_svg(const struct mt_series *s, FILE *f)
 	for (size_t i = d.n; i-- > 0;)
 		polyline(f, d.v[i]->samples, d.v[i]->nsamples, &fr, CURVE_RSS,
 			 proc_palette[i % NPROC_PAL], 1.5);
-	polyline(f, s->samples, s->nsamples, &fr, CURVE_FILE, "#6ab04c", 1.5);
-	polyline(f, s->samples, s->nsamples, &fr, CURVE_ANON, "#4a90d9", 1.5);
-	polyline(f, s->samples, s->nsamples, &fr, CURVE_RSS, "#000", 2);
-	peak_marks(f, s, &fr);
+	if (s->pid)
+		first_curves(f, s, &fr);
 	if (s->pid && s->peak_rss > 0) {
 		double x = px(&fr, s->peak_t), y = py(&fr, mib(s->peak_rss));
 
