@@ -92,7 +92,9 @@ void mt_usage(FILE *f)
 	      "                         mprof's default); peaks between samples are never\n"
 	      "                         lost: each sample carries the kernel-side peak\n"
 	      "      --svg FILE         write a plot of RSS over time with the calls on it\n"
-	      "      --mprof FILE       write memory_profiler's mprofile format ('mprof plot')\n"
+	      "                         (several processes: a curve each for the largest 8)\n"
+	      "      --mprof FILE       write memory_profiler's mprofile format ('mprof plot'):\n"
+	      "                         the first process's RSS only\n"
 	      "      --every SECONDS    print the function table every SECONDS, like top\n"
 	      "                         (on stderr with --json or a COMMAND)\n"
 	      "      --bytes            sizes in the tables as exact bytes; by default MiB\n"
@@ -186,9 +188,10 @@ static int check_targets(struct mt_env *env, bool children, bool no_children)
 		return usage_error("--children and --no-children contradict each other%s", "");
 	env->children = children || (env->cmd && !no_children);
 	env->children_asked = children;
-	if ((env->all || env->cgroup) && (env->svg || env->mprof))
-		return usage_error("%s plots one process's RSS over time: with -a or --cgroup there is none; use -p PID",
-				   env->svg ? "--svg" : "--mprof");
+	/* --svg draws the largest processes' curves; mprof's format has one, the first process's. */
+	if ((env->all || env->cgroup) && env->mprof)
+		return usage_error("--mprof writes the first process's RSS over time: -a and --cgroup have none; use -p PID, or --svg for a curve per process%s",
+				   "");
 	return 0;
 }
 

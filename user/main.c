@@ -370,13 +370,16 @@ static void take_sample(struct run *r)
 
 	/* Calls that ended before this sample go first: "t" never runs backwards. */
 	mt_tracer_poll(r->tracer, 0);
-	/* -a, --cgroup: no one process's RSS to follow over time. */
-	if (!r->pid)
-		return;
-	mt_tracer_snapshot(r->tracer, &snap, true);
-	rs = (struct mt_rec_sample){ .pid = r->pid, .rss = snap.rss, .anon = snap.anon,
-				     .file = snap.file, .shmem = snap.shmem, .peak = snap.sample_peak };
-	mt_sink_sample(&r->sink, &rs);
+	/* -a, --cgroup: no first process, only the others. */
+	if (r->pid) {
+		mt_tracer_snapshot(r->tracer, &snap, true);
+		rs = (struct mt_rec_sample){ .pid = r->pid, .rss = snap.rss, .anon = snap.anon,
+					     .file = snap.file, .shmem = snap.shmem,
+					     .peak = snap.sample_peak };
+		mt_sink_sample(&r->sink, &rs);
+	}
+	if (many_procs(r))
+		mt_sink_proc_samples(&r->sink, r->tracer, &r->procs, r->pid);
 }
 
 static uint64_t calls_so_far(struct run *r)

@@ -5,6 +5,8 @@
  * kernel-side peaks between samples, each traced call as a bracket over
  * the memory it spanned (dotted and lighter where frame walking only
  * observed the function at memory changes), and the overall peak marked.
+ * With several processes, the other processes' RSS beside the first's: a
+ * curve each for the largest by peak, the rest counted.
  */
 #include <math.h>
 #include <stdint.h>
@@ -26,6 +28,19 @@ static const char *const palette[] = {
 	"#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
 };
 #define NPAL (sizeof(palette) / sizeof(palette[0]))
+
+/* The other processes' curves: darker than the calls' colours, none black (the first's RSS). */
+static const char *const proc_palette[] = {
+	"#e6550d", "#3182bd", "#31a354", "#756bb1", "#843c39", "#e7298a", "#bd9e39", "#7b4173",
+};
+#define NPROC_PAL (sizeof(proc_palette) / sizeof(proc_palette[0]))
+#define MAX_CURVES 8 /* process curves drawn, the first process's included */
+
+/* The other processes' curves drawn, largest peak first, and how many were not. */
+struct drawn {
+	const struct mt_curve *v[MAX_CURVES]; /* -a, --cgroup: all of them another process's */
+	size_t n, left_out;
+};
 
 struct frame {
 	double tmax, ymax; /* seconds, MiB */
@@ -142,13 +157,13 @@ static int64_t curve_value(const struct mt_sample *m, enum curve c)
 	return c == CURVE_ANON ? m->anon : c == CURVE_FILE ? m->file : m->rss;
 }
 
-static void polyline(FILE *f, const struct mt_series *s, const struct frame *fr, enum curve c,
-		     const char *color, double width)
+static void polyline(FILE *f, const struct mt_sample *v, size_t n, const struct frame *fr,
+		     enum curve c, const char *color, double width)
 {
 	fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"%g\" points=\"", color,
 		width);
-	for (size_t i = 0; i < s->nsamples; i++) {
-		const struct mt_sample *m = &s->samples[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct mt_sample *m = &v[i];
 
 		fprintf(f, "%.1f,%.1f ", px(fr, m->t), py(fr, mib(curve_value(m, c))));
 	}
@@ -170,6 +185,15 @@ static void peak_marks(FILE *f, const struct mt_series *s, const struct frame *f
 				px(fr, m->t), py(fr, mib(hi)), py(fr, mib(m->peak)));
 	}
 	fprintf(f, "</g>\n");
+}
+
+/* The first process's: file and anon beneath its RSS, and its peaks between samples. */
+static void first_curves(FILE *f, const struct mt_series *s, const struct frame *fr)
+{
+	polyline(f, s->samples, s->nsamples, fr, CURVE_FILE, "#6ab04c", 1.5);
+	polyline(f, s->samples, s->nsamples, fr, CURVE_ANON, "#4a90d9", 1.5);
+	polyline(f, s->samples, s->nsamples, fr, CURVE_RSS, "#000", 2);
+	peak_marks(f, s, fr);
 }
 
 /* Largest first, then longest, then first in the array: a total order, as qsort needs. */
@@ -243,11 +267,11 @@ static bool any_observed(const struct mt_series *s)
 	return false;
 }
 
-static void legend(FILE *f, const struct mt_series *s, size_t hidden)
+/* The first process's curves: RSS, anon, file, its peaks between samples; returns where they end. */
+static size_t first_legend(FILE *f)
 {
 	size_t x = ML;
 
-	fprintf(f, "<g font-size=\"12\">\n");
 	fprintf(f, "<line x1=\"%zu\" x2=\"%zu\" y1=\"50\" y2=\"50\" stroke=\"#000\" stroke-width=\"2\"/><text x=\"%zu\" y=\"54\">RSS</text>\n",
 		x, x + 20, x + 24);
 	x += 70;
@@ -259,7 +283,17 @@ static void legend(FILE *f, const struct mt_series *s, size_t hidden)
 	x += 60;
 	fprintf(f, "<line x1=\"%zu\" x2=\"%zu\" y1=\"44\" y2=\"56\" stroke=\"#d62728\" stroke-width=\"1.2\"/><text x=\"%zu\" y=\"54\">peak between samples</text>\n",
 		x + 10, x + 10, x + 24);
-	x += 170;
+	return x + 170;
+}
+
+static void legend(FILE *f, const struct mt_series *s, size_t hidden)
+{
+	/* -a, --cgroup: no first process; the others' curves are named in curves_legend(). */
+	size_t x = ML;
+
+	fprintf(f, "<g font-size=\"12\">\n");
+	if (s->pid)
+		x = first_legend(f);
 	/* Entries past the right edge would not show: a stream may name a million functions. */
 	for (size_t i = 0; i < s->nfuncs && x < W; i++) {
 		fprintf(f, "<rect x=\"%zu\" y=\"44\" width=\"14\" height=\"12\" fill=\"%s\" fill-opacity=\"0.3\" stroke=\"%s\"/><text x=\"%zu\" y=\"54\">",
@@ -278,32 +312,113 @@ static void legend(FILE *f, const struct mt_series *s, size_t hidden)
 	fprintf(f, "</g>\n");
 }
 
-int mt_plot_svg(const struct mt_series *s, FILE *f)
+static int by_peak_desc(const void *a, const void *b)
+{
+	const struct mt_curve *x = *(const struct mt_curve *const *)a;
+	const struct mt_curve *y = *(const struct mt_curve *const *)b;
+
+	if (x->peak != y->peak)
+		return x->peak < y->peak ? 1 : -1;
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+/* The other processes to draw: the largest by peak, in the room the first process's curve leaves. */
+static void pick_curves(const struct mt_series *s, struct drawn *d)
+{
+	const struct mt_curve **all = calloc(s->ncurves ? s->ncurves : 1, sizeof(*all));
+	size_t n = 0, room = MAX_CURVES - (s->pid ? 1 : 0);
+
+	for (size_t i = 0; i < s->ncurves; i++)
+		if (s->curves[i].nsamples && all)
+			all[n++] = &s->curves[i];
+		else if (s->curves[i].nsamples)
+			d->left_out++;
+	qsort(all, n, sizeof(*all), by_peak_desc);
+	d->n = n < room ? n : room;
+	memcpy(d->v, all, d->n * sizeof(*all));
+	d->left_out += n - d->n;
+	free(all);
+}
+
+static void curve_label(FILE *f, int y, const char *color, const char *comm, pid_t pid)
+{
+	fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"2\"/><text x=\"%d\" y=\"%d\">",
+		ML + 10, ML + 28, y - 4, y - 4, color, ML + 32, y);
+	/* A comm is the process's to set: escaped like every name. */
+	mt_xml_text(f, comm && *comm ? comm : "?", 16);
+	fprintf(f, " [%d]</text>\n", (int)pid);
+}
+
+/* Who each curve is: "comm [pid]", at the plot's top left over a pale ground. */
+static void curves_legend(FILE *f, const struct mt_series *s, const struct drawn *d)
+{
+	size_t rows = d->n + (s->pid ? 1 : 0) + (d->left_out ? 1 : 0);
+	int y = MT + 14;
+
+	fprintf(f, "<g font-size=\"11\">\n<rect x=\"%d\" y=\"%d\" width=\"190\" height=\"%zu\" fill=\"#fff\" fill-opacity=\"0.8\"/>\n",
+		ML + 6, MT + 2, rows * 14 + 4);
+	if (s->pid) {
+		curve_label(f, y, "#000", s->comm, s->pid);
+		y += 14;
+	}
+	for (size_t i = 0; i < d->n; i++, y += 14)
+		curve_label(f, y, proc_palette[i % NPROC_PAL], d->v[i]->comm, d->v[i]->pid);
+	if (d->left_out)
+		fprintf(f, "<text x=\"%d\" y=\"%d\" fill=\"#666\">%zu more process%s not drawn</text>\n",
+			ML + 10, y, d->left_out, d->left_out == 1 ? "" : "es");
+	fprintf(f, "</g>\n");
+}
+
+/* The frame: every curve drawn fits in it, with room above the highest. */
+static struct frame frame_of(const struct mt_series *s, const struct drawn *d)
 {
 	struct frame fr = { .tmax = s->duration, .ymax = mib(s->peak_rss) };
-	size_t hidden;
 
 	for (size_t i = 0; i < s->nsamples; i++)
 		if (s->samples[i].t > fr.tmax)
 			fr.tmax = s->samples[i].t;
+	for (size_t i = 0; i < d->n; i++)
+		if (mib(d->v[i]->peak) > fr.ymax)
+			fr.ymax = mib(d->v[i]->peak);
 	if (fr.tmax <= 0)
 		fr.tmax = 1;
 	fr.ymax = fr.ymax > 0 ? fr.ymax * 1.12 : 1;
+	return fr;
+}
 
+static void title(FILE *f, const struct mt_series *s, const struct drawn *d)
+{
+	fprintf(f, "<text x=\"%d\" y=\"24\" font-size=\"15\" font-weight=\"bold\">memtrace: ", ML);
+	/* -a, --cgroup: no first process, only the others. */
+	if (!s->pid) {
+		fprintf(f, "%zu processes sampled</text>\n", d->n + d->left_out);
+		return;
+	}
+	mt_xml_text(f, s->cmdline && *s->cmdline ? s->cmdline : s->comm, SIZE_MAX);
+	fprintf(f, " (pid %d)</text>\n", (int)s->pid);
+}
+
+int mt_plot_svg(const struct mt_series *s, FILE *f)
+{
+	struct drawn d = {};
+	struct frame fr;
+	size_t hidden;
+
+	pick_curves(s, &d);
+	fr = frame_of(s, &d);
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
 	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"sans-serif\">\n",
 		W, H, W, H);
 	fprintf(f, "<rect width=\"%d\" height=\"%d\" fill=\"#fff\"/>\n", W, H);
-	fprintf(f, "<text x=\"%d\" y=\"24\" font-size=\"15\" font-weight=\"bold\">memtrace: ", ML);
-	mt_xml_text(f, s->cmdline && *s->cmdline ? s->cmdline : s->comm, SIZE_MAX);
-	fprintf(f, " (pid %d)</text>\n", (int)s->pid);
+	title(f, s, &d);
 	axes(f, &fr);
 	hidden = spans(f, s, &fr);
-	polyline(f, s, &fr, CURVE_FILE, "#6ab04c", 1.5);
-	polyline(f, s, &fr, CURVE_ANON, "#4a90d9", 1.5);
-	polyline(f, s, &fr, CURVE_RSS, "#000", 2);
-	peak_marks(f, s, &fr);
-	if (s->peak_rss > 0) {
+	for (size_t i = d.n; i-- > 0;)
+		polyline(f, d.v[i]->samples, d.v[i]->nsamples, &fr, CURVE_RSS,
+			 proc_palette[i % NPROC_PAL], 1.5);
+	if (s->pid)
+		first_curves(f, s, &fr);
+	if (s->pid && s->peak_rss > 0) {
 		double x = px(&fr, s->peak_t), y = py(&fr, mib(s->peak_rss));
 
 		fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#d62728\"/>\n", x, y);
@@ -311,6 +426,8 @@ int mt_plot_svg(const struct mt_series *s, FILE *f)
 			x + (x > W / 2 ? -8 : 8), y - 6, x > W / 2 ? "end" : "start", mib(s->peak_rss));
 	}
 	legend(f, s, hidden);
+	if (d.n || d.left_out)
+		curves_legend(f, s, &d);
 	fprintf(f, "</svg>\n");
 	return ferror(f) ? -1 : 0;
 }

@@ -48,24 +48,23 @@ static int64_t max3(int64_t a, int64_t b, int64_t c)
 }
 
 /*
- * Halves the samples: each pair becomes its later sample, whose peak (the
+ * Halves samples[0, *n): each pair becomes its later sample, whose peak (the
  * largest RSS since the sample before the pair) also covers the earlier one.
  */
-static void merge_samples(struct mt_series *s)
+static void merge_samples(struct mt_sample *samples, size_t *n)
 {
-	size_t i, n = 0;
+	size_t i, k = 0;
 
-	for (i = 0; i + 1 < s->nsamples; i += 2) {
-		struct mt_sample m = s->samples[i + 1];
-		const struct mt_sample *a = &s->samples[i];
+	for (i = 0; i + 1 < *n; i += 2) {
+		struct mt_sample m = samples[i + 1];
+		const struct mt_sample *a = &samples[i];
 
 		m.peak = max3(m.peak, a->peak, a->rss);
-		s->samples[n++] = m;
+		samples[k++] = m;
 	}
-	if (i < s->nsamples)
-		s->samples[n++] = s->samples[i];
-	s->nsamples = n;
-	s->samples_merged++;
+	if (i < *n)
+		samples[k++] = samples[i];
+	*n = k;
 }
 
 /* RSS rss seen at t: the plot's peak and its span of time so far. */
@@ -81,13 +80,109 @@ static void seen_at(struct mt_series *s, double t, int64_t rss)
 
 int mt_series_add_sample(struct mt_series *s, const struct mt_sample *smp)
 {
-	if (s->nsamples >= MT_SERIES_MAX_SAMPLES)
-		merge_samples(s);
+	if (s->nsamples >= MT_SERIES_MAX_SAMPLES) {
+		merge_samples(s->samples, &s->nsamples);
+		s->samples_merged++;
+	}
 	if (mt_grow(&s->samples, &s->samples_cap, s->nsamples + 1, sizeof(*smp)))
 		return -ENOMEM;
 	s->samples[s->nsamples++] = *smp;
 	seen_at(s, smp->t, smp->peak);
 	return 0;
+}
+
+static uint64_t pid_hash(pid_t pid)
+{
+	return ((uint64_t)(uint32_t)pid + 1) * 0x9e3779b97f4a7c15ULL;
+}
+
+static bool curve_is(const void *ctx, size_t row)
+{
+	const void *const *k = ctx; /* { series, pid } */
+	const struct mt_series *s = k[0];
+
+	return s->curves[row].pid == *(const pid_t *)k[1];
+}
+
+static struct mt_curve *find_curve(const struct mt_series *s, pid_t pid)
+{
+	const void *key[] = { s, &pid };
+	long i = mt_rowindex_find(&s->curve_index, pid_hash(pid), curve_is, key);
+
+	return i < 0 ? NULL : &s->curves[i];
+}
+
+/* The curve of process pid, made on first sight; NULL when out of memory or past the bound. */
+static struct mt_curve *curve_of(struct mt_series *s, pid_t pid)
+{
+	struct mt_curve *c = find_curve(s, pid);
+
+	if (c)
+		return c;
+	if (s->ncurves >= MT_SERIES_MAX_CURVES) {
+		s->curves_dropped++;
+		return NULL;
+	}
+	if (mt_grow(&s->curves, &s->curves_cap, s->ncurves + 1, sizeof(*s->curves)) ||
+	    mt_rowindex_add(&s->curve_index, pid_hash(pid), s->ncurves))
+		return NULL;
+	s->curves[s->ncurves] = (struct mt_curve){ .pid = pid };
+	return &s->curves[s->ncurves++];
+}
+
+/* All curves at half the resolution: their samples together stay within the bound. */
+static void merge_curves(struct mt_series *s)
+{
+	s->curve_samples = 0;
+	for (size_t i = 0; i < s->ncurves; i++) {
+		merge_samples(s->curves[i].samples, &s->curves[i].nsamples);
+		s->curve_samples += s->curves[i].nsamples;
+	}
+	s->curves_merged++;
+}
+
+int mt_series_add_proc_sample(struct mt_series *s, pid_t pid, const struct mt_sample *smp)
+{
+	struct mt_curve *c;
+
+	if (pid == s->pid)
+		return mt_series_add_sample(s, smp);
+	if (s->curve_samples >= MT_SERIES_MAX_SAMPLES)
+		merge_curves(s);
+	c = curve_of(s, pid);
+	if (!c)
+		return s->ncurves >= MT_SERIES_MAX_CURVES ? 0 : -ENOMEM;
+	if (mt_grow(&c->samples, &c->cap, c->nsamples + 1, sizeof(*smp)))
+		return -ENOMEM;
+	c->samples[c->nsamples++] = *smp;
+	s->curve_samples++;
+	if (smp->peak > c->peak)
+		c->peak = smp->peak;
+	if (smp->t > s->duration)
+		s->duration = smp->t;
+	return 0;
+}
+
+void mt_series_proc_comm(struct mt_series *s, pid_t pid, const char *comm)
+{
+	struct mt_curve *c = find_curve(s, pid);
+
+	if (c)
+		snprintf(c->comm, sizeof(c->comm), "%s", comm);
+}
+
+void mt_series_proc_end(struct mt_series *s, pid_t pid, double t, int64_t rss)
+{
+	struct mt_curve *c = find_curve(s, pid);
+	/* Only its RSS: the exit record has no split, and only RSS is drawn for another process. */
+	struct mt_sample end = { .t = t, .rss = rss, .peak = rss };
+
+	if (c && !mt_grow(&c->samples, &c->cap, c->nsamples + 1, sizeof(end))) {
+		c->samples[c->nsamples++] = end;
+		s->curve_samples++;
+		if (rss > c->peak)
+			c->peak = rss;
+	}
 }
 
 /* How far memory rose in a call, without overflow for any int64 values. */
@@ -200,6 +295,10 @@ void mt_series_free(struct mt_series *s)
 	free(s->comm);
 	free(s->cmdline);
 	mt_rowindex_free(&s->func_index);
+	for (size_t i = 0; i < s->ncurves; i++)
+		free(s->curves[i].samples);
+	free(s->curves);
+	mt_rowindex_free(&s->curve_index);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -250,8 +349,10 @@ static int read_start(struct mt_series *s, struct mt_stream *st, const json_t *o
 static int read_sample(struct mt_series *s, struct mt_stream *st, const json_t *o)
 {
 	struct mt_sample smp = { .t = st->t };
+	int64_t pid = s->pid;
 
-	if (mt_stream_bytes(st, o, "rss", false, &smp.rss) ||
+	if (mt_stream_opt_int(st, o, "pid", 0, INT32_MAX, &pid) ||
+	    mt_stream_bytes(st, o, "rss", false, &smp.rss) ||
 	    mt_stream_bytes(st, o, "anon", false, &smp.anon) ||
 	    mt_stream_bytes(st, o, "file", false, &smp.file) ||
 	    mt_stream_bytes(st, o, "shmem", false, &smp.shmem))
@@ -260,7 +361,7 @@ static int read_sample(struct mt_series *s, struct mt_stream *st, const json_t *
 	smp.peak = smp.rss;
 	if (mt_stream_opt_int(st, o, "peak", 0, MT_STREAM_MAX_BYTES, &smp.peak))
 		return -1;
-	return added(st, mt_series_add_sample(s, &smp));
+	return added(st, mt_series_add_proc_sample(s, (pid_t)pid, &smp));
 }
 
 static int read_call(struct mt_series *s, struct mt_stream *st, const json_t *o)
@@ -299,6 +400,40 @@ static int read_stretch(struct mt_series *s, struct mt_stream *st, const json_t 
 	return added(st, mt_series_add_span(s, func, &sp));
 }
 
+/* Several processes: the curves' names, from summary.processes[] (user/report.c reads the rest). */
+static int read_summary_procs(struct mt_series *s, struct mt_stream *st, const json_t *o)
+{
+	json_t *procs, *p;
+	const char *comm;
+	int64_t pid;
+	size_t i;
+
+	if (!json_object_get(o, "processes"))
+		return 0;
+	if (mt_stream_arr(st, o, "processes", &procs))
+		return -1;
+	json_array_foreach(procs, i, p) {
+		if (mt_stream_obj_at(st, procs, "processes", i, &p) ||
+		    mt_stream_int(st, p, "pid", 0, INT32_MAX, &pid) || mt_stream_str(st, p, "comm", &comm))
+			return -1;
+		mt_series_proc_comm(s, (pid_t)pid, comm);
+	}
+	return 0;
+}
+
+/* Another process's exit: its curve ends at its RSS then (exit.rss, where written). */
+static int read_exit(struct mt_series *s, struct mt_stream *st, const json_t *o)
+{
+	int64_t pid, rss = -1;
+
+	if (mt_stream_int(st, o, "pid", 0, INT32_MAX, &pid) ||
+	    mt_stream_opt_int(st, o, "rss", 0, MT_STREAM_MAX_BYTES, &rss))
+		return -1;
+	if (rss >= 0)
+		mt_series_proc_end(s, (pid_t)pid, st->t, rss);
+	return 0;
+}
+
 static int read_summary(struct mt_series *s, struct mt_stream *st, const json_t *o)
 {
 	json_t *funcs, *f;
@@ -323,7 +458,7 @@ static int read_summary(struct mt_series *s, struct mt_stream *st, const json_t 
 		    mt_stream_str(st, f, "func", &name) || added(st, mt_series_func(s, name)))
 			return -1;
 	}
-	return 0;
+	return read_summary_procs(s, st, o);
 }
 
 static int read_record(struct mt_series *s, struct mt_stream *st)
@@ -339,6 +474,8 @@ static int read_record(struct mt_series *s, struct mt_stream *st)
 		return read_stretch(s, st, st->rec);
 	case MT_STREAM_REC_SUMMARY:
 		return read_summary(s, st, st->rec);
+	case MT_STREAM_REC_EXIT:
+		return read_exit(s, st, st->rec);
 	default:
 		return 0;
 	}
@@ -354,6 +491,12 @@ void mt_series_warn_bounds(const struct mt_series *s, const char *name)
 	if (s->spans_dropped)
 		mt_warn("%s: more than %u calls; the %zu smallest are left out", name,
 			MT_SERIES_MAX_SPANS, s->spans_dropped);
+	if (s->curves_merged)
+		mt_warn("%s: more than %u samples of other processes; neighbours merged %u time%s (every peak kept)",
+			name, MT_SERIES_MAX_SAMPLES, s->curves_merged, s->curves_merged == 1 ? "" : "s");
+	if (s->curves_dropped)
+		mt_warn("%s: more than %u processes sampled; %zu samples of later ones are left out",
+			name, MT_SERIES_MAX_CURVES, s->curves_dropped);
 }
 
 int mt_series_read(const char *path, struct mt_series *s, char *err, size_t errlen)

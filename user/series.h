@@ -31,6 +31,25 @@ struct mt_sample {
 	int64_t peak; /* largest RSS since the previous sample (kernel-side) */
 };
 
+/*
+ * Several processes traced: another one's RSS over time (its sample records,
+ * user/sink.c). The first process's (start.pid) stays in mt_series.samples.
+ */
+struct mt_curve {
+	pid_t pid;
+	char comm[16];              /* NUL-terminated; "" until a record names it */
+	struct mt_sample *samples;
+	size_t nsamples, cap;
+	int64_t peak;               /* largest peak of its samples */
+};
+
+/*
+ * The other processes' curves together keep at most MT_SERIES_MAX_SAMPLES
+ * samples (past that, each curve's neighbours are merged in pairs) and at
+ * most MT_SERIES_MAX_CURVES processes (later ones are counted, not kept).
+ */
+#define MT_SERIES_MAX_CURVES (1u << 16)
+
 struct mt_span {
 	double t0, t1;
 	size_t func; /* index into funcs */
@@ -58,11 +77,29 @@ struct mt_series {
 	size_t funcs_cap, text_bytes;
 	unsigned samples_merged;       /* times the samples were merged in pairs */
 	size_t spans_dropped;
+	struct mt_curve *curves;       /* the other processes, in the order first seen */
+	size_t ncurves, curves_cap, curve_samples;
+	struct mt_rowindex curve_index; /* pid -> index of curves */
+	unsigned curves_merged;
+	size_t curves_dropped;         /* processes past MT_SERIES_MAX_CURVES */
 };
 
 /* Returns the index of func, adding it; -ENOMEM or -E2BIG. */
 int mt_series_func(struct mt_series *s, const char *func);
 int mt_series_add_sample(struct mt_series *s, const struct mt_sample *smp);
+/*
+ * A sample of process pid: the first process's to samples, another's to its
+ * curve (made on first sight). 0, or -ENOMEM.
+ */
+int mt_series_add_proc_sample(struct mt_series *s, pid_t pid, const struct mt_sample *smp);
+/* Names another process's curve, if it has one (its comm: the latest wins). */
+void mt_series_proc_comm(struct mt_series *s, pid_t pid, const char *comm);
+/*
+ * Another process ended with RSS rss at t: its curve, if it has one, ends
+ * there (its exit record's RSS: a process that exits soon after it grew
+ * shows it, whenever the last sample came).
+ */
+void mt_series_proc_end(struct mt_series *s, pid_t pid, double t, int64_t rss);
 int mt_series_add_span(struct mt_series *s, const char *func, const struct mt_span *sp);
 /*
  * Whether a call of process pid belongs on the plot: the curve is the first

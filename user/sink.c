@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "array.h"
 #include "flame.h"
 #include "pprof.h"
 #include "folded.h"
@@ -12,6 +13,7 @@
 #include "plot.h"
 #include "resolve.h"
 #include "sink.h"
+#include "tracer.h"
 
 #define MSGLEN 1024
 
@@ -237,8 +239,89 @@ void mt_sink_sample(struct mt_sink *s, struct mt_rec_sample *r)
 	EMIT(s, mt_rec_sample, r);
 	smp = (struct mt_sample){ .t = r->t, .rss = r->rss, .anon = r->anon, .file = r->file,
 				  .shmem = r->shmem, .peak = r->peak };
-	if (s->want_series && mt_series_add_sample(&s->series, &smp))
+	if (s->want_series && mt_series_add_proc_sample(&s->series, r->pid, &smp))
 		mt_warn("out of memory: the plot will miss samples");
+}
+
+struct proc_now {
+	pid_t pid;
+	struct mt_proc p;
+};
+
+struct procs_now {
+	struct proc_now *v;
+	size_t n, cap;
+	pid_t first;
+	bool short_of_memory;
+};
+
+static void keep_proc(void *ctx, const __u32 *pid, const struct mt_proc *p)
+{
+	struct procs_now *pn = ctx;
+
+	/* An exited one keeps its last figures in the map (a named one): it has no more samples. */
+	if ((pid_t)*pid == pn->first || (p->flags & MT_PROC_EXITED))
+		return;
+	if (mt_grow(&pn->v, &pn->cap, pn->n + 1, sizeof(*pn->v))) {
+		pn->short_of_memory = true;
+		return;
+	}
+	pn->v[pn->n++] = (struct proc_now){ .pid = (pid_t)*pid, .p = *p };
+}
+
+static int64_t proc_rss(const struct mt_proc *p)
+{
+	return p->rss[MT_RSS_ANON] + p->rss[MT_RSS_FILE] + p->rss[MT_RSS_SHMEM];
+}
+
+/* Largest RSS first, then the lower pid: the same order for the same figures. */
+static int by_rss_desc(const void *a, const void *b)
+{
+	const struct proc_now *x = a, *y = b;
+	int64_t rx = proc_rss(&x->p), ry = proc_rss(&y->p);
+
+	if (rx != ry)
+		return rx < ry ? 1 : -1;
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+/*
+ * Its largest RSS since the previous tick, as far as the kernel side says
+ * without a reset: its peak since it joined if reached in this interval,
+ * else (a spike below an earlier high) only the RSS now. docs/schema.md says so.
+ */
+static int64_t interval_peak(const struct mt_sink *s, const struct mt_proc *p, int64_t rss)
+{
+	if (p->peak > rss && p->peak_ts && mt_sink_ktime(s, p->peak_ts) > s->procs_sampled_t)
+		return p->peak;
+	return rss;
+}
+
+void mt_sink_proc_samples(struct mt_sink *s, struct mt_tracer *t, const struct mt_procs *ps,
+			  pid_t first)
+{
+	struct procs_now pn = { .first = first };
+	size_t n;
+
+	mt_tracer_procs(t, keep_proc, &pn);
+	if (pn.short_of_memory)
+		mt_warn("out of memory: some processes' samples are left out");
+	qsort(pn.v, pn.n, sizeof(*pn.v), by_rss_desc);
+	n = pn.n < MT_SINK_MAX_PROC_SAMPLES ? pn.n : MT_SINK_MAX_PROC_SAMPLES;
+	for (size_t i = 0; i < n; i++) {
+		const struct mt_proc *p = &pn.v[i].p;
+		int64_t rss = proc_rss(p);
+		struct mt_rec_sample rs = { .pid = pn.v[i].pid, .rss = rss, .anon = p->rss[MT_RSS_ANON],
+					    .file = p->rss[MT_RSS_FILE], .shmem = p->rss[MT_RSS_SHMEM],
+					    .peak = interval_peak(s, p, rss) };
+		const struct mt_proc_info *info = mt_procs_find(ps, rs.pid);
+
+		mt_sink_sample(s, &rs);
+		if (s->want_series && info)
+			mt_series_proc_comm(&s->series, rs.pid, info->comm);
+	}
+	s->procs_sampled_t = mt_sink_now(s);
+	free(pn.v);
 }
 
 /* Each frame's record, then the stack's: all on one t, so the stream stays ordered. */
@@ -289,7 +372,11 @@ void mt_sink_process(struct mt_sink *s, const struct mt_proc_rec *pr)
 
 void mt_sink_exit(struct mt_sink *s, pid_t pid, int status, const struct mt_proc_info *p)
 {
-	EMIT(s, mt_rec_exit_proc, stamp(s, mt_sink_now(s)), pid, status, p);
+	double t = stamp(s, mt_sink_now(s));
+
+	EMIT(s, mt_rec_exit_proc, t, pid, status, p);
+	if (s->want_series && p)
+		mt_series_proc_end(&s->series, pid, t, p->end_rss);
 }
 
 void mt_sink_summary(struct mt_sink *s, pid_t pid, const struct mt_stats *stats,

@@ -18,6 +18,11 @@
 #include "series.h"
 
 struct mt_target;
+struct mt_tracer;
+struct mt_procs;
+
+/* Other processes sampled per tick at most: -a on a busy host does not flood the stream. */
+#define MT_SINK_MAX_PROC_SAMPLES 16
 
 struct mt_sink {
 	struct mt_json *out[2];   /* stdout (--json) and the -o file; NULL when not written */
@@ -25,6 +30,7 @@ struct mt_sink {
 	const struct mt_env *env; /* the output names */
 	double t0;                /* CLOCK_MONOTONIC seconds at the run's start: t = 0 */
 	double last_t;            /* "t" of the latest call or sample written: t never goes back */
+	double procs_sampled_t;   /* when the other processes' samples were taken last */
 	uint64_t lost_reported;   /* records already reported lost */
 	struct mt_series series;  /* samples and calls kept only for --svg / --mprof */
 	bool want_series;
@@ -65,6 +71,13 @@ void mt_sink_call(struct mt_sink *s, struct mt_call *c);     /* t clamped to the
 void mt_sink_stretch(struct mt_sink *s, const struct mt_call *c);
 /* A sample now: its t is taken after the records before it. */
 void mt_sink_sample(struct mt_sink *s, struct mt_rec_sample *r);
+/*
+ * Several processes: a sample of each other process traced and running (not
+ * first), the MT_SINK_MAX_PROC_SAMPLES largest by RSS; their names for the
+ * plot from ps. See docs/schema.md, "sample".
+ */
+void mt_sink_proc_samples(struct mt_sink *s, struct mt_tracer *t, const struct mt_procs *ps,
+			  pid_t first);
 /*
  * One stack sample, added to p already (ids: its frames as p numbers them):
  * the "frame" records of p's frames [first_new_frame, p->nframes), which this

@@ -50,11 +50,10 @@ done <<EOT
 -a-with-a-command -a -- /bin/true
 -a-with---cgroup -a --cgroup /sys/fs/cgroup
 --cgroup-with--p --cgroup /sys/fs/cgroup -p $$
--a---svg -a --svg $TMP/x.svg
 -a---mprof -a --mprof $TMP/x.dat
---cgroup---svg --cgroup /sys/fs/cgroup --svg $TMP/x.svg
+--cgroup---mprof --cgroup /sys/fs/cgroup --mprof $TMP/x.dat
 EOT
-for f in x.svg x.dat; do
+for f in x.dat; do
 	[ ! -e "$TMP/$f" ] || fail "a usage error created $TMP/$f"
 done
 ok "no plot file created"

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * forker [--fork-first N] [--wait|--wait-file F] [--log F] MIB...: the first
+ * forker [--fork-first N] [--linger MS] [--wait|--wait-file F] [--log F] MIB...: the first
  * MIB is the parent's own grow_mib() call; each further MIB is one forked
  * child's, the children one after another (each waits for the previous to
  * exit). Every call is measured by the process that makes it, as "pid P
  * rss_before B" and "pid P rss_after A" lines: A - B is that process's ground
  * truth.
+ *
+ * --linger MS: each child stays MS after its call, then says "pid P
+ * rss_end E" (its RSS then, its logging's faults included) and exits: a
+ * sampler meets it grown.
  *
  * --fork-first N: the first N children are forked before anything else, and
  * each waits for the go signal like the parent ("ready PID" from each, in no
@@ -31,6 +35,16 @@ static void measured_call(int mib)
 	t_say("pid %d rss_after %ld", (int)getpid(), after);
 }
 
+/* A child's end: with --linger MS, it stays, then says its RSS. */
+static void linger_exit(int ms)
+{
+	if (ms) {
+		t_sleep_ms(ms);
+		t_say("pid %d rss_end %ld", (int)getpid(), t_rss());
+	}
+	_exit(0);
+}
+
 /* The n children forked before t_init: each's index (0..n-1) in itself, -1 in the parent. */
 static int fork_first(int n, pid_t *kids)
 {
@@ -47,11 +61,14 @@ static int fork_first(int n, pid_t *kids)
 int main(int argc, char **argv)
 {
 	pid_t kids[16];
-	int nfirst = 0, me, i, first, status;
+	int nfirst = 0, linger = 0, me, i, first, status;
 
-	if (argc > 2 && !strcmp(argv[1], "--fork-first")) {
-		nfirst = atoi(argv[2]);
-		if (nfirst < 0 || nfirst > 16)
+	while (argc > 2 && (!strcmp(argv[1], "--fork-first") || !strcmp(argv[1], "--linger"))) {
+		if (!strcmp(argv[1], "--linger"))
+			linger = atoi(argv[2]);
+		else
+			nfirst = atoi(argv[2]);
+		if (nfirst < 0 || nfirst > 16 || linger < 0)
 			return 2;
 		/* t_init parses from argv[1]: the program name stays first. */
 		argv[2] = argv[0];
@@ -65,7 +82,7 @@ int main(int argc, char **argv)
 		return 2;
 	if (me >= 0) {
 		measured_call(atoi(argv[first + 1 + me]));
-		_exit(0);
+		linger_exit(linger);
 	}
 	measured_call(atoi(argv[first]));
 	for (int k = 0; k < nfirst; k++)
@@ -81,7 +98,7 @@ int main(int argc, char **argv)
 			(void)t_rss();
 			t_sleep_ms(20);
 			measured_call(atoi(argv[i]));
-			_exit(0);
+			linger_exit(linger);
 		}
 		if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status))
 			return 4;
