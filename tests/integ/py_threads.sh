@@ -32,7 +32,8 @@ check_target()
 	mapfile -t want < <(for m in "${SIZES[@]}"; do for _ in $(seq $ROUNDS); do echo $((m * MIB)); done; done | sort -n)
 	assert_eq "target's calls" "${#got[@]}" "${#want[@]}"
 	for i in "${!want[@]}"; do
-		assert_close "target's own growth, call $((i + 1)) by size" "${got[i]}" "${want[i]}"
+		# The target's own reading has the same allowance: a fault-around block may land in it.
+		assert_close_thread "target's own growth, call $((i + 1)) by size" "${got[i]}" "${want[i]}"
 	done
 }
 
