@@ -71,6 +71,27 @@ extern const volatile __u32 follow;
 /* memtrace.bpf.c: -a, --cgroup: the current process joins if it is one of those (NULL if not). */
 __hidden struct mt_proc *join_current(__u32 pid);
 
+/* memtrace.bpf.c: the first process's state (not in procs). */
+extern struct mt_proc main_proc;
+
+/* A traced process's state, or NULL. */
+static __always_inline struct mt_proc *proc_of(__u32 pid)
+{
+	if (targ_tgid && pid == targ_tgid)
+		return &main_proc;
+	return bpf_map_lookup_elem(&procs, &pid);
+}
+
+/* memtrace.bpf.c: the pids that may be traced (MT_PID_BITS in bpf/memtrace.h). */
+extern __u64 pid_bits[MT_PID_BITS / 64];
+
+/* Is pid possibly traced? No when its bit is clear and no process joins by itself (-a, --cgroup). */
+static __always_inline bool maybe_traced(__u32 pid)
+{
+	return (follow & (MT_FOLLOW_ALL | MT_FOLLOW_CGROUP)) ||
+	       (pid_bits[mt_pid_word(pid) & (MT_PID_BITS / 64 - 1)] & mt_pid_bit(pid));
+}
+
 /*
  * A call probe's process if it is traced and tracing has not stopped, else
  * NULL. Under -a or --cgroup a process joins at its first call as at its
@@ -81,9 +102,9 @@ static __always_inline struct mt_proc *traced_call(__u64 pid_tgid)
 	__u32 pid = pid_tgid >> 32;
 	struct mt_proc *p;
 
-	if (stopped)
+	if (stopped || !maybe_traced(pid))
 		return NULL;
-	p = bpf_map_lookup_elem(&procs, &pid);
+	p = proc_of(pid);
 	if (!p && (follow & (MT_FOLLOW_ALL | MT_FOLLOW_CGROUP)))
 		p = join_current(pid);
 	return p;

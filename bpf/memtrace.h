@@ -63,6 +63,23 @@
 #define MT_MAX_PROCS 32768
 #define MT_MAX_PROC_FUNCS 65536
 
+/*
+ * A bit per pid (modulo), set when a process joins: a pid whose bit is clear
+ * is not traced, known without a map lookup (most of a host's events, with
+ * --children). Never cleared: a stale bit only costs the lookup.
+ */
+#define MT_PID_BITS 65536
+
+static inline __u32 mt_pid_word(__u32 pid)
+{
+	return (pid / 64) % (MT_PID_BITS / 64);
+}
+
+static inline __u64 mt_pid_bit(__u32 pid)
+{
+	return 1ULL << (pid % 64);
+}
+
 struct mt_proc_func_key {
 	__u32 pid;
 	__u32 func; /* as funcs[]: the target index, or MT_MAX_FUNCS + code */
@@ -313,8 +330,6 @@ struct mt_proc {
 	__s64 rss[MT_RSS_NR];
 	__s64 peak;        /* largest RSS since it joined */
 	__u64 peak_ts;     /* when (bpf_ktime_get_ns) */
-	__s64 sample_peak; /* largest RSS since userspace last took a sample (it resets this) */
-	__u64 rss_events;
 	__u32 mm_id;       /* the kmem:rss_stat hash of its mm */
 	__u32 flags;       /* enum mt_proc_flags */
 };

@@ -141,10 +141,16 @@ static int seed_proc(struct mt_tracer *t, pid_t pid, bool first, bool launch, ch
 		p.rss[MT_RSS_ANON] = r.anon;
 		p.rss[MT_RSS_FILE] = r.file;
 		p.rss[MT_RSS_SHMEM] = r.shmem;
-		p.peak = p.sample_peak = r.anon + r.file + r.shmem;
+		p.peak = r.anon + r.file + r.shmem;
 	}
-	if (first)
+	/* The kernel side looks a process up only once its bit is set. */
+	__atomic_fetch_or(&t->skel->bss->pid_bits[mt_pid_word(key)], mt_pid_bit(key), __ATOMIC_SEQ_CST);
+	/* The first process lives in .bss (main_proc in bpf/memtrace.bpf.c), before attach. */
+	if (first) {
 		t->skel->bss->sample_peak = p.peak;
+		t->skel->bss->main_proc = p;
+		return 0;
+	}
 	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.procs), &key, &p, BPF_NOEXIST)) {
 		int e = errno;
 
@@ -577,6 +583,19 @@ int mt_tracer_proc(struct mt_tracer *t, pid_t pid, struct mt_proc *out)
 {
 	__u32 key = (__u32)pid;
 
+	/* Word by word as the kernel side writes them: a torn read of one field at worst. */
+	if (pid && pid == t->main_pid) {
+		const struct mt_proc *m = &t->skel->bss->main_proc;
+
+		for (int i = 0; i < MT_RSS_NR; i++)
+			out->rss[i] = __atomic_load_n(&m->rss[i], __ATOMIC_RELAXED);
+		out->peak = __atomic_load_n(&m->peak, __ATOMIC_RELAXED);
+		out->peak_ts = __atomic_load_n(&m->peak_ts, __ATOMIC_RELAXED);
+		out->mm_id = __atomic_load_n(&m->mm_id, __ATOMIC_RELAXED);
+		out->flags = __atomic_load_n(&m->flags, __ATOMIC_RELAXED);
+		return 0;
+	}
+
 	return bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.procs), &key, out) ? -errno : 0;
 }
 
@@ -627,7 +646,11 @@ void mt_tracer_procs(struct mt_tracer *t, void (*fn)(void *ctx, const __u32 *pid
 		     void *ctx)
 {
 	struct procs_each pe = { .fn = fn, .ctx = ctx };
+	__u32 main_pid = (__u32)t->main_pid;
+	struct mt_proc m;
 
+	if (main_pid && !mt_tracer_proc(t, t->main_pid, &m))
+		fn(ctx, &main_pid, &m);
 	map_each(bpf_map__fd(t->skel->maps.procs), sizeof(__u32), sizeof(struct mt_proc), procs_each_one,
 		 &pe);
 }

@@ -112,7 +112,10 @@ def run_cell(tmp, wl, arg, opts, soak_s=0):
         if mt:
             # -a and another process's trace outlive the target: Ctrl-C, as a user would.
             if opts.get("all") or opts.get("other"):
-                mt.p.send_signal(signal.SIGINT)
+                # To memtrace itself: GNU time, its parent, ignores SIGINT while it waits.
+                for kid in subprocess.run(["pgrep", "-P", str(mt.p.pid)], capture_output=True,
+                                          text=True).stdout.split():
+                    os.kill(int(kid), signal.SIGINT)
             mt.wait(120)
             with open(os.path.join(tmp, "mt.time")) as f:
                 e, u, s, m_kb = f.read().split()[-4:]
