@@ -84,8 +84,12 @@ assert_eq "one process: polylines" "$(grep -c '<polyline' "$svg")" 3
 ok "one process: no process curves"
 
 # -a: no first process; --svg draws the largest processes, and each tick
-# samples 16 processes at most.
-run_memtrace -a -d 1 -i 50 -o "$json" --svg "$svg"
+# samples 16 processes at most. A quiet host (CI) may have no process that
+# grows within the second: a grow target does, started once memtrace runs.
+(sleep 0.3; exec "$TARGETS/grow" 4 4 4 4 4 >/dev/null) &
+grower=$!
+run_memtrace -a -d 1.5 -i 50 -o "$json" --svg "$svg"
+wait "$grower"
 assert_rc 0 "memtrace -a --svg"
 assert_svg "$svg"
 grep -q 'processes sampled</text>' "$svg" || fail "-a: the title does not count the processes: $(grep -m1 '<text' "$svg")"
