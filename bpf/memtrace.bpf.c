@@ -362,7 +362,7 @@ __always_inline __hidden struct mt_active *start_call(struct mt_proc *p, __u32 t
 	a->entry_sp = entry_sp;
 	a->pid = bpf_get_current_pid_tgid() >> 32;
 	a->ts_entry = bpf_ktime_get_ns();
-	a->rss_entry = proc_rss(p);
+	a->rss_entry = mt_proc_rss(p);
 	a->rss_peak = a->rss_entry;
 	a->thread_growth = 0;
 	a->line = 0;
@@ -541,7 +541,7 @@ static __always_inline void seed_from_mm(struct mt_proc *p, struct mm_struct *mm
 	SEED(MT_RSS_SWAP, 2)
 	SEED(MT_RSS_SHMEM, 3)
 #undef SEED
-	p->peak = proc_rss(p);
+	p->peak = mt_proc_rss(p);
 	p->peak_ts = bpf_ktime_get_ns();
 }
 
@@ -578,7 +578,7 @@ static __always_inline struct mt_proc *join(struct task_struct *task, __u32 pid,
 		return p;
 	}
 	__sync_fetch_and_or(&pid_bits[mt_pid_word(pid) & (MT_PID_BITS / 64 - 1)], mt_pid_bit(pid));
-	send_proc(task, pid, BPF_CORE_READ(task, real_parent, tgid), event, proc_rss(&init));
+	send_proc(task, pid, BPF_CORE_READ(task, real_parent, tgid), event, mt_proc_rss(&init));
 	return bpf_map_lookup_elem(&procs, &pid);
 }
 
@@ -685,7 +685,7 @@ int handle_rss_stat(struct trace_event_raw_rss_stat *ctx)
 		return 0;
 	__sync_fetch_and_add(&nr_rss_events, 1);
 	delta = size - old;
-	total = proc_rss(p);
+	total = mt_proc_rss(p);
 	if (total > p->peak) {
 		atomic_max(&p->peak, total);
 		p->peak_ts = bpf_ktime_get_ns();
@@ -728,7 +728,7 @@ int BPF_KPROBE(func_entry)
 		if (sp < a->entry_sp)
 			return 0;
 		/* The open call's frame is gone without a return (longjmp): close it here. */
-		close_call(a, MT_CALL_UNWOUND, proc_rss(p));
+		close_call(a, MT_CALL_UNWOUND, mt_proc_rss(p));
 	}
 
 	start_call(p, tid, func, MT_NO_CODE, sp);
@@ -749,7 +749,7 @@ int BPF_KRETPROBE(func_return)
 		return 0;
 	a = open_call((__u32)pid_tgid, func);
 	if (a && sp > a->entry_sp)
-		close_call(a, 0, proc_rss(p));
+		close_call(a, 0, mt_proc_rss(p));
 	return 0;
 }
 
@@ -818,7 +818,7 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 		p->flags &= ~MT_PROC_LAUNCHING;
 	else
 		p->flags &= ~MT_PROC_PYTHON;
-	send_proc(task, pid, BPF_CORE_READ(task, real_parent, tgid), MT_PROC_EXEC, proc_rss(p));
+	send_proc(task, pid, BPF_CORE_READ(task, real_parent, tgid), MT_PROC_EXEC, mt_proc_rss(p));
 	return 0;
 }
 
@@ -847,7 +847,7 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 	if (BPF_CORE_READ(task, signal, live.counter) != 0) {
 		if (stopped)
 			return 0;
-		struct thread_end te = { .tid = tid, .rss = proc_rss(p) };
+		struct thread_end te = { .tid = tid, .rss = mt_proc_rss(p) };
 
 		hw = active_hiwater;
 		bpf_loop(hw < MT_MAX_ACTIVE ? hw : MT_MAX_ACTIVE, close_thread_slot, &te, 0);
@@ -862,7 +862,7 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 	r->status = BPF_CORE_READ(task, exit_code);
 	r->pad = 0;
 	r->ts = bpf_ktime_get_ns();
-	r->rss = proc_rss(p);
+	r->rss = mt_proc_rss(p);
 	r->peak = p->peak;
 	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
 	/* Its figures are in the record: a process that joined makes room (-a on a busy host). */

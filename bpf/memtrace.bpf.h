@@ -127,12 +127,6 @@ static __always_inline void *reserve_table_record(__u64 size)
 	return r;
 }
 
-/* A process's RSS: what its counters add up to, swap aside. */
-static __always_inline __s64 proc_rss(const struct mt_proc *p)
-{
-	return p->rss[MT_RSS_FILE] + p->rss[MT_RSS_ANON] + p->rss[MT_RSS_SHMEM];
-}
-
 /* Racing updates only ever raise the value: retry a few times, then give up (a lost race is a tie). */
 static __always_inline void atomic_max(__s64 *p, __s64 v)
 {

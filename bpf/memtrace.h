@@ -334,6 +334,12 @@ struct mt_proc {
 	__u32 flags;       /* enum mt_proc_flags */
 };
 
+/* A process's RSS: what its counters add up to, swap aside (both sides use it). */
+static inline __s64 mt_proc_rss(const struct mt_proc *p)
+{
+	return p->rss[MT_RSS_FILE] + p->rss[MT_RSS_ANON] + p->rss[MT_RSS_SHMEM];
+}
+
 /*
  * An open call, kept in BPF .bss so userspace can also read the calls still
  * open when tracing stops. tid == 0 marks a free slot.

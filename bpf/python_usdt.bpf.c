@@ -262,7 +262,7 @@ int BPF_USDT(py_entry, void *file, void *name, int lineno)
 
 	if (!p)
 		return 0;
-	retained_settle(tid, proc_rss(p));
+	retained_settle(tid, mt_proc_rss(p));
 	pt = py_thread_of(tid);
 	if (pt)
 		depth = ++pt->depth;
@@ -277,7 +277,7 @@ int BPF_USDT(py_entry, void *file, void *name, int lineno)
 		if ((__s64)a->entry_sp < depth)
 			return 0;
 		/* Its return was never seen (the thread unwound past it): close it now. */
-		close_call(a, MT_CALL_UNWOUND, proc_rss(p));
+		close_call(a, MT_CALL_UNWOUND, mt_proc_rss(p));
 	}
 
 	a = start_call(p, tid, func, code, depth);
@@ -350,7 +350,7 @@ static __always_inline struct mt_active *py_running_call(__u64 pid_tgid, struct 
 	if (!p)
 		return NULL;
 	/* Any event of the thread comes after the frame of its last return is cleared. */
-	retained_settle(tid, proc_rss(p));
+	retained_settle(tid, mt_proc_rss(p));
 	*ptp = pt = py_thread_of(tid);
 	if (!pt)
 		return NULL;
@@ -370,7 +370,7 @@ int BPF_USDT(py_line, void *file, void *name, int lineno)
 	a = py_running_call(bpf_get_current_pid_tgid(), &p, &pt, file, name, lineno);
 	if (!a)
 		return 0;
-	rss = proc_rss(p);
+	rss = mt_proc_rss(p);
 	py_line_end(a, rss);
 	py_line_start(a, lineno, rss);
 	return 0;
@@ -392,6 +392,6 @@ int BPF_USDT(py_return, void *file, void *name, int lineno)
 		pt->low_checked = 0;
 	}
 	if (a)
-		close_call(a, 0, proc_rss(p));
+		close_call(a, 0, mt_proc_rss(p));
 	return 0;
 }

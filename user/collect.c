@@ -88,7 +88,7 @@ static int64_t open_call_rss(struct mt_collect *col, const struct mt_active *a, 
 		return rss_main;
 	if (mt_tracer_proc(col->tracer, (pid_t)a->pid, &p))
 		return a->rss_entry;
-	return p.rss[MT_RSS_ANON] + p.rss[MT_RSS_FILE] + p.rss[MT_RSS_SHMEM];
+	return mt_proc_rss(&p);
 }
 
 int mt_collect_open_calls(struct mt_collect *col, int64_t rss_main, double t_now,

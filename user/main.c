@@ -241,8 +241,7 @@ static int64_t proc_rss_now(struct run *r, pid_t pid)
 {
 	struct mt_proc p;
 
-	return mt_tracer_proc(r->tracer, pid, &p) ? 0 :
-	       p.rss[MT_RSS_ANON] + p.rss[MT_RSS_FILE] + p.rss[MT_RSS_SHMEM];
+	return mt_tracer_proc(r->tracer, pid, &p) ? 0 : mt_proc_rss(&p);
 }
 
 /* The processes the user named, as the kernel side seeded them. */

@@ -131,13 +131,17 @@ int mt_proc_comm(pid_t pid, char *buf, size_t len)
 	return 0;
 }
 
-int mt_proc_image(pid_t pid, uint64_t *image)
+/*
+ * Numeric fields of /proc/PID/stat, numbered from 1 as in proc(5), each 4
+ * or after (past the state letter), fields[] increasing, into out[].
+ * 0 or -errno.
+ */
+static int stat_fields(pid_t pid, const int *fields, uint64_t *out, size_t n)
 {
-	/* Fields of /proc/PID/stat, counted from 1 (proc(5)). */
-	enum { STARTCODE = 26, START_BRK = 47, ARG_START = 48 };
-	uint64_t start_code = 0, start_brk = 0, arg_start = 0, v;
 	char *buf, *at, *end;
 	int err = read_proc_file(pid, "stat", &buf, NULL), field = 4;
+	size_t want = 0;
+	uint64_t v;
 
 	if (err)
 		return err;
@@ -150,7 +154,7 @@ int mt_proc_image(pid_t pid, uint64_t *image)
 		at += 3;
 	else
 		at = NULL;
-	for (; at && field <= ARG_START; field++) {
+	for (; at && want < n; field++) {
 		while (*at == ' ')
 			at++;
 		errno = 0;
@@ -159,34 +163,36 @@ int mt_proc_image(pid_t pid, uint64_t *image)
 			at = NULL;
 			break;
 		}
-		if (field == STARTCODE)
-			start_code = v;
-		else if (field == START_BRK)
-			start_brk = v;
-		else if (field == ARG_START)
-			arg_start = v;
+		if (field == fields[want])
+			out[want++] = v;
 		at = end;
 	}
 	free(buf);
-	if (!at)
-		return -EINVAL;
-	*image = mt_image_id(start_code, start_brk, arg_start);
-	return 0;
+	return at ? 0 : -EINVAL;
+}
+
+int mt_proc_image(pid_t pid, uint64_t *image)
+{
+	/* startcode, start_brk, arg_start (proc(5)). */
+	static const int fields[] = { 26, 47, 48 };
+	uint64_t v[3];
+	int err = stat_fields(pid, fields, v, 3);
+
+	if (!err)
+		*image = mt_image_id(v[0], v[1], v[2]);
+	return err;
 }
 
 int mt_proc_ppid(pid_t pid, pid_t *ppid)
 {
-	char *buf, *at;
-	int err = read_proc_file(pid, "stat", &buf, NULL);
-	long v = 0;
+	static const int fields[] = { 4 };
+	uint64_t v;
+	int err = stat_fields(pid, fields, &v, 1);
 
-	if (err)
-		return err;
-	/* After comm, which may hold spaces and ')': " S PPID ...". */
-	at = strrchr(buf, ')');
-	err = at && sscanf(at + 1, " %*c %ld", &v) == 1 && v >= 0 && v <= INT32_MAX ? 0 : -EINVAL;
-	free(buf);
-	*ppid = (pid_t)v;
+	if (!err && v > INT32_MAX)
+		err = -EINVAL;
+	if (!err)
+		*ppid = (pid_t)v;
 	return err;
 }
 

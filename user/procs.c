@@ -149,7 +149,7 @@ void mt_procs_final(struct mt_procs *ps, struct mt_tracer *t)
 		if (find(ps, p->pid) != p || mt_tracer_proc(t, p->pid, &k))
 			continue;
 		if (!p->exited)
-			p->end_rss = k.rss[MT_RSS_ANON] + k.rss[MT_RSS_FILE] + k.rss[MT_RSS_SHMEM];
+			p->end_rss = mt_proc_rss(&k);
 		if (k.peak > p->peak)
 			p->peak = k.peak;
 	}

@@ -269,16 +269,11 @@ static void keep_proc(void *ctx, const __u32 *pid, const struct mt_proc *p)
 	pn->v[pn->n++] = (struct proc_now){ .pid = (pid_t)*pid, .p = *p };
 }
 
-static int64_t proc_rss(const struct mt_proc *p)
-{
-	return p->rss[MT_RSS_ANON] + p->rss[MT_RSS_FILE] + p->rss[MT_RSS_SHMEM];
-}
-
 /* Largest RSS first, then the lower pid: the same order for the same figures. */
 static int by_rss_desc(const void *a, const void *b)
 {
 	const struct proc_now *x = a, *y = b;
-	int64_t rx = proc_rss(&x->p), ry = proc_rss(&y->p);
+	int64_t rx = mt_proc_rss(&x->p), ry = mt_proc_rss(&y->p);
 
 	if (rx != ry)
 		return rx < ry ? 1 : -1;
@@ -310,7 +305,7 @@ void mt_sink_proc_samples(struct mt_sink *s, struct mt_tracer *t, const struct m
 	n = pn.n < MT_SINK_MAX_PROC_SAMPLES ? pn.n : MT_SINK_MAX_PROC_SAMPLES;
 	for (size_t i = 0; i < n; i++) {
 		const struct mt_proc *p = &pn.v[i].p;
-		int64_t rss = proc_rss(p);
+		int64_t rss = mt_proc_rss(p);
 		struct mt_rec_sample rs = { .pid = pn.v[i].pid, .rss = rss, .anon = p->rss[MT_RSS_ANON],
 					    .file = p->rss[MT_RSS_FILE], .shmem = p->rss[MT_RSS_SHMEM],
 					    .peak = interval_peak(s, p, rss) };

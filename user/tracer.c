@@ -173,7 +173,7 @@ static void mark_trace_start(struct mt_tracer *t, pid_t pid)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts); /* bpf_ktime_get_ns()'s clock */
 	if (!mt_tracer_proc(t, pid, &p))
-		skel->bss->trace_start_rss = p.rss[MT_RSS_ANON] + p.rss[MT_RSS_FILE] + p.rss[MT_RSS_SHMEM];
+		skel->bss->trace_start_rss = mt_proc_rss(&p);
 	__atomic_store_n(&skel->bss->trace_start_ts, ts.tv_sec * 1000000000ULL + ts.tv_nsec,
 			 __ATOMIC_RELEASE);
 }
