@@ -68,21 +68,7 @@ trace_all "$TARGETS/grow:grow_mib"
 trace_all grow_mib
 
 # --cgroup: only the process inside has rows; the same program outside is not traced.
-mnt=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
-[ -n "$mnt" ] || skip "no cgroup v2 hierarchy mounted"
-cg=$mnt/memtrace-test.$$
-mkdir "$cg" || fail "cannot create cgroup $cg"
-# After the harness killed the targets: an empty cgroup can be removed.
-test_cleanup()
-{
-	for _ in $(seq 50); do
-		rmdir "$cg" 2>/dev/null && return 0
-		[ -d "$cg" ] || return 0
-		sleep 0.1
-	done
-	echo "FAIL: cannot remove cgroup $cg: $(cat "$cg/cgroup.procs" 2>&1)"
-	return 1
-}
+make_test_cgroup
 rm -f "$go"
 start_target grow --wait-file "$go" 3 2
 in=$T_PID in_log=$T_LOG

@@ -4,21 +4,7 @@
 . "$(dirname "$0")/../lib.sh"
 require_env
 
-mnt=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
-[ -n "$mnt" ] || skip "no cgroup v2 hierarchy mounted"
-cg=$mnt/memtrace-test.$$
-mkdir "$cg" || fail "cannot create cgroup $cg"
-# After the harness killed the targets: an empty cgroup can be removed.
-test_cleanup()
-{
-	for _ in $(seq 50); do
-		rmdir "$cg" 2>/dev/null && return 0
-		[ -d "$cg" ] || return 0
-		sleep 0.1
-	done
-	echo "FAIL: cannot remove cgroup $cg: $(cat "$cg/cgroup.procs" 2>&1)"
-	return 1
-}
+make_test_cgroup
 
 go=$TMP/go
 # Inside: the parent's grow_mib(3), then its children's, each its own.

@@ -126,3 +126,25 @@ forker_check()
 		fail "measured calls by '${pids[*]}' in $1, want $2's then $(($3 - 1)) other processes': $(cat "$1")"
 	fi
 }
+
+# make_test_cgroup: a new cgroup v2 directory in $cg (skipped without a cgroup2
+# mount), removed by test_cleanup once the harness has killed the targets in
+# it (an empty cgroup can be removed).
+make_test_cgroup()
+{
+	local mnt
+	mnt=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+	[ -n "$mnt" ] || skip "no cgroup v2 hierarchy mounted"
+	cg=$mnt/memtrace-test.$$
+	mkdir "$cg" || fail "cannot create cgroup $cg"
+	test_cleanup()
+	{
+		for _ in $(seq 50); do
+			rmdir "$cg" 2>/dev/null && return 0
+			[ -d "$cg" ] || return 0
+			sleep 0.1
+		done
+		echo "FAIL: cannot remove cgroup $cg: $(cat "$cg/cgroup.procs" 2>&1)"
+		return 1
+	}
+}
