@@ -136,15 +136,23 @@ struct fold {
 	int err;
 };
 
+/* The code index of a traced code object's address, or pf->ncodes if it has none. */
+static size_t code_index(const struct mt_pyframes *pf, uint64_t code)
+{
+	size_t c;
+
+	for (c = 0; c < pf->ncodes && pf->code_addr[c] != code; c++)
+		;
+	return c;
+}
+
 static void fold_one(void *ctx, const struct mt_pyframe_key *k, const struct mt_pyframe_val *v)
 {
 	struct fold *f = ctx;
 	const struct mt_pycode *pc;
-	size_t c;
+	size_t c = code_index(f->pf, k->code);
 	int line;
 
-	for (c = 0; c < f->pf->ncodes && f->pf->code_addr[c] != k->code; c++)
-		;
 	/* Read at first sight, so this is served from the cache even after the process ended. */
 	if (c == f->pf->ncodes || mt_pycode_read(f->pf->cache, k->code, &pc))
 		return;
@@ -187,13 +195,10 @@ struct by_process {
 static void by_process_one(void *ctx, const struct mt_pyframe_key *k, const struct mt_pyframe_val *v)
 {
 	struct by_process *bp = ctx;
+	size_t c = code_index(bp->pf, k->code);
 
-	for (size_t c = 0; c < bp->pf->ncodes; c++) {
-		if (bp->pf->code_addr[c] == k->code) {
-			bp->fn(bp->ctx, (pid_t)k->pid, (uint32_t)c, v->increment);
-			return;
-		}
-	}
+	if (c < bp->pf->ncodes)
+		bp->fn(bp->ctx, (pid_t)k->pid, (uint32_t)c, v->increment);
 }
 
 void mt_pyframes_by_process(struct mt_pyframes *pf, struct mt_tracer *t,
