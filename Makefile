@@ -26,9 +26,10 @@ CFLAGS ?= -O2 -g
 ALL_CFLAGS := $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -DMEMTRACE_VERSION='"$(VERSION)"' \
 	-I$(OUTPUT) -Ibpf -Iuser -MMD -MP
 # libstdc++ for __cxa_demangle only (C++ function names); jansson reads saved streams (user/stream.c).
-# libdw unwinds sampled stacks from DWARF CFI (user/unwind.c).
+# libdw unwinds sampled stacks from DWARF CFI (user/unwind.c); libmicrohttpd serves --listen (user/http.c).
 LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) \
 	$(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson) \
+	$(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd) \
 	$(shell pkg-config --libs libdw 2>/dev/null || echo -ldw) -lelf -lz -lm -lstdc++
 
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf \

@@ -7,13 +7,15 @@ set -eu
 
 # libjansson-dev: the JSON parser that reads saved streams back (user/stream.c).
 # libdw-dev: stack unwinding (user/unwind.c); libdebuginfod-dev: debug files of stripped objects (user/debuginfo.c).
-build="make gcc g++ clang pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev libjansson-dev libdw-dev libdebuginfod-dev"
+# libmicrohttpd-dev: the --listen server (user/http.c).
+build="make gcc g++ clang pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev libjansson-dev libdw-dev libdebuginfod-dev libmicrohttpd-dev"
 # The bundled examples: a native one (C) and the Python seed program (numpy).
 run="python3 python3-numpy python3.11"
 # Tests: JSON lint (python3), SVG checks, mprof interop, unprivileged runs (setpriv), pgrep,
 # a local debuginfod server (tests/integ/debuginfod.sh), --pprof files read back by
-# `go tool pprof` (tests/integ/pprof_read.sh).
-test="libxml2-utils librsvg2-bin python3-memory-profiler python3-matplotlib util-linux procps binutils debuginfod golang-go"
+# `go tool pprof` (tests/integ/pprof_read.sh), a Prometheus server and promtool scraping
+# --listen (tests/integ/listen_*.sh).
+test="libxml2-utils librsvg2-bin python3-memory-profiler python3-matplotlib util-linux procps binutils debuginfod golang-go prometheus"
 
 # Benchmarks (make bench): the tools memtrace is compared with.
 bench="bpftrace heaptrack valgrind gdb time python3-memory-profiler python3-matplotlib"

@@ -13,8 +13,7 @@
 #include "collect.h"
 #include "tracer.h"
 
-/* Kernel-side function index: a native target, or MT_MAX_FUNCS + a Python code. */
-static const char *func_name(const struct mt_collect *col, uint32_t func)
+const char *mt_collect_func_name(const struct mt_collect *col, uint32_t func)
 {
 	const struct mt_pycode_info *ci;
 
@@ -24,8 +23,7 @@ static const char *func_name(const struct mt_collect *col, uint32_t func)
 	return ci && ci->target < col->ntargets ? col->targets[ci->target].func : "?";
 }
 
-/* Python calls carry their file: one name may live in several. */
-static const char *func_file(const struct mt_collect *col, uint32_t func)
+const char *mt_collect_func_file(const struct mt_collect *col, uint32_t func)
 {
 	const struct mt_pycode_info *ci;
 
@@ -38,8 +36,8 @@ void mt_collect_call(const struct mt_collect *col, const struct mt_call_rec *r, 
 	*c = (struct mt_call){
 		.pid = r->pid,
 		.tid = r->tid,
-		.func = func_name(col, r->func),
-		.file = func_file(col, r->func),
+		.func = mt_collect_func_name(col, r->func),
+		.file = mt_collect_func_file(col, r->func),
 		.t = r->ts_exit / 1e9 - col->t0,
 		.dur = (r->ts_exit - r->ts_entry) / 1e9,
 		.rss_entry = r->rss_entry,
@@ -105,8 +103,8 @@ int mt_collect_open_calls(struct mt_collect *col, int64_t rss_main, double t_now
 		struct mt_call c = {
 			.pid = a->pid,
 			.tid = a->tid,
-			.func = func_name(col, a->func),
-			.file = func_file(col, a->func),
+			.func = mt_collect_func_name(col, a->func),
+			.file = mt_collect_func_file(col, a->func),
 			.t = t_now,
 			.dur = t_now - (a->ts_entry / 1e9 - col->t0),
 			.rss_entry = a->rss_entry,

@@ -30,6 +30,10 @@ struct mt_collect {
 /* Rebuild c->stats (functions and lines) from the tracer's totals. 0 or -ENOMEM. */
 int mt_collect_stats(struct mt_collect *c);
 
+/* Kernel-side function index (a native target, or MT_MAX_FUNCS + a Python code): its name, "?" if none. */
+const char *mt_collect_func_name(const struct mt_collect *c, uint32_t func);
+/* Its file: Python calls carry theirs (one name may live in several); NULL for native ones. */
+const char *mt_collect_func_file(const struct mt_collect *c, uint32_t func);
 /* A call record as a call: names from the targets and matched Python codes. */
 void mt_collect_call(const struct mt_collect *c, const struct mt_call_rec *r, struct mt_call *out);
 /* A stretch record (frame walking) as a call observed at its ends: no file, no thread_growth. */

@@ -9,7 +9,9 @@
 #include <string.h>
 #include "array.h"
 #include "env.h"
+#include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "report.h"
 #include "spec.h"
 #include "memtrace.h"
@@ -101,6 +103,18 @@ void mt_usage(FILE *f)
 	      "                         with two decimals, KiB (or bytes) for a change that\n"
 	      "                         would show as 0.00 MiB\n"
 	      "  -v, --verbose          more diagnostics on stderr (-vvv: libbpf's own)\n"
+	      "\n"
+	      "Serving (until Ctrl-C or -d, beside any output above):\n"
+	      "      --listen ADDR      serve HTTP on ADDR: /metrics (Prometheus: calls,\n"
+	      "                         growth and peaks per function and process, RSS per\n"
+	      "                         process) and /pprof (RSS growth by stack, gzipped\n"
+	      "                         pprof; ?seconds=N for a window). ADDR is PORT or\n"
+	      "                         :PORT (127.0.0.1), A.B.C.D:PORT, [IPV6]:PORT or\n"
+	      "                         unix:PATH (a new socket file); port 0: any free one,\n"
+	      "                         printed on stderr\n"
+	      "      --max-series N     the most series one /metrics response carries; the\n"
+	      "                         smallest beyond it are counted in\n"
+	      "                         memtrace_dropped_series_total (default 10000)\n"
 	      "  -h, --help             this help\n"
 	      "  -V, --version          print the version\n"
 	      "\n"
@@ -115,6 +129,7 @@ void mt_usage(FILE *f)
 	      "  sudo memtrace -f parse --svg run.svg -- ./prog   # RSS over time, calls drawn\n"
 	      "  sudo memtrace -f Inversa -- python3 matrizinversa.py   # a Python function\n"
 	      "  sudo memtrace --exact -p 1234 -f app.py:handle   # exact Python lines (USDT)\n"
+	      "  sudo memtrace -a --listen :9464              # serve /metrics and /pprof\n"
 	      "\n"
 	      "On a terminal, a status line shows elapsed time, RSS, peak, calls and lost\n"
 	      "records while tracing.\n"
@@ -202,6 +217,8 @@ static int check_targets(struct mt_env *env, bool children, bool no_children)
  */
 #define MAX_SECONDS (365.0 * 24 * 3600)
 #define MAX_INTERVAL_MS (3600.0 * 1000)
+/* --max-series: beyond ten million a response would be gigabytes; Prometheus takes far fewer. */
+#define MAX_SERIES 10000000
 
 /* N[K|M|G] (binary units, an optional "iB"), 1 byte to MT_SAMPLE_BYTES_MAX. */
 static int parse_size(const char *s, uint64_t *out)
@@ -244,7 +261,7 @@ int mt_env_parse(int argc, char **argv, struct mt_env *env)
 {
 	enum { OPT_JSON = 256, OPT_SVG, OPT_MPROF, OPT_EVERY, OPT_EXACT, OPT_CXX_NOEXCEPT, OPT_BYTES,
 	       OPT_SAMPLE_BYTES, OPT_FOLDED, OPT_PPROF, OPT_FLAME, OPT_NO_STACKS, OPT_CHILDREN,
-	       OPT_NO_CHILDREN, OPT_CGROUP };
+	       OPT_NO_CHILDREN, OPT_CGROUP, OPT_LISTEN, OPT_MAX_SERIES };
 	static const struct option opts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "children", no_argument, NULL, OPT_CHILDREN },
@@ -267,17 +284,21 @@ int mt_env_parse(int argc, char **argv, struct mt_env *env)
 		{ "pprof", required_argument, NULL, OPT_PPROF },
 		{ "flame", required_argument, NULL, OPT_FLAME },
 		{ "no-stacks", no_argument, NULL, OPT_NO_STACKS },
+		{ "listen", required_argument, NULL, OPT_LISTEN },
+		{ "max-series", required_argument, NULL, OPT_MAX_SERIES },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{},
 	};
 	bool no_stacks = false, sample_set = false, children = false, no_children = false;
+	bool max_series_set = false;
 	int c;
 
 	memset(env, 0, sizeof(*env));
 	env->interval = 0.1;
 	env->sample_bytes = MT_SAMPLE_BYTES_DEFAULT;
+	env->max_series = MT_METRICS_MAX_SERIES;
 	opterr = 0;
 	/* '+': stop at the first non-option, so COMMAND's own options stay its own. */
 	while ((c = getopt_long(argc, argv, "+:p:f:d:o:i:avhV", opts, NULL)) != -1) {
@@ -353,6 +374,28 @@ int mt_env_parse(int argc, char **argv, struct mt_env *env)
 		case OPT_NO_STACKS:
 			no_stacks = true;
 			break;
+		case OPT_LISTEN: {
+			struct mt_listen_addr addr;
+			char why[512];
+
+			if (mt_listen_parse(optarg, &addr, why, sizeof(why)))
+				return usage_error("%s", why);
+			env->listen = optarg;
+			break;
+		}
+		case OPT_MAX_SERIES: {
+			char *end;
+			unsigned long long v;
+
+			errno = 0;
+			v = strtoull(optarg, &end, 10);
+			if (errno || end == optarg || *end || *optarg == '-' || v < 1 || v > MAX_SERIES)
+				return usage_error("--max-series takes a number of series from 1 to 10000000, not '%s'",
+						   optarg);
+			env->max_series = (size_t)v;
+			max_series_set = true;
+			break;
+		}
 		case OPT_CXX_NOEXCEPT:
 			env->cxx_noexcept = true;
 			break;
@@ -392,6 +435,8 @@ int mt_env_parse(int argc, char **argv, struct mt_env *env)
 				   env->pprof ? "--pprof" : "--flame");
 	if (no_stacks)
 		env->sample_bytes = 0;
+	if (max_series_set && !env->listen)
+		return usage_error("--max-series limits what --listen serves: add --listen ADDR%s", "");
 	/* -a and --cgroup without either still show which processes grow. */
 	if (!env->nspecs && no_stacks && !env->all && !env->cgroup)
 		return usage_error("nothing to trace: name a function with -f FUNC, or drop --no-stacks%s",

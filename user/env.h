@@ -33,6 +33,8 @@ struct mt_env {
 	const char *folded;  /* --folded FILE: the stacks as folded lines, written at the end */
 	const char *pprof;   /* --pprof FILE: the stacks as a gzipped profile.proto, at the end */
 	const char *flame;   /* --flame FILE: the stacks as an SVG flame graph, at the end */
+	const char *listen;  /* --listen ADDR: serve /metrics and /pprof there (user/http.h) */
+	size_t max_series;   /* --max-series N: the most series one /metrics response carries */
 	char **cmd;          /* launch mode: the command after -- (NULL-terminated) */
 };
 

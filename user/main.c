@@ -30,8 +30,10 @@
 #include "json.h"
 #include "late.h"
 #include "log.h"
+#include "metrics.h"
 #include "outfile.h"
 #include "flame.h"
+#include "http.h"
 #include "plot.h"
 #include "procfs.h"
 #include "procs.h"
@@ -79,6 +81,8 @@ struct run {
 	struct mt_procs procs;   /* every process traced (user/procs.h) */
 	struct mt_late late;     /* -f in the programs the processes exec (user/late.h) */
 	bool *missing;           /* per -f: not in the first program; sought in the others */
+	struct mt_http *http;    /* --listen: the server (user/http.h), NULL without */
+	uint64_t dropped_series; /* --max-series: series left out of /metrics so far */
 };
 
 static void on_signal(int sig)
@@ -235,6 +239,57 @@ static void final_procs(struct run *r)
 	mt_procs_final(&r->procs, r->tracer);
 	if (mt_pyframes_walking(&r->frames))
 		mt_pyframes_by_process(&r->frames, r->tracer, add_walked, r);
+}
+
+/*
+ * One process: the kernel keeps no per-process totals (proc_funcs, only
+ * with several); its functions' are the run's (native, and Python through
+ * USDT; frame walking's came with final_procs()).
+ */
+static void single_proc_funcs(struct run *r)
+{
+	bool oom = false;
+
+	for (size_t i = 0; i < r->ntargets; i++)
+		oom |= mt_procs_add_func(&r->procs, r->pid, i, mt_tracer_func(r->tracer, i)) < 0;
+	for (size_t c = 0; c < r->codes.ncodes; c++)
+		oom |= mt_procs_add_func(&r->procs, r->pid, MT_MAX_FUNCS + c,
+					 mt_tracer_func(r->tracer, MT_MAX_FUNCS + c)) < 0;
+	if (oom)
+		mt_warn("out of memory: /metrics lacks functions");
+}
+
+/* GET /metrics (user/http.c): the figures the end-of-run tables read, as they are now. */
+static int serve_metrics(void *ctx, FILE *f)
+{
+	struct run *r = ctx;
+	struct mt_snapshot snap;
+
+	final_procs(r);
+	if (!many_procs(r))
+		single_proc_funcs(r);
+	mt_tracer_snapshot(r->tracer, &snap, false);
+	return mt_metrics_write(f, &(struct mt_metrics_src){ .procs = &r->procs, .col = &r->col,
+							    .lost = snap.lost,
+							    .max_series = r->env.max_series,
+							    .dropped = &r->dropped_series });
+}
+
+/* --listen: bound before anything is attached, so a bad address leaves nothing behind. */
+static int start_server(struct run *r, char *err, size_t errlen)
+{
+	struct mt_http_handlers h = { .metrics = serve_metrics, .ctx = r,
+				      .profile = r->env.sample_bytes ? &r->samples.profile : NULL };
+
+	return r->env.listen ? mt_http_start(&r->http, r->env.listen, &h, err, errlen) : 0;
+}
+
+/* Records for up to ms; with --listen, requests too: either wakes the loop. */
+static int wait_records(struct run *r, int ms)
+{
+	if (r->http && mt_http_wait(r->http, mt_tracer_wait_fd(r->tracer), ms) < 0 && errno == EINTR)
+		return -EINTR;
+	return mt_tracer_poll(r->tracer, r->http ? 0 : ms);
 }
 
 static int64_t proc_rss_now(struct run *r, pid_t pid)
@@ -438,6 +493,7 @@ static void trace_loop(struct run *r)
 	double deadline = r->env.duration > 0 ? start + r->env.duration : 0;
 	bool sampling = r->sink.out[0] || r->sink.out[1] || r->sink.want_series;
 	double next_sample = start, next_live = start, next_table = start + r->env.every;
+	bool serving_on = false; /* --listen: the processes ended, the server serves on */
 	struct mt_snapshot snap;
 
 	while (!stop_signal && !mt_sink_stopped(&r->sink)) {
@@ -460,13 +516,16 @@ static void trace_loop(struct run *r)
 				wait = 0.002;
 		}
 		/* Records, then the stack samples the worker (user/samples.c) has unwound meanwhile. */
-		n = mt_tracer_poll(r->tracer, (int)(wait * 1000 + 0.5));
+		n = wait_records(r, (int)(wait * 1000 + 0.5));
 		mt_samples_collect(&r->samples, false);
 		mt_sink_hold(&r->sink, true);
 		if (n < 0 && n != -EINTR) {
 			mt_err("reading the ring buffer failed: %s", strerror(-n));
 			break;
 		}
+		/* Requests see every record read so far: handlers run here, in this thread. */
+		if (r->http)
+			mt_http_run(r->http);
 		now = mt_sink_now(&r->sink);
 		mt_tracer_snapshot(r->tracer, &snap, false);
 		mt_sink_lost(&r->sink, snap.lost);
@@ -480,11 +539,17 @@ static void trace_loop(struct run *r)
 		}
 		if (deadline && now >= deadline)
 			break;
-		if (r->exited || pid_gone(pidfd)) {
+		if ((r->exited || pid_gone(pidfd)) && !serving_on) {
 			r->exited = true;
 			/* -p A,B: tracing goes on while another named process runs. */
-			if (!others_alive(r, others))
+			if (others_alive(r, others))
+				continue;
+			/* --listen: the final figures stay served until a signal or -d. */
+			if (!r->http)
 				break;
+			mt_info(0, "the traced process%s ended; serving the figures until stopped (Ctrl-C)",
+				r->env.nmore_pids ? "es" : "");
+			serving_on = true;
 		}
 	}
 	/* Records submitted just before the stop, then the last sample. */
@@ -522,6 +587,8 @@ static void write_plots(struct run *r, const struct mt_snapshot *snap)
 
 static void cleanup(struct run *r, bool failed)
 {
+	mt_http_free(r->http);
+	r->http = NULL;
 	mt_tracer_free(r->tracer);
 	r->tracer = NULL;
 	mt_sink_close(&r->sink, failed);
@@ -607,6 +674,8 @@ static int run_trace(struct run *r)
 	if (mt_sink_open(&r->sink, &r->env, &stop_signal))
 		return fail(r, "out of memory");
 	if (mt_tracer_check_system(err, sizeof(err)))
+		return fail(r, err);
+	if (start_server(r, err, sizeof(err)))
 		return fail(r, err);
 	if (r->env.cgroup &&
 	    mt_cgroup_resolve(r->env.cgroup, &topts.cgroup_id, &topts.cgroup_level, err, sizeof(err)))

@@ -235,3 +235,54 @@ int64_t mt_profile_add(struct mt_profile *p, const struct mt_stack *s)
 		free(ids);
 	return r;
 }
+
+int mt_profile_mark(const struct mt_profile *p, struct mt_profile_mark *m)
+{
+	m->n = p->nstacks;
+	m->w = calloc(m->n ? m->n : 1, sizeof(*m->w));
+	if (!m->w)
+		return -ENOMEM;
+	for (size_t i = 0; i < m->n; i++)
+		m->w[i] = (struct mt_profile_weight){ p->stacks[i].bytes, p->stacks[i].samples };
+	return 0;
+}
+
+void mt_profile_mark_free(struct mt_profile_mark *m)
+{
+	free(m->w);
+	m->w = NULL;
+	m->n = 0;
+}
+
+int mt_profile_since(const struct mt_profile *p, const struct mt_profile_mark *m,
+		     struct mt_profile *view)
+{
+	mt_profile_init(view);
+	view->frames = p->frames;
+	view->nframes = p->nframes;
+	view->sample_bytes = p->sample_bytes;
+	view->stacks = calloc(p->nstacks ? p->nstacks : 1, sizeof(*view->stacks));
+	if (!view->stacks)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->nstacks; i++) {
+		struct mt_profile_stack s = p->stacks[i];
+
+		/* A stack new since the mark gained all of its weight. */
+		if (i < m->n) {
+			s.bytes -= m->w[i].bytes;
+			s.samples -= m->w[i].samples;
+		}
+		if (!s.bytes && !s.samples)
+			continue;
+		view->stacks[view->nstacks++] = s;
+		view->bytes += s.bytes;
+		view->samples += s.samples;
+	}
+	return 0;
+}
+
+void mt_profile_view_free(struct mt_profile *view)
+{
+	free(view->stacks);
+	mt_profile_init(view);
+}

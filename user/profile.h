@@ -86,4 +86,30 @@ int64_t mt_profile_add_ids(struct mt_profile *p, const uint32_t *ids, size_t n, 
 /* Interns s's frames and adds it. Returns the stack's index, or -ENOMEM. */
 int64_t mt_profile_add(struct mt_profile *p, const struct mt_stack *s);
 
+/*
+ * A profile's per-stack weights at one moment: the start of a window
+ * (/pprof?seconds=N, user/http.c). Stacks are only ever added, never moved
+ * or removed, so a stack's index then is its index later.
+ */
+struct mt_profile_mark {
+	struct mt_profile_weight {
+		int64_t bytes;
+		uint64_t samples;
+	} *w;
+	size_t n;
+};
+
+/* p's weights now into m. 0 or -ENOMEM. */
+int mt_profile_mark(const struct mt_profile *p, struct mt_profile_mark *m);
+void mt_profile_mark_free(struct mt_profile_mark *m);
+/*
+ * view: what p gained since m, as a profile of its own that borrows p's
+ * frames and stacks' frame ids (only its stacks array is its own): each
+ * stack whose weights changed, with the difference. Read it (user/pprof.c)
+ * before p changes; release it with mt_profile_view_free(). 0 or -ENOMEM.
+ */
+int mt_profile_since(const struct mt_profile *p, const struct mt_profile_mark *m,
+		     struct mt_profile *view);
+void mt_profile_view_free(struct mt_profile *view);
+
 #endif

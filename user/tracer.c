@@ -689,6 +689,11 @@ int mt_tracer_open_calls(struct mt_tracer *t, struct mt_active *out, int max)
 	return n;
 }
 
+int mt_tracer_wait_fd(struct mt_tracer *t)
+{
+	return ring_buffer__epoll_fd(t->rb);
+}
+
 int mt_tracer_py_codes_fd(struct mt_tracer *t)
 {
 	return bpf_map__fd(t->skel->maps.py_stack_codes);

@@ -81,6 +81,8 @@ int mt_tracer_start(const struct mt_tracer_opts *opts, struct mt_tracer **out, c
 void mt_tracer_stop(struct mt_tracer *t);
 /* Consume ring-buffer records for up to timeout_ms. Returns records consumed or -errno. */
 int mt_tracer_poll(struct mt_tracer *t, int timeout_ms);
+/* An fd readable when records wait: to wait on it beside others, then mt_tracer_poll(t, 0). */
+int mt_tracer_wait_fd(struct mt_tracer *t);
 /* reset_sample_peak: start a new sample interval (sample_peak restarts at the current RSS). */
 void mt_tracer_snapshot(struct mt_tracer *t, struct mt_snapshot *s, bool reset_sample_peak);
 const struct mt_func_agg *mt_tracer_func(struct mt_tracer *t, size_t idx);
