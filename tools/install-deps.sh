@@ -14,8 +14,8 @@ run="python3 python3-numpy python3.11"
 # Tests: JSON lint (python3), SVG checks, mprof interop, unprivileged runs (setpriv), pgrep,
 # a local debuginfod server (tests/integ/debuginfod.sh), --pprof files read back by
 # `go tool pprof` (tests/integ/pprof_read.sh), a Prometheus server and promtool scraping
-# --listen (tests/integ/listen_*.sh).
-test="libxml2-utils librsvg2-bin python3-memory-profiler python3-matplotlib util-linux procps binutils debuginfod golang-go prometheus"
+# --listen (tests/integ/listen_*.sh, with curl).
+test="libxml2-utils librsvg2-bin python3-memory-profiler python3-matplotlib util-linux procps binutils debuginfod golang-go prometheus curl"
 
 # Benchmarks (make bench): the tools memtrace is compared with.
 bench="bpftrace heaptrack valgrind gdb time python3-memory-profiler python3-matplotlib"
