@@ -5,20 +5,20 @@
 . "$LIB_DIR/lib/listen.sh"
 require_env
 
-GO=$TMP/go HOLD=$TMP/hold
+START=$TMP/go HOLD=$TMP/hold
 # One process, held after its calls so it stays (and stays in /metrics).
 GROW_LOG=$(new_log grow)
-listen_memtrace -f grow_mib -- "$TARGETS/grow" --wait-file "$GO" --hold-file "$HOLD" --log "$GROW_LOG" 8 16 24
+listen_memtrace -f grow_mib -- "$TARGETS/grow" --wait-file "$START" --hold-file "$HOLD" --log "$GROW_LOG" 8 16 24
 GROW_MT=$MT_PID GROW_ADDR=$MT_ADDR GROW_ERR=$MT_ERR
 # A parent and two children, one after another: the children end before the scrapes that count.
 FORK_LOG=$(new_log forker)
-listen_memtrace -f grow_mib -- "$TARGETS/forker" --wait-file "$GO" --hold-file "$HOLD" --log "$FORK_LOG" 4 12 20
+listen_memtrace -f grow_mib -- "$TARGETS/forker" --wait-file "$START" --hold-file "$HOLD" --log "$FORK_LOG" 4 12 20
 FORK_MT=$MT_PID FORK_ADDR=$MT_ADDR
 
 prom_start grow="$GROW_ADDR" forker="$FORK_ADDR"
 prom_wait 'sum(up{job=~"grow|forker"})' 2
 ok "prometheus scrapes both runs (up)"
-touch "$GO"
+touch "$START"
 wait_for_line "$GROW_LOG" '^done$' 20 || fail "grow did not finish: $(cat "$GROW_LOG")"
 for _ in $(seq 100); do [ "$(forker_pids "$FORK_LOG" | wc -l)" -eq 3 ] && break; sleep 0.1; done
 wait_for_line "$FORK_LOG" '^done$' 20 || fail "forker did not finish: $(cat "$FORK_LOG")"
