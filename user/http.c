@@ -518,9 +518,10 @@ static int due_in(struct mt_http *s, int max)
 	if (MHD_get_timeout(s->d, &mhd) == MHD_YES && mhd < (MHD_UNSIGNED_LONG_LONG)ms)
 		ms = (int)mhd;
 	for (struct request *rq = s->windows; rq; rq = rq->next) {
-		double left = rq->waiting ? (rq->end - now) * 1000 : 0;
+		double left = (rq->end - now) * 1000;
 
-		if (left < ms)
+		/* A window resumed already is libmicrohttpd's to finish (its timeout above). */
+		if (rq->waiting && left < ms)
 			ms = left > 0 ? (int)left + 1 : 0;
 	}
 	return ms;
