@@ -295,6 +295,12 @@ static void take_in_existing(struct run *r)
 			free(named);
 		}
 	}
+	/* The other -p processes: their programs may be others, CPython among them. */
+	for (size_t i = 0; i < r->env.nmore_pids; i++) {
+		if (r->missing)
+			more_targets(r, r->env.more_pids[i]);
+		mt_pyframes_program(&r->frames, r->tracer, r->env.more_pids[i], false);
+	}
 	for (size_t i = 0; i < nkids; i++) {
 		if (mt_tracer_add_proc(r->tracer, kids[i], err, sizeof(err)) || mt_proc_ppid(kids[i], &ppid))
 			continue;
