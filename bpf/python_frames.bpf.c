@@ -67,30 +67,6 @@ struct {
 	__type(value, struct mt_pyframe_val);
 } py_frame_lines SEC(".maps");
 
-/* Code objects already announced to userspace, per group. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, struct mt_py_code_key);
-	__type(value, __u32);
-} py_frame_announced SEC(".maps");
-
-/* (group, code object address) -> struct mt_py_code_val (python_offsets.h) */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, MT_PY_CODE_ENTRIES);
-	__type(key, struct mt_py_code_key);
-	__type(value, struct mt_py_code_val);
-} py_frame_verdicts SEC(".maps");
-
-/* pid -> struct mt_py_proc: the CPython processes besides the first (see the top). */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MT_MAX_PROCS);
-	__type(key, __u32);
-	__type(value, struct mt_py_proc);
-} py_frame_procs SEC(".maps");
-
 /* FNV-1a of a traced name (co_qualname or co_name; mt_py_name_hash() in userspace) -> target index */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -106,6 +82,14 @@ struct {
 	__type(key, __u32);
 	__type(value, struct mt_py_file_filter);
 } py_frame_files SEC(".maps");
+
+/* (group, code object address) -> struct mt_py_code_val (python_offsets.h): traced? announced? */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MT_PY_CODE_ENTRIES);
+	__type(key, struct mt_py_code_key);
+	__type(value, struct mt_py_code_val);
+} py_frame_verdicts SEC(".maps");
 
 /*
  * Thread state per thread, keyed by fsbase (pthread_self()): skips the list
@@ -178,6 +162,14 @@ struct mt_py_proc py_frame_main = {};
 __u64 py_pid_bits[MT_PID_BITS / 64] = {};
 /* Walker targets in py_frame_names: none when the walker runs for stacks only, or none yet. */
 __u32 py_frame_ntargets = 0;
+
+/* pid -> struct mt_py_proc: the CPython processes besides the first (see the top). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MT_MAX_PROCS);
+	__type(key, __u32);
+	__type(value, struct mt_py_proc);
+} py_frame_procs SEC(".maps");
 
 static __always_inline const struct mt_py_offsets *mt_py_layout(__u32 i)
 {
@@ -504,9 +496,10 @@ __attribute__((noinline)) int mt_py_charge(__u64 code, __s32 instr, __s32 target
 				    .pid = bpf_get_current_pid_tgid() >> 32 };
 	struct mt_py_code_key ck = { .code = code };
 	struct mt_pyframe_val zero = {}, *v;
+	struct mt_py_code_val *cv;
 	struct mt_py_scratch *s;
 	struct mt_pyframe_rec *r;
-	__u32 one = 1, z = 0;
+	__u32 z = 0;
 
 	s = bpf_map_lookup_elem(&py_frame_scratch, &z);
 	if (!s)
@@ -522,9 +515,9 @@ __attribute__((noinline)) int mt_py_charge(__u64 code, __s32 instr, __s32 target
 	__sync_fetch_and_add(&v->events, 1);
 	atomic_max(&v->mem, total);
 
-	/* A lookup first: it takes no lock, and the code is almost always announced already. */
-	if (bpf_map_lookup_elem(&py_frame_announced, &ck) ||
-	    bpf_map_update_elem(&py_frame_announced, &ck, &one, BPF_NOEXIST))
+	/* Its verdict, just cached by mt_py_code_target(), says if it was announced: once, by one CPU. */
+	cv = bpf_map_lookup_elem(&py_frame_verdicts, &ck);
+	if (!cv || cv->announced || __sync_fetch_and_or(&cv->announced, 1))
 		return 0;
 	r = reserve_table_record(sizeof(*r));
 	if (!r)

@@ -117,8 +117,8 @@ struct mt_py_offsets {
  *   ends with the suffix at a path boundary ("x.py" matches "/a/x.py" and
  *   "x.py", not "/a/yx.py"). Targets without a filter may be left out.
  * py_frame_verdicts: (group, code object address) -> struct mt_py_code_val,
- *   the verdict the walker caches; userspace empties it when the targets
- *   change.
+ *   the verdict the walker caches, and whether the code was announced;
+ *   userspace empties it when the targets change.
  */
 
 struct mt_py_file_filter {
@@ -158,7 +158,12 @@ struct mt_py_code_key {
 struct mt_py_code_val {
 	__u64 name;   /* co_name pointer when cached: a changed one means a reused address */
 	__s32 target; /* target index, -1: not traced */
-	__u32 pad;
+	/*
+	 * A traced one: sent to userspace (MT_REC_PYFRAME), which reads it
+	 * then. Again if the entry is evicted, or made anew: a new code object
+	 * at the address, or new targets; userspace keeps the first reading.
+	 */
+	__u32 announced;
 };
 
 #endif /* MT_PYTHON_OFFSETS_H */

@@ -184,8 +184,8 @@ int mt_late_program(struct mt_late *l, pid_t pid, struct mt_tracer *t, struct mt
 		    size_t *n)
 {
 	struct mt_target_list found = { 0 };
+	struct mt_python py, not_python = { 0 };
 	struct mt_elf *interp = NULL;
-	struct mt_python py;
 	size_t first = *n;
 	char err[ERRLEN];
 	int e = 0;
@@ -196,13 +196,12 @@ int mt_late_program(struct mt_late *l, pid_t pid, struct mt_tracer *t, struct mt
 	if (!mt_python_detect_proc(pid, &py) && mt_elf_open(py.proc.object_host, &interp))
 		interp = NULL;
 	for (int i = 0; i < l->env->nspecs && !e; i++) {
-		int r;
+		/* A Python target is matched by name in every CPython process already: native ones only. */
+		const struct mt_python *as = l->python[i] ? &not_python : &py;
+		int r = mt_targets_in(l->env, pid, as, interp, l->env->specs[i], &found, err, sizeof(err));
 
-		/* Python functions are matched by name in the kernel already, in every CPython process. */
-		if (l->python[i])
-			continue;
-		r = mt_targets_in(l->env, pid, &py, interp, l->env->specs[i], &found, err, sizeof(err));
-		if (!r && (found.v[found.n - 1].kind != MT_KIND_PYTHON || !l->env->exact))
+		/* A Python name is found once a process runs it (mt_late_warn()). */
+		if (!r && found.v[found.n - 1].kind == MT_KIND_NATIVE)
 			l->found[i] = true;
 		else if (r == -ENOMEM)
 			e = r;
@@ -223,12 +222,26 @@ int mt_late_program(struct mt_late *l, pid_t pid, struct mt_tracer *t, struct mt
 	return (int)(*n - first);
 }
 
-void mt_late_warn(const struct mt_late *l)
+/* Did a process run a code object of a Python target of spec (read into codes)? */
+static bool python_seen(const char *spec, const struct mt_target *targets, size_t n,
+			const struct mt_pycodes *codes)
+{
+	for (uint32_t c = 0; c < codes->ncodes; c++) {
+		const struct mt_pycode_info *ci = mt_pycodes_at(codes, c);
+
+		if (ci && ci->target < n && !strcmp(targets[ci->target].spec, spec))
+			return true;
+	}
+	return false;
+}
+
+void mt_late_warn(const struct mt_late *l, const struct mt_target *targets, size_t n,
+		  const struct mt_pycodes *codes)
 {
 	for (int i = 0; l->env && i < l->env->nspecs; i++) {
 		char *esc;
 
-		if (l->found[i])
+		if (l->found[i] || python_seen(l->env->specs[i], targets, n, codes))
 			continue;
 		esc = mt_term_escape(l->env->specs[i], strlen(l->env->specs[i]), false);
 		mt_warn("-f %s: no traced program had it; nothing was traced for it", esc ? esc : "?");

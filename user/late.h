@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include "env.h"
+#include "pysource.h"
 #include "resolve.h"
 
 struct mt_tracer;
@@ -57,8 +58,13 @@ int mt_late_program(struct mt_late *l, pid_t pid, struct mt_tracer *t, struct mt
 		    size_t *n);
 /* Is the program pid runs one not examined yet? Noted as examined if so. */
 bool mt_late_new_program(struct mt_late *l, pid_t pid);
-/* At the end: a warning for each spec no traced program had. */
-void mt_late_warn(const struct mt_late *l);
+/*
+ * At the end: a warning for each spec no traced program had: no native
+ * function, and no Python function a process ran (codes: those met, of
+ * targets[0, n)).
+ */
+void mt_late_warn(const struct mt_late *l, const struct mt_target *targets, size_t n,
+		  const struct mt_pycodes *codes);
 void mt_late_free(struct mt_late *l);
 
 #endif

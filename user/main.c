@@ -604,7 +604,7 @@ static void warn_incomplete(const struct run *r, const struct mt_snapshot *snap)
 			r->frames.unresolved, r->frames.unresolved == 1 ? "" : "s");
 	mt_samples_warn(&r->samples, snap);
 	if (r->missing)
-		mt_late_warn(&r->late);
+		mt_late_warn(&r->late, r->targets, r->ntargets, &r->codes);
 }
 
 static int run_trace(struct run *r)

@@ -323,6 +323,9 @@ void mt_pyframes_code_seen(struct mt_pyframes *pf, const struct mt_pyframe_rec *
 	const char *name, *file;
 	size_t c, target;
 
+	/* Announced again (its verdict was evicted, or the targets changed): read already. */
+	if (code_index(pf, rec->group, rec->code) < pf->ncodes)
+		return;
 	if (rec->target >= (uint32_t)pf->nmatch || !cache || mt_pycode_read(cache, rec->code, &pc) ||
 	    mt_grow(&pf->seen, &pf->seen_cap, pf->nseen + 1, sizeof(*pf->seen))) {
 		pf->unresolved++;
@@ -417,10 +420,9 @@ void mt_pyframes_by_process(struct mt_pyframes *pf, struct mt_tracer *t,
 
 void mt_pyframes_free(struct mt_pyframes *pf)
 {
-	for (size_t i = 0; i < pf->nprocs; i++)
-		mt_pycode_cache_free(pf->procs[i].cache);
+	while (pf->nprocs)
+		mt_pycode_cache_free(pf->procs[--pf->nprocs].cache);
 	free(pf->procs);
 	free(pf->seen);
 	free(pf->not_python);
-	memset(pf, 0, sizeof(*pf));
 }

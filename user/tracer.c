@@ -682,7 +682,8 @@ static void map_each(int fd, size_t key_size, size_t val_size,
 
 /*
  * Typed callers of map_each(): struct NAME_each carries a callback that
- * knows its map's key and value types, NAME_each_one() calls it.
+ * knows its map's key and value types, NAME_each_one() calls it, and
+ * NAME_each_map() runs it over a map.
  */
 #define TYPED_EACH(name, key_t, val_t)                                          \
 	struct name##_each {                                                    \
@@ -693,6 +694,15 @@ static void map_each(int fd, size_t key_size, size_t val_size,
 	{                                                                       \
 		struct name##_each *e = ctx;                                    \
 		e->fn(e->ctx, k, v);                                            \
+	}                                                                       \
+	static void name##_each_map(struct bpf_map *m,                          \
+				    void (*fn)(void *ctx, const key_t *k, const val_t *v), \
+				    void *ctx)                                  \
+	{                                                                       \
+		struct name##_each e = { .fn = fn, .ctx = ctx };                \
+									\
+		map_each(bpf_map__fd(m), sizeof(key_t), sizeof(val_t),          \
+			 name##_each_one, &e);                                  \
 	}
 
 TYPED_EACH(lines, struct mt_line_key, struct mt_line_val)
@@ -703,34 +713,26 @@ TYPED_EACH(proc_funcs, struct mt_proc_func_key, struct mt_func_agg)
 void mt_tracer_procs(struct mt_tracer *t, void (*fn)(void *ctx, const __u32 *pid, const struct mt_proc *p),
 		     void *ctx)
 {
-	struct procs_each pe = { .fn = fn, .ctx = ctx };
 	__u32 main_pid = (__u32)t->main_pid;
 	struct mt_proc m;
 
 	if (main_pid && !mt_tracer_proc(t, t->main_pid, &m))
 		fn(ctx, &main_pid, &m);
-	map_each(bpf_map__fd(t->skel->maps.procs), sizeof(__u32), sizeof(struct mt_proc), procs_each_one,
-		 &pe);
+	procs_each_map(t->skel->maps.procs, fn, ctx);
 }
 
 void mt_tracer_proc_funcs(struct mt_tracer *t,
 			  void (*fn)(void *ctx, const struct mt_proc_func_key *k, const struct mt_func_agg *v),
 			  void *ctx)
 {
-	struct proc_funcs_each pe = { .fn = fn, .ctx = ctx };
-
-	map_each(bpf_map__fd(t->skel->maps.proc_funcs), sizeof(struct mt_proc_func_key),
-		 sizeof(struct mt_func_agg), proc_funcs_each_one, &pe);
+	proc_funcs_each_map(t->skel->maps.proc_funcs, fn, ctx);
 }
 
 int mt_tracer_lines(struct mt_tracer *t,
 		    void (*fn)(void *ctx, const struct mt_line_key *k, const struct mt_line_val *v),
 		    void *ctx)
 {
-	struct lines_each le = { .fn = fn, .ctx = ctx };
-
-	map_each(bpf_map__fd(t->skel->maps.py_usdt_lines), sizeof(struct mt_line_key),
-		 sizeof(struct mt_line_val), lines_each_one, &le);
+	lines_each_map(t->skel->maps.py_usdt_lines, fn, ctx);
 	return 0;
 }
 
@@ -757,10 +759,7 @@ int mt_tracer_frame_lines(struct mt_tracer *t,
 				     const struct mt_pyframe_val *v),
 			  void *ctx)
 {
-	struct frames_each fe = { .fn = fn, .ctx = ctx };
-
-	map_each(bpf_map__fd(t->skel->maps.py_frame_lines), sizeof(struct mt_pyframe_key),
-		 sizeof(struct mt_pyframe_val), frames_each_one, &fe);
+	frames_each_map(t->skel->maps.py_frame_lines, fn, ctx);
 	return 0;
 }
 

@@ -4,10 +4,8 @@
 . "$(dirname "$0")/../lib.sh"
 require_env
 
-before=$(py_interp 3.12.1) && after=$(py_interp 3.11.7) || {
-	py_interp_missing "-a and --cgroup with Python"
-	skip "pyenv CPython 3.12 and 3.11 needed"
-}
+require_py_interps "-a and --cgroup with Python" 3.12.1 3.11.7
+before=${PY_INTERPS[0]} after=${PY_INTERPS[1]}
 go=$TMP/go
 mt_args=(--bytes -v --no-stacks -d 60 -f pool_work)
 
@@ -34,18 +32,28 @@ finish()
 # assert_own PID LOG: PID's pool_work row has its growth, as it measured it.
 assert_own() { assert_proc_fn "$MT_OUT" pool_work "$1" - "$(forker_truth "$2" "$1")"; }
 
-# -a: a process running at the start, and one that starts later.
+# -a: a process running at the start, and one that starts later. A native
+# program started after the first (a lower pid is examined first) still has
+# grow_mib, which the Python processes may have too; a name no program has is
+# said never seen.
 py_start_target "$before" one.py --wait-file "$go" 4
 a=$T_PID a_log=$T_LOG
-start_memtrace -a "${mt_args[@]}"
+start_target grow --wait-file "$go" 2
+g=$T_PID g_log=$T_LOG
+start_memtrace -a "${mt_args[@]}" -f grow_mib -f nowhere_fn
 wait_walked "$a"
 py_start_target "$after" one.py --wait-file "$go" 6
 b=$T_PID b_log=$T_LOG
 wait_walked "$b"
-finish "$a:$a_log" "$b:$b_log"
+finish "$a:$a_log" "$b:$b_log" "$g:$g_log"
 assert_own "$a" "$a_log"
 assert_own "$b" "$b_log"
-! grep -q "no traced program had it" "$MT_ERR" || fail "-a: pool_work said never seen"
+assert_proc_fn "$MT_OUT" grow_mib "$g" 1 "$(truth_growth "$g_log")"
+! grep -q -- "-f pool_work: no traced program had it" "$MT_ERR" || fail "-a: pool_work said never seen"
+! grep -q -- "-f grow_mib: no traced program had it" "$MT_ERR" || fail "-a: grow_mib said never seen"
+grep -q -- "^memtrace: warning: -f nowhere_fn: no traced program had it" "$MT_ERR" ||
+	fail "-a: nowhere_fn not said never seen: $(grep nowhere_fn "$MT_ERR")"
+ok "-a: only nowhere_fn said never seen"
 
 # --cgroup: the process inside, not the one outside.
 make_test_cgroup

@@ -4,10 +4,8 @@
 . "$(dirname "$0")/../lib.sh"
 require_env
 
-interp=$(py_interp_first 3.12.1) || {
-	py_interp_missing "a shell script running Python"
-	skip "no pyenv CPython 3.12"
-}
+require_py_interps "a shell script running Python" 3.12.1
+interp=${PY_INTERPS[0]}
 SIZE=5
 
 # The name is in no program memtrace launches (sh): --children looks for it

@@ -4,10 +4,8 @@
 . "$(dirname "$0")/../lib.sh"
 require_env
 
-old=$(py_interp 3.10.13) && new=$(py_interp 3.13.0) || {
-	py_interp_missing "Python processes of two versions"
-	skip "pyenv CPython 3.10 and 3.13 needed"
-}
+require_py_interps "Python processes of two versions" 3.10.13 3.13.0
+old=${PY_INTERPS[0]} new=${PY_INTERPS[1]}
 go=$TMP/go
 json=$TMP/versions.ndjson
 
