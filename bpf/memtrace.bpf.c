@@ -702,7 +702,7 @@ int handle_rss_stat(struct trace_event_raw_rss_stat *ctx)
 			w.sp = user_sp();
 		bpf_loop(hw < MT_MAX_ACTIVE ? hw : MT_MAX_ACTIVE, rss_walk_slot, &w, 0);
 	}
-	if (py_frames && own && delta && (p->flags & MT_PROC_PYTHON))
+	if (py_frames && own && delta && py_walked(pid, p->flags))
 		py_frames_account(delta, total);
 	if (own && delta > 0)
 		stacks_account(delta, total, p->flags & MT_PROC_PYTHON);
@@ -790,13 +790,15 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	/* Same program, same interpreter: frame walking works in the child as in the parent. */
 	if (p)
 		p->flags |= pp->flags & MT_PROC_PYTHON;
+	if (p && py_frames)
+		py_frames_fork(ppid, pid);
 	return 0;
 }
 
 /*
  * A traced process runs a new program: userspace resolves -f in it again.
  * The launched command's first exec is the one memtrace waits for; any
- * other leaves the interpreter frame walking knows.
+ * other leaves the interpreter frame walking knew there.
  */
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
@@ -814,10 +816,14 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 		p = join(task, pid, MT_PROC_FORK);
 	if (!p)
 		return 0;
-	if (p->flags & MT_PROC_LAUNCHING)
+	if (p->flags & MT_PROC_LAUNCHING) {
 		p->flags &= ~MT_PROC_LAUNCHING;
-	else
+	} else {
 		p->flags &= ~MT_PROC_PYTHON;
+		/* Userspace finds the new program's interpreter, if any (user/pyframes.c). */
+		if (py_frames)
+			py_frames_exec(pid);
+	}
 	send_proc(task, pid, BPF_CORE_READ(task, real_parent, tgid), MT_PROC_EXEC, mt_proc_rss(p));
 	return 0;
 }

@@ -186,6 +186,27 @@ __hidden int py_line_end(struct mt_active *a, __s64 rss_now);
 /* python_frames.bpf.c: frame walking, on each RSS change the thread caused and at its exit. */
 __hidden int py_frames_account(__s64 delta, __s64 total);
 __hidden int py_frames_forget_thread(void);
+/* python_frames.bpf.c: a forked child runs its parent's interpreter; an exec leaves it. */
+__hidden int py_frames_fork(__u32 ppid, __u32 pid);
+__hidden int py_frames_exec(__u32 pid);
+
+/* python_frames.bpf.c: a bit per pid (as pid_bits) that userspace found running CPython. */
+extern __u64 py_pid_bits[MT_PID_BITS / 64];
+
+static __always_inline bool py_pid_maybe(__u32 pid)
+{
+	return py_pid_bits[mt_pid_word(pid) & (MT_PID_BITS / 64 - 1)] & mt_pid_bit(pid);
+}
+
+/*
+ * Does the walker look at this process's frames: the first process's
+ * interpreter (flags), or one userspace found in it since (a bit test, so
+ * the other processes of -a pay no lookup)?
+ */
+static __always_inline bool py_walked(__u32 pid, __u32 flags)
+{
+	return (flags & MT_PROC_PYTHON) || py_pid_maybe(pid);
+}
 /*
  * python_frames.bpf.c: the current thread's Python frames, innermost first,
  * into r->py (sets r->nr_py, and MT_STACK_PY_TRUNC in r->flags). For stacks.

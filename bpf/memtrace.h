@@ -173,6 +173,8 @@ struct mt_pyframe_rec {
 	__u32 type; /* MT_REC_PYFRAME */
 	__u32 target; /* the walker's target index (see bpf/python_frames.bpf.c) */
 	__u64 code;   /* code object address in the target */
+	__u32 pid;    /* the process that ran it */
+	__u32 group;  /* its code objects' group (struct mt_py_proc in bpf/python_offsets.h) */
 };
 
 /* Frame walking: RSS changes per (code object, instruction) of the traced frame. */
@@ -180,6 +182,8 @@ struct mt_pyframe_key {
 	__u64 code;
 	__s32 instr; /* code units; -1 before the first instruction */
 	__u32 pid;   /* the process: a forked worker runs the same code objects */
+	__u32 group; /* whose code object (struct mt_py_proc in bpf/python_offsets.h) */
+	__u32 pad;
 };
 
 struct mt_pyframe_val {
@@ -318,7 +322,7 @@ enum mt_proc_flags {
 	MT_PROC_EXITED = 2,   /* its last thread began to exit: RSS stays at the value then */
 	MT_PROC_NAMED = 4,    /* named by userspace: it stays in procs after its exit */
 	MT_PROC_LAUNCHING = 8, /* the launched command before its exec */
-	MT_PROC_PYTHON = 16,  /* runs the interpreter frame walking was set up for */
+	MT_PROC_PYTHON = 16,  /* runs the first process's interpreter (stacks' Python frames) */
 };
 
 /*

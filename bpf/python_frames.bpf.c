@@ -17,9 +17,14 @@
  * tstate->thread_id, which holds in any pid namespace (native_thread_id is
  * namespace-relative).
  *
- * Userspace sets py_frame_offsets (rodata, from mt_py_offsets_for()) before
- * load, py_frame_runtime (.bss, _PyRuntime in the target) at any time, and
- * fills py_frame_names / py_frame_files from mt_py_match_build().
+ * Every CPython process has its own interpreter state (struct mt_py_proc:
+ * _PyRuntime, its version's layout, its code objects' group): the first
+ * process's in py_frame_main (no lookup on its events), the others' in
+ * py_frame_procs, each put there by userspace once it finds the process
+ * runs CPython (user/pyframes.c: at the start, at an exec, at -a's first
+ * sight), copied to a forked child here, dropped at an exec. Userspace
+ * fills py_frame_layouts[] (from mt_py_offsets_for()), and py_frame_names /
+ * py_frame_files from mt_py_match_build(), at any time.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -62,22 +67,6 @@ struct {
 	__type(value, struct mt_pyframe_val);
 } py_frame_lines SEC(".maps");
 
-/* Code objects already announced to userspace. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u64);
-	__type(value, __u32);
-} py_frame_announced SEC(".maps");
-
-/* code object address -> struct mt_py_code_val (python_offsets.h) */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, MT_PY_CODE_ENTRIES);
-	__type(key, __u64);
-	__type(value, struct mt_py_code_val);
-} py_frame_verdicts SEC(".maps");
-
 /* FNV-1a of a traced name (co_qualname or co_name; mt_py_name_hash() in userspace) -> target index */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -93,6 +82,14 @@ struct {
 	__type(key, __u32);
 	__type(value, struct mt_py_file_filter);
 } py_frame_files SEC(".maps");
+
+/* (group, code object address) -> struct mt_py_code_val (python_offsets.h): traced? announced? */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MT_PY_CODE_ENTRIES);
+	__type(key, struct mt_py_code_key);
+	__type(value, struct mt_py_code_val);
+} py_frame_verdicts SEC(".maps");
 
 /*
  * Thread state per thread, keyed by fsbase (pthread_self()): skips the list
@@ -154,16 +151,38 @@ struct {
 } py_stack_codes SEC(".maps");
 
 /*
- * The target's layout and its _PyRuntime: set by userspace through the
- * skeleton (rodata before load, from mt_py_offsets_for(); .bss at any time,
- * e.g. once a launched process has mapped libpython). Being globals rather
- * than arguments, the separately verified helpers below can read them, and
- * the verifier folds the rodata offsets into constants.
+ * The layouts of the CPython versions met, and the first process's
+ * interpreter: set by userspace through the skeleton at any time (a
+ * launched process's _PyRuntime once it has mapped libpython). A process
+ * is walked only once its runtime is set, which userspace writes last.
+ * The separately verified helpers take a layout's index, a scalar.
  */
-const volatile struct mt_py_offsets py_frame_offsets = {};
-__u64 py_frame_runtime = 0;
-/* Walker targets in py_frame_names: none when the walker runs for stacks only. */
-const volatile __u32 py_frame_ntargets = 0;
+struct mt_py_offsets py_frame_layouts[MT_PY_MAX_LAYOUTS] = {};
+struct mt_py_proc py_frame_main = {};
+__u64 py_pid_bits[MT_PID_BITS / 64] = {};
+/* Walker targets in py_frame_names: none when the walker runs for stacks only, or none yet. */
+__u32 py_frame_ntargets = 0;
+
+/* pid -> struct mt_py_proc: the CPython processes besides the first (see the top). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MT_MAX_PROCS);
+	__type(key, __u32);
+	__type(value, struct mt_py_proc);
+} py_frame_procs SEC(".maps");
+
+static __always_inline const struct mt_py_offsets *mt_py_layout(__u32 i)
+{
+	return &py_frame_layouts[i & (MT_PY_MAX_LAYOUTS - 1)];
+}
+
+/* The interpreter of process pid, or NULL: not known to run CPython. */
+static __always_inline struct mt_py_proc *mt_py_proc_of(__u32 pid)
+{
+	if (targ_tgid && pid == targ_tgid)
+		return &py_frame_main;
+	return py_pid_maybe(pid) ? bpf_map_lookup_elem(&py_frame_procs, &pid) : NULL;
+}
 
 /*
  * Scratch for the structure images the walker reads in one go: a per-CPU
@@ -181,6 +200,7 @@ struct mt_py_scratch {
 	/* The code objects the current walk has charged: at most one per frame. */
 	__u64 charged[MT_PY_MAX_DEPTH];
 	__u32 ncharged;
+	__u32 group; /* the walking process's code objects' (struct mt_py_proc) */
 };
 
 struct {
@@ -236,7 +256,7 @@ static __always_inline __u64 mt_py_current_fsbase(void)
  * records now as the thread's latest RSS change and sets *prev to the one
  * before (0: unknown); without, leaves that to the caller that has one.
  */
-static __always_inline __u64 mt_py_find_tstate(const volatile struct mt_py_offsets *off,
+static __always_inline __u64 mt_py_find_tstate(const struct mt_py_offsets *off,
 					       __u64 runtime, __u64 fsbase, struct mt_py_scratch *s,
 					       __u32 len, __u64 now, __u64 *prev)
 {
@@ -329,7 +349,7 @@ __attribute__((noinline)) __u64 mt_py_hash_user(__u64 data, __u64 len)
 }
 
 /* Data address and length of a compact ASCII str of the target; 0 for any other kind. */
-static __always_inline __u64 mt_py_ascii(const volatile struct mt_py_offsets *off, __u64 str,
+static __always_inline __u64 mt_py_ascii(const struct mt_py_offsets *off, __u64 str,
 					 __u64 *len)
 {
 	__u32 state = 0;
@@ -346,13 +366,13 @@ static __always_inline __u64 mt_py_ascii(const volatile struct mt_py_offsets *of
 }
 
 /*
- * Does co_filename (the str at filename) pass target t's file filter?
- * Global, verified once: its byte loop would otherwise be verified for
- * every same-name candidate of every name of every frame.
+ * Does co_filename (the str at filename, in layout's terms) pass target
+ * t's file filter? Global, verified once: its byte loop would otherwise be
+ * verified for every same-name candidate of every name of every frame.
  */
-__attribute__((noinline)) int mt_py_file_matches(__u64 filename, __u32 t)
+__attribute__((noinline)) int mt_py_file_matches(__u64 filename, __u32 t, __u32 layout)
 {
-	const volatile struct mt_py_offsets *off = &py_frame_offsets;
+	const struct mt_py_offsets *off = mt_py_layout(layout);
 	struct mt_py_file_filter *f = bpf_map_lookup_elem(&py_frame_files, &t);
 	struct mt_py_scratch *s;
 	__u32 zero = 0, n, b, i;
@@ -382,15 +402,16 @@ __attribute__((noinline)) int mt_py_file_matches(__u64 filename, __u32 t)
 }
 
 /*
- * Is this code object traced? Returns the target index or -1. Cached per
- * address; on a miss (or a reused address) hash co_qualname, then co_name,
- * look the hashes up, and apply the file filters. Global, so verified once
- * rather than once per frame of the walk (inlined, the walk cost 250k
- * verifier steps).
+ * Is this code object (of group, in layout's terms) traced? Returns the
+ * target index or -1. Cached per (group, address); on a miss (or a reused
+ * address) hash co_qualname, then co_name, look the hashes up, and apply
+ * the file filters. Global, so verified once rather than once per frame of
+ * the walk (inlined, the walk cost 250k verifier steps).
  */
-__attribute__((noinline)) int mt_py_code_target(__u64 code)
+__attribute__((noinline)) int mt_py_code_target(__u64 code, __u32 layout, __u32 group)
 {
-	const volatile struct mt_py_offsets *off = &py_frame_offsets;
+	const struct mt_py_offsets *off = mt_py_layout(layout);
+	struct mt_py_code_key key = { .code = code, .group = group };
 	struct mt_py_code_val val = { .target = -1 }, *v;
 	struct mt_py_file_filter *f;
 	__u64 name, str, data, h, len, filename = 0;
@@ -399,7 +420,7 @@ __attribute__((noinline)) int mt_py_code_target(__u64 code)
 	if (!code)
 		return -1;
 	name = mt_py_read_ptr(code + off->code_name);
-	v = bpf_map_lookup_elem(&py_frame_verdicts, &code);
+	v = bpf_map_lookup_elem(&py_frame_verdicts, &key);
 	if (v && v->name == name)
 		return v->target;
 	for (k = 0; k < 2 && val.target < 0; k++) {
@@ -417,7 +438,7 @@ __attribute__((noinline)) int mt_py_code_target(__u64 code)
 			filename = mt_py_read_ptr(code + off->code_filename);
 		/* Targets sharing the name are chained: the first whose filter passes wins. */
 		for (c = 0; c < MT_PY_MAX_TARGETS; c++) {
-			if (mt_py_file_matches(filename, t)) {
+			if (mt_py_file_matches(filename, t, layout)) {
 				val.target = (__s32)t;
 				break;
 			}
@@ -428,7 +449,7 @@ __attribute__((noinline)) int mt_py_code_target(__u64 code)
 		}
 	}
 	val.name = name;
-	bpf_map_update_elem(&py_frame_verdicts, &code, &val, BPF_ANY);
+	bpf_map_update_elem(&py_frame_verdicts, &key, &val, BPF_ANY);
 	return val.target;
 }
 
@@ -463,18 +484,27 @@ __attribute__((noinline)) int mt_py_first_sight(__u64 code)
 
 /*
  * Charge an RSS change (delta, leaving the process at total) to a traced
- * frame's (code object, instruction), and announce a code object seen for
- * the first time: userspace reads it while the process lives. Global,
- * verified once rather than once per frame of the walk.
+ * frame's (code object of the walk's group, instruction), and announce a
+ * code object seen for the first time in its group: userspace reads it
+ * while the process lives. Global, verified once rather than once per
+ * frame of the walk.
  */
 __attribute__((noinline)) int mt_py_charge(__u64 code, __s32 instr, __s32 target, __s64 delta,
 					   __s64 total)
 {
 	struct mt_pyframe_key k = { .code = code, .instr = instr,
 				    .pid = bpf_get_current_pid_tgid() >> 32 };
+	struct mt_py_code_key ck = { .code = code };
 	struct mt_pyframe_val zero = {}, *v;
+	struct mt_py_code_val *cv;
+	struct mt_py_scratch *s;
 	struct mt_pyframe_rec *r;
-	__u32 one = 1;
+	__u32 z = 0;
+
+	s = bpf_map_lookup_elem(&py_frame_scratch, &z);
+	if (!s)
+		return 0;
+	k.group = ck.group = s->group;
 
 	v = map_lookup_or_init(&py_frame_lines, &k, &zero);
 	if (!v) {
@@ -485,9 +515,9 @@ __attribute__((noinline)) int mt_py_charge(__u64 code, __s32 instr, __s32 target
 	__sync_fetch_and_add(&v->events, 1);
 	atomic_max(&v->mem, total);
 
-	/* A lookup first: it takes no lock, and the code is almost always announced already. */
-	if (bpf_map_lookup_elem(&py_frame_announced, &k.code) ||
-	    bpf_map_update_elem(&py_frame_announced, &k.code, &one, BPF_NOEXIST))
+	/* Its verdict, just cached by mt_py_code_target(), says if it was announced: once, by one CPU. */
+	cv = bpf_map_lookup_elem(&py_frame_verdicts, &ck);
+	if (!cv || cv->announced || __sync_fetch_and_or(&cv->announced, 1))
 		return 0;
 	r = reserve_table_record(sizeof(*r));
 	if (!r)
@@ -495,6 +525,8 @@ __attribute__((noinline)) int mt_py_charge(__u64 code, __s32 instr, __s32 target
 	r->type = MT_REC_PYFRAME;
 	r->target = target;
 	r->code = code;
+	r->pid = k.pid;
+	r->group = ck.group;
 	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
 	return 0;
 }
@@ -552,14 +584,14 @@ __attribute__((noinline)) int mt_py_stretch(__u32 t, __u64 now, __u64 prev, __s6
 }
 
 /* Bytes of a thread state image that hold every field the walker reads: 0 if they do not fit. */
-static __always_inline __u32 mt_py_tstate_len(const volatile struct mt_py_offsets *off)
+static __always_inline __u32 mt_py_tstate_len(const struct mt_py_offsets *off)
 {
 	return mt_py_span(off->tstate_next + 8, off->tstate_thread_id + 8, off->tstate_frame + 8, 8,
 			  MT_PY_SCRATCH);
 }
 
 /* The same for a frame image: its code, link, instruction, owner and is_entry. */
-static __always_inline __u32 mt_py_frame_len(const volatile struct mt_py_offsets *off)
+static __always_inline __u32 mt_py_frame_len(const struct mt_py_offsets *off)
 {
 	__u32 owner = off->frame_owner == MT_PY_NONE ? 8 : off->frame_owner + 1;
 	__u32 entry = off->frame_is_entry == 0xff ? 8 : off->frame_is_entry + 1;
@@ -569,15 +601,15 @@ static __always_inline __u32 mt_py_frame_len(const volatile struct mt_py_offsets
 }
 
 /*
- * The current thread's innermost Python frame (of the target described by
- * py_frame_offsets and py_frame_runtime), or 0: no thread state (not a
- * Python thread, or py_frame_runtime not set yet) or no Python frame (idle,
- * or running C with no Python above). prev: see mt_py_find_tstate().
+ * The current thread's innermost Python frame (of the interpreter at
+ * runtime, laid out as off), or 0: no thread state (not a Python thread, or
+ * runtime not known yet) or no Python frame (idle, or running C with no
+ * Python above). prev: see mt_py_find_tstate().
  */
-static __always_inline __u64 mt_py_thread_frame(const volatile struct mt_py_offsets *off,
+static __always_inline __u64 mt_py_thread_frame(const struct mt_py_offsets *off, __u64 runtime,
 						 struct mt_py_scratch *s, __u64 now, __u64 *prev)
 {
-	__u64 runtime = py_frame_runtime, tstate, frame;
+	__u64 tstate, frame;
 
 	if (prev)
 		*prev = 0;
@@ -603,7 +635,7 @@ struct mt_py_frame_info {
 };
 
 /* Read the frame at addr into *fi (image left in s->frame). 0, or -1 if unreadable. */
-static __always_inline int mt_py_read_frame(const volatile struct mt_py_offsets *off,
+static __always_inline int mt_py_read_frame(const struct mt_py_offsets *off,
 					    struct mt_py_scratch *s, __u64 addr,
 					    struct mt_py_frame_info *fi)
 {
@@ -634,29 +666,36 @@ static __always_inline int mt_py_read_frame(const volatile struct mt_py_offsets 
 
 /*
  * Charge an RSS change the thread caused to each traced code object among
- * the first MT_PY_MAX_DEPTH of its Python frames (of the target described
- * by py_frame_offsets and py_frame_runtime), once each, at the instruction
- * its innermost frame is at. Nothing without a thread state (not a Python
- * thread, or py_frame_runtime not set yet) or a Python frame (idle, or
- * running C with no Python above). Costs a walk per RSS change, and nothing
- * at all while memory does not change. Called by handle_rss_stat in
- * bpf/memtrace.bpf.c.
+ * the first MT_PY_MAX_DEPTH of its Python frames (of its process's
+ * interpreter), once each, at the instruction its innermost frame is at.
+ * Nothing without a thread state (not a Python thread, or its runtime not
+ * known yet) or a Python frame (idle, or running C with no Python above).
+ * Costs a walk per RSS change, and nothing at all while memory does not
+ * change. Called by handle_rss_stat in bpf/memtrace.bpf.c.
  */
 __hidden int py_frames_account(__s64 delta, __s64 total)
 {
-	const volatile struct mt_py_offsets *off = &py_frame_offsets;
-	__u64 now = bpf_ktime_get_ns(), prev;
+	__u64 now = bpf_ktime_get_ns(), prev, runtime;
+	const struct mt_py_offsets *off;
 	struct mt_py_frame_info fi = {};
 	struct mt_py_scratch *s;
-	__u32 zero = 0, i;
+	struct mt_py_proc *pp;
+	__u32 zero = 0, i, layout, group;
 
 	if (!py_frame_ntargets)
 		return 0;
+	pp = mt_py_proc_of(bpf_get_current_pid_tgid() >> 32);
 	s = bpf_map_lookup_elem(&py_frame_scratch, &zero);
-	if (!s)
+	if (!pp || !s)
 		return 0;
+	/* Once: userspace may rewrite the entry (an exec's new interpreter) meanwhile. */
+	runtime = pp->runtime;
+	layout = pp->layout;
+	group = pp->group;
+	off = mt_py_layout(layout);
 	s->ncharged = 0;
-	fi.previous = mt_py_thread_frame(off, s, now, &prev);
+	s->group = group;
+	fi.previous = mt_py_thread_frame(off, runtime, s, now, &prev);
 
 	for (i = 0; i < MT_PY_MAX_DEPTH; i++) {
 		__s32 t;
@@ -665,7 +704,7 @@ __hidden int py_frames_account(__s64 delta, __s64 total)
 			break;
 		if (fi.shim)
 			continue;
-		t = mt_py_code_target(fi.code);
+		t = mt_py_code_target(fi.code, layout, group);
 		if (t >= 0 && mt_py_first_sight(fi.code)) {
 			mt_py_charge(fi.code, fi.instr, t, delta, total);
 			mt_py_stretch(t, now, prev, total);
@@ -698,7 +737,7 @@ __hidden int py_frames_forget_thread(void)
 }
 
 /* A code object met by a stack sample: announced through py_stack_codes when new at its address. */
-static __always_inline void mt_py_stack_announce(const volatile struct mt_py_offsets *off,
+static __always_inline void mt_py_stack_announce(const struct mt_py_offsets *off,
 						  __u64 code)
 {
 	__u64 name = mt_py_read_ptr(code + off->code_name), *seen;
@@ -722,7 +761,7 @@ static __always_inline void mt_py_stack_announce(const volatile struct mt_py_off
  */
 __attribute__((noinline)) __u64 mt_py_stack_step(struct mt_stack_rec *r, __u64 addr)
 {
-	const volatile struct mt_py_offsets *off = &py_frame_offsets;
+	const struct mt_py_offsets *off = mt_py_layout(py_frame_main.layout);
 	struct mt_py_frame_info fi = {};
 	struct mt_py_scratch *s;
 	__u32 zero = 0, n;
@@ -749,7 +788,8 @@ __attribute__((noinline)) __u64 mt_py_stack_step(struct mt_stack_rec *r, __u64 a
 }
 
 /*
- * The current thread's Python frames for a stack sample (bpf/stacks.bpf.c):
+ * The current thread's Python frames for a stack sample (bpf/stacks.bpf.c),
+ * of a process running the first process's interpreter (MT_PROC_PYTHON):
  * up to MT_PY_STACK_MAX, innermost first, as (code, instr, entry) into r->py,
  * and MT_STACK_PY_TRUNC when the outermost could not all be read. Leaves the
  * thread's stretch bookkeeping alone (no prev): py_frames_account() may see
@@ -770,7 +810,8 @@ __attribute__((noinline)) int mt_py_stack_walk(struct mt_stack_rec *r)
 	if (!r || !s)
 		return 0;
 	r->nr_py = 0;
-	frame = mt_py_thread_frame(&py_frame_offsets, s, bpf_ktime_get_ns(), NULL);
+	frame = mt_py_thread_frame(mt_py_layout(py_frame_main.layout), py_frame_main.runtime, s,
+				   bpf_ktime_get_ns(), NULL);
 	/* At most one shim per frame: twice the frames are enough turns. */
 	for (i = 0; i < 2 * MT_PY_STACK_MAX && frame; i++)
 		frame = mt_py_stack_step(r, frame);
@@ -782,4 +823,38 @@ __attribute__((noinline)) int mt_py_stack_walk(struct mt_stack_rec *r)
 __hidden int py_frames_stack(struct mt_stack_rec *r)
 {
 	return mt_py_stack_walk(r);
+}
+
+/*
+ * A forked child runs its parent's interpreter at the same addresses, and
+ * its code objects are the parent's (the same group); a child of any other
+ * process must not inherit a stale entry of a process that had its pid.
+ * Called by handle_fork in bpf/memtrace.bpf.c.
+ */
+__hidden int py_frames_fork(__u32 ppid, __u32 pid)
+{
+	struct mt_py_proc *pp = mt_py_proc_of(ppid), copy;
+
+	if (pp && pp->runtime) {
+		copy = *pp;
+		if (!bpf_map_update_elem(&py_frame_procs, &pid, &copy, BPF_ANY))
+			__sync_fetch_and_or(&py_pid_bits[mt_pid_word(pid) & (MT_PID_BITS / 64 - 1)],
+					    mt_pid_bit(pid));
+	} else if (py_pid_maybe(pid)) {
+		bpf_map_delete_elem(&py_frame_procs, &pid);
+	}
+	return 0;
+}
+
+/*
+ * The process runs a new program: not walked until userspace finds its
+ * interpreter (user/pyframes.c). Called by handle_exec in bpf/memtrace.bpf.c.
+ */
+__hidden int py_frames_exec(__u32 pid)
+{
+	if (targ_tgid && pid == targ_tgid)
+		py_frame_main.runtime = 0;
+	else if (py_pid_maybe(pid))
+		bpf_map_delete_elem(&py_frame_procs, &pid);
+	return 0;
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Where CPython keeps what a frame walk needs, for one interpreter version:
- * shared by the BPF walker (bpf/python_frames.bpf.c, from rodata) and userspace
- * (user/pyoffsets.c fills it from the generated tables). Offsets are bytes
+ * shared by the BPF walker (bpf/python_frames.bpf.c, py_frame_layouts[]) and
+ * userspace (user/pyoffsets.c fills it from the generated tables). Offsets are bytes
  * from the start of the named struct; MT_PY_NONE marks a field the version
  * does not have. Fixed-width types only, so both compilers lay it out alike.
  */
@@ -116,8 +116,9 @@ struct mt_py_offsets {
  *   co_qualname or co_name hashes to it and, if suffix_len > 0, co_filename
  *   ends with the suffix at a path boundary ("x.py" matches "/a/x.py" and
  *   "x.py", not "/a/yx.py"). Targets without a filter may be left out.
- * py_frame_verdicts: code object address -> struct mt_py_code_val, the
- *   verdict the walker caches; userspace may insert verdicts too.
+ * py_frame_verdicts: (group, code object address) -> struct mt_py_code_val,
+ *   the verdict the walker caches, and whether the code was announced;
+ *   userspace empties it when the targets change.
  */
 
 struct mt_py_file_filter {
@@ -126,10 +127,43 @@ struct mt_py_file_filter {
 	char suffix[MT_PY_SUFFIX_MAX];
 };
 
+/*
+ * A CPython process's interpreter for the walker: py_frame_procs by pid
+ * (the first process's in py_frame_main), filled by userspace once it
+ * knows the process runs CPython (user/pyframes.c), copied to a forked
+ * child by the kernel (the same interpreter at the same addresses).
+ */
+#define MT_PY_MAX_LAYOUTS 8 /* CPython layouts (versions) at once: py_frame_layouts[] */
+
+struct mt_py_proc {
+	__u64 runtime; /* _PyRuntime in the process; 0: not known yet, not walked */
+	__u32 layout;  /* index into py_frame_layouts */
+	/*
+	 * Who its code objects belong to: the process userspace found the
+	 * interpreter in (a number userspace gives out), shared by its forks,
+	 * whose code objects are the parent's. Verdicts and announcements are
+	 * per (group, code): two programs may hold different code objects at
+	 * one address.
+	 */
+	__u32 group;
+};
+
+/* A code object of one group (struct mt_py_proc.group). */
+struct mt_py_code_key {
+	__u64 code;
+	__u32 group;
+	__u32 pad;
+};
+
 struct mt_py_code_val {
 	__u64 name;   /* co_name pointer when cached: a changed one means a reused address */
 	__s32 target; /* target index, -1: not traced */
-	__u32 pad;
+	/*
+	 * A traced one: sent to userspace (MT_REC_PYFRAME), which reads it
+	 * then. Again if the entry is evicted, or made anew: a new code object
+	 * at the address, or new targets; userspace keeps the first reading.
+	 */
+	__u32 announced;
 };
 
 #endif /* MT_PYTHON_OFFSETS_H */

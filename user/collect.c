@@ -177,6 +177,14 @@ static int add_frames_row(struct mt_collect *col, size_t code, const char *name,
 	return row;
 }
 
+static bool native_named(const struct mt_collect *col, const char *func)
+{
+	for (size_t i = 0; i < col->ntargets; i++)
+		if (col->targets[i].kind == MT_KIND_NATIVE && !strcmp(col->targets[i].func, func))
+			return true;
+	return false;
+}
+
 /*
  * Python functions are rows per matched code: the same name in two files
  * is two rows, told apart by file.
@@ -200,8 +208,13 @@ static int add_python_rows(struct mt_collect *col, size_t target, const struct m
 			return e;
 		rows++;
 	}
-	/* Never called: still a row, so the table says so. */
-	if (!rows && mt_stats_func(col->stats, t->func, "python", t->method != MT_METHOD_FRAMES) < 0)
+	/*
+	 * Never called: still a row, so the table says so; unless the name is
+	 * also a native function's (-a: a bare name is Python in the CPython
+	 * programs, user/late.c), whose row it is.
+	 */
+	if (!rows && !native_named(col, t->func) &&
+	    mt_stats_func(col->stats, t->func, "python", t->method != MT_METHOD_FRAMES) < 0)
 		return -ENOMEM;
 	return 0;
 }

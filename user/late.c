@@ -113,9 +113,22 @@ static int hold_file(struct mt_late *l, struct mt_target *t, const struct mt_lat
 	return 0;
 }
 
-/* Moves the targets of found that are not traced yet to the end of *targets. */
-static int adopt(struct mt_late *l, struct mt_target_list *found, struct mt_target **targets,
-		 size_t *n)
+/*
+ * A Python function: matched by name in every CPython process from now on,
+ * by frame walking (user/pyframes.h). --exact's probes are those of the
+ * first program's interpreter: a name found later is not traced there.
+ */
+static bool adopt_python(struct mt_late *l, int spec, const struct mt_target *t)
+{
+	if (t->method != MT_METHOD_FRAMES)
+		return false;
+	l->python[spec] = true;
+	return true;
+}
+
+/* Moves the targets of found (for spec) that are not traced yet to the end of *targets. */
+static int adopt(struct mt_late *l, int spec, struct mt_target_list *found,
+		 struct mt_target **targets, size_t *n)
 {
 	struct mt_target_list all = { .v = *targets, .n = *n, .cap = *n };
 	struct stat st;
@@ -125,6 +138,20 @@ static int adopt(struct mt_late *l, struct mt_target_list *found, struct mt_targ
 		struct mt_target *t = &found->v[i];
 		struct mt_late_file f = { 0, 0, t->sym_offset };
 
+		if (t->kind == MT_KIND_PYTHON) {
+			if (e || all.n >= MT_MAX_FUNCS || !adopt_python(l, spec, t) ||
+			    mt_grow(&all.v, &all.cap, all.n + 1, sizeof(*all.v))) {
+				mt_target_free(t);
+				continue;
+			}
+			all.v[all.n] = *t;
+			e = note_target(l, &all.v[all.n]);
+			if (!e)
+				all.n++;
+			else
+				mt_target_free(&all.v[all.n]);
+			continue;
+		}
 		if (!stat(t->object_host, &st)) {
 			f.dev = st.st_dev;
 			f.ino = st.st_ino;
@@ -157,33 +184,33 @@ int mt_late_program(struct mt_late *l, pid_t pid, struct mt_tracer *t, struct mt
 		    size_t *n)
 {
 	struct mt_target_list found = { 0 };
+	struct mt_python py, not_python = { 0 };
+	struct mt_elf *interp = NULL;
 	size_t first = *n;
 	char err[ERRLEN];
 	int e = 0;
 
 	if (!l->env || !l->env->nspecs || !mt_late_new_program(l, pid))
 		return 0;
+	/* Its interpreter's own functions are native, as in the first program (user/targets.c). */
+	if (!mt_python_detect_proc(pid, &py) && mt_elf_open(py.proc.object_host, &interp))
+		interp = NULL;
 	for (int i = 0; i < l->env->nspecs && !e; i++) {
-		struct mt_spec spec;
-		bool py;
-		int r;
+		/* A Python target is matched by name in every CPython process already: native ones only. */
+		const struct mt_python *as = l->python[i] ? &not_python : &py;
+		int r = mt_targets_in(l->env, pid, as, interp, l->env->specs[i], &found, err, sizeof(err));
 
-		/* Python functions are matched by name in the kernel already. */
-		if (l->python[i] || mt_spec_parse(l->env->specs[i], &spec, err, sizeof(err)))
-			continue;
-		py = spec.object && strlen(spec.object) > 3 &&
-		     !strcmp(spec.object + strlen(spec.object) - 3, ".py");
-		mt_spec_free(&spec);
-		r = py ? -ENOENT : mt_targets_native_in(l->env, pid, l->env->specs[i], &found, err, sizeof(err));
-		if (!r)
+		/* A Python name is found once a process runs it (mt_late_warn()). */
+		if (!r && found.v[found.n - 1].kind == MT_KIND_NATIVE)
 			l->found[i] = true;
 		else if (r == -ENOMEM)
 			e = r;
 		else if (r != -ENOENT && r != -ESRCH && kill(pid, 0) == 0)
 			mt_warn("process %d: %s", (int)pid, err); /* gone meanwhile: nothing to say */
 		if (!e)
-			e = adopt(l, &found, targets, n);
+			e = adopt(l, i, &found, targets, n);
 	}
+	mt_elf_close(interp);
 	free(found.v);
 	if (e)
 		return e;
@@ -195,12 +222,26 @@ int mt_late_program(struct mt_late *l, pid_t pid, struct mt_tracer *t, struct mt
 	return (int)(*n - first);
 }
 
-void mt_late_warn(const struct mt_late *l)
+/* Did a process run a code object of a Python target of spec (read into codes)? */
+static bool python_seen(const char *spec, const struct mt_target *targets, size_t n,
+			const struct mt_pycodes *codes)
+{
+	for (uint32_t c = 0; c < codes->ncodes; c++) {
+		const struct mt_pycode_info *ci = mt_pycodes_at(codes, c);
+
+		if (ci && ci->target < n && !strcmp(targets[ci->target].spec, spec))
+			return true;
+	}
+	return false;
+}
+
+void mt_late_warn(const struct mt_late *l, const struct mt_target *targets, size_t n,
+		  const struct mt_pycodes *codes)
 {
 	for (int i = 0; l->env && i < l->env->nspecs; i++) {
 		char *esc;
 
-		if (l->found[i])
+		if (l->found[i] || python_seen(l->env->specs[i], targets, n, codes))
 			continue;
 		esc = mt_term_escape(l->env->specs[i], strlen(l->env->specs[i]), false);
 		mt_warn("-f %s: no traced program had it; nothing was traced for it", esc ? esc : "?");

@@ -3,10 +3,12 @@
  * -f across programs: with several processes (a command's children,
  * --children, -a, --cgroup) a traced process may exec a program the first
  * one does not run (a shell script that execs the real program), or -a may
- * meet one at any time. Each native -f spec is resolved again in each new
- * program a traced process runs (once per executable file), and the
- * functions found there join the targets and are attached, for every
- * process that maps their file. Calls made between the exec and the attach
+ * meet one at any time. Each -f spec not found yet is resolved again in
+ * each new program a traced process runs (once per executable file), and
+ * the functions found there join the targets: native ones are attached, for
+ * every process that maps their file; Python ones (a CPython program) are
+ * matched by name by frame walking in every CPython process from then on
+ * (user/pyframes.h). Calls made between the exec and the attach
  * (milliseconds) are not seen.
  */
 #ifndef MT_LATE_H
@@ -16,6 +18,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include "env.h"
+#include "pysource.h"
 #include "resolve.h"
 
 struct mt_tracer;
@@ -23,7 +26,7 @@ struct mt_tracer;
 struct mt_late {
 	const struct mt_env *env;
 	bool *found;       /* per spec: some program has it */
-	bool *python;      /* per spec: a Python function (the kernel matches it by name anywhere) */
+	bool *python;      /* per spec: a Python function (the walker matches it by name anywhere) */
 	struct mt_late_file {
 		dev_t dev;
 		ino_t ino;
@@ -45,8 +48,8 @@ struct mt_late {
 int mt_late_init(struct mt_late *l, const struct mt_env *env, const struct mt_target *targets,
 		 size_t n, const bool *missing);
 /*
- * Process pid runs a program: if its executable is new, each native spec is
- * resolved there; the functions not traced yet are appended to *targets
+ * Process pid runs a program: if its executable is new, each spec not
+ * found yet is resolved there; the functions not traced yet are appended to *targets
  * (*n grows) and attached through t. Returns how many were added; a
  * program memtrace cannot read, or a function it refuses there, is a
  * warning, not an error (-ENOMEM only).
@@ -55,8 +58,13 @@ int mt_late_program(struct mt_late *l, pid_t pid, struct mt_tracer *t, struct mt
 		    size_t *n);
 /* Is the program pid runs one not examined yet? Noted as examined if so. */
 bool mt_late_new_program(struct mt_late *l, pid_t pid);
-/* At the end: a warning for each spec no traced program had. */
-void mt_late_warn(const struct mt_late *l);
+/*
+ * At the end: a warning for each spec no traced program had: no native
+ * function, and no Python function a process ran (codes: those met, of
+ * targets[0, n)).
+ */
+void mt_late_warn(const struct mt_late *l, const struct mt_target *targets, size_t n,
+		  const struct mt_pycodes *codes);
 void mt_late_free(struct mt_late *l);
 
 #endif

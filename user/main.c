@@ -127,7 +127,7 @@ static void on_pyframe(void *ctx, const struct mt_pyframe_rec *pr)
 {
 	struct run *r = ctx;
 
-	mt_pyframes_code_seen(&r->frames, pr->target, pr->code, &r->codes);
+	mt_pyframes_code_seen(&r->frames, pr, &r->codes);
 }
 
 static void on_stretch(void *ctx, const struct mt_stretch_rec *sr)
@@ -150,6 +150,7 @@ static void on_exit_rec(void *ctx, const struct mt_exit_rec *er)
 	struct run *r = ctx;
 
 	mt_procs_exit(&r->procs, er);
+	mt_pyframes_gone(&r->frames, r->tracer, (pid_t)er->pid);
 	/* The first process's exit is written at the stop (launch mode: with waitpid()'s status). */
 	if ((pid_t)er->pid != r->pid) {
 		mt_sink_exit(&r->sink, er->pid, mt_shell_status(er->status),
@@ -173,6 +174,11 @@ static void more_targets(struct run *r, pid_t pid)
 	}
 	r->col.targets = r->targets;
 	r->col.ntargets = r->ntargets;
+	for (size_t i = first; i < r->ntargets; i++)
+		if (r->targets[i].kind == MT_KIND_PYTHON) {
+			mt_pyframes_retarget(&r->frames, r->tracer, r->targets, r->ntargets);
+			break;
+		}
 	if (n && mt_sink_add_funcs(&r->sink, r->targets, first, r->ntargets))
 		mt_warn("out of memory: the stream's summary lacks functions of process %d", (int)pid);
 }
@@ -191,9 +197,11 @@ static void on_proc(void *ctx, const struct mt_proc_rec *pr)
 		mt_info(1, "process %u (%s) %s", pr->pid, mt_procs_comm(p, comm),
 			pr->event == MT_PROC_EXEC ? "exec'd" :
 			pr->event == MT_PROC_FORK ? "forked: traced" : "traced");
-	/* A new program: -f is looked for in it (a fork runs its parent's). */
+	/* A new program: -f is looked for in it, Python functions walked (a fork runs its parent's). */
 	if (r->missing && pr->event != MT_PROC_FORK && r->tracer)
 		more_targets(r, (pid_t)pr->pid);
+	if (pr->event != MT_PROC_FORK && r->tracer)
+		mt_pyframes_program(&r->frames, r->tracer, (pid_t)pr->pid, pr->event == MT_PROC_EXEC);
 }
 
 /* The per-process tables: with -a or --cgroup, or once a second process was traced. */
@@ -313,8 +321,10 @@ static int late_program(void *ctx, pid_t pid)
 {
 	struct run *r = ctx;
 
-	if (pid != getpid())
+	if (pid != getpid()) {
 		more_targets(r, pid);
+		mt_pyframes_program(&r->frames, r->tracer, pid, false);
+	}
 	return 0;
 }
 
@@ -340,12 +350,19 @@ static void take_in_existing(struct run *r)
 			free(named);
 		}
 	}
+	/* The other -p processes: their programs may be others, CPython among them. */
+	for (size_t i = 0; i < r->env.nmore_pids; i++) {
+		if (r->missing)
+			more_targets(r, r->env.more_pids[i]);
+		mt_pyframes_program(&r->frames, r->tracer, r->env.more_pids[i], false);
+	}
 	for (size_t i = 0; i < nkids; i++) {
 		if (mt_tracer_add_proc(r->tracer, kids[i], err, sizeof(err)) || mt_proc_ppid(kids[i], &ppid))
 			continue;
 		mt_procs_named(&r->procs, kids[i], ppid, "fork", proc_rss_now(r, kids[i]));
 		if (r->missing)
 			more_targets(r, kids[i]);
+		mt_pyframes_program(&r->frames, r->tracer, kids[i], false);
 	}
 	free(kids);
 	if (!r->missing || r->pid)
@@ -508,13 +525,9 @@ static void trace_loop(struct run *r)
 		}
 		if (sampling && next_sample - now < wait)
 			wait = next_sample - now;
-		/* A launched interpreter maps _PyRuntime soon after exec: look often until then. */
-		if (mt_pyframes_walking(&r->frames) && !r->frames.runtime) {
-			if (mt_pyframes_find_runtime(&r->frames))
-				mt_tracer_set_py_runtime(r->tracer, r->frames.runtime);
-			else if (wait > 0.002)
-				wait = 0.002;
-		}
+		/* A launched or exec'd interpreter maps _PyRuntime soon after: look often until then. */
+		if (mt_pyframes_poll(&r->frames, r->tracer) && wait > 0.002)
+			wait = 0.002;
 		/* Records, then the stack samples the worker (user/samples.c) has unwound meanwhile. */
 		n = wait_records(r, (int)(wait * 1000 + 0.5));
 		mt_samples_collect(&r->samples, false);
@@ -658,7 +671,7 @@ static void warn_incomplete(const struct run *r, const struct mt_snapshot *snap)
 			r->frames.unresolved, r->frames.unresolved == 1 ? "" : "s");
 	mt_samples_warn(&r->samples, snap);
 	if (r->missing)
-		mt_late_warn(&r->late);
+		mt_late_warn(&r->late, r->targets, r->ntargets, &r->codes);
 }
 
 static int run_trace(struct run *r)
@@ -717,14 +730,14 @@ static int run_trace(struct run *r)
 	/* Attached: its program's functions are resolved; a launched command's, at its exec. */
 	if (r->missing && r->pid && !r->env.cmd)
 		mt_late_new_program(&r->late, r->pid);
-	if (r->pid) {
+	if (r->pid)
 		mt_targets_check_python(r->env.cmd, r->pid, r->targets, r->ntargets, &r->codes);
-		e = mt_pyframes_setup(&r->frames, &r->py, r->pid, r->targets, r->ntargets, err, sizeof(err));
-		if (e)
-			return fail(r, e == -ENOMEM ? "out of memory" : err);
-		if (r->env.sample_bytes)
-			mt_pyframes_setup_stacks(&r->frames, &r->py);
-	}
+	e = mt_pyframes_setup(&r->frames, &r->py, r->pid, r->missing != NULL, r->targets, r->ntargets,
+			      err, sizeof(err));
+	if (e)
+		return fail(r, e == -ENOMEM ? "out of memory" : err);
+	if (r->pid && r->env.sample_bytes)
+		mt_pyframes_setup_stacks(&r->frames, &r->py);
 	if (mt_sink_check(&r->sink, err, sizeof(err)))
 		return fail(r, err[0] ? err : "out of memory");
 	/*
@@ -752,11 +765,12 @@ static int run_trace(struct run *r)
 	topts.events = (struct mt_tracer_events){ .call = on_call, .code = on_code,
 						  .pyframe = on_pyframe, .stretch = on_stretch, .exit = on_exit_rec,
 						  .proc = on_proc, .ctx = r };
-	topts.py_off = &r->frames.off;
-	topts.py_runtime = r->frames.runtime;
+	topts.py_off = r->frames.nlayouts ? &r->frames.off : NULL;
+	topts.py_first = mt_pyframes_first(&r->frames);
 	topts.py_match = r->frames.match;
 	topts.npy_match = r->frames.nmatch;
 	topts.py_stacks = r->frames.stacks;
+	topts.py_late = r->frames.late;
 	topts.sample_bytes = r->env.sample_bytes;
 	if (r->env.sample_bytes)
 		topts.events.stack = on_stack;

@@ -36,6 +36,16 @@ int mt_python_detect(pid_t pid, const char *exe, struct mt_python *py, char *err
 	return 0;
 }
 
+int mt_python_detect_proc(pid_t pid, struct mt_python *py)
+{
+	char exe[64], err[512];
+
+	if (!mt_python_detect(pid, NULL, py, err, sizeof(err)) && py->found)
+		return 0;
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
+	return !mt_python_detect(0, exe, py, err, sizeof(err)) && py->found ? 0 : -ENOENT;
+}
+
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);

@@ -26,6 +26,13 @@ struct mt_python {
 int mt_python_detect(pid_t pid, const char *exe, struct mt_python *py, char *err, size_t errlen);
 
 /*
+ * The same for a running process, also just after its exec, before the
+ * dynamic loader has mapped libpython (then from /proc/PID/exe; its
+ * _PyRuntime is not known yet). 0 if it is CPython 3, else -errno.
+ */
+int mt_python_detect_proc(pid_t pid, struct mt_python *py);
+
+/*
  * Does spec name a Python function? FILE.py:NAME always does. In a CPython
  * process a bare NAME does unless the interpreter itself (python3.X or
  * libpython: interp, py->proc.object_host opened by the caller, once for all

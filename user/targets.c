@@ -176,12 +176,13 @@ int mt_targets_resolve(const struct mt_env *env, pid_t pid, const char *exe, str
 	return e;
 }
 
-int mt_targets_native_in(const struct mt_env *env, pid_t pid, const char *spec,
-			 struct mt_target_list *out, char *err, size_t errlen)
+int mt_targets_in(const struct mt_env *env, pid_t pid, const struct mt_python *py,
+		  struct mt_elf *interp, const char *spec, struct mt_target_list *out, char *err,
+		  size_t errlen)
 {
 	struct mt_resolve_ctx rc = { .pid = pid };
 	size_t first = out->n;
-	int e = mt_resolve(&rc, spec, out, err, errlen);
+	int e = resolve_one(env, py, interp, &rc, spec, out, err, errlen);
 
 	for (size_t j = first; j < out->n && !e; j++)
 		e = refuse_unsafe(env, &out->v[j], err, errlen);

@@ -26,13 +26,16 @@ int mt_targets_resolve(const struct mt_env *env, pid_t pid, const char *exe, str
 		       bool *missing, struct mt_target **out, size_t *n, char *err, size_t errlen);
 
 /*
- * Several processes: the native functions spec names in process pid's
- * program (one a traced process exec'd, or -a met), appended to out, the
- * unsafe ones (Go, C++ with exceptions) refused. 0, or -errno with a
+ * Several processes: the functions spec names in process pid's program
+ * (one a traced process exec'd, or -a met), appended to out, the unsafe
+ * ones (Go, C++ with exceptions) refused: native ones, or Python ones if
+ * the program is CPython (py, from mt_python_detect_proc(); interp: its
+ * interpreter's ELF or NULL, as for mt_python_wants()). 0, or -errno with a
  * reason in err (-ENOENT: none there); on failure out is as it was.
  */
-int mt_targets_native_in(const struct mt_env *env, pid_t pid, const char *spec,
-			 struct mt_target_list *out, char *err, size_t errlen);
+int mt_targets_in(const struct mt_env *env, pid_t pid, const struct mt_python *py,
+		  struct mt_elf *interp, const char *spec, struct mt_target_list *out, char *err,
+		  size_t errlen);
 
 /*
  * Python names, checked against the sources the process runs (its script,

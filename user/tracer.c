@@ -264,28 +264,90 @@ static int attach_usdt(struct mt_tracer *t, pid_t pid, const struct mt_target *t
 	return 0;
 }
 
-/* The walker's name and file-filter maps: which code objects are traced. */
-static int set_frame_targets(struct mt_tracer *t, const struct mt_tracer_opts *o, char *err,
-			     size_t errlen)
+int mt_tracer_set_py_targets(struct mt_tracer *t, const struct mt_py_match *match, int n)
 {
 	int names = bpf_map__fd(t->skel->maps.py_frame_names);
 	int files = bpf_map__fd(t->skel->maps.py_frame_files);
+	int verdicts = bpf_map__fd(t->skel->maps.py_frame_verdicts);
+	struct mt_py_code_key k;
 
-	for (int i = 0; i < o->npy_match; i++) {
+	for (int i = 0; i < n; i++) {
 		__u32 idx = i;
 
-		if (bpf_map_update_elem(files, &idx, &o->py_match[i].filter, BPF_ANY) ||
-		    (o->py_match[i].head &&
-		     bpf_map_update_elem(names, &o->py_match[i].hash, &idx, BPF_ANY))) {
-			int e = errno;
-
-			mt_set_err(err, errlen, "cannot set up Python frame matching: %s", strerror(e));
-			return -e;
-		}
+		if (bpf_map_update_elem(files, &idx, &match[i].filter, BPF_ANY) ||
+		    (match[i].head && bpf_map_update_elem(names, &match[i].hash, &idx, BPF_ANY)))
+			return -errno;
 	}
-	if (o->py_runtime)
-		t->skel->bss->py_frame_runtime = o->py_runtime;
+	/* Code objects judged untraced before may be traced now. */
+	while (!bpf_map_get_next_key(verdicts, NULL, &k))
+		if (bpf_map_delete_elem(verdicts, &k))
+			break;
+	__atomic_store_n(&t->skel->bss->py_frame_ntargets, n, __ATOMIC_RELEASE);
 	return 0;
+}
+
+int mt_tracer_set_py_layout(struct mt_tracer *t, uint32_t idx, const struct mt_py_offsets *off)
+{
+	if (idx >= MT_PY_MAX_LAYOUTS)
+		return -E2BIG;
+	t->skel->bss->py_frame_layouts[idx] = *off;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	return 0;
+}
+
+static void set_py_bit(struct mt_tracer *t, pid_t pid)
+{
+	__atomic_fetch_or(&t->skel->bss->py_pid_bits[mt_pid_word(pid)], mt_pid_bit(pid),
+			  __ATOMIC_SEQ_CST);
+}
+
+int mt_tracer_set_py_proc(struct mt_tracer *t, pid_t pid, const struct mt_py_proc *p)
+{
+	struct mt_py_proc *m = &t->skel->bss->py_frame_main;
+	__u32 key = (__u32)pid;
+
+	if (pid != t->main_pid) {
+		if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.py_frame_procs), &key, p, BPF_ANY))
+			return -errno;
+		set_py_bit(t, pid);
+		return 0;
+	}
+	/* The walker reads the runtime first: a new layout and group are in place before it. */
+	__atomic_store_n(&m->runtime, 0, __ATOMIC_RELEASE);
+	m->layout = p->layout;
+	m->group = p->group;
+	__atomic_store_n(&m->runtime, p->runtime, __ATOMIC_RELEASE);
+	set_py_bit(t, pid);
+	return 0;
+}
+
+void mt_tracer_forget_py_proc(struct mt_tracer *t, pid_t pid)
+{
+	__u32 key = (__u32)pid;
+
+	if (pid == t->main_pid)
+		__atomic_store_n(&t->skel->bss->py_frame_main.runtime, 0, __ATOMIC_RELEASE);
+	else
+		bpf_map_delete_elem(bpf_map__fd(t->skel->maps.py_frame_procs), &key);
+}
+
+/* The first process's interpreter and the walker's targets, before attach. */
+static int set_frames(struct mt_tracer *t, const struct mt_tracer_opts *o, char *err,
+		      size_t errlen)
+{
+	int e = 0;
+
+	if (o->py_off)
+		e = mt_tracer_set_py_layout(t, 0, o->py_off);
+	if (!e && o->py_first.runtime)
+		e = mt_tracer_set_py_proc(t, o->pid, &o->py_first);
+	else
+		t->skel->bss->py_frame_main = o->py_first;
+	if (!e)
+		e = mt_tracer_set_py_targets(t, o->py_match, o->npy_match);
+	if (e)
+		mt_set_err(err, errlen, "cannot set up Python frame matching: %s", strerror(-e));
+	return e;
 }
 
 /*
@@ -430,11 +492,7 @@ int mt_tracer_start(const struct mt_tracer_opts *o, struct mt_tracer **out, char
 		goto fail;
 	set_usdt_autoload(t->skel, o);
 	mt_uprobes_prepare(t->skel->progs.func_entry, t->skel->progs.func_return);
-	if (o->npy_match || o->py_stacks) {
-		t->skel->rodata->py_frames = true;
-		t->skel->rodata->py_frame_offsets = *o->py_off;
-		t->skel->rodata->py_frame_ntargets = o->npy_match;
-	}
+	t->skel->rodata->py_frames = o->npy_match || o->py_stacks || o->py_late;
 	t->skel->rodata->stacks_on = o->sample_bytes > 0;
 	t->skel->rodata->sample_bytes = o->sample_bytes;
 	t->skel->rodata->stacks_launch = o->launch;
@@ -454,8 +512,8 @@ int mt_tracer_start(const struct mt_tracer_opts *o, struct mt_tracer **out, char
 	e = fill_free_slots(t->skel, err, errlen);
 	if (e)
 		goto fail;
-	if (o->npy_match || o->py_stacks) {
-		e = -set_frame_targets(t, o, err, errlen);
+	if (o->npy_match || o->py_stacks || o->py_late) {
+		e = -set_frames(t, o, err, errlen);
 		if (e)
 			goto fail;
 	}
@@ -624,7 +682,8 @@ static void map_each(int fd, size_t key_size, size_t val_size,
 
 /*
  * Typed callers of map_each(): struct NAME_each carries a callback that
- * knows its map's key and value types, NAME_each_one() calls it.
+ * knows its map's key and value types, NAME_each_one() calls it, and
+ * NAME_each_map() runs it over a map.
  */
 #define TYPED_EACH(name, key_t, val_t)                                          \
 	struct name##_each {                                                    \
@@ -635,6 +694,15 @@ static void map_each(int fd, size_t key_size, size_t val_size,
 	{                                                                       \
 		struct name##_each *e = ctx;                                    \
 		e->fn(e->ctx, k, v);                                            \
+	}                                                                       \
+	static void name##_each_map(struct bpf_map *m,                          \
+				    void (*fn)(void *ctx, const key_t *k, const val_t *v), \
+				    void *ctx)                                  \
+	{                                                                       \
+		struct name##_each e = { .fn = fn, .ctx = ctx };                \
+									\
+		map_each(bpf_map__fd(m), sizeof(key_t), sizeof(val_t),          \
+			 name##_each_one, &e);                                  \
 	}
 
 TYPED_EACH(lines, struct mt_line_key, struct mt_line_val)
@@ -645,34 +713,26 @@ TYPED_EACH(proc_funcs, struct mt_proc_func_key, struct mt_func_agg)
 void mt_tracer_procs(struct mt_tracer *t, void (*fn)(void *ctx, const __u32 *pid, const struct mt_proc *p),
 		     void *ctx)
 {
-	struct procs_each pe = { .fn = fn, .ctx = ctx };
 	__u32 main_pid = (__u32)t->main_pid;
 	struct mt_proc m;
 
 	if (main_pid && !mt_tracer_proc(t, t->main_pid, &m))
 		fn(ctx, &main_pid, &m);
-	map_each(bpf_map__fd(t->skel->maps.procs), sizeof(__u32), sizeof(struct mt_proc), procs_each_one,
-		 &pe);
+	procs_each_map(t->skel->maps.procs, fn, ctx);
 }
 
 void mt_tracer_proc_funcs(struct mt_tracer *t,
 			  void (*fn)(void *ctx, const struct mt_proc_func_key *k, const struct mt_func_agg *v),
 			  void *ctx)
 {
-	struct proc_funcs_each pe = { .fn = fn, .ctx = ctx };
-
-	map_each(bpf_map__fd(t->skel->maps.proc_funcs), sizeof(struct mt_proc_func_key),
-		 sizeof(struct mt_func_agg), proc_funcs_each_one, &pe);
+	proc_funcs_each_map(t->skel->maps.proc_funcs, fn, ctx);
 }
 
 int mt_tracer_lines(struct mt_tracer *t,
 		    void (*fn)(void *ctx, const struct mt_line_key *k, const struct mt_line_val *v),
 		    void *ctx)
 {
-	struct lines_each le = { .fn = fn, .ctx = ctx };
-
-	map_each(bpf_map__fd(t->skel->maps.py_usdt_lines), sizeof(struct mt_line_key),
-		 sizeof(struct mt_line_val), lines_each_one, &le);
+	lines_each_map(t->skel->maps.py_usdt_lines, fn, ctx);
 	return 0;
 }
 
@@ -699,20 +759,12 @@ int mt_tracer_py_codes_fd(struct mt_tracer *t)
 	return bpf_map__fd(t->skel->maps.py_stack_codes);
 }
 
-void mt_tracer_set_py_runtime(struct mt_tracer *t, uint64_t addr)
-{
-	__atomic_store_n(&t->skel->bss->py_frame_runtime, addr, __ATOMIC_RELEASE);
-}
-
 int mt_tracer_frame_lines(struct mt_tracer *t,
 			  void (*fn)(void *ctx, const struct mt_pyframe_key *k,
 				     const struct mt_pyframe_val *v),
 			  void *ctx)
 {
-	struct frames_each fe = { .fn = fn, .ctx = ctx };
-
-	map_each(bpf_map__fd(t->skel->maps.py_frame_lines), sizeof(struct mt_pyframe_key),
-		 sizeof(struct mt_pyframe_val), frames_each_one, &fe);
+	frames_each_map(t->skel->maps.py_frame_lines, fn, ctx);
 	return 0;
 }
 

@@ -45,11 +45,12 @@ struct mt_tracer_opts {
 	size_t ntargets;
 	struct mt_tracer_events events;
 	/* Python frame walking, for targets whose method is "frames": */
-	const struct mt_py_offsets *py_off;
-	uint64_t py_runtime;        /* _PyRuntime in the target; 0 until known (launch mode) */
+	const struct mt_py_offsets *py_off; /* the first process's layout: layout 0 */
+	struct mt_py_proc py_first;         /* its interpreter; runtime 0 until known (launch mode) */
 	const struct mt_py_match *py_match; /* the walker's targets, see user/pycode.h */
 	int npy_match;
 	bool py_stacks; /* walk frames for stack samples, even with no walker targets */
+	bool py_late;   /* Python targets and processes may come later (user/pyframes.h) */
 	/* Stacks: one sample per this many bytes of a thread's growth on average; 0: off. */
 	uint64_t sample_bytes;
 };
@@ -116,8 +117,16 @@ int mt_tracer_lines(struct mt_tracer *t,
 		    void *ctx);
 /* Stacks: the ring of code objects the samples carry (py_stack_codes in bpf/python_frames.bpf.c). */
 int mt_tracer_py_codes_fd(struct mt_tracer *t);
-/* Frame walking: where _PyRuntime is, once a launched interpreter has mapped it. */
-void mt_tracer_set_py_runtime(struct mt_tracer *t, uint64_t addr);
+/*
+ * Frame walking (bpf/python_frames.bpf.c): layout idx, a CPython process's
+ * interpreter (the first process's or another's; runtime 0 stops its walk
+ * until set), a process's forgotten, and the walker's targets (n
+ * py_match). 0 or -errno.
+ */
+int mt_tracer_set_py_layout(struct mt_tracer *t, uint32_t idx, const struct mt_py_offsets *off);
+int mt_tracer_set_py_proc(struct mt_tracer *t, pid_t pid, const struct mt_py_proc *p);
+void mt_tracer_forget_py_proc(struct mt_tracer *t, pid_t pid);
+int mt_tracer_set_py_targets(struct mt_tracer *t, const struct mt_py_match *match, int n);
 /* Calls fn for each (code object, instruction) figure of frame walking. */
 int mt_tracer_frame_lines(struct mt_tracer *t,
 			  void (*fn)(void *ctx, const struct mt_pyframe_key *k,

@@ -55,6 +55,23 @@ py_interp_missing()
 	echo "note: no pyenv CPython for $1 installed: not tested"
 }
 
+# require_py_interps WHAT VERSION...: PY_INTERPS (array) = pyenv's interpreters
+# of these versions, in order; a test whose part WHAT needs them all is
+# skipped (failed under CI=true) when one is missing.
+require_py_interps()
+{
+	local what=$1 v p
+	shift
+	PY_INTERPS=()
+	for v in "$@"; do
+		if ! p=$(py_interp "$v"); then
+			py_interp_missing "$what"
+			skip "pyenv CPython $v needed ($what)"
+		fi
+		PY_INTERPS+=("$p")
+	done
+}
+
 # py_frame_interps: every interpreter the frame-walking tests run on, one a
 # line: pyenv's supported versions that are installed, then Debian's 3.11.
 # Says on stderr which are missing. Run it once, outside $(...), with

@@ -91,18 +91,14 @@ static const char script[] =
 	"Box().method()  # MARK module\n";
 
 /* CHECK_STR / CHECK_INT with the interpreter version (v, in scope) in front of the label. */
-#define VCHECK_STR(got, want, what)                                                                \
+#define VCHECK(check, got, want, what)                                                             \
 	do {                                                                                       \
 		char vw_[160];                                                                     \
 		snprintf(vw_, sizeof(vw_), "%s: %s", v, what);                                     \
-		CHECK_STR(got, want, vw_);                                                         \
+		check(got, want, vw_);                                                             \
 	} while (0)
-#define VCHECK_INT(got, want, what)                                                                \
-	do {                                                                                       \
-		char vw_[160];                                                                     \
-		snprintf(vw_, sizeof(vw_), "%s: %s", v, what);                                     \
-		CHECK_INT(got, want, vw_);                                                         \
-	} while (0)
+#define VCHECK_STR(got, want, what) VCHECK(CHECK_STR, got, want, what)
+#define VCHECK_INT(got, want, what) VCHECK(CHECK_INT, got, want, what)
 
 static char tmpdir[] = "/tmp/mt_pycode.XXXXXX";
 /* Non-ASCII directory: co_filename becomes a 2-byte-kind str (λ), not compact ASCII. */
