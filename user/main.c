@@ -146,6 +146,7 @@ static void on_exit_rec(void *ctx, const struct mt_exit_rec *er)
 	struct run *r = ctx;
 
 	mt_procs_exit(&r->procs, er);
+	mt_samples_ended(&r->samples, (pid_t)er->pid);
 	/* The first process's exit is written at the stop (launch mode: with waitpid()'s status). */
 	if ((pid_t)er->pid != r->pid) {
 		mt_sink_exit(&r->sink, er->pid, mt_shell_status(er->status),
@@ -462,6 +463,7 @@ static void trace_loop(struct run *r)
 		/* Records, then the stack samples the worker (user/samples.c) has unwound meanwhile. */
 		n = mt_tracer_poll(r->tracer, (int)(wait * 1000 + 0.5));
 		mt_samples_collect(&r->samples, false);
+		mt_procs_tick(&r->procs, r->tracer);
 		mt_sink_hold(&r->sink, true);
 		if (n < 0 && n != -EINTR) {
 			mt_err("reading the ring buffer failed: %s", strerror(-n));

@@ -665,6 +665,11 @@ void mt_tracer_proc_funcs(struct mt_tracer *t,
 		 sizeof(struct mt_func_agg), proc_funcs_each_one, &pe);
 }
 
+void mt_tracer_forget_proc_func(struct mt_tracer *t, const struct mt_proc_func_key *k)
+{
+	bpf_map_delete_elem(bpf_map__fd(t->skel->maps.proc_funcs), k);
+}
+
 int mt_tracer_lines(struct mt_tracer *t,
 		    void (*fn)(void *ctx, const struct mt_line_key *k, const struct mt_line_val *v),
 		    void *ctx)
