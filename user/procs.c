@@ -182,7 +182,9 @@ static void settle(struct mt_procs *ps, struct mt_tracer *t)
 	if (!ps->unsettled)
 		return;
 	ps->nfuncs = ps->nsettled; /* the running ones' rows are reread by mt_procs_final() */
-	mt_tracer_proc_funcs(t, settle_one, &st);
+	/* No tracer (tests/unit/test_procs.c): rows only. */
+	if (t)
+		mt_tracer_proc_funcs(t, settle_one, &st);
 	ps->nsettled = ps->nfuncs;
 	for (size_t i = 0; i < st.nmoved; i++)
 		mt_tracer_forget_proc_func(t, &st.moved[i]);
@@ -237,7 +239,9 @@ static void drop_ended(struct mt_procs *ps, const uint64_t *gone, size_t ngone)
 			ps->dropped_funcs[r->func]++;
 	}
 	settled = kept;
-	memmove(&ps->funcs[kept], &ps->funcs[ps->nsettled], (ps->nfuncs - ps->nsettled) * sizeof(*ps->funcs));
+	if (ps->nfuncs > ps->nsettled)
+		memmove(&ps->funcs[kept], &ps->funcs[ps->nsettled],
+			(ps->nfuncs - ps->nsettled) * sizeof(*ps->funcs));
 	ps->nfuncs -= ps->nsettled - settled;
 	ps->nsettled = settled;
 	for (i = 0, kept = 0; i < ps->n; i++) {

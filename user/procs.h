@@ -91,6 +91,7 @@ uint64_t mt_procs_mark(const struct mt_procs *ps);
 /*
  * Drops the rows of the processes that ended at or before mark, with their
  * function totals, here and in the kernel (a scrape has reported them).
+ * t NULL (no tracer), the rows only, as for mt_procs_tick().
  */
 void mt_procs_prune(struct mt_procs *ps, struct mt_tracer *t, uint64_t mark);
 /* At the stop: the figures of the processes still traced, and the per-process function totals. */

@@ -30,14 +30,6 @@ static const struct mt_frame unknown_frame = { .func = "[unknown]", .kind = MT_F
 /* A sample with no user registers (inside execve, bpf/stacks.bpf.c): the kernel's work. */
 static const struct mt_frame kernel_frame = { .func = "[kernel]", .kind = MT_FRAME_UNKNOWN };
 
-/*
- * Processes whose stacks start at "comm [pid]", at most: beyond, a
- * process's stacks start at "comm", merged with its namesakes', so a
- * long -a run on a host where processes come and go keeps a profile as
- * large as its programs' code, not as its count of pids.
- */
-#define MAX_PID_ROOTS 1024
-
 /* One sample copied from the ring, waiting for the worker; or a process that ended. */
 struct mt_samples_todo {
 	struct mt_samples_todo *next;
@@ -76,8 +68,7 @@ int mt_samples_start(struct mt_samples *s, pid_t pid, bool launch, bool per_proc
 	pthread_condattr_destroy(&ca);
 	s->native = calloc(MAX_FRAMES, sizeof(*s->native));
 	s->rooted = per_process ? calloc(MAX_FRAMES + 1, sizeof(*s->rooted)) : NULL;
-	s->pid_roots = per_process ? calloc(MAX_PID_ROOTS, sizeof(*s->pid_roots)) : NULL;
-	if (!s->native || (per_process && (!s->rooted || !s->pid_roots)))
+	if (!s->native || (per_process && !s->rooted))
 		goto oom;
 	if (frames->stacks) {
 		s->mixed = calloc(MAX_FRAMES, sizeof(*s->mixed));
@@ -176,13 +167,13 @@ static struct mt_samples_item *pack(const struct mt_stack *st)
 	return it;
 }
 
-/* Does pid's stacks' root name its pid? The first MAX_PID_ROOTS processes' do. */
+/* Does pid's stacks' root name its pid? The first MT_SAMPLES_PID_ROOTS processes' do. */
 static bool pid_root(struct mt_samples *s, pid_t pid)
 {
 	for (size_t i = 0; i < s->npid_roots; i++)
 		if (s->pid_roots[i] == pid)
 			return true;
-	if (s->npid_roots == MAX_PID_ROOTS)
+	if (s->npid_roots == MT_SAMPLES_PID_ROOTS)
 		return false;
 	s->pid_roots[s->npid_roots++] = pid;
 	return true;
@@ -503,7 +494,6 @@ void mt_samples_free(struct mt_samples *s)
 	free(s->native);
 	free(s->mixed);
 	free(s->rooted);
-	free(s->pid_roots);
 	mt_profile_free(&s->profile);
 	memset(s, 0, sizeof(*s));
 }

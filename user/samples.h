@@ -26,6 +26,14 @@ struct mt_pystack;
 struct mt_samples_item;
 struct mt_samples_todo;
 
+/*
+ * Processes whose stacks start at "comm [pid]", at most: beyond, a
+ * process's stacks start at "comm", merged with its namesakes', so a long
+ * -a run on a host where processes come and go keeps a profile as large as
+ * its programs' code, not as its count of pids.
+ */
+#define MT_SAMPLES_PID_ROOTS 1024
+
 struct mt_samples {
 	struct mt_profile profile; /* what the samples add up to: every stack output reads it */
 	/* private */
@@ -44,7 +52,7 @@ struct mt_samples {
 	struct mt_frame *native, *mixed; /* frame buffers for one sample */
 	struct mt_frame *rooted;         /* per_process: the same, after the process's frame */
 	char process_label[40];          /* that frame's name: "comm [pid]", or "comm" (pid_root()) */
-	pid_t *pid_roots;                /* per_process: the processes whose roots name their pid */
+	pid_t pid_roots[MT_SAMPLES_PID_ROOTS]; /* per_process: the processes whose roots name their pid */
 	size_t npid_roots;
 	pthread_t worker;
 	bool worker_on, stopping;

@@ -5,7 +5,7 @@ for --duration seconds (default 3600) while short processes come and go, and
 its own RSS and open file descriptors are sampled. With a memtrace that has
 --listen, /metrics is scraped every --scrape seconds as Prometheus would.
 
-    sudo tools/bench/soak.py [--duration S] [--rate N] [--sample S] [--scrape S]
+    sudo tools/bench/soak.py [--duration S] [--rate N] [--sample S] [--scrape S] [-- MEMTRACE-OPTIONS]
 
 Prints a table of time against memtrace's RSS and fds, then the ratio of the
 mean RSS of the last quarter to that of the first: bounded memory keeps it
@@ -95,6 +95,7 @@ def main():
     ap.add_argument("--sample", type=float, default=30, help="seconds between RSS samples (default 30)")
     ap.add_argument("--scrape", type=float, default=5, help="seconds between scrapes, with --listen (default 5)")
     ap.add_argument("--memtrace", default=os.path.join(ROOT, "memtrace"))
+    ap.add_argument("extra", nargs="*", help="more memtrace options, after -- (e.g. -- --no-stacks)")
     a = ap.parse_args()
     if os.geteuid():
         sys.exit("soak: needs root")
@@ -104,7 +105,7 @@ def main():
 
     listen = has_listen(a.memtrace)
     port = free_port() if listen else 0
-    cmd = [a.memtrace, "-a"] + (["--listen", "127.0.0.1:%d" % port] if listen else [])
+    cmd = [a.memtrace, "-a"] + (["--listen", "127.0.0.1:%d" % port] if listen else []) + a.extra
     tmp = tempfile.mkdtemp(prefix="memtrace-soak.")
     out = open(os.path.join(tmp, "tables.txt"), "w")
     err = open(os.path.join(tmp, "stderr.txt"), "w")
