@@ -29,6 +29,9 @@ static int child(int mib, int linger)
 	return 0;
 }
 
+/* This program's path: exec'd by it, the children's comm is "churn" (by /proc/self/exe, "exe"). */
+static char self[4096];
+
 /* Forks child number k, which execs this program: a process with maps of its own. */
 static pid_t start_child(const char *log, int k, int mib, const char *linger)
 {
@@ -39,9 +42,9 @@ static pid_t start_child(const char *log, int k, int mib, const char *linger)
 	pid = fork();
 	if (pid == 0) {
 		if (log)
-			execl("/proc/self/exe", "churn", "--log", log, "--child", arg, linger, (char *)NULL);
+			execl(self, "churn", "--log", log, "--child", arg, linger, (char *)NULL);
 		else
-			execl("/proc/self/exe", "churn", "--child", arg, linger, (char *)NULL);
+			execl(self, "churn", "--child", arg, linger, (char *)NULL);
 		_exit(5);
 	}
 	return pid;
@@ -64,7 +67,7 @@ int main(int argc, char **argv)
 	n = atoi(argv[i]);
 	par = atoi(argv[i + 1]);
 	mib = atoi(argv[i + 2]);
-	if (n < 0 || par < 1 || mib < 1)
+	if (n < 0 || par < 1 || mib < 1 || readlink("/proc/self/exe", self, sizeof(self) - 1) < 0)
 		return 2;
 	for (int k = 0; k < n || running; ) {
 		if (k < n && running < par) {
