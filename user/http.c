@@ -48,6 +48,7 @@ struct request {
 	struct MHD_Connection *conn;
 	double end;
 	struct mt_profile_mark mark;
+	uint64_t token; /* /metrics: the handler's mark of what the response holds */
 	bool waiting, resumed;
 	struct request *next, **prev; /* in the server's list of windows */
 };
@@ -60,7 +61,6 @@ struct mt_http {
 	dev_t unix_dev;   /* its inode: only this file is removed, never one put in its place */
 	ino_t unix_ino;
 	bool stopping;
-	uint64_t metrics_sent;
 };
 
 static double now_mono(void)
@@ -275,11 +275,16 @@ static enum MHD_Result respond_written(struct MHD_Connection *c, const char *typ
 	return respond(c, MHD_HTTP_OK, type, buf, len);
 }
 
+struct metrics_arg {
+	const struct mt_http_handlers *h;
+	struct request *rq;
+};
+
 static int write_metrics(const void *arg, FILE *f)
 {
-	const struct mt_http_handlers *h = arg;
+	const struct metrics_arg *m = arg;
 
-	return h->metrics(h->ctx, f);
+	return m->h->metrics(m->h->ctx, f, &m->rq->token);
 }
 
 static int write_pprof(const void *arg, FILE *f)
@@ -422,7 +427,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return respond_text(c, MHD_HTTP_BAD_REQUEST, "memtrace: %s takes no argument '%s'\n",
 				    paths[a.ep], a.bad);
 	if (a.ep == EP_METRICS)
-		return respond_written(c, "text/plain; version=0.0.4; charset=utf-8", write_metrics, &s->h);
+		return respond_written(c, "text/plain; version=0.0.4; charset=utf-8", write_metrics,
+				       &(struct metrics_arg){ .h = &s->h, .rq = rq });
 	if (a.ep == EP_PPROF)
 		return serve_pprof(s, rq, c, &a);
 	return serve_index(c);
@@ -447,8 +453,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 
 	if (!rq)
 		return;
-	if (rq->ep == EP_METRICS && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
-		s->metrics_sent++;
+	if (rq->ep == EP_METRICS && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK && s->h.metrics_sent)
+		s->h.metrics_sent(s->h.ctx, rq->token);
 	unlink_window(rq);
 	mt_profile_mark_free(&rq->mark);
 	free(rq);
@@ -548,11 +554,6 @@ void mt_http_run(struct mt_http *s)
 		}
 	}
 	MHD_run(s->d);
-}
-
-uint64_t mt_http_metrics_sent(const struct mt_http *s)
-{
-	return s ? s->metrics_sent : 0;
 }
 
 /* Our own socket file, not one put in its place meanwhile. */

@@ -36,8 +36,13 @@ int mt_listen_parse(const char *s, struct mt_listen_addr *out, char *why, size_t
 #define MT_HTTP_MAX_WINDOW 600
 
 struct mt_http_handlers {
-	/* GET /metrics: the exposition written to f. 0, or -1 (errno set). */
-	int (*metrics)(void *ctx, FILE *f);
+	/*
+	 * GET /metrics: the exposition written to f, and in *token what the
+	 * response holds (the caller's mark). 0, or -1 (errno set).
+	 */
+	int (*metrics)(void *ctx, FILE *f, uint64_t *token);
+	/* That response was sent whole: the state it held may be dropped (ended processes). */
+	void (*metrics_sent)(void *ctx, uint64_t token);
 	void *ctx;
 	/* GET /pprof reads it; NULL: no stacks (--no-stacks), /pprof is 404. */
 	const struct mt_profile *profile;
@@ -60,11 +65,6 @@ int mt_http_start(struct mt_http **out, const char *addr, const struct mt_http_h
 int mt_http_wait(struct mt_http *s, int other_fd, int timeout_ms);
 /* Serves what is ready, never blocking: requests, windows whose time is up, timeouts. */
 void mt_http_run(struct mt_http *s);
-/*
- * /metrics responses sent whole so far: a caller that drops state once it
- * was scraped (ended processes) compares it with the count it saw last.
- */
-uint64_t mt_http_metrics_sent(const struct mt_http *s);
 /* Closes every connection and the socket (a Unix socket's file removed); NULL-safe. */
 void mt_http_free(struct mt_http *s);
 

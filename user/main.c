@@ -151,6 +151,7 @@ static void on_exit_rec(void *ctx, const struct mt_exit_rec *er)
 
 	mt_procs_exit(&r->procs, er);
 	mt_pyframes_gone(&r->frames, r->tracer, (pid_t)er->pid);
+	mt_samples_ended(&r->samples, (pid_t)er->pid);
 	/* The first process's exit is written at the stop (launch mode: with waitpid()'s status). */
 	if ((pid_t)er->pid != r->pid) {
 		mt_sink_exit(&r->sink, er->pid, mt_shell_status(er->status),
@@ -268,11 +269,12 @@ static void single_proc_funcs(struct run *r)
 }
 
 /* GET /metrics (user/http.c): the figures the end-of-run tables read, as they are now. */
-static int serve_metrics(void *ctx, FILE *f)
+static int serve_metrics(void *ctx, FILE *f, uint64_t *mark)
 {
 	struct run *r = ctx;
 	struct mt_snapshot snap;
 
+	*mark = mt_procs_mark(&r->procs);
 	final_procs(r);
 	if (!many_procs(r))
 		single_proc_funcs(r);
@@ -283,10 +285,18 @@ static int serve_metrics(void *ctx, FILE *f)
 							    .dropped = &r->dropped_series });
 }
 
+/* A /metrics response reached its scraper: the processes that had ended by then are dropped. */
+static void metrics_sent(void *ctx, uint64_t mark)
+{
+	struct run *r = ctx;
+
+	mt_procs_prune(&r->procs, r->tracer, mark);
+}
+
 /* --listen: bound before anything is attached, so a bad address leaves nothing behind. */
 static int start_server(struct run *r, char *err, size_t errlen)
 {
-	struct mt_http_handlers h = { .metrics = serve_metrics, .ctx = r,
+	struct mt_http_handlers h = { .metrics = serve_metrics, .metrics_sent = metrics_sent, .ctx = r,
 				      .profile = r->env.sample_bytes ? &r->samples.profile : NULL };
 
 	return r->env.listen ? mt_http_start(&r->http, r->env.listen, &h, err, errlen) : 0;
@@ -531,6 +541,7 @@ static void trace_loop(struct run *r)
 		/* Records, then the stack samples the worker (user/samples.c) has unwound meanwhile. */
 		n = wait_records(r, (int)(wait * 1000 + 0.5));
 		mt_samples_collect(&r->samples, false);
+		mt_procs_tick(&r->procs, r->tracer);
 		mt_sink_hold(&r->sink, true);
 		if (n < 0 && n != -EINTR) {
 			mt_err("reading the ring buffer failed: %s", strerror(-n));

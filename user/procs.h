@@ -6,6 +6,13 @@
  * (bpf/memtrace.h, struct mt_proc_rec and mt_exit_rec) and, at the end, by
  * the figures of those still running; printed as the "Processes" table and
  * the per-process function totals.
+ *
+ * A run without end (-a as an agent) meets processes without end: the rows
+ * of ended processes are bounded. Each ended process's function totals
+ * move from the kernel's proc_funcs map into its row's (mt_procs_tick());
+ * mt_procs_prune() drops those that ended before a mark (a scrape sent
+ * them); and at most MT_PROCS_KEEP_ENDED ended processes are kept, the
+ * largest growers, the others counted in the tables' "and N more" lines.
  */
 #ifndef MT_PROCS_H
 #define MT_PROCS_H
@@ -29,7 +36,12 @@ struct mt_proc_info {
 	unsigned execs;
 	bool exited;
 	int status;        /* its wait status, if exited */
+	uint64_t ended;    /* exited: its exit's number in the run (mt_procs_mark()), from 1 */
+	bool settled;      /* exited: its function totals are here, gone from the kernel */
 };
+
+/* Ended processes kept at most (the largest growers); beyond, the others are dropped, counted. */
+#define MT_PROCS_KEEP_ENDED 1024
 
 /* One function's totals in one process (bpf/memtrace.bpf.c, proc_funcs). */
 struct mt_proc_func {
@@ -37,15 +49,24 @@ struct mt_proc_func {
 	uint32_t func; /* as funcs[]: the target index, or MT_MAX_FUNCS + code */
 	struct mt_func_agg agg;
 	bool calls_known; /* else a Python function found by frame walking: growth only */
+	uint64_t ended;   /* settled (its process ended, mt_proc_info.ended), else 0 */
 };
 
 struct mt_procs {
 	struct mt_proc_info *v;
 	size_t n, cap;
-	struct mt_proc_func *funcs; /* read at the stop (mt_procs_final) */
-	size_t nfuncs, funcs_cap;
+	/*
+	 * [0, nsettled): ended processes' totals, moved from the kernel;
+	 * [nsettled, nfuncs): the others', reread at each mt_procs_final().
+	 */
+	struct mt_proc_func *funcs;
+	size_t nfuncs, funcs_cap, nsettled;
 	struct mt_rowindex index; /* by pid: the row of its latest process (pids are reused) */
 	uint64_t events_lost;     /* records of processes that found no room here */
+	uint64_t exits;           /* processes ended so far: the last one's mt_proc_info.ended */
+	size_t nended, unsettled; /* rows of ended processes; of those, not settled yet */
+	uint64_t dropped;         /* ended processes dropped (pruned, or beyond the bound) */
+	uint32_t *dropped_funcs;  /* by function (MT_NR_FUNCS): its rows dropped with them */
 };
 
 /* A new row for pid, which from now on finds it; NULL when out of memory (counted). */
@@ -60,6 +81,19 @@ void mt_procs_named(struct mt_procs *ps, pid_t pid, pid_t ppid, const char *how,
 void mt_procs_event(struct mt_procs *ps, const struct mt_proc_rec *r);
 /* A process ended (struct mt_exit_rec). */
 void mt_procs_exit(struct mt_procs *ps, const struct mt_exit_rec *r);
+/*
+ * Each turn of the main loop: ended processes' function totals move out of
+ * the kernel map in batches, and the ended rows are held to their bound.
+ */
+void mt_procs_tick(struct mt_procs *ps, struct mt_tracer *t);
+/* Where the run is: the processes that ended so far are those with ended <= the mark. */
+uint64_t mt_procs_mark(const struct mt_procs *ps);
+/*
+ * Drops the rows of the processes that ended at or before mark, with their
+ * function totals, here and in the kernel (a scrape has reported them).
+ * t NULL (no tracer), the rows only, as for mt_procs_tick().
+ */
+void mt_procs_prune(struct mt_procs *ps, struct mt_tracer *t, uint64_t mark);
 /* At the stop: the figures of the processes still traced, and the per-process function totals. */
 void mt_procs_final(struct mt_procs *ps, struct mt_tracer *t);
 /* The process of this pid seen last, or NULL. */

@@ -30,10 +30,12 @@ static const struct mt_frame unknown_frame = { .func = "[unknown]", .kind = MT_F
 /* A sample with no user registers (inside execve, bpf/stacks.bpf.c): the kernel's work. */
 static const struct mt_frame kernel_frame = { .func = "[kernel]", .kind = MT_FRAME_UNKNOWN };
 
-/* One sample copied from the ring, waiting for the worker. */
+/* One sample copied from the ring, waiting for the worker; or a process that ended. */
 struct mt_samples_todo {
 	struct mt_samples_todo *next;
-	struct mt_stack_rec rec; /* up to stack[rec.stack_len] */
+	pid_t ended; /* nonzero: no sample; this process's unwinder is freed */
+	/* A struct mt_stack_rec up to stack[stack_len] (a marker of an end has none: 16 bytes). */
+	_Alignas(struct mt_stack_rec) unsigned char rec[];
 };
 
 /* One sample unwound and named, its frames' strings copied: the main thread adds it. */
@@ -165,14 +167,29 @@ static struct mt_samples_item *pack(const struct mt_stack *st)
 	return it;
 }
 
+/* Does pid's stacks' root name its pid? The first MT_SAMPLES_PID_ROOTS processes' do. */
+static bool pid_root(struct mt_samples *s, pid_t pid)
+{
+	for (size_t i = 0; i < s->npid_roots; i++)
+		if (s->pid_roots[i] == pid)
+			return true;
+	if (s->npid_roots == MT_SAMPLES_PID_ROOTS)
+		return false;
+	s->pid_roots[s->npid_roots++] = pid;
+	return true;
+}
+
 /* Several processes: the process is the stack's root frame, so each has its own tower. */
 static void put_process_root(struct mt_samples *s, struct mt_stack *st, const struct mt_stack_rec *sr)
 {
 	size_t n = st->n < MAX_FRAMES ? st->n : MAX_FRAMES;
+	int len = (int)strnlen(sr->comm, sizeof(sr->comm));
 
 	/* Named as the kernel side saw it: a short-lived child has no /proc left, an exec renames. */
-	snprintf(s->process_label, sizeof(s->process_label), "%.*s [%u]", (int)sizeof(sr->comm),
-		 sr->comm, sr->pid);
+	if (pid_root(s, (pid_t)sr->pid))
+		snprintf(s->process_label, sizeof(s->process_label), "%.*s [%u]", len, sr->comm, sr->pid);
+	else
+		snprintf(s->process_label, sizeof(s->process_label), "%.*s", len, sr->comm);
 	memmove(&s->rooted[1], st->frames, n * sizeof(*st->frames));
 	s->rooted[0] = (struct mt_frame){ .func = s->process_label, .kind = MT_FRAME_UNKNOWN };
 	st->frames = s->rooted;
@@ -304,9 +321,15 @@ static void *work(void *arg)
 		s->todo = t->next;
 		if (!s->todo)
 			s->todo_tail = &s->todo;
-		s->ntodo--;
+		s->ntodo -= !t->ended;
 		pthread_mutex_unlock(&s->lock);
-		it = unwind_one(s, &t->rec, &failed);
+		if (t->ended) {
+			mt_unwinders_forget(&s->unwinders, t->ended);
+			free(t);
+			pthread_mutex_lock(&s->lock);
+			continue;
+		}
+		it = unwind_one(s, (const struct mt_stack_rec *)t->rec, &failed);
 		free(t);
 		pthread_mutex_lock(&s->lock);
 		s->unwind_failed += failed;
@@ -342,7 +365,8 @@ void mt_samples_add(struct mt_samples *s, const struct mt_stack_rec *sr)
 	t = malloc(size);
 	if (t) {
 		t->next = NULL;
-		memcpy(&t->rec, sr, offsetof(struct mt_stack_rec, stack) + sr->stack_len);
+		t->ended = 0;
+		memcpy(t->rec, sr, offsetof(struct mt_stack_rec, stack) + sr->stack_len);
 	}
 	pthread_mutex_lock(&s->lock);
 	if (t && s->ntodo < QUEUED_MAX) {
@@ -360,6 +384,25 @@ void mt_samples_add(struct mt_samples *s, const struct mt_stack_rec *sr)
 	add_to_profile(s, &(struct mt_stack){ .frames = &unknown_frame, .n = 1, .truncated = true,
 					      .bytes = sr->weight, .tid = sr->tid,
 					      .t = mt_sink_ktime(s->sink, sr->ts) });
+}
+
+void mt_samples_ended(struct mt_samples *s, pid_t pid)
+{
+	struct mt_samples_todo *t;
+
+	if (!s->worker_on)
+		return;
+	/* Out of memory: the unwinder stays until its slot is reused. */
+	t = malloc(sizeof(*t));
+	if (!t)
+		return;
+	t->next = NULL;
+	t->ended = pid;
+	pthread_mutex_lock(&s->lock);
+	*s->todo_tail = t;
+	s->todo_tail = &t->next;
+	pthread_cond_signal(&s->wake);
+	pthread_mutex_unlock(&s->lock);
 }
 
 void mt_samples_collect(struct mt_samples *s, bool wait)

@@ -26,6 +26,14 @@ struct mt_pystack;
 struct mt_samples_item;
 struct mt_samples_todo;
 
+/*
+ * Processes whose stacks start at "comm [pid]", at most: beyond, a
+ * process's stacks start at "comm", merged with its namesakes', so a long
+ * -a run on a host where processes come and go keeps a profile as large as
+ * its programs' code, not as its count of pids.
+ */
+#define MT_SAMPLES_PID_ROOTS 1024
+
 struct mt_samples {
 	struct mt_profile profile; /* what the samples add up to: every stack output reads it */
 	/* private */
@@ -43,7 +51,9 @@ struct mt_samples {
 	struct mt_pystack *pystack;      /* NULL: no CPython we can walk */
 	struct mt_frame *native, *mixed; /* frame buffers for one sample */
 	struct mt_frame *rooted;         /* per_process: the same, after the process's frame */
-	char process_label[40];          /* that frame's name: "comm [pid]" */
+	char process_label[40];          /* that frame's name: "comm [pid]", or "comm" (pid_root()) */
+	pid_t pid_roots[MT_SAMPLES_PID_ROOTS]; /* per_process: the processes whose roots name their pid */
+	size_t npid_roots;
 	pthread_t worker;
 	bool worker_on, stopping;
 	/* A command just launched: the worker rereads its maps every few ms until watch_until. */
@@ -75,6 +85,11 @@ void mt_samples_follow(struct mt_samples *s, int py_codes_fd);
 void mt_samples_launched(struct mt_samples *s);
 /* One sample from the ring (the tracer's stack handler): queued for the worker. */
 void mt_samples_add(struct mt_samples *s, const struct mt_stack_rec *r);
+/*
+ * Process pid ended (its exit record, which follows its samples in the
+ * ring): once the samples queued before are unwound, its unwinder is freed.
+ */
+void mt_samples_ended(struct mt_samples *s, pid_t pid);
 /*
  * The samples unwound so far into the profile and the stream; with wait,
  * after every queued one is (the run's end).

@@ -728,6 +728,11 @@ void mt_tracer_proc_funcs(struct mt_tracer *t,
 	proc_funcs_each_map(t->skel->maps.proc_funcs, fn, ctx);
 }
 
+void mt_tracer_forget_proc_func(struct mt_tracer *t, const struct mt_proc_func_key *k)
+{
+	bpf_map_delete_elem(bpf_map__fd(t->skel->maps.proc_funcs), k);
+}
+
 int mt_tracer_lines(struct mt_tracer *t,
 		    void (*fn)(void *ctx, const struct mt_line_key *k, const struct mt_line_val *v),
 		    void *ctx)

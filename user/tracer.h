@@ -109,6 +109,8 @@ void mt_tracer_procs(struct mt_tracer *t, void (*fn)(void *ctx, const __u32 *pid
 void mt_tracer_proc_funcs(struct mt_tracer *t,
 			  void (*fn)(void *ctx, const struct mt_proc_func_key *k, const struct mt_func_agg *v),
 			  void *ctx);
+/* Drops a process's function totals from the kernel side (its process ended; user/procs.c keeps them). */
+void mt_tracer_forget_proc_func(struct mt_tracer *t, const struct mt_proc_func_key *k);
 /* Copies the calls still open into out (up to max); returns how many. */
 int mt_tracer_open_calls(struct mt_tracer *t, struct mt_active *out, int max);
 /* Calls fn for each (code, line) figure of the Python line tables. */

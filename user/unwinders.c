@@ -113,6 +113,17 @@ struct mt_unwinder *mt_unwinders_for(struct mt_unwinders *us, const struct mt_st
 	return sl->u;
 }
 
+void mt_unwinders_forget(struct mt_unwinders *us, pid_t pid)
+{
+	struct mt_unwinder_slot *sl = mt_unwinders_find(us, pid);
+
+	if (!sl)
+		return;
+	/* Its forks that shared it make their own at their next sample. */
+	drop(us, sl);
+	*sl = us->v[--us->n];
+}
+
 void mt_unwinders_free(struct mt_unwinders *us)
 {
 	for (size_t i = 0; i < us->n; i++)

@@ -4,7 +4,8 @@
  * made at a process's first sample, each with its maps and open files. A
  * process that runs the same program image as one already unwound (a fork
  * that did not exec: the same mappings, mt_image_id() in bpf/memtrace.h)
- * shares that one's unwinder.
+ * shares that one's unwinder. A process's unwinder is freed when it ends
+ * (mt_unwinders_forget()).
  */
 #ifndef MT_UNWINDERS_H
 #define MT_UNWINDERS_H
@@ -34,6 +35,12 @@ struct mt_unwinder *mt_unwinders_for(struct mt_unwinders *us, const struct mt_st
 /* The first process, before its first sample (a launched command: read then). 0 or -errno. */
 int mt_unwinders_add(struct mt_unwinders *us, pid_t pid, bool at_first_sample);
 struct mt_unwinder_slot *mt_unwinders_find(struct mt_unwinders *us, pid_t pid);
+/*
+ * Process pid has ended and its samples are unwound: its unwinder (maps,
+ * libdw state, open files) is freed, so a long -a run holds those of the
+ * processes alive, not of every one it met; a reused pid starts afresh.
+ */
+void mt_unwinders_forget(struct mt_unwinders *us, pid_t pid);
 void mt_unwinders_free(struct mt_unwinders *us);
 
 #endif
