@@ -259,6 +259,9 @@ static void single_proc_funcs(struct run *r)
 {
 	bool oom = false;
 
+	/* Once scraped after its end, it was dropped (metrics_sent()): its functions go with it. */
+	if (!mt_procs_find(&r->procs, r->pid))
+		return;
 	for (size_t i = 0; i < r->ntargets; i++)
 		oom |= mt_procs_add_func(&r->procs, r->pid, i, mt_tracer_func(r->tracer, i)) < 0;
 	for (size_t c = 0; c < r->codes.ncodes; c++)
