@@ -103,6 +103,6 @@ int main(int argc, char **argv)
 		if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status))
 			return 4;
 	}
-	t_say("done");
+	t_done(); /* with --hold-file, the parent stays once its children have ended */
 	return 0;
 }
