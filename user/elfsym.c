@@ -755,6 +755,26 @@ int mt_elf_fd(const struct mt_elf *elf)
 	return elf->fd;
 }
 
+struct Elf *mt_elf_ref(const struct mt_elf *elf)
+{
+	/* Not an archive: elf_begin() with a ref counts one more reference to it (elf_end(3)). */
+	return elf_begin(elf->fd, ELF_C_READ_MMAP, elf->e);
+}
+
+void mt_elf_address_range(const struct mt_elf *elf, uint64_t *start, uint64_t *end)
+{
+	const GElf_Phdr *ph;
+
+	/* As libdw places a module: from the first PT_LOAD's aligned start (see load_phdrs). */
+	*start = elf->loads[0].p_vaddr & -(elf->loads[0].p_align ? elf->loads[0].p_align : 1);
+	*end = *start;
+	for (size_t i = 0; i < elf->nloads; i++) {
+		ph = &elf->loads[i];
+		if (ph->p_vaddr + ph->p_memsz > *end)
+			*end = ph->p_vaddr + ph->p_memsz;
+	}
+}
+
 struct Elf *mt_elf_dwarf(const struct mt_elf *elf)
 {
 	if (elf->dbg && has_section(elf->dbg, ".debug_info"))

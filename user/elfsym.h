@@ -87,6 +87,10 @@ int mt_elf_symbolize(struct mt_elf *elf, uint64_t vaddr, const char **name, uint
  * else its own; NULL if neither has any. elf keeps it.
  */
 struct Elf *mt_elf_dwarf(const struct mt_elf *elf);
+/* Another reference to the file's libelf handle, for libdw (which ends it); NULL on failure. */
+struct Elf *mt_elf_ref(const struct mt_elf *elf);
+/* The link-time addresses the file's PT_LOAD segments span, the first one's start page-aligned. */
+void mt_elf_address_range(const struct mt_elf *elf, uint64_t *start, uint64_t *end);
 
 /* The dynamic section's entries ld.so's search uses; strings belong to elf. */
 struct mt_elf_dyn {

@@ -193,10 +193,16 @@ static const Dwfl_Thread_Callbacks thread_callbacks = {
 	.set_initial_registers = set_initial_registers,
 };
 
-/* Every module's file is opened by report_module(): libdw must never open a target's path. */
+/*
+ * A module's file: the one its symbols come from (user/objcache.c), shared
+ * by every process's Dwfl. libdw never opens a target's path itself.
+ */
 static int find_elf(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr base,
 		    char **file_name, Elf **elfp)
 {
+	const struct obj *o = *userdata;
+
+	*elfp = o ? mt_elf_ref(o->elf) : NULL;
 	return -1;
 }
 
@@ -313,21 +319,20 @@ static bool same_modules(const struct region *a, size_t na, const struct region 
 	}
 }
 
-/* One (file, load bias) as a libdw module: the file the symbols come from, on its own descriptor. */
+/*
+ * One (file, load bias) as a libdw module, where libdw computes the same
+ * bias (its start less the first PT_LOAD's page); find_elf() gives the file.
+ */
 static void report_module(Dwfl *dwfl, struct obj *o, uint64_t bias)
 {
-	int fd = fcntl(mt_elf_fd(o->elf), F_DUPFD_CLOEXEC, 0);
+	uint64_t start, end;
 	Dwfl_Module *mod;
 	void **userdata;
 
-	if (fd < 0)
+	mt_elf_address_range(o->elf, &start, &end);
+	mod = dwfl_report_module(dwfl, o->path, start + bias, end + bias);
+	if (!mod)
 		return;
-	/* On success libdw owns fd. */
-	mod = dwfl_report_elf(dwfl, o->path, o->open_path, fd, bias, true);
-	if (!mod) {
-		close(fd);
-		return;
-	}
 	dwfl_module_info(mod, &userdata, NULL, NULL, NULL, NULL, NULL, NULL);
 	*userdata = o;
 }
