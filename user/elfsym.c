@@ -79,6 +79,24 @@ static Elf_Scn *find_scn(Elf *e, GElf_Word type, GElf_Shdr *shdr)
 	return NULL;
 }
 
+static bool has_section(Elf *e, const char *section)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	if (elf_getshdrstrndx(e, &shstrndx))
+		return false;
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		const char *n;
+
+		if (gelf_getshdr(scn, &sh) && (n = elf_strptr(e, shstrndx, sh.sh_name)) &&
+		    !strcmp(n, section))
+			return true;
+	}
+	return false;
+}
+
 static bool has_symtab_scn(Elf *e)
 {
 	GElf_Shdr shdr;
@@ -165,21 +183,6 @@ static Elf *elf_from_fd(int fd)
 	return e;
 }
 
-static int open_elf(const char *path, int *fd, Elf **e)
-{
-	/* O_NONBLOCK: a FIFO named by mistake must not hang us; regular files ignore it. */
-	*fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (*fd < 0)
-		return -errno;
-	*e = elf_from_fd(*fd);
-	if (!*e) {
-		close(*fd);
-		*fd = -1;
-		return -ENOEXEC;
-	}
-	return 0;
-}
-
 /*
  * One candidate debug file (mt_debuginfo_take): kept only if it has this
  * object's build id, so its symbol values are valid against our segments,
@@ -228,23 +231,29 @@ static void find_debug_file(struct mt_elf *elf, const char *path)
 
 int mt_elf_open(const char *path, struct mt_elf **out)
 {
+	/* O_NONBLOCK: a FIFO named by mistake must not hang us; regular files ignore it. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+	*out = NULL;
+	return fd < 0 ? -errno : mt_elf_open_fd(fd, path, out);
+}
+
+int mt_elf_open_fd(int fd, const char *path, struct mt_elf **out)
+{
 	struct mt_elf *elf;
 	GElf_Ehdr eh;
 	int err;
 
 	*out = NULL;
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return -ENOEXEC;
 	elf = calloc(1, sizeof(*elf));
-	if (!elf)
+	if (!elf) {
+		close(fd);
 		return -ENOMEM;
-	elf->dbg_fd = -1;
-	err = open_elf(path, &elf->fd, &elf->e);
-	if (err) {
-		free(elf);
-		return err;
 	}
-	if (!gelf_getehdr(elf->e, &eh) || (eh.e_type != ET_EXEC && eh.e_type != ET_DYN)) {
+	elf->dbg_fd = -1;
+	elf->fd = fd;
+	elf->e = elf_version(EV_CURRENT) == EV_NONE ? NULL : elf_from_fd(fd);
+	if (!elf->e || !gelf_getehdr(elf->e, &eh) || (eh.e_type != ET_EXEC && eh.e_type != ET_DYN)) {
 		err = -ENOEXEC;
 		goto fail;
 	}
@@ -741,9 +750,36 @@ int mt_elf_symbolize(struct mt_elf *elf, uint64_t vaddr, const char **name, uint
 	return 0;
 }
 
-int mt_elf_debug_fd(const struct mt_elf *elf)
+int mt_elf_fd(const struct mt_elf *elf)
 {
-	return elf->dbg_fd;
+	return elf->fd;
+}
+
+struct Elf *mt_elf_ref(const struct mt_elf *elf)
+{
+	/* Not an archive: elf_begin() with a ref counts one more reference to it (elf_end(3)). */
+	return elf_begin(elf->fd, ELF_C_READ_MMAP, elf->e);
+}
+
+void mt_elf_address_range(const struct mt_elf *elf, uint64_t *start, uint64_t *end)
+{
+	const GElf_Phdr *ph;
+
+	/* As libdw places a module: from the first PT_LOAD's aligned start (see load_phdrs). */
+	*start = elf->loads[0].p_vaddr & -(elf->loads[0].p_align ? elf->loads[0].p_align : 1);
+	*end = *start;
+	for (size_t i = 0; i < elf->nloads; i++) {
+		ph = &elf->loads[i];
+		if (ph->p_vaddr + ph->p_memsz > *end)
+			*end = ph->p_vaddr + ph->p_memsz;
+	}
+}
+
+struct Elf *mt_elf_dwarf(const struct mt_elf *elf)
+{
+	if (elf->dbg && has_section(elf->dbg, ".debug_info"))
+		return elf->dbg;
+	return has_section(elf->e, ".debug_info") ? elf->e : NULL;
 }
 
 const struct mt_elf_dyn *mt_elf_dynamic(struct mt_elf *elf)
@@ -876,18 +912,5 @@ bool mt_elf_has_usdt(const struct mt_elf *elf, const char *provider, const char 
 
 bool mt_elf_has_section(const struct mt_elf *elf, const char *section)
 {
-	Elf_Scn *scn = NULL;
-	size_t shstrndx;
-
-	if (elf_getshdrstrndx(elf->e, &shstrndx))
-		return false;
-	while ((scn = elf_nextscn(elf->e, scn))) {
-		GElf_Shdr sh;
-		const char *n;
-
-		if (gelf_getshdr(scn, &sh) && (n = elf_strptr(elf->e, shstrndx, sh.sh_name)) &&
-		    !strcmp(n, section))
-			return true;
-	}
-	return false;
+	return has_section(elf->e, section);
 }

@@ -23,7 +23,10 @@ struct mt_sym {
 
 /* Returns 0 or negative errno (-ENOENT no file, -ENOEXEC not ELF / not readable as ELF). */
 int mt_elf_open(const char *path, struct mt_elf **out);
+/* The same from a descriptor open for reading, which elf then owns (closed on failure too). */
+int mt_elf_open_fd(int fd, const char *path, struct mt_elf **out);
 void mt_elf_close(struct mt_elf *elf); /* NULL-safe */
+int mt_elf_fd(const struct mt_elf *elf); /* the file's descriptor; elf keeps it */
 
 bool mt_elf_has_symtab(const struct mt_elf *elf); /* false: stripped (only .dynsym) */
 bool mt_elf_is_dyn(const struct mt_elf *elf);     /* ET_DYN (PIE or library): loaded at a bias */
@@ -79,8 +82,15 @@ int mt_elf_glob(struct mt_elf *elf, const char *pattern, const char **out, size_
  */
 int mt_elf_symbolize(struct mt_elf *elf, uint64_t vaddr, const char **name, uint64_t *off);
 
-/* The separate debug file found by build id (see find_debug_file()), or -1; elf keeps it. */
-int mt_elf_debug_fd(const struct mt_elf *elf);
+/*
+ * The ELF handle holding the object's DWARF (.debug_info): its debug file's,
+ * else its own; NULL if neither has any. elf keeps it.
+ */
+struct Elf *mt_elf_dwarf(const struct mt_elf *elf);
+/* Another reference to the file's libelf handle, for libdw (which ends it); NULL on failure. */
+struct Elf *mt_elf_ref(const struct mt_elf *elf);
+/* The link-time addresses the file's PT_LOAD segments span, the first one's start page-aligned. */
+void mt_elf_address_range(const struct mt_elf *elf, uint64_t *start, uint64_t *end);
 
 /* The dynamic section's entries ld.so's search uses; strings belong to elf. */
 struct mt_elf_dyn {

@@ -14,17 +14,16 @@
  */
 #include <elfutils/libdwfl.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "array.h"
 #include "elfsym.h"
 #include "memtrace.h"
+#include "objcache.h"
 #include "procfs.h"
 #include "rowindex.h"
 #include "unwind.h"
@@ -36,14 +35,19 @@
  */
 #define MAPS_REREAD_NS (50 * 1000 * 1000LL)
 
-/* A mapped file, by (dev, ino): kept until mt_unwinder_free, as frames point at its strings. */
+/*
+ * A mapped file, by (dev, ino): kept until mt_unwinder_free, as frames
+ * point at its strings. Its ELF file is shared with the other processes
+ * that map it (user/objcache.h).
+ */
 struct obj {
 	dev_t dev;
 	ino_t ino;
-	char *path;         /* as /proc/PID/maps shows it */
-	char *open_path;    /* as memtrace opens it (mt_proc_map_path) */
-	struct mt_elf *elf; /* NULL: not an ELF file, not readable, or not yet opened */
-	bool opened;        /* opened once it is seen executable: data files stay closed */
+	char *path;               /* as /proc/PID/maps shows it */
+	char *open_path;          /* as memtrace opens it (mt_proc_map_path) */
+	struct mt_objfile *file;  /* NULL: not an ELF file, not readable, or not yet opened */
+	struct mt_elf *elf;       /* file's */
+	bool opened;              /* opened once it is seen executable: data files stay closed */
 };
 
 /* One mapping of the last /proc/PID/maps read. */
@@ -188,23 +192,29 @@ static const Dwfl_Thread_Callbacks thread_callbacks = {
 	.set_initial_registers = set_initial_registers,
 };
 
-/* Every module's file is opened by report_module(): libdw must never open a target's path. */
+/*
+ * A module's file: the one its symbols come from (user/objcache.c), shared
+ * by every process's Dwfl. libdw never opens a target's path itself.
+ */
 static int find_elf(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr base,
 		    char **file_name, Elf **elfp)
 {
+	const struct obj *o = *userdata;
+
+	*elfp = o ? mt_elf_ref(o->elf) : NULL;
 	return -1;
 }
 
-/* DWARF of a stripped object: the debug file user/elfsym.c found for it, if any. */
+/*
+ * No separate debug file: libdw would decompress its DWARF once per process.
+ * Lines come from the object shared by all (mt_objfile_line()); the CFI
+ * from the file's own .eh_frame, which is what libdw reads first anyway.
+ */
 static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr base,
 			  const char *file_name, const char *debuglink, GElf_Word crc,
 			  char **debuginfo_file_name)
 {
-	const struct obj *o = *userdata;
-	int fd = o && o->elf ? mt_elf_debug_fd(o->elf) : -1;
-
-	/* libdw closes what it gets. */
-	return fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	return -1;
 }
 
 static const Dwfl_Callbacks dwfl_callbacks = {
@@ -276,8 +286,8 @@ static int fill_region(struct mt_unwinder *u, const struct mt_map *m, struct reg
 	if (!reg->exec)
 		return 0;
 	/* An executable mapping that is no ELF file (or not readable) is only named after it. */
-	if (!o->opened)
-		mt_elf_open(o->open_path, &o->elf);
+	if (!o->opened && !mt_objfile_get(o->open_path, o->dev, o->ino, &o->file))
+		o->elf = mt_objfile_elf(o->file);
 	o->opened = true;
 	/* Code maps at the page-aligned offset of its PT_LOAD. */
 	reg->has_bias = o->elf && !mt_elf_load_bias(o->elf, m->start, m->offset, &reg->bias);
@@ -308,26 +318,20 @@ static bool same_modules(const struct region *a, size_t na, const struct region 
 	}
 }
 
-/* One (file, load bias) as a libdw module; the file opened here, checked to be the mapped one. */
+/*
+ * One (file, load bias) as a libdw module, where libdw computes the same
+ * bias (its start less the first PT_LOAD's page); find_elf() gives the file.
+ */
 static void report_module(Dwfl *dwfl, struct obj *o, uint64_t bias)
 {
-	int fd = open(o->open_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	uint64_t start, end;
 	Dwfl_Module *mod;
-	struct stat st;
 	void **userdata;
 
-	if (fd < 0)
+	mt_elf_address_range(o->elf, &start, &end);
+	mod = dwfl_report_module(dwfl, o->path, start + bias, end + bias);
+	if (!mod)
 		return;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_dev != o->dev || st.st_ino != o->ino) {
-		close(fd);
-		return;
-	}
-	/* On success libdw owns fd. */
-	mod = dwfl_report_elf(dwfl, o->path, o->open_path, fd, bias, true);
-	if (!mod) {
-		close(fd);
-		return;
-	}
 	dwfl_module_info(mod, &userdata, NULL, NULL, NULL, NULL, NULL, NULL);
 	*userdata = o;
 }
@@ -481,7 +485,7 @@ void mt_unwinder_free(struct mt_unwinder *u)
 		return;
 	dwfl_end(u->dwfl);
 	for (i = 0; i < u->nobjs; i++) {
-		mt_elf_close(u->objs[i]->elf);
+		mt_objfile_put(u->objs[i]->file);
 		free(u->objs[i]->path);
 		free(u->objs[i]->open_path);
 		free(u->objs[i]);
@@ -567,20 +571,13 @@ static uint64_t pc_hash(uint64_t pc)
 	return (pc ^ (pc >> 29)) * 0x9e3779b97f4a7c15ULL;
 }
 
-/* File and line from DWARF, when the object or its debug file has them. */
-static void source_line(struct mt_unwinder *u, uint64_t pc, struct mt_frame *f)
+/* File and line from DWARF, when the object or its debug file has them; the object keeps the string. */
+static void source_line(const struct region *reg, uint64_t pc, struct mt_frame *f)
 {
-	Dwfl_Module *mod = dwfl_addrmodule(u->dwfl, pc);
-	Dwfl_Line *line = mod ? dwfl_module_getsrc(mod, pc) : NULL;
-	const char *src;
-	int lineno = 0;
+	int line;
 
-	src = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
-	if (!src || lineno <= 0)
-		return;
-	/* Copied: a rebuilt Dwfl frees its modules' DWARF. */
-	f->file = keep(u, strdup(src));
-	f->line = f->file ? (uint32_t)lineno : 0;
+	if (!mt_objfile_line(reg->obj->file, pc - reg->bias, &f->file, &line))
+		f->line = (uint32_t)line;
 }
 
 /* A pc mapped but without a symbol: "[libname.so+0x1234]", the offset in the file or mapping. */
@@ -615,8 +612,7 @@ static void resolve(struct mt_unwinder *u, uint64_t pc, struct mt_frame *f)
 	if (is_module(reg) && !mt_elf_symbolize(reg->obj->elf, pc - reg->bias, &name, &off)) {
 		f->func = name;
 		f->kind = MT_FRAME_NATIVE;
-		if (u->attached)
-			source_line(u, pc, f);
+		source_line(reg, pc, f);
 	} else {
 		name_by_mapping(u, reg, f);
 	}

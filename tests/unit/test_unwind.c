@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -22,6 +23,7 @@
 
 #include "elfsym.h"
 #include "memtrace.h"
+#include "objcache.h"
 #include "procfs.h"
 #include "unwind.h"
 #include "unit.h"
@@ -156,8 +158,6 @@ static void test_chain(struct mt_unwinder *u)
 	bool truncated = true, t2;
 	Dl_info info;
 
-	CHECK(run_chain() > 0 && chain_rec.stack_len > 1024, "the chain captured %u stack bytes",
-	      chain_rec.stack_len);
 	CHECK_INT(mt_unwind(u, &chain_rec, f, MAX_FRAMES, &n, &truncated), 0, "mt_unwind");
 	print_stack("chain", f, n, truncated);
 	CHECK(n >= 5, "at least the chain's 5 frames (got %zu)", n);
@@ -353,6 +353,91 @@ static void test_dlopen(struct mt_unwinder *u)
 	CHECK(f[0].object && strstr(f[0].object, "/libcrypt.so.1"), "object %s", f[0].object);
 }
 
+static pid_t pausing_child(void)
+{
+	pid_t child = fork();
+
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	return child;
+}
+
+static void end_child(pid_t child)
+{
+	if (child > 0) {
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+	}
+}
+
+/* The shared object of the file at path (its fstat identity), or NULL. */
+static struct mt_objfile *objfile_at(const char *path)
+{
+	struct mt_objfile *file = NULL;
+	struct stat st;
+
+	if (!stat(path, &st))
+		mt_objfile_get(path, st.st_dev, st.st_ino, &file);
+	return file;
+}
+
+/*
+ * Two processes of one program share its files' objects (user/objcache.c):
+ * the second unwinder opens nothing new and holds a reference to the first's.
+ */
+static void test_shared_objects(void)
+{
+	struct mt_unwinder *a = NULL, *b = NULL;
+	pid_t ca = pausing_child(), cb = pausing_child();
+	struct mt_objfile *self;
+	size_t before;
+	unsigned refs;
+
+	CHECK(ca > 0 && !mt_unwinder_new(ca, false, &a) && a, "an unwinder for child a");
+	before = mt_objcache_size();
+	CHECK(cb > 0 && !mt_unwinder_new(cb, false, &b) && b, "an unwinder for child b");
+	CHECK_INT(mt_objcache_size(), before, "child b's files: all already open for child a");
+	self = objfile_at("/proc/self/exe");
+	refs = self ? mt_objfile_refs(self) : 0;
+	mt_unwinder_free(b);
+	CHECK(self && refs >= 3 && mt_objfile_refs(self) == refs - 1,
+	      "the program's object: referenced by both unwinders (%u references, then %u)", refs,
+	      self ? mt_objfile_refs(self) : 0);
+	mt_objfile_put(self);
+	mt_unwinder_free(a);
+	end_child(ca);
+	end_child(cb);
+}
+
+/* A copy of this program: another inode, another object; rewritten in place, another again. */
+static void test_changed_file(void)
+{
+	char path[] = "/tmp/test_unwind.XXXXXX";
+	struct mt_objfile *orig = objfile_at("/proc/self/exe"), *copy, *twice, *changed;
+	int fd = mkstemp(path);
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "cp /proc/%d/exe %s", getpid(), path);
+	CHECK(fd >= 0 && !system(cmd), "a copy of the program");
+	copy = objfile_at(path);
+	twice = objfile_at(path);
+	CHECK(orig && copy && copy != orig, "the copy (another inode) is another object");
+	CHECK(twice == copy && mt_objfile_refs(copy) == 2, "the copy twice: one object, 2 references");
+	/* The same inode, longer: a process mapping it now must not get the old symbols. */
+	CHECK(fd >= 0 && pwrite(fd, "", 1, lseek(fd, 0, SEEK_END)) == 1, "the copy rewritten");
+	changed = objfile_at(path);
+	CHECK(changed && changed != copy, "the rewritten file is another object");
+	mt_objfile_put(changed);
+	mt_objfile_put(twice);
+	mt_objfile_put(copy);
+	mt_objfile_put(orig);
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
+}
+
 /* A target that exits between reading its maps and its last samples: still named. */
 static void test_exited(void)
 {
@@ -361,12 +446,8 @@ static void test_exited(void)
 	siginfo_t info;
 	size_t n = 0;
 	bool truncated;
-	pid_t child = fork();
+	pid_t child = pausing_child();
 
-	if (child == 0) {
-		pause();
-		_exit(0);
-	}
 	CHECK(child > 0 && !mt_unwinder_new(child, false, &u), "an unwinder for a child (the same mappings)");
 	if (child <= 0)
 		return;
@@ -479,6 +560,9 @@ int main(void)
 	CHECK_INT(mt_unwinder_new(getpid(), false, &u), 0, "mt_unwinder_new");
 	if (!u)
 		return unit_done();
+	/* Captured by main itself, whatever the compiler inlines: the chain's outermost frame is main. */
+	CHECK(run_chain() > 0 && chain_rec.stack_len > 1024, "the chain captured %u stack bytes",
+	      chain_rec.stack_len);
 	test_chain(u);
 	mt_unwind(u, &chain_rec, f, MAX_FRAMES, &n, &t);
 	test_qsort(u);
@@ -489,6 +573,8 @@ int main(void)
 	test_dlopen(u);
 	test_exited();
 	test_exec();
+	test_shared_objects();
+	test_changed_file();
 	time_unwind(u);
 	mt_unwinder_free(u);
 	mt_unwinder_free(NULL);
