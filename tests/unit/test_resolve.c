@@ -224,7 +224,8 @@ static void test_self(void)
 	ret = resolve(me, NULL, "libnope:malloc", &t, err, sizeof(err));
 	CHECK_INT(ret, -ENOENT, "unknown object");
 	check_has(err, "no object 'libnope' is mapped by process", "unknown object");
-	check_has(err, "libc.so.6", "unknown object lists what is mapped");
+	/* The list is in map order and cut after 8: the executable comes first (libc may be cut). */
+	check_has(err, "test_resolve,", "unknown object lists what is mapped");
 
 	/* "libc.so" must not pick libc.so.6's neighbours by accident, nor "lib" anything. */
 	CHECK_INT(resolve(me, NULL, "lib:malloc", &t, err, sizeof(err)), -ENOENT, "'lib' is no prefix match");
