@@ -83,6 +83,7 @@ struct run {
 	bool *missing;           /* per -f: not in the first program; sought in the others */
 	struct mt_http *http;    /* --listen: the server (user/http.h), NULL without */
 	uint64_t dropped_series; /* --max-series: series left out of /metrics so far */
+	int command_rc;          /* a launched command's exit code once reaped, else -1 */
 };
 
 static void on_signal(int sig)
@@ -511,6 +512,8 @@ static void periodic_table(struct run *r, double now, const struct mt_snapshot *
 	fflush(f);
 }
 
+static int wait_command(struct run *r);
+
 /* Poll until a signal, -d, a failed output, or the end of the traced process. */
 static void trace_loop(struct run *r)
 {
@@ -577,6 +580,9 @@ static void trace_loop(struct run *r)
 			mt_info(0, "the traced process%s ended; serving the figures until stopped (Ctrl-C)",
 				r->env.nmore_pids ? "es" : "");
 			serving_on = true;
+			/* No zombie while serving: its status is kept for memtrace's exit. */
+			if (r->env.cmd)
+				wait_command(r);
 		}
 	}
 	/* Records submitted just before the stop, then the last sample. */
@@ -636,11 +642,16 @@ static void cleanup(struct run *r, bool failed)
 /* Launch mode: the command's exit status becomes memtrace's. */
 static int wait_command(struct run *r)
 {
-	int rc = mt_launch_wait(&r->child, &stop_signal, &r->exit_status);
+	int rc;
 
+	/* --listen reaps it as soon as it ends (trace_loop), not at the stop. */
+	if (r->command_rc >= 0)
+		return r->command_rc;
+	rc = mt_launch_wait(&r->child, &stop_signal, &r->exit_status);
 	if (rc < 0)
 		return MT_EXIT_RUNTIME;
 	r->exited = true;
+	r->command_rc = rc;
 	return rc;
 }
 
@@ -886,7 +897,7 @@ static int run_trace(struct run *r)
 
 int main(int argc, char **argv)
 {
-	struct run r = {};
+	struct run r = { .command_rc = -1 };
 	int rc;
 
 	if (argc > 1 && !strcmp(argv[1], "report"))

@@ -1,5 +1,5 @@
 #!/bin/bash
-# --listen: an ended process stays in /metrics, at its final figures, until a response carrying it was sent; the next scrape no longer has it, while the running parent stays
+# --listen: an ended process stays in /metrics, at its final figures, until a response carrying it was sent; the next scrape no longer has it, while the running parent stays; an ended command is reaped at once
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 . "$(dirname "$0")/../lib.sh"
 . "$LIB_DIR/lib/listen.sh"
@@ -35,7 +35,11 @@ for pid in "${pids[@]}"; do
 done
 ok "ended children dropped once scraped, the parent kept"
 
+# The launched parent ends: memtrace serves on, and reaps it at once (no zombie until the stop).
 touch "$HOLD"
+for _ in $(seq 100); do [ -e "/proc/$parent" ] || break; sleep 0.05; done
+[ -e "/proc/$parent" ] && fail "the ended command $parent is still there: $(ps -o pid=,stat= -p "$parent")"
+ok "the ended command was reaped while memtrace serves on"
 kill -INT "$MT_PID"
 wait_memtrace 20
-assert_rc 0 "memtrace --listen, stopped by SIGINT"
+assert_rc 0 "memtrace --listen, stopped by SIGINT: the command's status"
