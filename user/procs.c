@@ -131,6 +131,9 @@ int mt_procs_add_func(struct mt_procs *ps, pid_t pid, uint32_t func, const struc
 
 int mt_procs_add_walked(struct mt_procs *ps, pid_t pid, uint32_t func, int64_t growth)
 {
+	/* A process dropped (scraped after its end, or past the bound) does not come back through its lines. */
+	if (!find(ps, pid))
+		return 0;
 	for (size_t i = 0; i < ps->nfuncs; i++) {
 		if (ps->funcs[i].pid == pid && ps->funcs[i].func == func && !ps->funcs[i].calls_known) {
 			ps->funcs[i].agg.growth += growth;

@@ -5,6 +5,7 @@
 . "$LIB_DIR/lib/listen.sh"
 . "$LIB_DIR/lib/procs.sh"
 require_env
+require_py_interps "a Python process under --listen" 3.12.1
 
 START=$TMP/go HOLD=$TMP/hold LOG=$(new_log forker)
 # A parent and two children, one after another; the parent stays (held) once they have ended.
@@ -43,3 +44,21 @@ ok "the ended command was reaped while memtrace serves on"
 kill -INT "$MT_PID"
 wait_memtrace 20
 assert_rc 0 "memtrace --listen, stopped by SIGINT: the command's status"
+
+# Python by frame walking: its growth comes back at each scrape from the walked lines,
+# so a dropped process must not return with them (as pid "?" rows).
+LOG=$(new_log py)
+listen_memtrace --children -f pool_work -- sh -c "\"${PY_INTERPS[0]}\" \"$PY_TARGETS/one.py\" --log \"$LOG\" 6; sleep 30"
+wait_for_line "$LOG" '^done$' 20 || fail "one.py did not finish: $(cat "$LOG")"
+pid=$(forker_pids "$LOG")
+for _ in $(seq 100); do [ -e "/proc/$pid" ] || break; sleep 0.05; done
+sleep 0.3
+http_get metrics >"$TMP/p1"
+http_get metrics >"$TMP/p2"
+assert_close "Python, first scrape after its end: pool_work growth of pid $pid" \
+	"$(metric_sum "$TMP/p1" memtrace_growth_bytes "pid=\"$pid\"")" "$(forker_truth "$LOG" "$pid")"
+grep -q "pid=\"$pid\"" "$TMP/p2" && fail "Python, second scrape: ended $pid is back: $(grep "pid=\"$pid\"" "$TMP/p2")"
+grep -q 'comm="?"' "$TMP/p2" && fail "Python, second scrape: rows of no process: $(grep 'comm="?"' "$TMP/p2")"
+ok "Python: the ended process dropped once scraped, and its walked growth not added back"
+kill -INT "$MT_PID"
+wait_memtrace 20
